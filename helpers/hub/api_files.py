@@ -1,0 +1,58 @@
+"""File downloads: `/{[datasets|spaces/]}{repo}/resolve/{rev}/{path}` with the headers the Hub clients need."""
+from __future__ import annotations
+
+import mimetypes
+import re
+
+from starlette.responses import FileResponse, Response
+
+from .errors import HubError
+from .http import Ctx
+from .hub import check_path
+from .lfs import Pointer
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+UNCOUNTED = {"README.md", ".gitattributes"}
+
+
+def resolve(ctx: Ctx):
+    hub = ctx.hub
+    rec = hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    rev, path = ctx.params["rev"], check_path(ctx.params["path"])
+    git, sha = hub.resolve(rec.type, rec.id, rev)
+    entry = hub.entry(git, sha, rec.id, rev, path)
+    raw = git.blob(entry.blob)
+    pointer = Pointer.parse(raw) if len(raw) <= 200 else None
+    headers = {"X-Repo-Commit": sha, "Accept-Ranges": "bytes",
+               "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream"}
+    is_download = ctx.request.method == "GET" and "range" not in ctx.request.headers
+    if is_download and path not in UNCOUNTED:
+        hub.store.count_download(rec.type, rec.id)
+    if pointer is not None:
+        if not hub.lfs.has(pointer.oid, pointer.size):
+            raise HubError(404, f"The LFS object of {path} is missing from the course hub's store "
+                           "(rebuild the hub with `course-hub build`)", "EntryNotFound", {"X-Repo-Commit": sha})
+        headers.update({"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"',
+                        "X-Linked-Size": str(pointer.size)})
+        return FileResponse(hub.lfs.path(pointer.oid), headers=headers, media_type=headers["Content-Type"])
+    headers["ETag"] = f'"{entry.blob}"'
+    return bytes_response(raw, headers, ctx.request.headers.get("range"))
+
+
+def bytes_response(data: bytes, headers: dict, range_header: str | None) -> Response:
+    """200 with the whole content, or 206 for a single `Range: bytes=a-b` (416 when it can't be satisfied)."""
+    if not range_header:
+        return Response(data, headers=headers)
+    m = RANGE_RE.match(range_header.strip())
+    if not m or (not m.group(1) and not m.group(2)):
+        raise HubError(400, f"Malformed Range header {range_header!r}", "BadRequest")
+    size = len(data)
+    if m.group(1):
+        start = int(m.group(1))
+        end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+    else:
+        start, end = max(0, size - int(m.group(2))), size - 1
+    if start >= size or start > end:
+        raise HubError(416, "Range not satisfiable", "RangeNotSatisfiable", {"Content-Range": f"bytes */{size}"})
+    headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+    return Response(data[start:end + 1], status_code=206, headers=headers)

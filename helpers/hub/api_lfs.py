@@ -1,0 +1,104 @@
+"""The Git LFS batch API and the signed object URLs it hands out (clients PUT/GET them without a token)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import tempfile
+import time
+
+from starlette.responses import FileResponse, JSONResponse
+
+from .errors import HubError, bad_request
+from .http import Ctx
+from .lfs import OID_RE
+
+URL_LIFETIME = 3600
+MAX_OBJECT = int(os.environ.get("COURSE_HUB_MAX_UPLOAD", str(5 * 1024**3)))
+
+
+def _sign(secret: bytes, action: str, oid: str, size: int, expires: int) -> str:
+    return hmac.new(secret, f"{action}:{oid}:{size}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def _href(ctx: Ctx, action: str, oid: str, size: int) -> str:
+    expires = int(time.time()) + URL_LIFETIME
+    sig = _sign(ctx.hub.dir.secret(), action, oid, size, expires)
+    return f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}&sig={sig}"
+
+
+def batch(ctx: Ctx):
+    data = ctx.json()
+    operation = data.get("operation")
+    objects = data.get("objects")
+    if operation not in ("upload", "download") or not isinstance(objects, list):
+        raise bad_request("LFS batch needs `operation` (upload|download) and a list of `objects`")
+    if operation == "upload":
+        ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    else:
+        ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    out = []
+    for obj in objects:
+        oid, size = (obj or {}).get("oid"), (obj or {}).get("size")
+        if not isinstance(oid, str) or not OID_RE.match(oid) or not isinstance(size, int) or size < 0:
+            raise bad_request("each LFS object needs a sha256 hex `oid` and an integer `size`")
+        item = {"oid": oid, "size": size, "authenticated": True}
+        if operation == "upload":
+            if size > MAX_OBJECT:
+                item["error"] = {"code": 413, "message": f"object larger than {MAX_OBJECT} bytes"}
+            elif not ctx.hub.lfs.has(oid, size):
+                item["actions"] = {"upload": {"href": _href(ctx, "upload", oid, size), "expires_in": URL_LIFETIME}}
+        elif ctx.hub.lfs.has(oid, size):
+            item["actions"] = {"download": {"href": _href(ctx, "download", oid, size), "expires_in": URL_LIFETIME}}
+        else:
+            item["error"] = {"code": 404, "message": "Object does not exist"}
+        out.append(item)
+    return JSONResponse({"transfer": "basic", "objects": out, "hash_algo": "sha256"},
+                        media_type="application/vnd.git-lfs+json")
+
+
+def _check_signature(ctx: Ctx, action: str) -> tuple[str, int]:
+    oid = ctx.params["oid"]
+    try:
+        size, expires = int(ctx.query("size", "")), int(ctx.query("expires", ""))
+    except ValueError:
+        raise HubError(403, "This LFS URL is not valid (ask the batch API for a new one)", "Forbidden") from None
+    good = _sign(ctx.hub.dir.secret(), action, oid, size, expires)
+    if ctx.query("action") != action or not hmac.compare_digest(good, ctx.query("sig", "")) or expires < time.time():
+        raise HubError(403, "This LFS URL is not valid or has expired (ask the batch API for a new one)", "Forbidden")
+    return oid, size
+
+
+async def upload(ctx: Ctx):
+    """PUT a signed object: streamed to a temp file, checked against its sha256 and size, then stored."""
+    from starlette.concurrency import run_in_threadpool
+
+    oid, size = _check_signature(ctx, "upload")
+    declared = int(ctx.request.headers.get("content-length") or -1)
+    if declared > MAX_OBJECT:
+        raise HubError(413, f"Object too large (limit {MAX_OBJECT} bytes)", "PayloadTooLarge")
+    fd, tmp = tempfile.mkstemp(dir=ctx.hub.dir.tmp_dir, prefix="upload-")
+    try:
+        received = 0
+        with os.fdopen(fd, "wb") as f:
+            async for chunk in ctx.request.stream():
+                received += len(chunk)
+                if received > size:
+                    raise HubError(400, f"Received more than the announced {size} bytes", "BadRequest")
+                f.write(chunk)
+        with open(tmp, "rb") as f:
+            try:
+                await run_in_threadpool(ctx.hub.lfs.put_stream, f, oid, size)
+            except ValueError as e:
+                raise HubError(400, f"Upload rejected: {e}", "BadRequest") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return JSONResponse({})
+
+
+def download(ctx: Ctx):
+    oid, size = _check_signature(ctx, "download")
+    if not ctx.hub.lfs.has(oid, size):
+        raise HubError(404, "Object does not exist", "EntryNotFound")
+    return FileResponse(ctx.hub.lfs.path(oid), media_type="application/octet-stream")

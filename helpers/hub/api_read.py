@@ -1,0 +1,179 @@
+"""Read-only API routes: whoami, repo info, search, tree, paths-info, commits, refs, auth-check."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from starlette.responses import JSONResponse
+
+from . import listing
+from .errors import HubError, entry_not_found, unauthorized
+from .http import Ctx
+from .hub import check_path, iso
+
+SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
+             "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
+             "trendingScore": "likes", "trending_score": "likes"}
+
+
+def whoami(ctx: Ctx):
+    if ctx.ident is None:
+        raise unauthorized("Invalid credentials in Authorization header: no token was sent")
+    user = ctx.hub.store.get_user(ctx.ident.user)
+    orgs = [{"type": "org", "name": org, "fullname": org, "roleInOrg": role}
+            for org, role in ctx.hub.store.orgs_of(ctx.ident.user)]
+    return JSONResponse({
+        "type": "user", "id": listing.hashlib.sha1(user["name"].encode()).hexdigest()[:24], "name": user["name"],
+        "fullname": user["fullname"], "email": None, "emailVerified": False, "isPro": False, "orgs": orgs,
+        "auth": {"type": "access_token",
+                 "accessToken": {"displayName": ctx.ident.token_name, "role": ctx.ident.role}}})
+
+
+def repo_info(ctx: Ctx):
+    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params.get("rev", "main"))
+    expand = ctx.query_list("expand") or None
+    return JSONResponse(listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand))
+
+
+def list_repos(ctx: Ctx):
+    repo_type = ctx.repo_type
+    searches = [s.lower() for s in ctx.query_list("search")]
+    filters = ctx.query_list("filter")
+    author = ctx.query("author")
+    pipeline_tag = ctx.query("pipeline_tag")
+    sort = ctx.query("sort")
+    if sort and sort not in SORT_KEYS:
+        raise HubError(400, f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}", "BadRequest")
+    full = ctx.flag("full") or bool(ctx.query_list("expand"))
+    card = ctx.flag("cardData")
+    rows = []
+    for rec in ctx.hub.store.repos(repo_type):
+        if rec.private and not ctx.hub.is_member(ctx.ident, rec.namespace):
+            continue
+        if author and rec.namespace.lower() != author.lower():
+            continue
+        if searches and not all(s in rec.id.lower() for s in searches):
+            continue
+        git = ctx.hub.git(rec.type, rec.id)
+        sha = git.head()
+        if sha is None:
+            continue
+        info = listing.repo_info(ctx.hub, rec, git, sha, ctx.ident)
+        tags = set(info["tags"])
+        if any(f not in tags and f != rec.id for f in filters):
+            continue
+        if pipeline_tag and info.get("pipeline_tag") != pipeline_tag:
+            continue
+        if not full:
+            info.pop("siblings", None)
+        if not card:
+            info.pop("cardData", None)
+        if repo_type == "model" and not ctx.query_list("expand"):
+            info.pop("spaces", None)
+        rows.append(info)
+    if sort:
+        key = SORT_KEYS[sort]
+        rows.sort(key=lambda r: (r.get(key) or 0, r["id"]), reverse=ctx.query("direction", "-1") != "1")
+    limit = ctx.query("limit")
+    if limit is not None:
+        try:
+            rows = rows[:max(0, int(limit))]
+        except ValueError:
+            raise HubError(400, f"Invalid limit {limit!r}", "BadRequest") from None
+    page, headers = listing.paginate(rows, ctx.query("cursor"), listing.PAGE_SIZE,
+                                     f"{ctx.endpoint}/api/{repo_type}s", dict(ctx.request.query_params.multi_items()))
+    return JSONResponse(page, headers=headers)
+
+
+def tree(ctx: Ctx):
+    rec = ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    rev = ctx.params["rev"]
+    git, sha = ctx.hub.resolve(rec.type, rec.id, rev)
+    folder = ctx.params.get("path", "").strip("/")
+    if folder:
+        check_path(folder)
+    try:
+        entries = listing.tree_entries(git, sha, folder, ctx.flag("recursive"))
+    except KeyError:
+        raise entry_not_found(rec.id, rev, folder, {"X-Repo-Commit": sha}) from None
+    size = listing.PAGE_SIZE if not ctx.flag("expand") else min(listing.PAGE_SIZE, 50)
+    page, headers = listing.paginate(entries, ctx.query("cursor"), size, str(ctx.request.url).split("?")[0],
+                                     dict(ctx.request.query_params.multi_items()))
+    if ctx.flag("expand"):
+        lasts = listing.last_commits(git, sha, [e["path"] for e in page])
+        for e in page:
+            if e["path"] in lasts:
+                e["lastCommit"] = lasts[e["path"]]
+    return JSONResponse(page, headers={**headers, "X-Repo-Commit": sha})
+
+
+def paths_info(ctx: Ctx):
+    rec = ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
+    ctype = ctx.request.headers.get("content-type", "")
+    if "json" in ctype:
+        data = ctx.json()
+        paths, expand = data.get("paths") or [], bool(data.get("expand"))
+    else:
+        form = parse_qs(ctx.body.decode("utf-8", "replace"))
+        paths, expand = form.get("paths", []), (form.get("expand", ["false"])[0].lower() == "true")
+    if not isinstance(paths, list):
+        raise HubError(400, "`paths` must be a list", "BadRequest")
+    files = git.files(sha)
+    out = []
+    for p in paths:
+        p = str(p).strip("/")
+        check_path(p)
+        if p in files:
+            out.append(listing.file_entry(git, files[p]))
+        elif any(f.startswith(p + "/") for f in files):
+            out.append(next(e for e in listing.tree_entries(git, sha, p.rsplit("/", 1)[0] if "/" in p else "",
+                                                            False) if e["path"] == p))
+    if expand:
+        lasts = listing.last_commits(git, sha, [e["path"] for e in out])
+        for e in out:
+            e["lastCommit"] = lasts.get(e["path"])
+    return JSONResponse(out, headers={"X-Repo-Commit": sha})
+
+
+def commits(ctx: Ctx):
+    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
+    history = [listing.commit_json(c) for c in git.log(sha)]
+    try:
+        page_no = int(ctx.query("p", "0"))
+    except ValueError:
+        raise HubError(400, "Invalid page number", "BadRequest") from None
+    size = listing.COMMITS_PAGE
+    page = history[page_no * size:(page_no + 1) * size]
+    headers = {"X-Total-Count": str(len(history))}
+    if (page_no + 1) * size < len(history):
+        base = str(ctx.request.url).split("?")[0]
+        headers["Link"] = f'<{base}?p={page_no + 1}>; rel="next"'
+    return JSONResponse(page, headers=headers)
+
+
+def refs(ctx: Ctx):
+    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    branches, tags = ctx.hub.git(rec.type, rec.id).refs()
+    out = {"branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": s} for n, s in sorted(branches.items())],
+           "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())],
+           "converts": []}
+    if ctx.flag("include_prs"):
+        out["pullRequests"] = []
+    return JSONResponse(out)
+
+
+def auth_check(ctx: Ctx):
+    ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    return JSONResponse({"access": "granted"})
+
+
+def health(ctx: Ctx):
+    from .. import __version__
+
+    return JSONResponse({"status": "ok", "service": "course-hub", "version": __version__,
+                         "repos": len(ctx.hub.store.repos())})
+
+
+__all__ = ["whoami", "repo_info", "list_repos", "tree", "paths_info", "commits", "refs", "auth_check", "health", "iso"]

@@ -1,0 +1,56 @@
+"""The course hub's route table, read top to bottom: the first pattern that matches the raw path wins."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import api_access, api_files, api_lfs, api_read, api_write, git_http
+from .http import PREFIX, REPO, REV, TYPE, Route, Router, route
+from .hub import Hub
+
+API = rf"/api/{TYPE}/{REPO}"
+MAX_BODY = int(os.environ.get("COURSE_HUB_MAX_BODY", str(512 * 1024 * 1024)))
+
+ROUTES: list[Route] = [
+    # who am I, is it up
+    route("GET", r"/api/whoami-v2", api_read.whoami),
+    route("GET", r"/api/health", api_read.health),
+    # creating, deleting, validating
+    route("POST", r"/api/repos/create", api_write.create_repo),
+    route("DELETE", r"/api/repos/delete", api_write.delete_repo),
+    route("POST", r"/api/validate-yaml", api_write.validate_yaml),
+    # search
+    route("GET", rf"/api/{TYPE}", api_read.list_repos),
+    # one repo: info, files, history
+    route("GET", API, api_read.repo_info),
+    route("GET", rf"{API}/revision/{REV}", api_read.repo_info),
+    route("GET", rf"{API}/tree/{REV}(?:/(?P<path>.*))?", api_read.tree),
+    route("POST", rf"{API}/paths-info/{REV}", api_read.paths_info),
+    route("GET", rf"{API}/commits/{REV}", api_read.commits),
+    route("GET", rf"{API}/refs", api_read.refs),
+    route("GET", rf"{API}/auth-check", api_read.auth_check),
+    # one repo: changes
+    route("PUT", rf"{API}/settings", api_write.update_settings),
+    route("POST", rf"{API}/branch/(?P<branch>.+)", api_write.create_branch),
+    route("DELETE", rf"{API}/branch/(?P<branch>.+)", api_write.delete_branch),
+    route("POST", rf"{API}/tag/{REV}", api_write.create_tag),
+    route("DELETE", rf"{API}/tag/(?P<tag>.+)", api_write.delete_tag),
+    route("POST", rf"{API}/preupload/{REV}", api_write.preupload),
+    route("POST", rf"{API}/commit/{REV}", api_write.commit),
+    # gated access
+    route("GET", rf"{API}/user-access-request/(?P<status>pending|accepted|rejected)", api_access.list_requests),
+    route("POST", rf"{API}/user-access-request/handle", api_access.handle),
+    route("POST", rf"{API}/user-access-request/grant", api_access.grant),
+    route("POST", rf"/{PREFIX}{REPO}/ask-access", api_access.ask_access),
+    # downloads, LFS and git
+    route("GET", rf"/{PREFIX}{REPO}/resolve/{REV}/(?P<path>.+)", api_files.resolve),
+    route("POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/info/lfs/objects/batch", api_lfs.batch),
+    route("PUT", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.upload, is_async=True),
+    route("GET", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.download),
+    route("GET|POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/(?P<service>info/refs|git-upload-pack|git-receive-pack)",
+          git_http.git_http),
+]
+
+
+def create_app(hub_dir: Path | str) -> Router:
+    return Router(Hub(hub_dir), ROUTES, MAX_BODY)

@@ -1,0 +1,147 @@
+"""`course-hub`: serve the course hub, build its content, and manage tokens and gated access."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .paths import REPO_TYPES, default_hub_dir
+
+
+def _hub(args):
+    from .hub import Hub
+
+    return Hub(args.hub_dir)
+
+
+def cmd_serve(args) -> int:
+    from .server import running_server, serve
+
+    other = running_server(args.hub_dir)
+    if other and other.get("port") == args.port:
+        print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
+        return 1
+    serve(args.hub_dir, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_token(args) -> int:
+    token = _hub(args).store.create_token(args.user, role=args.role, name=args.name)
+    print(token)
+    return 0
+
+
+def cmd_access(args) -> int:
+    hub = _hub(args)
+    rec = hub.store.get_repo(args.repo_type, args.repo)
+    if rec is None:
+        print(f"no {args.repo_type} repo {args.repo!r} on this hub", file=sys.stderr)
+        return 2
+    if not hub.store.user_exists(args.user):
+        print(f"no user {args.user!r} on this hub (create one with `course-hub token create {args.user}`)",
+              file=sys.stderr)
+        return 2
+    if args.action == "grant":
+        hub.store.set_access(rec.type, rec.id, args.user, "accepted")
+        print(f"{args.user} may now read {rec.id}" + ("" if rec.gated else " (note: the repo is not gated)"))
+    else:
+        hub.store.remove_access(rec.type, rec.id, args.user)
+        print(f"{args.user} no longer has access to {rec.id}")
+    return 0
+
+
+def cmd_org(args) -> int:
+    _hub(args).store.add_member(args.org, args.user, args.role)
+    print(f"{args.user} is now {args.role} of {args.org}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .server import running_server
+
+    hub_dir = Path(args.hub_dir)
+    print(f"hub dir: {hub_dir}")
+    if not (hub_dir / "hub.sqlite3").exists():
+        print("not built yet: run `course-hub build` (or `make lab`)")
+        return 0
+    hub = _hub(args)
+    server = running_server(hub_dir)
+    print(f"server:  {server['url'] + ' (pid ' + str(server['pid']) + ')' if server else 'not running'}")
+    repos = hub.store.repos()
+    print(f"repos ({len(repos)}):")
+    for r in repos:
+        flags = ", ".join(f for f in ("private" if r.private else "", f"gated={r.gated}" if r.gated else "") if f)
+        print(f"  {r.type:8} {r.id}{'  [' + flags + ']' if flags else ''}")
+    users = hub.store.users()
+    print(f"users and orgs ({len(users)}):")
+    for u in users:
+        if u["is_org"]:
+            print(f"  org      {u['name']}")
+        else:
+            orgs = ", ".join(f"{o} ({role})" for o, role in hub.store.orgs_of(u["name"]))
+            print(f"  user     {u['name']}  tokens: {hub.store.token_count(u['name'])}"
+                  + (f"  member of: {orgs}" if orgs else ""))
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    build(args.hub_dir, force=args.force)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="course-hub", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--hub-dir", type=Path, default=None,
+                        help="where the hub keeps its repos (default: $COURSE_HUB_DIR or data/hub/)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP until stopped")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("build", parents=[common], help="build the course's models, datasets and Space")
+    s.add_argument("--force", action="store_true", help="rebuild even if the hub is already built")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("token", help="manage access tokens")
+    tsub = s.add_subparsers(dest="token_command", required=True)
+    t = tsub.add_parser("create", parents=[common], help="create USER if needed and print a new token")
+    t.add_argument("user")
+    t.add_argument("--role", choices=("read", "write"), default="read")
+    t.add_argument("--name", default=None, help="a display name for the token")
+    t.set_defaults(func=cmd_token)
+
+    s = sub.add_parser("access", parents=[common], help="grant or revoke access to a gated repo")
+    s.add_argument("action", choices=("grant", "revoke"))
+    s.add_argument("repo", help="repo id, e.g. course/gated-sentiment")
+    s.add_argument("user")
+    s.add_argument("--repo-type", choices=REPO_TYPES, default="model")
+    s.set_defaults(func=cmd_access)
+
+    s = sub.add_parser("org", parents=[common], help="add a user to an organisation")
+    s.add_argument("org")
+    s.add_argument("user")
+    s.add_argument("--role", choices=("read", "write", "admin"), default="write")
+    s.set_defaults(func=cmd_org)
+
+    s = sub.add_parser("status", parents=[common], help="show the hub dir, repos, users and the server")
+    s.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.hub_dir = (args.hub_dir or default_hub_dir()).resolve()
+    try:
+        return args.func(args)
+    except (ValueError, KeyError) as e:
+        print(f"course-hub: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Build steps cached in work_dir: one folder per step, named by a hash of everything the step reads."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+DONE = ".done.json"  # written last: a folder without it is an interrupted build and is rebuilt
+
+
+def key_of(*parts: Any) -> str:
+    """Short stable hash of JSON-serialisable parts (input hashes, hyperparameters, code versions)."""
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cached_step(work_dir: Path, step: str, key: str, build: Callable[[Path], dict | None],
+                progress: Callable[[str], None] = print) -> tuple[Path, dict]:
+    """Return (folder, info) for `step` at `key`, running `build(tmp_folder)` only on a cache miss.
+
+    `build` fills the folder it is given and may return a JSON-able dict (e.g. metrics) that is
+    stored beside the files and returned on later hits. Older keys of the same step are removed.
+    """
+    root = Path(work_dir) / step
+    folder = root / key
+    marker = folder / DONE
+    if marker.is_file():
+        return folder, json.loads(marker.read_text())["info"]
+    progress(f"[{step}] building (key {key})")
+    tmp = root / f".tmp-{key}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    info = build(tmp) or {}
+    (tmp / DONE).write_text(json.dumps({"key": key, "info": info}, indent=2, sort_keys=True))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    for old in root.iterdir():
+        if old.name != key:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder, info
+
+
+def files_under(folder: Path, prefix: str = "") -> dict[str, Path]:
+    """Repo path -> local file for every file under `folder` (sorted; the cache marker excluded)."""
+    out: dict[str, Path] = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and path.name != DONE:
+            out[prefix + path.relative_to(folder).as_posix()] = path
+    return out

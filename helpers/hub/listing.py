@@ -1,0 +1,162 @@
+"""JSON shapes of the Hub API: repo info, tree entries, commits — built from the git repo and the store."""
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import urlencode
+
+from dulwich.object_store import tree_lookup_path
+
+from .errors import HubError
+from .gitrepo import FileEntry, GitRepo
+from .hub import Hub, iso
+from .lfs import Pointer
+from .store import Identity, RepoRecord
+
+PAGE_SIZE = int(os.environ.get("COURSE_HUB_PAGE_SIZE", "1000"))
+COMMITS_PAGE = 50
+COMMON = ("_id", "id")
+
+
+def repo_object_id(rec: RepoRecord) -> str:
+    return hashlib.sha1(f"{rec.type}/{rec.id}".encode()).hexdigest()[:24]
+
+
+def file_meta(git: GitRepo, entry: FileEntry) -> dict:
+    """`{"size", "blobId", "lfs"?}` for one file (LFS pointers report the real size)."""
+    raw = git.blob(entry.blob)
+    pointer = Pointer.parse(raw) if len(raw) <= 200 else None
+    out = {"size": pointer.size if pointer else len(raw), "blobId": entry.blob}
+    if pointer:
+        out["lfs"] = {"sha256": pointer.oid, "size": pointer.size, "pointerSize": len(raw)}
+    return out
+
+
+def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity | None,
+              blobs: bool = False, expand: list[str] | None = None) -> dict:
+    meta = hub.meta(rec.type, rec.id, git, sha)
+    card = meta["card"]
+    files = git.files(sha)
+    siblings = []
+    for name in meta["files"]:
+        s = {"rfilename": name}
+        if blobs:
+            s.update(file_meta(git, files[name]))
+        siblings.append(s)
+    d = {"_id": repo_object_id(rec), "id": rec.id, "author": rec.namespace, "sha": sha,
+         "lastModified": iso(meta["date"]), "createdAt": iso(rec.created), "private": rec.private,
+         "gated": rec.gated, "disabled": False, "downloads": rec.downloads, "likes": rec.likes,
+         "tags": meta["tags"], "cardData": card, "siblings": siblings,
+         "usedStorage": sum(file_meta(git, files[n])["size"] for n in meta["files"]) if blobs else None}
+    if d["usedStorage"] is None:
+        del d["usedStorage"]
+    if rec.type == "model":
+        d["modelId"] = rec.id
+        lib = card.get("library_name") or ("transformers" if "config.json" in files else None)
+        if lib:
+            d["library_name"] = lib
+        if card.get("pipeline_tag"):
+            d["pipeline_tag"] = card["pipeline_tag"]
+        d["spaces"] = hub.spaces_using("model", rec.id, ident)
+    elif rec.type == "dataset":
+        d["description"] = _first_paragraph(git, files)
+        if card.get("citation"):
+            d["citation"] = card["citation"]
+    else:
+        d["sdk"] = card.get("sdk")
+        d["models"] = card.get("models") or []
+        d["datasets"] = card.get("datasets") or []
+        d["subdomain"] = rec.id.replace("/", "-").lower()
+        d["runtime"] = {"stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
+                        "hardware": {"current": None, "requested": "cpu-basic"}}
+    if expand:
+        keep = set(COMMON) | set(expand)
+        d = {k: v for k, v in d.items() if k in keep}
+    return d
+
+
+def _first_paragraph(git: GitRepo, files: dict) -> str:
+    readme = files.get("README.md")
+    if readme is None:
+        return ""
+    text = git.blob(readme.blob).decode("utf-8", "replace")
+    if text.startswith("---"):
+        text = text.split("\n---", 1)[-1].split("\n", 1)[-1]
+    for para in text.split("\n\n"):
+        para = para.strip()
+        if para and not para.startswith("#"):
+            return para[:500]
+    return ""
+
+
+def tree_entries(git: GitRepo, sha: str, folder: str, recursive: bool) -> list[dict]:
+    """Files and folders under `folder` ('' for the root), as the tree API lists them."""
+    files = git.files(sha)
+    prefix = folder.strip("/") + "/" if folder.strip("/") else ""
+    if prefix and not any(p.startswith(prefix) for p in files):
+        raise KeyError(folder)
+    dirs: set[str] = set()
+    entries: list[dict] = []
+    for path in sorted(files):
+        if not path.startswith(prefix):
+            continue
+        rest = path[len(prefix):]
+        parts = rest.split("/")
+        for i in range(1, len(parts)):
+            d = prefix + "/".join(parts[:i])
+            if (recursive or i == 1) and d not in dirs:
+                dirs.add(d)
+        if recursive or len(parts) == 1:
+            entries.append(file_entry(git, files[path]))
+    root = git.repo[git.repo[sha.encode()].tree].id
+    for d in dirs:
+        _, tree_sha = tree_lookup_path(git.repo.__getitem__, root, d.encode())
+        entries.append({"type": "directory", "oid": tree_sha.decode(), "size": 0, "path": d})
+    entries.sort(key=lambda e: (e["path"].count("/"), e["type"] != "directory", e["path"]))
+    return entries
+
+
+def file_entry(git: GitRepo, entry: FileEntry) -> dict:
+    meta = file_meta(git, entry)
+    out = {"type": "file", "oid": entry.blob, "size": meta["size"], "path": entry.path}
+    if "lfs" in meta:
+        out["lfs"] = {"oid": meta["lfs"]["sha256"], "size": meta["lfs"]["size"],
+                      "pointerSize": meta["lfs"]["pointerSize"]}
+    return out
+
+
+def last_commits(git: GitRepo, sha: str, paths: list[str]) -> dict[str, dict]:
+    """The newest commit that touched each path (walks first-parent history)."""
+    wanted, found = set(paths), {}
+    history = git.log(sha)
+    for i, c in enumerate(history):
+        if not wanted:
+            break
+        now = git.files(c.sha)
+        before = git.files(history[i + 1].sha) if i + 1 < len(history) else {}
+        for p in list(wanted):
+            in_now = {k: v.blob for k, v in now.items() if k == p or k.startswith(p + "/")}
+            in_before = {k: v.blob for k, v in before.items() if k == p or k.startswith(p + "/")}
+            if in_now != in_before:
+                found[p] = {"id": c.sha, "title": c.title, "date": iso(c.date)}
+                wanted.discard(p)
+    return found
+
+
+def commit_json(c) -> dict:
+    return {"id": c.sha, "title": c.title, "message": c.message, "authors": [{"user": c.author}], "date": iso(c.date)}
+
+
+def paginate(items: list, cursor: str | None, size: int, url: str, query: dict) -> tuple[list, dict]:
+    """A page of `items` and the `Link` header pointing at the next one."""
+    try:
+        start = int(cursor or 0)
+    except ValueError:
+        raise HubError(400, f"Invalid cursor {cursor!r}", "BadRequest") from None
+    page = items[start:start + size]
+    headers = {}
+    if start + size < len(items):
+        q = {k: v for k, v in query.items() if k != "cursor"}
+        q["cursor"] = str(start + size)
+        headers["Link"] = f'<{url}?{urlencode(q, doseq=True)}>; rel="next"'
+    return page, headers

@@ -1,0 +1,229 @@
+"""Users, organisations, tokens and per-repo settings, in one SQLite file (every write is a transaction)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import string
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, fullname TEXT NOT NULL, is_org INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS members (
+    org TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (org, user));
+CREATE TABLE IF NOT EXISTS tokens (
+    digest TEXT PRIMARY KEY, user TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS repos (
+    type TEXT NOT NULL, id TEXT NOT NULL, private INTEGER NOT NULL DEFAULT 0, gated TEXT NOT NULL DEFAULT '',
+    downloads INTEGER NOT NULL DEFAULT 0, likes INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL,
+    PRIMARY KEY (type, id));
+CREATE TABLE IF NOT EXISTS access (
+    type TEXT NOT NULL, id TEXT NOT NULL, user TEXT NOT NULL, status TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}',
+    updated REAL NOT NULL, PRIMARY KEY (type, id, user));
+"""
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+ROLES = ("read", "write")
+ORG_ROLES = ("read", "write", "admin")
+ACCESS_STATUSES = ("pending", "accepted", "rejected")
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a valid token belongs to, and what it may do."""
+
+    user: str
+    role: str  # "read" | "write"
+    token_name: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "write"
+
+
+@dataclass(frozen=True)
+class RepoRecord:
+    type: str
+    id: str
+    private: bool
+    gated: str | bool  # False | "auto" | "manual"
+    downloads: int
+    likes: int
+    created: float
+
+    @property
+    def namespace(self) -> str:
+        return self.id.split("/", 1)[0]
+
+
+class Store:
+    """Thin, explicit access to the metadata tables."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def _db(self):
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    # --- users and organisations -------------------------------------------------------------
+    def ensure_user(self, name: str, fullname: str | None = None, is_org: bool = False) -> None:
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO users (name, fullname, is_org) VALUES (?, ?, ?)",
+                       (name, fullname or name, int(is_org)))
+
+    def user_exists(self, name: str) -> bool:
+        with self._db() as db:
+            return db.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone() is not None
+
+    def get_user(self, name: str) -> dict | None:
+        with self._db() as db:
+            row = db.execute("SELECT name, fullname, is_org FROM users WHERE name=?", (name,)).fetchone()
+        return None if row is None else {"name": row[0], "fullname": row[1], "is_org": bool(row[2])}
+
+    def users(self) -> list[dict]:
+        with self._db() as db:
+            rows = db.execute("SELECT name, fullname, is_org FROM users ORDER BY name").fetchall()
+        return [{"name": n, "fullname": f, "is_org": bool(o)} for n, f, o in rows]
+
+    def add_member(self, org: str, user: str, role: str = "write") -> None:
+        if role not in ORG_ROLES:
+            raise ValueError(f"role must be one of {ORG_ROLES}")
+        self.ensure_user(org, is_org=True)
+        self.ensure_user(user)
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO members (org, user, role) VALUES (?, ?, ?)", (org, user, role))
+
+    def orgs_of(self, user: str) -> list[tuple[str, str]]:
+        with self._db() as db:
+            return db.execute("SELECT org, role FROM members WHERE user=? ORDER BY org", (user,)).fetchall()
+
+    def org_role(self, org: str, user: str) -> str | None:
+        with self._db() as db:
+            row = db.execute("SELECT role FROM members WHERE org=? AND user=?", (org, user)).fetchone()
+        return row[0] if row else None
+
+    # --- tokens --------------------------------------------------------------------------------
+    def create_token(self, user: str, role: str = "read", name: str | None = None) -> str:
+        """Create the user if needed and return a new `hf_…` token; only its SHA-256 is stored."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        self.ensure_user(user)
+        if self.get_user(user)["is_org"]:
+            raise ValueError(f"{user!r} is an organisation; tokens belong to users")
+        token = "hf_" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(34))
+        with self._db() as db:
+            db.execute("INSERT INTO tokens (digest, user, role, name, created) VALUES (?, ?, ?, ?, ?)",
+                       (digest(token), user, role, name or f"{user}-{role}", time.time()))
+        return token
+
+    def identify(self, token: str) -> Identity | None:
+        """The identity behind a token, or None for an unknown one."""
+        d = digest(token)
+        with self._db() as db:
+            row = db.execute("SELECT digest, user, role, name FROM tokens WHERE digest=?", (d,)).fetchone()
+        if row is None or not hmac.compare_digest(row[0], d):
+            return None
+        return Identity(user=row[1], role=row[2], token_name=row[3])
+
+    def token_count(self, user: str) -> int:
+        with self._db() as db:
+            return db.execute("SELECT COUNT(*) FROM tokens WHERE user=?", (user,)).fetchone()[0]
+
+    # --- repos ---------------------------------------------------------------------------------
+    def add_repo(self, repo_type: str, repo_id: str, private: bool = False, gated: str | bool = False,
+                 downloads: int = 0, likes: int = 0, created: float | None = None) -> bool:
+        """Register a repo; False if it was already there."""
+        with self._db() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO repos (type, id, private, gated, downloads, likes, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (repo_type, repo_id, int(private), gated or "", downloads, likes, created or time.time()))
+            return cur.rowcount == 1
+
+    def get_repo(self, repo_type: str, repo_id: str) -> RepoRecord | None:
+        with self._db() as db:
+            row = db.execute("SELECT type, id, private, gated, downloads, likes, created FROM repos "
+                             "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone()
+        return _repo(row) if row else None
+
+    def repos(self, repo_type: str | None = None) -> list[RepoRecord]:
+        sql = "SELECT type, id, private, gated, downloads, likes, created FROM repos"
+        with self._db() as db:
+            if repo_type:
+                rows = db.execute(sql + " WHERE type=? ORDER BY id", (repo_type,)).fetchall()
+            else:
+                rows = db.execute(sql + " ORDER BY type, id").fetchall()
+        return [_repo(r) for r in rows]
+
+    def update_repo(self, repo_type: str, repo_id: str, *, private: bool | None = None,
+                    gated: str | bool | None = None) -> None:
+        with self._db() as db:
+            if private is not None:
+                db.execute("UPDATE repos SET private=? WHERE type=? AND id=?", (int(private), repo_type, repo_id))
+            if gated is not None:
+                db.execute("UPDATE repos SET gated=? WHERE type=? AND id=?", (gated or "", repo_type, repo_id))
+
+    def delete_repo(self, repo_type: str, repo_id: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM repos WHERE type=? AND id=?", (repo_type, repo_id))
+            db.execute("DELETE FROM access WHERE type=? AND id=?", (repo_type, repo_id))
+
+    def count_download(self, repo_type: str, repo_id: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE repos SET downloads=downloads+1 WHERE type=? AND id=?", (repo_type, repo_id))
+
+    # --- gated access --------------------------------------------------------------------------
+    def set_access(self, repo_type: str, repo_id: str, user: str, status: str, fields: str = "{}") -> None:
+        if status not in ACCESS_STATUSES:
+            raise ValueError(f"status must be one of {ACCESS_STATUSES}")
+        with self._db() as db:
+            db.execute("INSERT INTO access (type, id, user, status, fields, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (type, id, user) DO UPDATE SET status=excluded.status, updated=excluded.updated",
+                       (repo_type, repo_id, user, status, fields, time.time()))
+
+    def remove_access(self, repo_type: str, repo_id: str, user: str) -> bool:
+        with self._db() as db:
+            return db.execute("DELETE FROM access WHERE type=? AND id=? AND user=?",
+                              (repo_type, repo_id, user)).rowcount == 1
+
+    def access_status(self, repo_type: str, repo_id: str, user: str) -> str | None:
+        with self._db() as db:
+            row = db.execute("SELECT status FROM access WHERE type=? AND id=? AND user=?",
+                             (repo_type, repo_id, user)).fetchone()
+        return row[0] if row else None
+
+    def access_list(self, repo_type: str, repo_id: str, status: str) -> list[dict]:
+        with self._db() as db:
+            rows = db.execute("SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? "
+                              "ORDER BY updated", (repo_type, repo_id, status)).fetchall()
+        return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
+
+
+def _repo(row) -> RepoRecord:
+    t, i, p, g, d, lk, c = row
+    return RepoRecord(type=t, id=i, private=bool(p), gated=g or False, downloads=d, likes=lk, created=c)
