@@ -84,6 +84,21 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_stop(args) -> int:
+    import os
+    import signal
+
+    from .server import running_server
+
+    server = running_server(args.hub_dir)
+    if not server:
+        print("no course hub is running for this hub dir")
+        return 0
+    os.kill(int(server["pid"]), signal.SIGTERM)
+    print(f"stopped the course hub at {server['url']}")
+    return 0
+
+
 def cmd_build(args) -> int:
     from .build import build
 
@@ -127,6 +142,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("user")
     s.add_argument("--role", choices=("read", "write", "admin"), default="write")
     s.set_defaults(func=cmd_org)
+
+    s = sub.add_parser("stop", parents=[common], help="stop the server of this hub dir")
+    s.set_defaults(func=cmd_stop)
 
     s = sub.add_parser("status", parents=[common], help="show the hub dir, repos, users and the server")
     s.set_defaults(func=cmd_status)

@@ -1,0 +1,73 @@
+"""`course-hub build`: commit the course's repos (from `helpers.hub.content`) into a hub dir, deterministically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from .hub import Hub
+
+BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed commit SHAs
+DAY = 86400
+USERS = {"learner": "A course learner", "instructor": "The course instructor", "alice": "Alice (another learner)"}
+ORGS = {"course": [("instructor", "admin")], "sentence-transformers": [("instructor", "admin")],
+        "HuggingFaceTB": [("instructor", "admin")]}
+
+
+def build_key() -> str:
+    """Changes when the code that makes the content changes."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for p in sorted([here / "build.py", *(here / "content").glob("*.py")]):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def is_built(hub_dir: Path | str) -> bool:
+    marker = Path(hub_dir) / "build.json"
+    try:
+        return json.loads(marker.read_text()).get("key") == build_key()
+    except (OSError, ValueError):
+        return False
+
+
+def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
+    hub_dir = Path(hub_dir)
+    if not force and is_built(hub_dir):
+        progress(f"course hub already built in {hub_dir} (use --force to rebuild)")
+        return
+    from .content import build_specs
+
+    started = time.monotonic()
+    hub = Hub(hub_dir)
+    for name, fullname in USERS.items():
+        hub.store.ensure_user(name, fullname)
+    for org, members in ORGS.items():
+        hub.store.ensure_user(org, org, is_org=True)
+        for user, role in members:
+            hub.store.add_member(org, user, role)
+    specs = build_specs(hub.dir.root / ".build", progress)
+    for n, spec in enumerate(specs):
+        progress(f"[{n + 1}/{len(specs)}] committing {spec.repo_type} {spec.repo_id}")
+        if hub.store.get_repo(spec.repo_type, spec.repo_id) is not None:
+            hub.delete_repo(spec.repo_type, spec.repo_id)
+        created = BASE_DATE + n * DAY
+        hub.create_repo(spec.repo_type, spec.repo_id, private=spec.private, gated=spec.gated,
+                        downloads=spec.downloads, likes=spec.likes, created=created)
+        author = spec.repo_id.split("/")[0]
+        shas = []
+        for i, commit in enumerate(spec.commits):
+            files = dict(commit.files)
+            files.update({p: None for p in commit.deletes})
+            shas.append(hub.commit(spec.repo_type, spec.repo_id, "main", files, commit.message, author,
+                                   date=created + i * 3600))
+        git = hub.git(spec.repo_type, spec.repo_id)
+        for tag, index in spec.tags.items():
+            git.create_tag(tag, shas[index], f"Release {tag}", author, date=created + index * 3600)
+    marker = hub.dir.root / "build.json"
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": build_key(), "repos": [f"{s.repo_type}:{s.repo_id}" for s in specs]}, indent=1))
+    os.replace(tmp, marker)
+    progress(f"course hub built in {time.monotonic() - started:.0f}s: {hub.dir.root}")
