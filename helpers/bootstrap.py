@@ -90,6 +90,8 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
     hf_home = Path(os.environ.get("COURSE_HF_HOME") or course_home("hf-home" if mode != "online" else "hf-home-online"))
     os.environ["HF_HOME"] = str(hf_home)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     if os.environ.get("COURSE_CI") or os.environ.get("CI"):
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"

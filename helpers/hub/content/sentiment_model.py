@@ -163,7 +163,7 @@ Accuracy on the full `test` split of `{DATASET}` ({metrics['test_examples']:,} s
 """
     body = f"""# {repo_id.split('/')[1]}
 
-{preface}A small English sentiment classifier: [`{BASE_MODEL}`]({BASE_MODEL}) (a 6-layer MiniLM, 22.7 M parameters)
+{preface}A small English sentiment classifier: `{BASE_MODEL}` (a 6-layer MiniLM, 22.7 M parameters)
 with a sequence-classification head, fine-tuned on snippets of `{DATASET}`. It returns `POSITIVE` or
 `NEGATIVE` and a score.
 
