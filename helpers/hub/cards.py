@@ -23,7 +23,13 @@ def card_data(readme: bytes | None) -> dict:
 
 
 def validate_yaml(content: str) -> list[str]:
-    """Problems with a card's YAML (what `/api/validate-yaml` reports)."""
+    """Problems with a card's YAML (what `/api/validate-yaml` reports).
+
+    The clients send the whole README.md: only its `---` metadata block is YAML; a card without one is fine."""
+    m = FRONT_MATTER.match(content.lstrip("\ufeff"))
+    if not m:
+        return []
+    content = m.group(1)
     try:
         data = yaml.safe_load(content) if content.strip() else {}
     except yaml.YAMLError as e:

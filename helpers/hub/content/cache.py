@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +34,9 @@ def cached_step(work_dir: Path, step: str, key: str, build: Callable[[Path], dic
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     info = build(tmp) or {}
+    for path in tmp.rglob("*"):
+        if path.is_file():
+            os.chmod(path, 0o644)  # safetensors writes 0600
     (tmp / DONE).write_text(json.dumps({"key": key, "info": info}, indent=2, sort_keys=True))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)

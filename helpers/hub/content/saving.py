@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 # keys transformers 5 writes into tokenizer_config.json that describe the local load, not the tokenizer
@@ -18,9 +17,3 @@ def tidy_tokenizer_config(folder: Path, **overrides) -> None:
     config.update(overrides)
     path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
-
-def readable_files(folder: Path) -> None:
-    """chmod 644 every file (safetensors writes 0600)."""
-    for path in Path(folder).rglob("*"):
-        if path.is_file():
-            os.chmod(path, 0o644)

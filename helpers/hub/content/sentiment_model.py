@@ -8,6 +8,7 @@ from typing import Callable
 from . import inputs
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
+from .saving import tidy_tokenizer_config
 from .spec import Commit, RepoSpec
 
 REPO_ID = "course/minilm-sentiment"
@@ -32,22 +33,27 @@ LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
           progress: Callable[[str], None] = print) -> dict:
     """Fine-tune `base_dir` on the train split in `data_dir`, save to `out`, return test metrics."""
+    import pyarrow.parquet as pq
     import torch
-    from datasets import load_dataset
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
     from transformers import set_seed
+    from transformers.utils import logging as hf_logging
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     set_seed(hp["seed"])
     torch.manual_seed(hp["seed"])
     files = {s: str(data_dir / "data" / f"{s}-00000-of-00001.parquet") for s in ("train", "test")}
-    ds = load_dataset("parquet", data_files=files)
-    train_rows = ds["train"].select(range(hp["train_examples"])).to_dict()
-    test_rows = ds["test"].to_dict()
+    train_rows = pq.read_table(files["train"]).slice(0, hp["train_examples"]).to_pydict()
+    test_rows = pq.read_table(files["test"]).to_pydict()
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base_dir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "classifier.* newly initialized" report is expected here
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base_dir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID)
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
     def batches(rows: dict, size: int, shuffle_seed: int | None = None):
         """(tokenized batch, labels, domains), in a seeded random order when shuffle_seed is given."""
@@ -89,6 +95,7 @@ def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
                 by_domain[d][1] += 1
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    tidy_tokenizer_config(out)
     return {
         "test_accuracy": correct / len(test_rows["text"]),
         "test_examples": len(test_rows["text"]),

