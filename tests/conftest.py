@@ -65,9 +65,24 @@ os.environ.update({
 })
 os.environ.pop("COURSE_HUB_PAGE_SIZE", None)
 
-# files of a built hub that must not be shared with the original: the database (copied), runtime files (skipped)
+# files of a built hub that must not be shared with the original: the database (copied), runtime files and logs
+# (skipped)
 _SKIP = {"server.json", "server.tmp", "tmp", ".build"}
 _COPY = {"tokens"}
+
+
+def file_state(root: Path) -> dict:
+    """(inode, size, mtime) of every file under `root`: what must not change in the original of a copied hub."""
+    out = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            p = Path(dirpath) / name
+            try:
+                st = p.stat()
+            except FileNotFoundError:
+                continue
+            out[str(p.relative_to(root))] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
 
 
 def copy_hub(src: Path, dst: Path) -> None:
@@ -75,7 +90,7 @@ def copy_hub(src: Path, dst: Path) -> None:
     git and the hub write new files and rename), real copies of the database and tokens."""
     dst.mkdir(parents=True)
     for item in src.iterdir():
-        if item.name in _SKIP or item.name.startswith("hub.sqlite3"):
+        if item.name in _SKIP or item.name.startswith("hub.sqlite3") or item.name.endswith(".log"):
             continue
         target = dst / item.name
         if item.name in _COPY:
@@ -137,6 +152,8 @@ class HubServer:
     log: Path
     built: bool
     startup_s: float
+    source: Path | None = None  # the built hub this one is a copy of
+    source_state: dict = field(default_factory=dict)  # path -> (inode, size, mtime) of its files at the start
     _tokens: dict = field(default_factory=dict)
 
     def store(self):
@@ -161,7 +178,9 @@ class HubServer:
 @pytest.fixture(scope="session")
 def hub():
     built = is_built(SOURCE_HUB) and SOURCE_HUB.resolve() != HUB_DIR.resolve()
+    source_state = {}
     if built:
+        source_state = {k: v for k, v in file_state(SOURCE_HUB).items() if k.startswith(("repos/", "lfs/"))}
         copy_hub(SOURCE_HUB, HUB_DIR)
     else:
         HUB_DIR.mkdir(parents=True, exist_ok=True)
@@ -171,7 +190,8 @@ def hub():
     server = None
     proc, startup = start_server(HUB_DIR, PORT, SESSION_TMP / "server.log")
     try:
-        server = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup)
+        server = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup,
+                           SOURCE_HUB if built else None, source_state)
         for user in ("alice", "bob"):
             server.token(user, "write")
         server.token("reader", "read")
@@ -180,8 +200,14 @@ def hub():
         yield server
     finally:
         stop_server(proc)
-        if server is not None and os.environ.get("COURSE_HUB_TESTS_KEEP") != "1":
-            shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
+
+def pytest_unconfigure(config):
+    """The session's temp dir goes at the end (COURSE_HUB_TESTS_KEEP=1 keeps it, with the server's log)."""
+    if os.environ.get("COURSE_HUB_TESTS_KEEP") == "1":
+        print(f"\ncourse hub test files kept in {SESSION_TMP}")
+    else:
+        shutil.rmtree(SESSION_TMP, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
 SHA40 = r"^[0-9a-f]{40}$"
 
 
@@ -67,3 +69,7 @@ def git(*args: str, cwd: Path | str | None = None, check: bool = True, timeout: 
 def with_credentials(url: str, user: str, token: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{user}:{token}@{parts.netloc}"
+
+
+# One client for the raw HTTP checks: creating an httpx client costs ~50 ms (its SSL context), a request ~5 ms.
+HTTP = httpx.Client(timeout=60)

@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import re
 
-import httpx
 import pytest
 from huggingface_hub import CommitOperationAdd, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
-from hubtest import SHA40, git_blob_sha, prefix, sha256
+from hubtest import HTTP, SHA40, git_blob_sha, prefix, sha256
 
 README = b"---\nlicense: mit\ntags:\n- testing\n---\n# A test repo\n\nUsed by the download tests.\n"
 CONFIG = b'{"model_type": "bert", "hidden_size": 8}\n'
@@ -46,7 +45,7 @@ def no_xet(headers) -> None:
 
 @pytest.mark.parametrize("repo_type", ["model", "dataset", "space"])
 def test_head_regular_file_headers(hub, repos, repo_type):
-    r = httpx.head(resolve_url(hub, repo_type, repos[repo_type]["id"], "data.bin.txt"), follow_redirects=False,
+    r = HTTP.head(resolve_url(hub, repo_type, repos[repo_type]["id"], "data.bin.txt"), follow_redirects=False,
                    headers={"Accept-Encoding": "identity"})
     assert r.status_code == 200
     assert re.match(SHA40, r.headers["x-repo-commit"])
@@ -59,7 +58,7 @@ def test_head_regular_file_headers(hub, repos, repo_type):
 
 @pytest.mark.parametrize("repo_type", ["model", "dataset", "space"])
 def test_head_lfs_file_headers(hub, repos, repo_type):
-    r = httpx.head(resolve_url(hub, repo_type, repos[repo_type]["id"], "model.safetensors"), follow_redirects=False)
+    r = HTTP.head(resolve_url(hub, repo_type, repos[repo_type]["id"], "model.safetensors"), follow_redirects=False)
     assert r.status_code == 200
     assert r.headers["x-repo-commit"] == repos[repo_type]["sha"]
     assert r.headers["x-linked-etag"].strip('"') == sha256(WEIGHTS)
@@ -68,22 +67,23 @@ def test_head_lfs_file_headers(hub, repos, repo_type):
     no_xet(r.headers)
 
 
+@pytest.mark.parametrize("repo_type", ["model", "dataset", "space"])
 @pytest.mark.parametrize("path", ["data.bin.txt", "model.safetensors"])
-def test_get_with_range_is_206(hub, repos, path):
+def test_get_with_range_is_206(hub, repos, path, repo_type):
     data = TEXT if path == "data.bin.txt" else WEIGHTS
-    url = resolve_url(hub, "model", repos["model"]["id"], path)
-    r = httpx.get(url, headers={"Range": "bytes=10-29"})
+    url = resolve_url(hub, repo_type, repos[repo_type]["id"], path)
+    r = HTTP.get(url, headers={"Range": "bytes=10-29"})
     assert r.status_code == 206
     assert r.content == data[10:30]
     assert r.headers["content-range"] == f"bytes 10-29/{len(data)}"
-    assert r.headers["x-repo-commit"] == repos["model"]["sha"]
-    r = httpx.get(url, headers={"Range": "bytes=-7"})
+    assert r.headers["x-repo-commit"] == repos[repo_type]["sha"]
+    r = HTTP.get(url, headers={"Range": "bytes=-7"})
     assert r.status_code == 206 and r.content == data[-7:]
-    r = httpx.get(url, headers={"Range": f"bytes={len(data) - 5}-"})
+    r = HTTP.get(url, headers={"Range": f"bytes={len(data) - 5}-"})
     assert r.status_code == 206 and r.content == data[-5:]
-    r = httpx.get(url, headers={"Range": f"bytes={len(data) + 10}-"})
+    r = HTTP.get(url, headers={"Range": f"bytes={len(data) + 10}-"})
     assert r.status_code == 416
-    r = httpx.get(url)
+    r = HTTP.get(url)
     assert r.status_code == 200 and r.content == data
     no_xet(r.headers)
 
@@ -91,7 +91,7 @@ def test_get_with_range_is_206(hub, repos, path):
 def test_resolve_by_tag_and_sha(hub, repos):
     repo = repos["model"]
     for rev in ("v0", repo["first"]):
-        r = httpx.get(resolve_url(hub, "model", repo["id"], "data.bin.txt", rev))
+        r = HTTP.get(resolve_url(hub, "model", repo["id"], "data.bin.txt", rev))
         assert r.status_code == 200, rev
         assert r.content == b"old contents\n"
         assert r.headers["x-repo-commit"] == repo["first"]
@@ -99,15 +99,15 @@ def test_resolve_by_tag_and_sha(hub, repos):
 
 def test_resolve_errors_carry_codes(hub, repos):
     repo = repos["model"]
-    r = httpx.head(resolve_url(hub, "model", repo["id"], "nope.txt"))
+    r = HTTP.head(resolve_url(hub, "model", repo["id"], "nope.txt"))
     assert r.status_code == 404 and r.headers["x-error-code"] == "EntryNotFound"
     assert r.headers["x-repo-commit"] == repo["sha"]  # the client caches `.no_exist` under this commit
-    r = httpx.head(resolve_url(hub, "model", repo["id"], "config.json", "no-such-branch"))
+    r = HTTP.head(resolve_url(hub, "model", repo["id"], "config.json", "no-such-branch"))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RevisionNotFound"
-    r = httpx.head(resolve_url(hub, "model", "alice/does-not-exist-at-all", "config.json"))
+    r = HTTP.head(resolve_url(hub, "model", "alice/does-not-exist-at-all", "config.json"))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
     # a model id asked for as a dataset is another repo
-    r = httpx.head(resolve_url(hub, "dataset", repo["id"], "config.json"))
+    r = HTTP.head(resolve_url(hub, "dataset", repo["id"], "config.json"))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
 
 

@@ -165,7 +165,10 @@ def refs(ctx: Ctx):
 
 
 def auth_check(ctx: Ctx):
+    """`…/auth-check` (may I read it?) and `…/auth-check/write` (may I push to it? — `auth_check(write=True)`)."""
     ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    if ctx.params.get("write"):
+        ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
     return JSONResponse({"access": "granted"})
 
 

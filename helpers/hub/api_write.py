@@ -59,9 +59,11 @@ def create_repo(ctx: Ctx):
     if repo_type == "space" and data.get("sdk") not in SPACE_SDKS:
         raise bad_request(f"Spaces need an `sdk`, one of {', '.join(SPACE_SDKS)}")
     existing = ctx.hub.store.get_repo(repo_type, repo_id)
-    if existing is not None:
-        raise HubError(409, f"You already created this {repo_type} repo: {repo_id}", "RepoExists",
-                       {"X-Repo-Url": url_of(ctx.endpoint, repo_type, repo_id)})
+    if existing is not None:  # the body carries `url`: HfApi.create_repo(exist_ok=True) reads it from the 409
+        url = url_of(ctx.endpoint, repo_type, repo_id)
+        message = f"You already created this {repo_type} repo: {repo_id}"
+        return JSONResponse({"error": message, "url": url}, status_code=409,
+                            headers={"X-Error-Code": "RepoExists", "X-Error-Message": message, "X-Repo-Url": url})
     ctx.hub.create_repo(repo_type, repo_id, private=private)
     files = {".gitattributes": GITATTRIBUTES}
     if repo_type == "space":
@@ -206,7 +208,7 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
         path = value.get("path")
         if not isinstance(path, str):
             raise bad_request(f"NDJSON line {n}: `path` is required")
-        path = path.strip("/") if key == "deletedFolder" else path
+        path = path.rstrip("/") if key == "deletedFolder" else path  # the client sends "folder/"
         check_path(path)
         if key == "file":
             if value.get("encoding", "base64") != "base64" or not isinstance(value.get("content"), str):
@@ -216,9 +218,9 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
             except (binascii.Error, ValueError):
                 raise bad_request(f"NDJSON line {n}: content is not valid base64") from None
         elif key == "lfsFile":
-            oid, size = value.get("oid"), value.get("size")
+            oid, size = value.get("oid"), value.get("size")  # no `size`: a copy of a stored object
             if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not OID_RE.match(oid) \
-                    or not isinstance(size, int) or size < 0:
+                    or (size is not None and (not isinstance(size, int) or size < 0)):
                 raise bad_request(f"NDJSON line {n}: `lfsFile` needs algo sha256, a hex `oid` and an integer `size`")
             changes[path] = Pointer(oid, size)
         elif key == "deletedFile":

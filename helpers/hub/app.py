@@ -28,7 +28,7 @@ ROUTES: list[Route] = [
     route("POST", rf"{API}/paths-info/{REV}", api_read.paths_info),
     route("GET", rf"{API}/commits/{REV}", api_read.commits),
     route("GET", rf"{API}/refs", api_read.refs),
-    route("GET", rf"{API}/auth-check", api_read.auth_check),
+    route("GET", rf"{API}/auth-check(?:/(?P<write>write))?", api_read.auth_check),
     # one repo: changes
     route("PUT", rf"{API}/settings", api_write.update_settings),
     route("POST", rf"{API}/branch/(?P<branch>.+)", api_write.create_branch),

@@ -108,9 +108,11 @@ def cmd_build(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="course-hub", description=__doc__)
+    hub_dir_help = "where the hub keeps its repos (default: $COURSE_HUB_DIR or data/hub/)"
+    p.add_argument("--hub-dir", type=Path, default=None, help=hub_dir_help)  # before the command...
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--hub-dir", type=Path, default=None,
-                        help="where the hub keeps its repos (default: $COURSE_HUB_DIR or data/hub/)")
+    # ...or after it (SUPPRESS: a subcommand without it keeps the value given before the command)
+    common.add_argument("--hub-dir", type=Path, default=argparse.SUPPRESS, help=hub_dir_help)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP until stopped")

@@ -13,7 +13,10 @@ from dulwich.objects import Blob, Commit, Tag, Tree
 from dulwich.repo import Repo
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-REF_NAME_RE = re.compile(r"^(?!.*\.\.)(?!/)(?!.*//)(?!.*\.lock$)(?!.*/$)[A-Za-z0-9._/-]{1,200}$")
+# git check-ref-format's rules for what we allow: no `..`, `//`, leading/trailing `/`, component starting with `.`,
+# trailing `.`, `.lock` component suffix; plus no leading `-` (git refuses such branch names)
+REF_NAME_RE = re.compile(r"^(?![-.])(?!.*\.\.)(?!.*/\.)(?!.*\.$)(?!/)(?!.*//)(?!.*\.lock(?:/|$))(?!.*/$)"
+                         r"[A-Za-z0-9._/-]{1,200}$")
 FILE_MODE = 0o100644
 DEFAULT_BRANCH = "main"
 
@@ -229,7 +232,17 @@ class GitRepo:
             raise ConflictError(f"Reference already exists: refs/heads/{name}")
 
     def delete_branch(self, name: str) -> bool:
-        return self.repo.refs.remove_if_equals(f"refs/heads/{name}".encode(), None)
+        return self._delete_ref(f"refs/heads/{name}".encode())
+
+    def _delete_ref(self, ref: bytes) -> bool:
+        """False when the ref does not exist (dulwich's remove_if_equals(ref, None) says True for a missing ref)."""
+        try:
+            old = self.repo.refs.read_ref(ref)
+        except KeyError:
+            old = None
+        if old is None:
+            return False
+        return self.repo.refs.remove_if_equals(ref, old)
 
     def create_tag(self, name: str, sha: str, message: str | None = None, author: str = "hub",
                    date: float | None = None) -> None:
@@ -248,4 +261,4 @@ class GitRepo:
             raise ConflictError(f"Reference already exists: refs/tags/{name}")
 
     def delete_tag(self, name: str) -> bool:
-        return self.repo.refs.remove_if_equals(f"refs/tags/{name}".encode(), None)
+        return self._delete_ref(f"refs/tags/{name}".encode())

@@ -184,6 +184,8 @@ class Hub:
             elif isinstance(content, Pointer):
                 if not self.lfs.has(content.oid, content.size):
                     raise HubError(422, f"LFS object {content.oid} for {path} was never uploaded", "BadRequest")
+                if content.size is None:  # copies (CommitOperationCopy) name the object without its size
+                    content = Pointer(content.oid, self.lfs.path(content.oid).stat().st_size)
                 changes[path] = content.encode()
             elif isinstance(content, Path):
                 size = content.stat().st_size

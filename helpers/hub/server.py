@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from .paths import HubDir
@@ -60,6 +62,10 @@ def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
     if not quiet:
         print(f"point the clients at it with: export HF_ENDPOINT={url} HF_HUB_DISABLE_XET=1", flush=True)
+    # uvicorn re-raises the SIGTERM it shut down for once it is done: exit normally instead, so that the cleanup
+    # below runs (with the default handler the process dies on the spot and leaves a stale server.json)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.run()
     finally:

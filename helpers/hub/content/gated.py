@@ -32,7 +32,8 @@ def build(model_folder: Path, metrics: dict) -> RepoSpec:
     preface = (
         "> **Gated model.** Its files are only served to users whose access request has been accepted. "
         "Anonymous downloads get *401*, logged-in users who are not on the list get *403*. The weights are "
-        "identical to `course/minilm-sentiment`.\n\n"
+        "identical to `course/minilm-sentiment`. Once your request is accepted, log in (`hf auth login`) or set "
+        "`HF_TOKEN` in the environment, and the code below sends your token with each download.\n\n"
     )
     readme = sentiment_model.card(metrics, with_results=True, repo_id=REPO_ID, extra_meta=GATE, preface=preface)
     return RepoSpec(

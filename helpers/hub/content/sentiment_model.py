@@ -127,7 +127,7 @@ def build(work_dir: Path, base_dir: Path, base_key: str, data_dir: Path, data_ke
     return spec, folder, metrics
 
 
-def card_metadata(metrics: dict, with_results: bool) -> dict:
+def card_metadata(metrics: dict, with_results: bool, repo_id: str = REPO_ID) -> dict:
     meta = {
         "license": "apache-2.0",
         "language": ["en"],
@@ -140,7 +140,7 @@ def card_metadata(metrics: dict, with_results: bool) -> dict:
     }
     if with_results:
         meta["model-index"] = [{
-            "name": REPO_ID.split("/")[1],
+            "name": repo_id.split("/")[1],
             "results": [{
                 "task": {"type": "text-classification", "name": "Sentiment classification"},
                 "dataset": {"type": DATASET, "name": "Sentiment snippets", "split": "test"},
@@ -155,7 +155,7 @@ def card(metrics: dict, with_results: bool = True, repo_id: str = REPO_ID, extra
          preface: str = "") -> bytes:
     """README.md of the fine-tuned model (also used, with a gate, by the gated copy)."""
     hp = HYPERPARAMETERS
-    meta = {**card_metadata(metrics, with_results), **(extra_meta or {})}
+    meta = {**card_metadata(metrics, with_results, repo_id), **(extra_meta or {})}
     results = ""
     if with_results:
         rows = "\n".join(f"| {d} | {a:.4f} |" for d, a in metrics["test_accuracy_by_domain"].items())

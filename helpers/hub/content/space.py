@@ -90,7 +90,7 @@ as POSITIVE or NEGATIVE, with the model's score for each label.
 ## Run it yourself
 
 ```bash
-git clone <hub>/spaces/{REPO_ID}
+git clone "$HF_ENDPOINT/spaces/{REPO_ID}"   # the hub you are connected to
 cd sentiment-demo
 pip install gradio=={meta['sdk_version']} -r requirements.txt
 python app.py

@@ -1,0 +1,69 @@
+"""Small helpers for running a Gradio app next to a notebook: a free port, waiting for the server, stopping it.
+
+The lesson's own calls stay in the notebook (`subprocess.Popen([sys.executable, "app.py"], ...)`,
+`gradio_client.Client(url).predict(...)`, `demo.launch(...)`); these only prepare the room.
+"""
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+LOCALHOST = "127.0.0.1"
+
+
+def free_port(host: str = LOCALHOST) -> int:
+    """A TCP port that nothing listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str, timeout: float = 1.0) -> bool:
+    """True when `url` answers an HTTP GET with a status below 500 (no proxy: the app is on this machine)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as r:
+            return r.status < 500
+    except urllib.error.HTTPError as e:
+        return e.code < 500
+    except OSError:
+        return False
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 90,
+                  log: str | Path | None = None) -> str:
+    """Poll `url` until the app answers; return `url`.
+
+    Raises RuntimeError (with the end of `log`, if given) when `process` exits first or `timeout` passes.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode} before answering{_tail(log)}")
+        if answers(url):
+            return url
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the app did not answer at {url} within {timeout:.0f} s{_tail(log)}")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> int:
+    """Stop a process started with Popen: terminate, wait, kill if needed; return its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+    return process.returncode
+
+
+def _tail(log: str | Path | None, n: int = 2000) -> str:
+    if not log or not Path(log).is_file():
+        return ""
+    return ":\n" + Path(log).read_text(errors="replace")[-n:]
