@@ -85,6 +85,13 @@ def file_state(root: Path) -> dict:
     return out
 
 
+def _link_or_copy(src, dst) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system (a tmpfs /tmp): a real copy
+        shutil.copy2(src, dst)
+
+
 def copy_hub(src: Path, dst: Path) -> None:
     """A private copy of a built hub: hard links for git objects and LFS files (never rewritten in place:
     git and the hub write new files and rename), real copies of the database and tokens."""
@@ -96,9 +103,9 @@ def copy_hub(src: Path, dst: Path) -> None:
         if item.name in _COPY:
             shutil.copytree(item, target) if item.is_dir() else shutil.copy2(item, target)
         elif item.is_dir():
-            shutil.copytree(item, target, copy_function=os.link)
+            shutil.copytree(item, target, copy_function=_link_or_copy)
         else:
-            os.link(item, target)
+            _link_or_copy(item, target)
     if (src / "hub.sqlite3").exists():
         with sqlite3.connect(src / "hub.sqlite3") as a, sqlite3.connect(dst / "hub.sqlite3") as b:
             a.backup(b)  # consistent even with a WAL file next to it
@@ -208,6 +215,11 @@ def pytest_unconfigure(config):
         print(f"\ncourse hub test files kept in {SESSION_TMP}")
     else:
         shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
+
+def pytest_configure(config):
+    # huggingface_hub's LFS upload passes bytes as `data=`: httpx2's deprecation notice, not ours
+    config.addinivalue_line("filterwarnings", "ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
 
 def pytest_collection_modifyitems(config, items):

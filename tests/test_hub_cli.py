@@ -40,7 +40,7 @@ def test_token_create_prints_a_token_whoami_accepts(hub):
     with pytest.raises(HfHubHTTPError) as e:
         reader.create_repo("carol/nope")
     assert e.value.response.status_code == 403
-    # tokens are not reusable across users, and an org cannot have one
+    # an organisation cannot have a token
     out = course_hub("token", "create", "acme", "--hub-dir", hub.dir)
     assert out.returncode != 0 and "organisation" in out.stderr
 
@@ -79,12 +79,13 @@ def test_status_lists_repos_and_users(hub, api, new_repo_id):
 
 def test_hub_dir_option_overrides_the_environment(tmp_path):
     env_dir, flag_dir = tmp_path / "from-env", tmp_path / "from-flag"
+    from helpers.hub.store import Store
+
     env = {"COURSE_HUB_DIR": str(env_dir)}
-    for args in (["token", "create", "erin", "--hub-dir", flag_dir], ["--hub-dir", flag_dir, "token", "create", "erin"]):
+    for args in (["token", "create", "erin", "--hub-dir", flag_dir],
+                 ["--hub-dir", flag_dir, "token", "create", "erin"]):
         out = course_hub(*args, env=env)
         assert out.returncode == 0, out.stderr
-        from helpers.hub.store import Store
-
         assert Store(flag_dir / "hub.sqlite3").identify(out.stdout.strip()).user == "erin"
     assert not env_dir.exists()
     out = course_hub("status", env=env)
@@ -168,17 +169,26 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
     user = "copy-tester" if store.get_user(rec.namespace)["is_org"] else rec.namespace
     api = HfApi(endpoint=hub.url, token=hub.token(user, "write"))
     branch = f"copy-test-{os.urandom(3).hex()}"
+    refs_before = api.list_repo_refs(rec.id)
     api.create_branch(rec.id, branch=branch)
-    api.create_commit(rec.id, revision=branch, commit_message="writes to the copy", operations=[
-        CommitOperationAdd("copy-test.safetensors", os.urandom(2000)), CommitOperationAdd("copy-test.txt", b"x")])
-    api.create_tag(rec.id, tag=branch, revision=branch)
-    work = tmp_path / "clone"
-    git("clone", "--quiet", "--branch", branch, with_credentials(hub.url, user, hub.token(user, "write")) + "/" + rec.id,
-        str(work))
-    (work / "pushed.txt").write_text("pushed to the copy\n")
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "push to the copy", cwd=work)
-    git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}-git", cwd=work)
-    assert api.model_info(rec.id, revision=f"{branch}-git").sha != api.model_info(rec.id).sha
+    try:
+        api.create_commit(rec.id, revision=branch, commit_message="writes to the copy", operations=[
+            CommitOperationAdd("copy-test.safetensors", os.urandom(2000)), CommitOperationAdd("copy-test.txt", b"x")])
+        api.create_tag(rec.id, tag=branch, revision=branch)
+        work = tmp_path / "clone"
+        git("clone", "--quiet", "--branch", branch,
+            with_credentials(hub.url, user, hub.token(user, "write")) + "/" + rec.id, str(work))
+        (work / "pushed.txt").write_text("pushed to the copy\n")
+        git("add", "-A", cwd=work)
+        git("commit", "--quiet", "-m", "push to the copy", cwd=work)
+        git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}-git", cwd=work)
+        assert api.model_info(rec.id, revision=f"{branch}-git").sha != api.model_info(rec.id).sha
+    finally:  # leave the copy's refs as the content tests expect them
+        for b in (branch, f"{branch}-git"):
+            if b in {r.name for r in api.list_repo_refs(rec.id).branches}:
+                api.delete_branch(rec.id, branch=b)
+        if branch in {t.name for t in api.list_repo_refs(rec.id).tags}:
+            api.delete_tag(rec.id, tag=branch)
+    assert api.list_repo_refs(rec.id) == refs_before
     after = {k: v for k, v in file_state(hub.source).items() if k.startswith(("repos/", "lfs/"))}
     assert after == hub.source_state

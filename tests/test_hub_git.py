@@ -62,12 +62,13 @@ def test_clone_gated_and_private_need_credentials(hub, api, new_repo_id, tmp_pat
     api.upload_file(path_or_fileobj=b"private\n", path_in_repo="p.txt", repo_id=private)
     for repo_id in (gated, private):
         proc = git("clone", clone_url(hub, "model", repo_id), str(tmp_path / f"anon-{repo_id[-8:]}"), check=False)
-        assert proc.returncode != 0, proc.stdout
-        assert "401" in proc.stderr or "Authentication failed" in proc.stderr or "could not read" in proc.stderr
+        assert proc.returncode != 0, (proc.stdout, proc.stderr)
+        assert "401" in proc.stderr or "Authentication failed" in proc.stderr or "could not read" in proc.stderr, \
+            proc.stderr
         # bob's token is valid but bob may not read these
         proc = git("clone", clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
                    str(tmp_path / f"bob-{repo_id[-8:]}"), check=False)
-        assert proc.returncode != 0
+        assert proc.returncode != 0, (proc.stdout, proc.stderr)
         git("clone", "--quiet", clone_url(hub, "model", repo_id, "alice", hub.token("alice", "read")),
             str(tmp_path / f"alice-{repo_id[-8:]}"))
     assert (tmp_path / f"alice-{gated[-8:]}" / "g.txt").read_text() == "gated\n"
@@ -122,7 +123,7 @@ def test_push_refused(hub, api, new_repo_id, tmp_path, who):
            "other-user": clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
            "anonymous": clone_url(hub, "model", repo_id)}[who]
     proc = git("push", url, "main", cwd=work, check=False)
-    assert proc.returncode != 0
+    assert proc.returncode != 0, (proc.stdout, proc.stderr)
     assert ("403" in proc.stderr) if who != "anonymous" else ("401" in proc.stderr or "could not read"
                                                                in proc.stderr or "Authentication" in proc.stderr)
     assert api.model_info(repo_id).sha == before

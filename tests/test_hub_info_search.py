@@ -264,6 +264,8 @@ def test_list_repo_tree_root_and_recursive(api, world):
     assert root["config.json"].blob_id == git_blob_sha(b'{"model_type": "bert"}') and root["config.json"].lfs is None
     deep = {e.path for e in api.list_repo_tree(world["bert"], recursive=True)}
     assert {"nested", "nested/a", "nested/a/b.txt", "nested/c.txt"} <= deep
+    assert set(api.list_repo_files(world["bert"])) == {".gitattributes", "README.md", "config.json", "extra.txt",
+                                                       "model.safetensors", "nested/a/b.txt", "nested/c.txt"}
 
 
 def test_list_repo_tree_folder_and_revision(api, world):

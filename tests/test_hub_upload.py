@@ -187,9 +187,10 @@ def test_parent_commit_conflict(api, new_repo_id, tmp_path):
 def test_commit_to_branch_and_missing_branch(api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.create_branch(repo_id, branch="dev")
-    api.upload_file(path_or_fileobj=b"dev", path_in_repo="d.txt", repo_id=repo_id, revision="dev")
-    assert "d.txt" in files_of(api, repo_id, revision="dev") and "d.txt" not in files_of(api, repo_id)
+    api.create_branch(repo_id, branch="feat/dev")
+    api.upload_file(path_or_fileobj=b"dev", path_in_repo="d.txt", repo_id=repo_id, revision="feat/dev")
+    assert "d.txt" in files_of(api, repo_id, revision="feat/dev") and "d.txt" not in files_of(api, repo_id)
+    assert content(repo_id, "d.txt", tmp_path, revision="feat/dev") == b"dev"
     with pytest.raises(RevisionNotFoundError):
         api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id, revision="no-such-branch")
     with pytest.raises(HfHubHTTPError) as e:

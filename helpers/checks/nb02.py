@@ -47,10 +47,24 @@ def _classifier():
 
 
 @functools.lru_cache(maxsize=1)
-def _embedder():
-    from sentence_transformers import SentenceTransformer
+def _encoder():
+    from transformers import AutoModel, AutoTokenizer
 
-    return SentenceTransformer(EMBEDDING_MODEL, revision=REVISION)
+    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL, revision=REVISION), \
+        AutoModel.from_pretrained(EMBEDDING_MODEL, revision=REVISION).eval()
+
+
+def _embed(texts: list[str]):
+    """Sentence embeddings as the model's card defines them: mean of the real tokens' vectors, length 1."""
+    import torch
+    import torch.nn.functional as F
+
+    tokenizer, model = _encoder()
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    return F.normalize((hidden * mask).sum(dim=1) / mask.sum(dim=1), p=2, dim=1)
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,7 +140,7 @@ def check_most_similar(answer, query, sentences) -> bool:
     if answer not in sentences:
         return failed(f"{_short(answer)!r} is not one of the candidate sentences.",
                       "Return one element of `sentences`, exactly as written there.")
-    embeddings = _embedder().encode([query, *sentences], convert_to_tensor=True, normalize_embeddings=True)
+    embeddings = _embed([query, *sentences])
     scores = (embeddings[1:] @ embeddings[0]).tolist()
     best = max(range(len(sentences)), key=scores.__getitem__)
     mine = sentences.index(answer)
