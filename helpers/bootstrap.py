@@ -97,8 +97,11 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["TQDM_DISABLE"] = "1"
     course = Course(endpoint=endpoint, mode=mode, hub_dir=hub_dir, hf_home=hf_home)
+    ignored = mode == "local" and os.environ.pop("HF_TOKEN", None) is not None
     if not quiet:
         _report(course)
+        if ignored:
+            print("Note: HF_TOKEN is a huggingface.co token; it is not sent to the course hub.")
     return course
 
 

@@ -45,7 +45,8 @@ def check_stratified_split(answer, train, domain: str = "amazon_reviews", test_s
         if others:
             return failed(f"`answer['{name}']` also holds rows of {others}.",
                           f"Filter first: `.filter(lambda row: row['domain'] == '{domain}')`.")
-    source_ids = [i for i, d in zip(_column(train, "id"), _column(train, "domain")) if d == domain]
+    source_domains = _column(train, "domain")
+    source_ids = [i for i, d in zip(_column(train, "id"), source_domains) if d == domain]
     n = len(source_ids)
     train_ids, test_ids = _column(parts["train"], "id"), _column(parts["test"], "id")
     if set(train_ids) & set(test_ids):
@@ -60,7 +61,7 @@ def check_stratified_split(answer, train, domain: str = "amazon_reviews", test_s
         share = len(test_ids) / n if n else 0
         return failed(f"`test` has {len(test_ids)} rows ({share:.0%}), expected about {expected_test} (20%).",
                       "Pass `test_size=0.2` (a fraction) to `train_test_split`.")
-    overall = _label_counts(_column(train, "label")[i] for i, d in enumerate(_column(train, "domain")) if d == domain)
+    overall = _label_counts(label for label, d in zip(_column(train, "label"), source_domains) if d == domain)
     test_counts = _label_counts(_column(parts["test"], "label"))
     for label, count in sorted(overall.items()):
         expected = count * len(test_ids) / n
