@@ -72,7 +72,7 @@ _COPY = {"tokens"}
 
 
 def file_state(root: Path) -> dict:
-    """(inode, size, mtime) of every file under `root`: what must not change in the original of a copied hub."""
+    """(inode, size, mtime) of every file under `root` (what writes to a copy must not change in the original)."""
     out = {}
     for dirpath, _, names in os.walk(root):
         for name in names:
@@ -160,7 +160,6 @@ class HubServer:
     built: bool
     startup_s: float
     source: Path | None = None  # the built hub this one is a copy of
-    source_state: dict = field(default_factory=dict)  # path -> (inode, size, mtime) of its files at the start
     _tokens: dict = field(default_factory=dict)
 
     def store(self):
@@ -185,9 +184,7 @@ class HubServer:
 @pytest.fixture(scope="session")
 def hub():
     built = is_built(SOURCE_HUB) and SOURCE_HUB.resolve() != HUB_DIR.resolve()
-    source_state = {}
     if built:
-        source_state = {k: v for k, v in file_state(SOURCE_HUB).items() if k.startswith(("repos/", "lfs/"))}
         copy_hub(SOURCE_HUB, HUB_DIR)
     else:
         HUB_DIR.mkdir(parents=True, exist_ok=True)
@@ -198,7 +195,7 @@ def hub():
     proc, startup = start_server(HUB_DIR, PORT, SESSION_TMP / "server.log")
     try:
         server = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup,
-                           SOURCE_HUB if built else None, source_state)
+                           SOURCE_HUB if built else None)
         for user in ("alice", "bob"):
             server.token(user, "write")
         server.token("reader", "read")
@@ -230,6 +227,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "content" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used the hub gets the server's log (its warnings and tracebacks) in the report."""
+    report = yield
+    if report.failed and "hub" in getattr(item, "fixturenames", ()):
+        log = SESSION_TMP / "server.log"
+        text = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+        if text.strip():
+            report.sections.append(("course hub server log (tail)", text))
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -155,9 +155,11 @@ def test_second_server_on_port_zero(tmp_path):
 
 def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
     """The session hub is a hard-linked copy of the built course hub: writing to it (API commits with LFS files,
-    tags, git pushes) must not change a byte of the original."""
+    tags, git pushes) must not change the original's files, nor show up in it."""
     if not hub.built:
         pytest.skip("the course hub is not built: the session hub is empty, not a copy")
+    import hashlib
+
     from huggingface_hub import CommitOperationAdd
 
     from conftest import file_state
@@ -165,16 +167,23 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
 
     store = hub.store()
     rec = next(r for r in store.repos("model") if not r.private)
-    store.add_member(rec.namespace, "copy-tester", "write") if store.get_user(rec.namespace)["is_org"] else None
-    user = "copy-tester" if store.get_user(rec.namespace)["is_org"] else rec.namespace
+    is_org = store.get_user(rec.namespace)["is_org"]
+    if is_org:
+        store.add_member(rec.namespace, "copy-tester", "write")
+    user = "copy-tester" if is_org else rec.namespace
     api = HfApi(endpoint=hub.url, token=hub.token(user, "write"))
+    original = hub.source / "repos" / "models" / f"{rec.id}.git"
+    # (the original may be in use by a course hub of its own while we run: only what existed now must stay put)
+    before = file_state(original)
+    assert before, original
     branch = f"copy-test-{os.urandom(3).hex()}"
+    weights = os.urandom(2000)
     refs_before = api.list_repo_refs(rec.id)
     api.create_branch(rec.id, branch=branch)
     try:
-        api.create_commit(rec.id, revision=branch, commit_message="writes to the copy", operations=[
-            CommitOperationAdd("copy-test.safetensors", os.urandom(2000)), CommitOperationAdd("copy-test.txt", b"x")])
-        api.create_tag(rec.id, tag=branch, revision=branch)
+        commit = api.create_commit(rec.id, revision=branch, commit_message="writes to the copy", operations=[
+            CommitOperationAdd("copy-test.safetensors", weights), CommitOperationAdd("copy-test.txt", b"x")]).oid
+        api.create_tag(rec.id, tag=branch, revision=branch, tag_message="a tag in the copy")
         work = tmp_path / "clone"
         git("clone", "--quiet", "--branch", branch,
             with_credentials(hub.url, user, hub.token(user, "write")) + "/" + rec.id, str(work))
@@ -182,7 +191,8 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
         git("add", "-A", cwd=work)
         git("commit", "--quiet", "-m", "push to the copy", cwd=work)
         git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}-git", cwd=work)
-        assert api.model_info(rec.id, revision=f"{branch}-git").sha != api.model_info(rec.id).sha
+        pushed = git("rev-parse", "HEAD", cwd=work).stdout.strip()
+        assert api.model_info(rec.id, revision=f"{branch}-git").sha == pushed
     finally:  # leave the copy's refs as the content tests expect them
         for b in (branch, f"{branch}-git"):
             if b in {r.name for r in api.list_repo_refs(rec.id).branches}:
@@ -190,5 +200,17 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
         if branch in {t.name for t in api.list_repo_refs(rec.id).tags}:
             api.delete_tag(rec.id, tag=branch)
     assert api.list_repo_refs(rec.id) == refs_before
-    after = {k: v for k, v in file_state(hub.source).items() if k.startswith(("repos/", "lfs/"))}
-    assert after == hub.source_state
+    # the copy really changed...
+    copy = hub.git_path("model", rec.id)
+    assert (copy / "objects" / commit[:2] / commit[2:]).exists()
+    oid = hashlib.sha256(weights).hexdigest()
+    assert (hub.dir / "lfs" / oid[:2] / oid[2:4] / oid).exists()
+    # ...the original did not: no file that was there changed, none of our objects, refs or LFS files are there
+    after = file_state(original)
+    assert {k: after.get(k) for k in before} == before
+    for sha in (commit, pushed):
+        assert not (original / "objects" / sha[:2] / sha[2:]).exists()
+    assert not (hub.source / "lfs" / oid[:2] / oid[2:4] / oid).exists()
+    assert not any(branch in name for name in after)
+    packed = original / "packed-refs"
+    assert not packed.exists() or branch not in packed.read_text()
