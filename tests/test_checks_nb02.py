@@ -30,6 +30,7 @@ CHAT = [
 
 def run(capsys, check, *args):
     ok = check(*args)
+    assert isinstance(ok, int) and repr(ok) in ("True", "False")  # a Verdict: true or false, shown as a bool
     return ok, capsys.readouterr().out
 
 
@@ -38,7 +39,7 @@ def run(capsys, check, *args):
 @pytest.mark.parametrize("placeholder", [..., None])
 def test_labels_placeholder_is_not_started(capsys, placeholder):
     ok, out = run(capsys, nb02.check_review_labels, placeholder, REVIEWS)
-    assert ok is False and out.startswith("⏳")
+    assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.parametrize("answer, needle", [
@@ -50,12 +51,12 @@ def test_labels_placeholder_is_not_started(capsys, placeholder):
 ])
 def test_labels_wrong_shapes_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_review_labels, answer, REVIEWS)
-    assert ok is False and out.startswith("❌") and needle in out
+    assert not ok and out.startswith("❌") and needle in out
 
 
 def test_labels_without_reviews_explains_the_call(capsys):
     ok, out = run(capsys, nb02.check_review_labels, ["POSITIVE"], None)
-    assert ok is False and "second argument" in out
+    assert not ok and "second argument" in out
 
 
 def model_labels(reviews):
@@ -69,7 +70,7 @@ def test_labels_right_answer_passes(hub, capsys):
     labels = model_labels(REVIEWS)
     assert labels[1] == "POSITIVE" and labels[4] == "NEGATIVE"  # the clear cases, so the model is sane
     ok, out = run(capsys, nb02.check_review_labels, labels, REVIEWS)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
 
 
 @pytest.mark.content
@@ -77,14 +78,14 @@ def test_labels_wrong_answers_fail(hub, capsys):
     labels = model_labels(REVIEWS)
     flip = {"POSITIVE": "NEGATIVE", "NEGATIVE": "POSITIVE"}
     ok, out = run(capsys, nb02.check_review_labels, [flip[x] for x in labels], REVIEWS)
-    assert ok is False and "opposite" in out
+    assert not ok and "opposite" in out
     one_wrong = labels[:1] + [flip[labels[1]]] + labels[2:]
     ok, out = run(capsys, nb02.check_review_labels, one_wrong, REVIEWS)
-    assert ok is False and "review 1" in out and "1 of 5" in out
+    assert not ok and "review 1" in out and "1 of 5" in out
     ok, out = run(capsys, nb02.check_review_labels, [x.lower() for x in labels], REVIEWS)
-    assert ok is False and "case-sensitive" in out
+    assert not ok and "case-sensitive" in out
     ok, out = run(capsys, nb02.check_review_labels, ["GOOD"] * 5, REVIEWS)
-    assert ok is False and "'GOOD' is not a label" in out
+    assert not ok and "'GOOD' is not a label" in out
 
 
 # --- exercise 2: most similar sentence -------------------------------------------------------------------------
@@ -97,12 +98,12 @@ def test_labels_wrong_answers_fail(hub, capsys):
 ])
 def test_similar_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_most_similar, answer, QUERY, CANDIDATES)
-    assert ok is False and out.startswith("❌") and needle in out
+    assert not ok and out.startswith("❌") and needle in out
 
 
 def test_similar_placeholder_is_not_started(capsys):
     ok, out = run(capsys, nb02.check_most_similar, ..., QUERY, CANDIDATES)
-    assert ok is False and out.startswith("⏳")
+    assert not ok and out.startswith("⏳")
 
 
 def cosine_scores(query, sentences):
@@ -124,11 +125,11 @@ def test_similar_right_answer_passes_and_others_fail(hub, capsys):
     order = sorted(range(len(CANDIDATES)), key=scores.__getitem__, reverse=True)
     assert CANDIDATES[order[0]] == "Here is an easy recipe for a homemade loaf."
     ok, out = run(capsys, nb02.check_most_similar, CANDIDATES[order[0]], QUERY, CANDIDATES)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
     ok, out = run(capsys, nb02.check_most_similar, CANDIDATES[order[-1]], QUERY, CANDIDATES)
-    assert ok is False and "least" in out
+    assert not ok and "least" in out
     ok, out = run(capsys, nb02.check_most_similar, CANDIDATES[order[1]], QUERY, CANDIDATES)
-    assert ok is False and "cosine similarity" in out
+    assert not ok and "cosine similarity" in out
 
 
 # --- exercise 3: chat messages ---------------------------------------------------------------------------------
@@ -147,15 +148,15 @@ def test_similar_right_answer_passes_and_others_fail(hub, capsys):
 ])
 def test_chat_wrong_answers_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_chat_messages, answer)
-    assert ok is False and out.startswith("❌") and needle in out
+    assert not ok and out.startswith("❌") and needle in out
 
 
 def test_chat_placeholder_is_not_started(capsys):
     ok, out = run(capsys, nb02.check_chat_messages, ...)
-    assert ok is False and out.startswith("⏳")
+    assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.content
 def test_chat_right_answer_passes(hub, capsys):
     ok, out = run(capsys, nb02.check_chat_messages, CHAT)
-    assert ok is True and out.startswith("✅") and "tokens" in out
+    assert ok and out.startswith("✅") and "tokens" in out

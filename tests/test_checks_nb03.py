@@ -13,6 +13,7 @@ REVIEW = "I expected more, but it was fine."
 
 def run(capsys, check, *args):
     ok = check(*args)
+    assert isinstance(ok, int) and repr(ok) in ("True", "False")  # a Verdict: true or false, shown as a bool
     return ok, capsys.readouterr().out
 
 
@@ -20,7 +21,7 @@ def run(capsys, check, *args):
 
 def test_attention_placeholder_is_not_started(capsys):
     ok, out = run(capsys, nb03.check_attention_sum, ..., SENTENCES)
-    assert ok is False and out.startswith("⏳")
+    assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.parametrize("answer, needle", [
@@ -30,12 +31,12 @@ def test_attention_placeholder_is_not_started(capsys):
 ])
 def test_attention_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb03.check_attention_sum, answer, SENTENCES)
-    assert ok is False and out.startswith("❌") and needle in out
+    assert not ok and out.startswith("❌") and needle in out
 
 
 def test_attention_without_sentences_explains_the_call(capsys):
     ok, out = run(capsys, nb03.check_attention_sum, 20, "Short and sweet.")
-    assert ok is False and "second argument" in out
+    assert not ok and "second argument" in out
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_attention_right_answer_passes(batch, capsys):
     right = enc["attention_mask"].sum()
     for answer in (right.item(), right, torch.tensor([right.item()])):  # an int, a 0-d or a 1-element tensor
         ok, out = run(capsys, nb03.check_attention_sum, answer, SENTENCES)
-        assert ok is True and out.startswith("✅") and "padding" in out
+        assert ok and out.startswith("✅") and "padding" in out
 
 
 @pytest.mark.content
@@ -69,16 +70,16 @@ def test_attention_typical_mistakes_get_their_hint(batch, capsys):
     ]
     for answer, needle in cases:
         ok, out = run(capsys, nb03.check_attention_sum, answer, SENTENCES)
-        assert ok is False and needle in out, out
+        assert not ok and needle in out, out
     ok, out = run(capsys, nb03.check_attention_sum, enc["attention_mask"].sum(dim=1), SENTENCES)
-    assert ok is False and "several numbers" in out
+    assert not ok and "several numbers" in out
 
 
 # --- exercise 2: probabilities from logits ---------------------------------------------------------------------
 
 def test_probabilities_placeholder_is_not_started(capsys):
     ok, out = run(capsys, nb03.check_probabilities, ..., REVIEW)
-    assert ok is False and out.startswith("⏳")
+    assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.parametrize("answer, needle", [
@@ -87,7 +88,7 @@ def test_probabilities_placeholder_is_not_started(capsys):
 ])
 def test_probabilities_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
-    assert ok is False and out.startswith("❌") and needle in out
+    assert not ok and out.startswith("❌") and needle in out
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +110,10 @@ def test_probabilities_right_answer_passes(logits, capsys):
     probs = torch.softmax(values, dim=-1)
     answer = {id2label[i]: p.item() for i, p in enumerate(probs)}
     ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
     as_tensors = {id2label[i]: p for i, p in enumerate(probs)}  # 0-d tensors are accepted too
     ok, out = run(capsys, nb03.check_probabilities, as_tensors, REVIEW)
-    assert ok is True
+    assert ok
 
 
 @pytest.mark.content
@@ -131,6 +132,6 @@ def test_probabilities_typical_mistakes_get_their_hint(logits, capsys):
     ]
     for answer, needle in cases:
         ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
-        assert ok is False and out.startswith("❌") and needle in out, out
+        assert not ok and out.startswith("❌") and needle in out, out
     ok, out = run(capsys, nb03.check_probabilities, probs, REVIEW)
-    assert ok is False and "name each probability" in out
+    assert not ok and "name each probability" in out

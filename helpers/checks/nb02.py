@@ -4,8 +4,9 @@
     helpers.checks.nb02.check_most_similar(answer, query, sentences)   # the sentence closest in meaning to query
     helpers.checks.nb02.check_chat_messages(answer)                    # a system + user chat for the chat model
 
-Each check prints ✅ / ❌ (with a hint) / ⏳ and returns True or False; none raises. The expected answers are not
-stored here: the checks ask the real models on the hub this kernel is connected to (`HF_ENDPOINT`).
+Each check prints ✅ / ❌ (with a hint) / ⏳ and returns a true or false `Verdict`; none raises.
+The expected answers are not stored here: the checks ask the real models on the hub this kernel is connected to
+(`HF_ENDPOINT`).
 """
 from __future__ import annotations
 
@@ -20,17 +21,31 @@ REVISION = "v1.0"  # the tag the notebook pins, for both MiniLM models
 ROLES = ("system", "user", "assistant")
 
 
+class Verdict(int):
+    """A check's result: True or False for code (`if check(...):`, `assert check(...)`), but never echoed under a
+    notebook cell, so check cells need no trailing `;` (which nbval's kernel does not honour)."""
+
+    def __new__(cls, ok):
+        return super().__new__(cls, bool(ok))
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    def _ipython_display_(self) -> None:  # IPython: display nothing
+        pass
+
+
 def never_raises(check):
     """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
 
     @functools.wraps(check)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, **kwargs) -> Verdict:
         try:
-            return check(*args, **kwargs)
+            return Verdict(check(*args, **kwargs))
         except Exception as e:  # a check must never stop the notebook
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return failed(f"The check could not finish: {type(e).__name__}: {first}",
-                          "Is the setup cell's hub still running? Re-run the setup cell, then your cells.")
+            return Verdict(failed(f"The check could not finish: {type(e).__name__}: {first}",
+                                  "Is the setup cell's hub still running? Re-run the setup cell, then your cells."))
 
     return wrapper
 
@@ -85,7 +100,8 @@ def check_review_labels(answer, reviews) -> bool:
         return not_started("answer")
     if not _is_text_list(reviews):
         return failed("The check needs the list of reviews as its second argument.",
-                      "Run the exercise's first cell (it defines `reviews`), then `check_review_labels(answer, reviews)`.")
+                      "Run the exercise's first cell (it defines `reviews`), then "
+                      "`check_review_labels(answer, reviews)`.")
     if isinstance(answer, str):
         return failed("`answer` is one string; it should be a list with one label per review.",
                       "Classify the whole list at once: `results = classifier(reviews)`.")
@@ -93,7 +109,8 @@ def check_review_labels(answer, reviews) -> bool:
         return failed(f"`answer` should be a list of labels, not {type(answer).__name__}.",
                       "Build it with a list comprehension over the pipeline's results.")
     if any(isinstance(a, list) for a in answer):
-        return failed("`answer` holds lists: that is what the pipeline returns with `top_k=None` (every label per text).",
+        return failed("`answer` holds lists: that is what the pipeline returns with `top_k=None` "
+                      "(every label per text).",
                       "Call the pipeline without `top_k`, so each review gets one dict with its best label.")
     if any(isinstance(a, dict) for a in answer):
         return failed("`answer` holds the pipeline's dicts ({'label': ..., 'score': ...}); keep only the labels.",

@@ -3,8 +3,9 @@
     helpers.checks.nb03.check_attention_sum(answer, sentences)   # real tokens in a padded batch of the sentences
     helpers.checks.nb03.check_probabilities(answer, text)        # {label: probability} computed from the logits
 
-Each check prints ✅ / ❌ (with a hint) / ⏳ and returns True or False; none raises. The expected answers are not
-stored here: the checks ask the real tokenizer and pipeline on the hub this kernel is connected to (`HF_ENDPOINT`).
+Each check prints ✅ / ❌ (with a hint) / ⏳ and returns a true or false `Verdict`; none raises.
+The expected answers are not stored here: the checks ask the real tokenizer and pipeline on the hub this kernel is
+connected to (`HF_ENDPOINT`).
 """
 from __future__ import annotations
 
@@ -12,39 +13,26 @@ import functools
 import math
 
 from . import failed, is_placeholder, not_started, passed
+from .nb02 import Verdict, never_raises  # noqa: F401  (Verdict: the checks' return type)
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SENTIMENT_MODEL = "course/minilm-sentiment"
+REVISION = "v1.0"  # the tag the notebook pins, for both MiniLM models
 TOLERANCE = 1e-4  # probabilities from your own softmax vs the pipeline's
-
-
-def never_raises(check):
-    """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        try:
-            return check(*args, **kwargs)
-        except Exception as e:  # a check must never stop the notebook
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return failed(f"The check could not finish: {type(e).__name__}: {first}",
-                          "Is the setup cell's hub still running? Re-run the setup cell, then your cells.")
-
-    return wrapper
 
 
 @functools.lru_cache(maxsize=1)
 def _tokenizer():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL)
+    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL, revision=REVISION)
 
 
 @functools.lru_cache(maxsize=1)
 def _classifier():
     from transformers import pipeline
 
-    return pipeline("text-classification", model=SENTIMENT_MODEL)
+    return pipeline("text-classification", model=SENTIMENT_MODEL, revision=REVISION)
 
 
 def _as_number(value):
@@ -53,7 +41,9 @@ def _as_number(value):
         return None
     if isinstance(value, (int, float)):
         return value
-    if hasattr(value, "numel") and value.numel() == 1 or hasattr(value, "size") and getattr(value, "size", 0) == 1:
+    if callable(getattr(value, "numel", None)) and value.numel() == 1:  # a torch tensor
+        return value.item()
+    if getattr(value, "size", None) == 1 and hasattr(value, "item"):  # a NumPy array or scalar
         return value.item()
     return None
 
@@ -64,7 +54,7 @@ def check_attention_sum(answer, sentences) -> bool:
     of all-MiniLM-L6-v2, i.e. how many real (not padding) tokens the batch holds."""
     if is_placeholder(answer):
         return not_started("answer")
-    if not (isinstance(sentences, (list, tuple)) and len(sentences) >= 2 and all(isinstance(s, str) for s in sentences)):
+    if not isinstance(sentences, (list, tuple)) or len(sentences) < 2 or not all(isinstance(s, str) for s in sentences):
         return failed("The check needs the list of sentences as its second argument.",
                       "Call it as `check_attention_sum(answer, sentences)`.")
     number = _as_number(answer)
