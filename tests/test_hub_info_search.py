@@ -296,3 +296,14 @@ def test_get_paths_info(api, world):
     assert old[0].blob_id == git_blob_sha(b"{}") and old[0].last_commit.oid == world["bert_v1"]
     data = api.get_paths_info(world["data"], "data", repo_type="dataset")
     assert [e.path for e in data] == ["data"]
+
+
+def test_list_spaces_filters_by_linked_model(api, new_repo_id):
+    """`list_spaces(models=...)` keeps only the Spaces whose card names that model."""
+    linked, other = new_repo_id(), new_repo_id()
+    for repo_id, models in ((linked, "alice/some-model"), (other, "alice/another-model")):
+        api.create_repo(repo_id, repo_type="space", space_sdk="gradio")
+        api.upload_file(path_or_fileobj=f"---\nsdk: gradio\nmodels:\n- {models}\n---\n".encode(),
+                        path_in_repo="README.md", repo_id=repo_id, repo_type="space")
+    found = [s.id for s in api.list_spaces(models="alice/some-model")]
+    assert linked in found and other not in found

@@ -64,6 +64,10 @@ def list_repos(ctx: Ctx):
             continue
         if pipeline_tag and info.get("pipeline_tag") != pipeline_tag:
             continue
+        if repo_type == "space" and not all(m in info.get("models", []) for m in ctx.query_list("models")):
+            continue
+        if repo_type == "space" and not all(d in info.get("datasets", []) for d in ctx.query_list("datasets")):
+            continue
         if not full:
             info.pop("siblings", None)
         if not card:
