@@ -8,7 +8,6 @@ instructor's classroom hub); else a course hub already running for this checkout
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

@@ -9,11 +9,10 @@ ask the hub this kernel is connected to (`HF_ENDPOINT`), with the real `huggingf
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 MODEL_ID = "course/minilm-sentiment"
 DATASET_ID = "course/sentiment-snippets"
@@ -32,19 +31,6 @@ DEFINITIONS = {
 }
 
 
-def never_raises(check):
-    """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        try:
-            return check(*args, **kwargs)
-        except Exception as e:  # a check must never stop the notebook
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return failed(f"The check could not finish: {type(e).__name__}: {first}",
-                          "Is the setup cell's hub still running? Re-run the setup cell, then your cells.")
-
-    return wrapper
 
 
 def model_labels(model_id: str = MODEL_ID) -> set[str]:

@@ -9,11 +9,10 @@ is connected to (`HF_ENDPOINT`) with the real `huggingface_hub` calls, so they w
 """
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 SENTIMENT = "course/minilm-sentiment"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -32,19 +31,6 @@ TOKENIZER_FILES = {"tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx", ".h5", ".msgpack", ".ot", ".pt", ".pth", ".gguf", ".ckpt")
 
 
-def never_raises(check):
-    """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        try:
-            return check(*args, **kwargs)
-        except Exception as e:  # a check must never stop the notebook
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return failed(f"The check could not finish: {type(e).__name__}: {first}",
-                          "Is the setup cell's hub still running? Re-run the setup cell, then your cells.")
-
-    return wrapper
 
 
 def licenses_of(model) -> list[str]:

@@ -10,9 +10,10 @@ The expected answers are not stored here: the checks ask the real models on the 
 """
 from __future__ import annotations
 
+
 import functools
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 SENTIMENT_MODEL = "course/minilm-sentiment"
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -21,33 +22,8 @@ REVISION = "v1.0"  # the tag the notebook pins, for both MiniLM models
 ROLES = ("system", "user", "assistant")
 
 
-class Verdict(int):
-    """A check's result: True or False for code (`if check(...):`, `assert check(...)`), but never echoed under a
-    notebook cell, so check cells need no trailing `;` (which nbval's kernel does not honour)."""
-
-    def __new__(cls, ok):
-        return super().__new__(cls, bool(ok))
-
-    def __repr__(self) -> str:
-        return repr(bool(self))
-
-    def _ipython_display_(self) -> None:  # IPython: display nothing
-        pass
 
 
-def never_raises(check):
-    """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs) -> Verdict:
-        try:
-            return Verdict(check(*args, **kwargs))
-        except Exception as e:  # a check must never stop the notebook
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return Verdict(failed(f"The check could not finish: {type(e).__name__}: {first}",
-                                  "Is the setup cell's hub still running? Re-run the setup cell, then your cells."))
-
-    return wrapper
 
 
 def _short(text: str, width: int = 50) -> str:

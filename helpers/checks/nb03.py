@@ -12,8 +12,7 @@ from __future__ import annotations
 import functools
 import math
 
-from . import failed, is_placeholder, not_started, passed
-from .nb02 import Verdict, never_raises  # noqa: F401  (Verdict: the checks' return type)
+from . import Verdict, failed, is_placeholder, never_raises, not_started, passed  # noqa: F401
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SENTIMENT_MODEL = "course/minilm-sentiment"
