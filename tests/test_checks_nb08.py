@@ -1,11 +1,9 @@
 """Self-checks of notebook 08: right answers pass, typical wrong answers fail with a helpful message, none raises."""
 from __future__ import annotations
 
-import httpx
 import pytest
 import torch
 from huggingface_hub import EvalResult, ModelCardData
-from huggingface_hub.errors import RepositoryNotFoundError
 
 from helpers.checks import nb08
 
@@ -80,31 +78,14 @@ def test_domain_accuracy_never_raises_on_mismatched_inputs():
 
 # --- exercise 2: card metadata ---------------------------------------------------------------------------------
 
-class Info:
-    def __init__(self, card: dict):
-        self.card_data = ModelCardData(**card)
+@pytest.fixture
+def hub_api(hub):
+    """The real HfApi against the test session's copy of the built course hub (base model and dataset on it)."""
+    from huggingface_hub import HfApi
 
-
-class FakeApi:
-    """model_info / dataset_info of a hub that holds the base model (Apache-2.0) and the dataset."""
-
-    models = {BASE: {"license": "apache-2.0"}, "course/minilm-sentiment": {"license": "apache-2.0"}}
-    datasets = {DATA: {"license": "mit"}}
-
-    @staticmethod
-    def _missing(repo_id):
-        request = httpx.Request("GET", f"http://hub.invalid/api/models/{repo_id}")
-        return RepositoryNotFoundError(f"{repo_id} not found", response=httpx.Response(404, request=request))
-
-    def model_info(self, repo_id, **_):
-        if repo_id not in self.models:
-            raise self._missing(repo_id)
-        return Info(self.models[repo_id])
-
-    def dataset_info(self, repo_id, **_):
-        if repo_id not in self.datasets:
-            raise self._missing(repo_id)
-        return Info(self.datasets[repo_id])
+    if not hub.built:
+        pytest.skip("needs the built course hub")
+    return HfApi()
 
 
 def card_data(accuracy=0.812, **changes) -> ModelCardData:
@@ -121,19 +102,19 @@ def card_data(accuracy=0.812, **changes) -> ModelCardData:
     return ModelCardData(**{k: v for k, v in fields.items() if v is not None})
 
 
-def test_card_data_right_answer_passes(hub):
-    ok, text = run(nb08.check_card_data, card_data(), accuracy=0.8123, api=FakeApi())
+def test_card_data_right_answer_passes(hub_api):
+    ok, text = run(nb08.check_card_data, card_data(), accuracy=0.8123, api=hub_api)
     assert ok and text.startswith("✅"), text
     assert "apache-2.0" in text and BASE in text
 
 
-def test_card_data_placeholder_is_not_started():
-    ok, text = run(nb08.check_card_data, ..., api=FakeApi())
+def test_card_data_placeholder_is_not_started(hub_api):
+    ok, text = run(nb08.check_card_data, ..., api=hub_api)
     assert not ok and text.startswith("⏳")
 
 
-def test_card_data_plain_dict_is_refused():
-    ok, text = run(nb08.check_card_data, {"license": "apache-2.0"}, api=FakeApi())
+def test_card_data_plain_dict_is_refused(hub_api):
+    ok, text = run(nb08.check_card_data, {"license": "apache-2.0"}, api=hub_api)
     assert not ok and "plain dict" in text
 
 
@@ -152,16 +133,16 @@ def test_card_data_plain_dict_is_refused():
     ({"eval_results": [EvalResult(task_type="text-classification", dataset_type=DATA, dataset_name="x",
                                   metric_type="f1", metric_value=0.8)]}, "no accuracy"),
 ])
-def test_card_data_typical_mistakes_fail_with_a_hint(changes, expected):
-    ok, text = run(nb08.check_card_data, card_data(**changes), api=FakeApi())
+def test_card_data_typical_mistakes_fail_with_a_hint(changes, expected, hub_api):
+    ok, text = run(nb08.check_card_data, card_data(**changes), api=hub_api)
     assert not ok and text.startswith("❌"), text
     assert expected in text, text
 
 
-def test_card_data_accuracy_must_be_a_fraction_and_the_measured_one():
-    ok, text = run(nb08.check_card_data, card_data(accuracy=81.2), api=FakeApi())
+def test_card_data_accuracy_must_be_a_fraction_and_the_measured_one(hub_api):
+    ok, text = run(nb08.check_card_data, card_data(accuracy=81.2), api=hub_api)
     assert not ok and "fraction between 0 and 1" in text
-    ok, text = run(nb08.check_card_data, card_data(accuracy=0.9), accuracy=0.8123, api=FakeApi())
+    ok, text = run(nb08.check_card_data, card_data(accuracy=0.9), accuracy=0.8123, api=hub_api)
     assert not ok and "you measured 0.8123" in text
 
 

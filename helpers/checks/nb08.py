@@ -9,32 +9,16 @@ this kernel is connected to (`HF_ENDPOINT`) with the real `huggingface_hub` call
 """
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DATASET = "course/sentiment-snippets"
 TASK = "text-classification"
 LABELS = ("NEGATIVE", "POSITIVE")
 TOLERANCE = 1e-6
-
-
-def never_raises(check):
-    """Turn any unexpected exception inside a check into a ❌ line, so the notebook keeps running."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        try:
-            return check(*args, **kwargs)
-        except Exception as e:  # a check must never stop the notebook
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return failed(f"The check could not finish: {type(e).__name__}: {first}",
-                          "Re-run the notebook's cells from the top (setup cell first), then this one.")
-
-    return wrapper
 
 
 def _as_int_list(values) -> list[int]:
