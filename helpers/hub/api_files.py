@@ -22,7 +22,7 @@ def resolve(ctx: Ctx):
     git, sha = hub.resolve(rec.type, rec.id, rev)
     entry = hub.entry(git, sha, rec.id, rev, path)
     raw = git.blob(entry.blob)
-    pointer = Pointer.parse(raw) if len(raw) <= 200 else None
+    pointer = Pointer.parse(raw)
     headers = {"X-Repo-Commit": sha, "Accept-Ranges": "bytes",
                "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream"}
     is_download = ctx.request.method == "GET" and "range" not in ctx.request.headers

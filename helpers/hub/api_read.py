@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from . import listing
 from .errors import HubError, entry_not_found, unauthorized
 from .http import Ctx
-from .hub import check_path, iso
+from .hub import check_path
 
 SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
              "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
@@ -22,7 +22,7 @@ def whoami(ctx: Ctx):
     orgs = [{"type": "org", "name": org, "fullname": org, "roleInOrg": role}
             for org, role in ctx.hub.store.orgs_of(ctx.ident.user)]
     return JSONResponse({
-        "type": "user", "id": listing.hashlib.sha1(user["name"].encode()).hexdigest()[:24], "name": user["name"],
+        "type": "user", "id": listing.object_id("user", user["name"]), "name": user["name"],
         "fullname": user["fullname"], "email": None, "emailVerified": False, "isPro": False, "orgs": orgs,
         "auth": {"type": "access_token",
                  "accessToken": {"displayName": ctx.ident.token_name, "role": ctx.ident.role}}})
@@ -182,5 +182,3 @@ def health(ctx: Ctx):
     return JSONResponse({"status": "ok", "service": "course-hub", "version": __version__,
                          "repos": len(ctx.hub.store.repos())})
 
-
-__all__ = ["whoami", "repo_info", "list_repos", "tree", "paths_info", "commits", "refs", "auth_check", "health", "iso"]

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from .cards import validate_yaml as card_problems
 from .errors import HubError, bad_request, unauthorized
-from .gitrepo import ConflictError, RevisionNotFound, valid_ref_name
+from .gitrepo import ConflictError, valid_ref_name
 from .http import Ctx
 from .hub import check_path, check_repo_id, check_type
 from .lfs import OID_RE, Pointer, wants_lfs
@@ -119,14 +119,10 @@ def delete_branch(ctx: Ctx):
     rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
     branch = ctx.params["branch"]
     if branch == "main":
-        raise forbidden_main()
+        raise HubError(403, "The main branch cannot be deleted", "Forbidden")
     if not ctx.hub.git(rec.type, rec.id).delete_branch(branch):
         raise HubError(404, f"Branch {branch} not found", "RevisionNotFound")
     return JSONResponse({})
-
-
-def forbidden_main() -> HubError:
-    return HubError(403, "The main branch cannot be deleted", "Forbidden")
 
 
 def create_tag(ctx: Ctx):
@@ -175,10 +171,6 @@ def commit(ctx: Ctx):
     header, changes, folders = parse_ndjson(ctx.body)
     git = ctx.hub.git(rec.type, rec.id)
     if git.head(branch) is None:
-        try:
-            git.resolve(branch)
-        except RevisionNotFound:
-            pass
         raise HubError(404, f"Invalid rev id: {branch} is not a branch of {rec.id}", "RevisionNotFound")
     summary = str(header.get("summary") or "Upload files").strip() or "Upload files"
     description = str(header.get("description") or "").strip()

@@ -39,7 +39,7 @@ def validate_yaml(content: str) -> list[str]:
     return []
 
 
-def _as_list(value) -> list[str]:
+def as_list(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -60,27 +60,24 @@ def derive_tags(repo_type: str, card: dict, filenames: list[str]) -> list[str]:
         add(card.get("library_name"))
         if any(f.endswith(".safetensors") for f in filenames):
             add("safetensors")
-        add(*_as_list(card.get("tags")))
+        add(*as_list(card.get("tags")))
         add(card.get("pipeline_tag"))
-        add(*_as_list(card.get("language")))
-        add(*(f"dataset:{d}" for d in _as_list(card.get("datasets"))))
-        add(*(f"base_model:{b}" for b in _as_list(card.get("base_model"))))
-        add(*(f"license:{lic}" for lic in _as_list(card.get("license"))))
+        add(*as_list(card.get("language")))
+        add(*(f"dataset:{d}" for d in as_list(card.get("datasets"))))
+        add(*(f"base_model:{b}" for b in as_list(card.get("base_model"))))
+        add(*(f"license:{lic}" for lic in as_list(card.get("license"))))
     elif repo_type == "dataset":
-        add(*_as_list(card.get("tags")))
-        add(*(f"task_categories:{t}" for t in _as_list(card.get("task_categories"))))
-        add(*(f"language:{t}" for t in _as_list(card.get("language"))))
-        add(*(f"size_categories:{t}" for t in _as_list(card.get("size_categories"))))
+        add(*as_list(card.get("tags")))
+        add(*(f"task_categories:{t}" for t in as_list(card.get("task_categories"))))
+        add(*(f"language:{t}" for t in as_list(card.get("language"))))
+        add(*(f"size_categories:{t}" for t in as_list(card.get("size_categories"))))
         if any(f.endswith(".parquet") for f in filenames):
             add("format:parquet")
         add("library:datasets")
-        add(*(f"license:{lic}" for lic in _as_list(card.get("license"))))
+        add(*(f"license:{lic}" for lic in as_list(card.get("license"))))
     else:
         add(card.get("sdk"))
-        add(*_as_list(card.get("tags")))
-        add(*(f"license:{lic}" for lic in _as_list(card.get("license"))))
+        add(*as_list(card.get("tags")))
+        add(*(f"license:{lic}" for lic in as_list(card.get("license"))))
     return tags
 
-
-def as_list(value) -> list[str]:
-    return _as_list(value)

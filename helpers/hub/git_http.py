@@ -1,6 +1,7 @@
 """`git clone` / `git push` over HTTP: the hub checks the token, then hands the request to `git http-backend`."""
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import subprocess
@@ -47,7 +48,7 @@ def git_http(ctx: Ctx):
         "GIT_CONFIG_NOSYSTEM": "1",
         "HOME": str(hub.dir.root),
     }
-    with hub.repo_lock(rec.type, rec.id) if pushing else _nolock():
+    with hub.repo_lock(rec.type, rec.id) if pushing else contextlib.nullcontext():
         proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, timeout=600)
     head, _, payload = proc.stdout.partition(b"\r\n\r\n")
     if not _:
@@ -63,10 +64,3 @@ def git_http(ctx: Ctx):
         raise HubError(500, "git http-backend failed: " + proc.stderr.decode("utf-8", "replace")[-500:], "GitError")
     return Response(payload, status_code=status, headers=headers)
 
-
-class _nolock:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

@@ -131,9 +131,6 @@ class GitRepo:
     def blob(self, sha: str) -> bytes:
         return self.repo[sha.encode()].as_raw_string()
 
-    def blob_size(self, sha: str) -> int:
-        return self.repo.object_store.get_raw(sha.encode())[1].__len__()
-
     def commit_info(self, sha: str) -> CommitInfo:
         c = self.repo[sha.encode()]
         message = c.message.decode("utf-8", "replace")

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Callable
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -63,9 +63,6 @@ class Ctx:
         if not isinstance(data, dict):
             raise HubError(400, "Request body must be a JSON object", "BadRequest")
         return data
-
-
-Handler = Callable[[Ctx], Response]
 
 
 @dataclass(frozen=True)
@@ -176,5 +173,3 @@ class Router:
         ctx.body = bytes(body)
         return await run_in_threadpool(r.handler, ctx)
 
-
-Async = Callable[[Ctx], Awaitable[Response]]

@@ -164,12 +164,6 @@ class Hub:
             raise entry_not_found(repo_id, revision, path, {"X-Repo-Commit": sha})
         return entry
 
-    def lfs_pointer(self, git: GitRepo, entry: FileEntry) -> Pointer | None:
-        return Pointer.parse(git.blob(entry.blob)) if self._small(git, entry) else None
-
-    def _small(self, git: GitRepo, entry: FileEntry) -> bool:
-        return git.repo.object_store.get_raw(entry.blob.encode())[1].__len__() <= 200
-
     # --- writing -------------------------------------------------------------------------------
     def commit(self, repo_type: str, repo_id: str, branch: str, files: dict[str, bytes | Path | Pointer | None],
                message: str, author: str, parent: str | None = None, date: float | None = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +97,3 @@ class LfsStore:
 
             self.put_stream(io.BytesIO(data), oid, len(data))
         return Pointer(oid, len(data))
-
-    def copy_to(self, oid: str, dest: Path) -> None:
-        shutil.copyfile(self.path(oid), dest)

@@ -18,14 +18,15 @@ COMMITS_PAGE = 50
 COMMON = ("_id", "id")
 
 
-def repo_object_id(rec: RepoRecord) -> str:
-    return hashlib.sha1(f"{rec.type}/{rec.id}".encode()).hexdigest()[:24]
+def object_id(kind: str, name: str) -> str:
+    """A stable 24-hex `_id`, as the Hub gives every repo and user."""
+    return hashlib.sha1(f"{kind}/{name}".encode()).hexdigest()[:24]
 
 
 def file_meta(git: GitRepo, entry: FileEntry) -> dict:
     """`{"size", "blobId", "lfs"?}` for one file (LFS pointers report the real size)."""
     raw = git.blob(entry.blob)
-    pointer = Pointer.parse(raw) if len(raw) <= 200 else None
+    pointer = Pointer.parse(raw)
     out = {"size": pointer.size if pointer else len(raw), "blobId": entry.blob}
     if pointer:
         out["lfs"] = {"sha256": pointer.oid, "size": pointer.size, "pointerSize": len(raw)}
@@ -43,7 +44,7 @@ def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity
         if blobs:
             s.update(file_meta(git, files[name]))
         siblings.append(s)
-    d = {"_id": repo_object_id(rec), "id": rec.id, "author": rec.namespace, "sha": sha,
+    d = {"_id": object_id(rec.type, rec.id), "id": rec.id, "author": rec.namespace, "sha": sha,
          "lastModified": iso(meta["date"]), "createdAt": iso(rec.created), "private": rec.private,
          "gated": rec.gated, "disabled": False, "downloads": rec.downloads, "likes": rec.likes,
          "tags": meta["tags"], "cardData": card, "siblings": siblings,
