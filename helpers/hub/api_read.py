@@ -58,7 +58,8 @@ def list_repos(ctx: Ctx):
         sha = git.head()
         if sha is None:
             continue
-        info = listing.repo_info(ctx.hub, rec, git, sha, ctx.ident)
+        wants_spaces = repo_type == "model" and bool(ctx.query_list("expand"))
+        info = listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, spaces=wants_spaces)
         tags = set(info["tags"])
         if any(f not in tags and f != rec.id for f in filters):
             continue
@@ -72,8 +73,6 @@ def list_repos(ctx: Ctx):
             info.pop("siblings", None)
         if not card:
             info.pop("cardData", None)
-        if repo_type == "model" and not ctx.query_list("expand"):
-            info.pop("spaces", None)
         rows.append(info)
     if sort:
         key = SORT_KEYS[sort]

@@ -34,23 +34,18 @@ def file_meta(git: GitRepo, entry: FileEntry) -> dict:
 
 
 def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity | None,
-              blobs: bool = False, expand: list[str] | None = None) -> dict:
+              blobs: bool = False, expand: list[str] | None = None, spaces: bool = True) -> dict:
+    """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model."""
     meta = hub.meta(rec.type, rec.id, git, sha)
     card = meta["card"]
     files = git.files(sha)
-    siblings = []
-    for name in meta["files"]:
-        s = {"rfilename": name}
-        if blobs:
-            s.update(file_meta(git, files[name]))
-        siblings.append(s)
+    siblings = [{"rfilename": name, **(file_meta(git, files[name]) if blobs else {})} for name in meta["files"]]
     d = {"_id": object_id(rec.type, rec.id), "id": rec.id, "author": rec.namespace, "sha": sha,
          "lastModified": iso(meta["date"]), "createdAt": iso(rec.created), "private": rec.private,
          "gated": rec.gated, "disabled": False, "downloads": rec.downloads, "likes": rec.likes,
-         "tags": meta["tags"], "cardData": card, "siblings": siblings,
-         "usedStorage": sum(file_meta(git, files[n])["size"] for n in meta["files"]) if blobs else None}
-    if d["usedStorage"] is None:
-        del d["usedStorage"]
+         "tags": meta["tags"], "cardData": card, "siblings": siblings}
+    if blobs:
+        d["usedStorage"] = sum(s["size"] for s in siblings)
     if rec.type == "model":
         d["modelId"] = rec.id
         lib = card.get("library_name") or ("transformers" if "config.json" in files else None)
@@ -58,7 +53,8 @@ def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity
             d["library_name"] = lib
         if card.get("pipeline_tag"):
             d["pipeline_tag"] = card["pipeline_tag"]
-        d["spaces"] = hub.spaces_using("model", rec.id, ident)
+        if spaces:
+            d["spaces"] = hub.spaces_using("model", rec.id, ident)
     elif rec.type == "dataset":
         d["description"] = _first_paragraph(git, files)
         if card.get("citation"):
