@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import strict_warnings
 from .hub.paths import default_hub_dir, project_root
 
 ONLINE = "https://huggingface.co"
@@ -74,6 +75,7 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
 
     `hub` ("local" or "online") overrides the `COURSE_HUB` environment variable.
     """
+    strict_warnings.install_if_requested()  # COURSE_STRICT_WARNINGS=1: a Hugging Face deprecation fails the cell
     if hub:
         os.environ["COURSE_HUB"] = hub
     endpoint, mode, hub_dir = _choose_endpoint()
