@@ -96,6 +96,13 @@ def describe(message, category, source: str, filename: str, lineno: int) -> str:
 
 
 def _cell() -> str | None:
+    """`cell In [n], line l` of the innermost notebook cell on the stack (IPython maps cell files to numbers)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    return f"cell In [{shell.execution_count}]" if shell is not None else None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in cells:
+            return f"cell In [{cells[frame.f_code.co_filename]}], line {frame.f_lineno}"
+        frame = frame.f_back
+    return None
