@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import strict_warnings
@@ -31,16 +31,27 @@ class Course:
     mode: str  # "local" | "classroom" | "online" | "custom"
     hub_dir: Path | None
     hf_home: Path
+    user: str = "learner"  # you: "learner" on your own hub, your roster name on a classroom hub
+    classroom_token: str | None = field(default=None, repr=False)
+    _tokens: dict = field(default_factory=dict, repr=False)
 
     @property
     def is_local(self) -> bool:
         return self.mode == "local"
 
     def token(self, user: str = "learner", role: str = "read") -> str | None:
-        """A token for `user` on the local course hub (created once, kept in the hub dir), or `HF_TOKEN`."""
-        if not self.is_local:
+        """A token of `user` ("learner" is you) with `role`: made by the local course hub (kept in its dir), asked of
+        the classroom hub, or `HF_TOKEN` on any other hub."""
+        if self.is_local:
+            return local_token(self.hub_dir, user, role)
+        if self.mode != "classroom":
             return os.environ.get("HF_TOKEN")
-        return local_token(self.hub_dir, user, role)
+        user = self.user if user == "learner" else user
+        if user == self.user and role == "write":
+            return self.classroom_token
+        if (user, role) not in self._tokens:
+            self._tokens[(user, role)] = classroom_token(self.endpoint, self.classroom_token, user, role)
+        return self._tokens[(user, role)]
 
     def __repr__(self) -> str:
         return f"Course(endpoint={self.endpoint!r}, mode={self.mode!r})"
@@ -62,6 +73,34 @@ def local_token(hub_dir: Path, user: str, role: str = "read") -> str:
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
     return token
+
+
+def classroom_token(endpoint: str, token: str, user: str, role: str) -> str:
+    """Ask the classroom hub for a token (see `helpers.hub.api_course`)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{endpoint}/api/course/token", data=json.dumps({"user": user, "role": role}).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)["token"]
+    except urllib.error.HTTPError as e:
+        raise RuntimeError(f"The classroom hub refused a {role} token of {user!r}: "
+                           f"{e.headers.get('X-Error-Message') or e.reason}") from None
+
+
+def split_classroom_url(url: str) -> tuple[str, str | None, str | None]:
+    """`http://USER:TOKEN@host:port` (a token sheet line) -> (`http://host:port`, USER, TOKEN)."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url.strip())
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else parts.netloc
+    endpoint = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    user = unquote(parts.username) if parts.username else None
+    token = unquote(parts.password) if parts.password else None
+    return endpoint, user, token
 
 
 def course_home(name: str) -> Path:
@@ -88,7 +127,8 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
                 "Restart the kernel (Kernel > Restart) and run the setup cell first.")
     os.environ["HF_ENDPOINT"] = endpoint
     os.environ["HF_HUB_DISABLE_XET"] = "1"
-    hf_home = Path(os.environ.get("COURSE_HF_HOME") or course_home("hf-home" if mode != "online" else "hf-home-online"))
+    home_name = {"online": "hf-home-online", "classroom": "hf-home-classroom"}.get(mode, "hf-home")
+    hf_home = Path(os.environ.get("COURSE_HF_HOME") or course_home(home_name))
     os.environ["HF_HOME"] = str(hf_home)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -98,6 +138,13 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["TQDM_DISABLE"] = "1"
     course = Course(endpoint=endpoint, mode=mode, hub_dir=hub_dir, hf_home=hf_home)
+    if mode == "classroom":
+        _, user, token = split_classroom_url(os.environ["COURSE_HUB_URL"])
+        if not (user and token):
+            raise ValueError("COURSE_HUB_URL needs your name and token: copy your line of the token sheet, "
+                             "http://NAME:TOKEN@HOST:PORT")
+        course.user, course.classroom_token = user, token
+        _save_login(hf_home, token)
     ignored = mode == "local" and os.environ.pop("HF_TOKEN", None) is not None
     if not quiet:
         _report(course)
@@ -119,7 +166,7 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
         return endpoint, ("local" if server and server["url"] == endpoint else "custom"), \
             (hub_dir if server else None)
     if os.environ.get("COURSE_HUB_URL"):
-        return os.environ["COURSE_HUB_URL"].rstrip("/"), "classroom", None
+        return split_classroom_url(os.environ["COURSE_HUB_URL"])[0], "classroom", None
     if choice != "local":
         raise ValueError(f"COURSE_HUB must be 'local' or 'online', not {choice!r}")
     hub_dir = default_hub_dir()
@@ -130,6 +177,8 @@ def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
     """The URL of this hub dir's running server; starts one in the background if there is none."""
     from .hub.server import answers, running_server
 
+    if os.environ.get("COURSE_AUTO_BUILD") == "1":
+        build_if_needed(hub_dir)
     if not (hub_dir / "hub.sqlite3").exists():
         raise RuntimeError(f"The course hub has not been built yet ({hub_dir}). In a terminal, run `make lab` "
                            "(or `course-hub build`), or set COURSE_HUB=online to use huggingface.co.")
@@ -148,6 +197,27 @@ def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
             return url
         time.sleep(0.1)
     raise RuntimeError(f"The course hub did not start within {timeout:.0f}s; see {hub_dir / 'server.log'}")
+
+
+def build_if_needed(hub_dir: Path) -> None:
+    """Build the course hub into `hub_dir` unless it is built (Colab, Binder: the first run of a fresh machine)."""
+    from .hub.build import is_built
+
+    if is_built(hub_dir):
+        return
+    print("Building the course hub on this machine (first run only, about 3 minutes)...", flush=True)
+    subprocess.run([sys.executable, "-m", "helpers.hub.cli", "build", "--hub-dir", str(hub_dir)], check=True,
+                   stdin=subprocess.DEVNULL)
+
+
+def _save_login(hf_home: Path, token: str) -> None:
+    """Log in to the classroom hub the way `huggingface_hub.login()` does: the token file in HF_HOME."""
+    path = hf_home / "token"
+    if path.is_file() and path.read_text().strip() == token:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token)
 
 
 def _free_port_from(port: int) -> int:
@@ -175,6 +245,8 @@ def _report(course: Course) -> None:
         except PackageNotFoundError:
             parts.append(f"{n} (not installed)")
     print(f"Python {platform.python_version()} | " + " | ".join(parts))
+    if course.mode == "classroom":
+        print(f"Signed in as {course.user}")
     where = {"local": "the course hub", "classroom": "the classroom hub", "online": "huggingface.co",
              "custom": "the hub in HF_ENDPOINT"}[course.mode]
     print(f"Connected to {where} at {course.endpoint}")

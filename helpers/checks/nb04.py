@@ -88,8 +88,8 @@ def check_advice_for(advice_for, real: bool = True) -> bool:
 
 
 def _token_cases(course) -> list[tuple[str, str]]:
-    """(label, token) pairs to try: the course hub's three tokens, or HF_TOKEN when online."""
-    if getattr(course, "is_local", True):
+    """(label, token) pairs to try: the course (or classroom) hub's three tokens, or HF_TOKEN elsewhere."""
+    if getattr(course, "mode", "local") in ("local", "classroom"):
         cases = [("the learner's read token", ("learner", "read")), ("the learner's write token", ("learner", "write")),
                  ("the instructor's write token", ("instructor", "write"))]
         return [(label, course.token(*args)) for label, args in cases]

@@ -1,0 +1,90 @@
+"""Point the course at the repository it is published from: one URL, in pyproject.toml's [project.urls].
+
+Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
+notebooks, and the clone URL in each notebook's setup cell (which Colab runs before the course is installed).
+
+    python -m tools.publish          # rewrite notebooks and README from pyproject.toml
+    python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
+REPO_LINE_RE = re.compile(r'COURSE_REPOSITORY = "[^"]*"')
+TABLE_ROW_RE = re.compile(r"^\| (\d\d) \| (\[[^]]+\]\(notebooks/([^)]+\.ipynb)\)) \| ([^|]+) \|(?: [^|]*\|)?$", re.M)
+
+
+def repository() -> str:
+    """The course's public git repository (https://github.com/OWNER/NAME)."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return data["project"]["urls"]["Repository"].rstrip("/")
+
+
+def badges(repo: str, notebook: str, branch: str = "main") -> str:
+    owner_name = repo.removeprefix("https://github.com/")
+    colab = f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/notebooks/{notebook}"
+    binder = f"https://mybinder.org/v2/gh/{owner_name}/{branch}?labpath=notebooks%2F{notebook}"
+    return (f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+            f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
+    """Badges as the second line of the title cell; the repository URL in the setup cell. True if changed."""
+    nb = json.loads(path.read_text())
+    title = "".join(nb["cells"][0]["source"])
+    line = badges(repo, path.name)
+    if BADGE_RE.search(title):
+        new_title = BADGE_RE.sub(lambda _: line, title)
+    else:
+        head, _, rest = title.partition("\n")
+        new_title = f"{head}\n\n{line}\n{rest}"
+    changed = new_title != title
+    nb["cells"][0]["source"] = _lines(new_title)
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and REPO_LINE_RE.search(src):
+            new = REPO_LINE_RE.sub(f'COURSE_REPOSITORY = "{repo}"', src)
+            changed |= new != src
+            cell["source"] = _lines(new)
+    if changed and write:
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return changed
+
+
+def update_readme(path: Path, repo: str, write: bool = True) -> bool:
+    text = path.read_text()
+    new = TABLE_ROW_RE.sub(lambda m: f"| {m[1]} | {m[2]} | {m[4].strip()} | {badges(repo, m[3])} |", text)
+    new = new.replace("| # | notebook | what you learn |\n|---|---|---|",
+                      "| # | notebook | what you learn | run it in the cloud |\n|---|---|---|---|")
+    if new != text and write:
+        path.write_text(new)
+    return new != text
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help="only report what is out of date")
+    args = p.parse_args(argv)
+    repo = repository()
+    stale = [nb.relative_to(ROOT) for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+             if update_notebook(nb, repo, write=not args.check)]
+    if update_readme(ROOT / "README.md", repo, write=not args.check):
+        stale.append("README.md")
+    for s in stale:
+        print(f"{'out of date' if args.check else 'updated'}: {s}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
