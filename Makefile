@@ -40,7 +40,7 @@ test-hub: setup
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 test-notebooks: hub
-	COURSE_CI=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --sanitize-with notebooks/sanitize.cfg
+	COURSE_CI=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
 
 test-papermill: hub
 	COURSE_CI=1 $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
