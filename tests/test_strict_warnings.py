@@ -4,6 +4,10 @@ Real kernels (papermill / nbclient, as `make test` runs the notebooks) calling r
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import nbformat
 import papermill as pm
 import pytest
@@ -76,3 +80,17 @@ def test_strict_catches_warnings_attributed_to_the_cell_and_spares_others(kernel
     assert "FutureWarning: not a Hugging Face one" in stderr_of(nb.cells[2])
     assert "DeprecationWarning: nor this one" in stderr_of(nb.cells[3])
     assert "UserWarning: a UserWarning is not a deprecation" in stderr_of(nb.cells[4])
+
+
+def test_pytest_config_fails_a_test_on_a_transformers_deprecation(tmp_path):
+    """pyproject's `filterwarnings` turns a Hugging Face FutureWarning in a test into an error."""
+    (tmp_path / "test_deprecated.py").write_text(
+        "def test_deprecated_call(tmp_path):\n"
+        "    from transformers import TrainingArguments\n"
+        "    TrainingArguments(output_dir=str(tmp_path), gradient_checkpointing=True)\n")
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(pyproject),
+                           "--rootdir", str(tmp_path), str(tmp_path / "test_deprecated.py")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "FutureWarning: `gradient_checkpointing` is deprecated" in done.stdout
