@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -52,8 +53,9 @@ class PeakRSS(threading.Thread):
 def execute_papermill(src: Path, dest: Path, parameters: dict) -> None:
     import papermill as pm
 
-    pm.execute_notebook(str(src), str(dest), parameters=parameters, cwd=str(NOTEBOOKS), kernel_name="python3",
-                        progress_bar=False, request_save_on_cell_execute=False)
+    # relative paths: papermill records them in the executed copy's metadata (no machine paths in build/)
+    pm.execute_notebook(os.path.relpath(src), os.path.relpath(dest), parameters=parameters, cwd=str(NOTEBOOKS),
+                        kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False)
 
 
 def execute_in_place(src: Path) -> None:
