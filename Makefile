@@ -1,18 +1,28 @@
 # Hugging Face, hands-on — the two commands a newcomer needs: `make lab` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
+# `make test VENV=build/latest-venv` runs the same suite with another environment
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 export COURSE_HUB_DIR ?= $(CURDIR)/data/hub
+# course runs fail on a DeprecationWarning/FutureWarning from a Hugging Face library (helpers/strict_warnings.py)
+STRICT := COURSE_STRICT_WARNINGS=1
+LATEST := build/latest-venv
+# what `make test-latest` takes at its newest release
+LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
+	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test test-hub test-notebooks test-papermill run notebooks stop clean
+.PHONY: help setup hub lab test test-hub test-notebooks test-papermill test-hygiene test-latest lock run \
+	notebooks stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
 	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks)"
 	@echo "make setup      only create .venv and install the course"
+	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
+	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make stop       stop the background course hub"
@@ -34,22 +44,41 @@ hub: setup
 lab: hub
 	$(BIN)/python -m tools.lab
 
-test: hub test-hub test-notebooks test-papermill
+# test-hygiene last: it also scans the executed copies that test-papermill writes
+test: hub test-hub test-notebooks test-papermill test-hygiene
 
 test-hub: setup
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider
 
 test-notebooks: hub
-	COURSE_CI=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
+	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
 
 test-papermill: hub
-	COURSE_CI=1 $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
+	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
+
+test-hygiene: setup
+	COURSE_EXECUTED_DIRS=build/papermill-fast$(if $(wildcard build/run/*.ipynb),:build/run) \
+		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_hygiene.py
+
+# A second venv with the newest releases (no constraints; torch stays the pinned CPU build), then `make test` in it.
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(LATEST)/bin/python -m pip install --quiet $(TORCH)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e . $(LATEST_PACKAGES) $(TORCH)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --no-deps langchain-huggingface
+	@echo "newer than constraints.txt:" && $(LATEST)/bin/python -m tools.lock --diff
+	touch $(LATEST)/.installed
+	$(MAKE) test VENV=$(LATEST)
+
+lock: setup
+	$(BIN)/python -m tools.lock
 
 run: hub
-	COURSE_CI=1 $(BIN)/python -m tools.run_notebooks --out build/run
+	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --out build/run
 
 notebooks: hub
-	COURSE_CI=1 $(BIN)/python -m tools.run_notebooks --in-place
+	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --in-place
 
 stop:
 	-$(BIN)/course-hub stop

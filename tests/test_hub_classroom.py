@@ -1,0 +1,150 @@
+"""Classroom mode end to end: a roster and token sheet, a LAN hub that refuses anonymous requests, learners who
+sign in with one setting (their sheet line in COURSE_HUB_URL), demo tokens, and the instructor's report."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+from conftest import ROOT, _free_port
+
+CLI = [sys.executable, "-m", "helpers.hub.cli"]
+
+
+def cli(hub_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args, "--hub-dir", str(hub_dir)], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory):
+    """A small hub with the demo users and a gated repo, a roster of three, served with --classroom."""
+    from helpers.hub.hub import Hub
+
+    hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
+    hub = Hub(hub_dir)
+    for user in ("instructor", "alice"):
+        hub.store.ensure_user(user, user)
+    hub.store.ensure_user("course", "course", is_org=True)
+    hub.store.add_member("course", "instructor", "admin")
+    hub.create_repo("model", "course/gated-demo", gated="manual")
+    hub.commit("model", "course/gated-demo", "main", {"config.json": b"{}"}, "init", "instructor")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
+    log = open(hub_dir.parent / "server.log", "wb")
+    proc = subprocess.Popen([*CLI, "serve", "--classroom", "--hub-dir", str(hub_dir), "--port", str(port)], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/api/health", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    seats = list(csv.DictReader((hub_dir / "classroom" / "token-sheet.csv").open()))
+    yield {"dir": hub_dir, "url": url, "seats": seats, "roster_out": roster.stdout, "log": hub_dir.parent / "server.log"}
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_roster_prints_a_sheet_line_per_learner(room):
+    assert [s["user"] for s in room["seats"]] == ["learner01", "learner02", "learner03"]
+    for seat in room["seats"]:
+        assert seat["COURSE_HUB_URL"] == f"http://{seat['user']}:{seat['token']}@{room['url'][7:]}"
+        assert f"%env COURSE_HUB_URL={seat['COURSE_HUB_URL']}" in room["roster_out"]
+    assert oct((room["dir"] / "classroom" / "token-sheet.csv").stat().st_mode & 0o777) == "0o600"
+
+
+def test_serve_classroom_binds_the_lan_and_prints_join_instructions(room):
+    info = json.loads((room["dir"] / "server.json").read_text())
+    assert info["host"] == "0.0.0.0" and info["classroom"] is True
+    out = room["log"].read_text()
+    assert "every request needs a learner token" in out and "COURSE_HUB_URL=http://learner01:TOKEN@" in out
+
+
+@pytest.mark.parametrize("path", ["/api/models", "/api/models/course/gated-demo", "/api/whoami-v2",
+                                  "/course/gated-demo/resolve/main/config.json"])
+def test_anonymous_requests_are_refused(room, path):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(room["url"] + path, timeout=10)
+    assert e.value.code == 401
+    assert "classroom hub needs your token" in e.value.headers["X-Error-Message"]
+
+
+def test_health_stays_open_and_a_learner_token_works(room):
+    with urllib.request.urlopen(room["url"] + "/api/health", timeout=10) as r:
+        assert json.load(r)["service"] == "course-hub"
+    seat = room["seats"][0]
+    api = HfApi(endpoint=room["url"], token=seat["token"])
+    assert api.whoami()["name"] == "learner01"
+    assert [m.id for m in api.list_models(author="course")] == ["course/gated-demo"]
+
+
+def test_demo_tokens_are_limited(room):
+    from helpers.bootstrap import classroom_token
+
+    url, token = room["url"], room["seats"][1]["token"]
+    access = classroom_token(url, token, "instructor", "write")
+    who = HfApi(endpoint=url, token=access).whoami()
+    assert (who["name"], who["auth"]["accessToken"]["role"]) == ("instructor", "access")
+    with pytest.raises(HfHubHTTPError) as e:  # an access token cannot write
+        HfApi(endpoint=url, token=access).create_repo("course/taken-over")
+    assert e.value.response.status_code == 403
+    alice = classroom_token(url, token, "alice", "read")
+    assert HfApi(endpoint=url, token=alice).whoami()["name"] == "alice"
+    with pytest.raises(RuntimeError, match="refused a write token of 'alice'"):
+        classroom_token(url, token, "alice", "write")
+    with pytest.raises(RuntimeError, match="refused a read token of 'learner03'"):
+        classroom_token(url, token, "learner03", "read")
+
+
+def test_a_learner_signs_in_with_one_setting_and_the_instructor_sees_what_happened(room, tmp_path):
+    seat = room["seats"][2]
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "COURSE_HUB_DIR", "HF_TOKEN", "HF_HUB_DISABLE_IMPLICIT_TOKEN")}
+    env.update(COURSE_HUB_URL=seat["COURSE_HUB_URL"], COURSE_HF_HOME=str(tmp_path / "hf-home"))
+    script = """
+import helpers
+course = helpers.connect()
+from huggingface_hub import HfApi, whoami
+print("whoami:", whoami()["name"], "| course.user:", course.user)
+api = HfApi()
+api.create_repo(f"{course.user}/capstone")
+api.upload_file(path_or_fileobj=b"hello", path_in_repo="notes.txt", repo_id=f"{course.user}/capstone",
+                commit_message="My first push")
+from huggingface_hub import get_session, constants
+from huggingface_hub.utils import build_hf_headers
+r = get_session().post(f"{constants.ENDPOINT}/course/gated-demo/ask-access", headers=build_hf_headers(), data={})
+print("ask-access:", r.status_code)
+owner = HfApi(token=course.token("instructor", "write"))
+print("pending:", [r.username for r in owner.list_pending_access_requests("course/gated-demo")])
+print("read role:", whoami(token=course.token("learner"))["auth"]["accessToken"]["role"])
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Signed in as learner03" in out.stdout
+    assert f"Connected to the classroom hub at {room['url']}" in out.stdout
+    assert "whoami: learner03 | course.user: learner03" in out.stdout
+    assert "ask-access: 200" in out.stdout and "pending: ['learner03']" in out.stdout
+    assert "read role: read" in out.stdout
+    assert seat["token"] not in out.stdout + out.stderr  # the sheet line is never echoed back
+    report = cli(room["dir"], "classroom", "report").stdout
+    assert "learner03" in report and "pending" in report and "course/gated-demo" in report
+    assert "learner03/capstone: My first push" in report
+
+
+def test_classroom_url_without_a_token_is_a_clear_error(room, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "COURSE_HUB_DIR")}
+    env.update(COURSE_HUB_URL=room["url"], COURSE_HF_HOME=str(tmp_path / "hf-home"))
+    out = subprocess.run([sys.executable, "-c", "import helpers; helpers.connect()"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "COURSE_HUB_URL needs your name and token" in out.stderr
