@@ -14,12 +14,12 @@ LATEST := build/latest-venv
 LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test test-hub test-notebooks test-papermill test-hygiene test-latest lock run \
-	notebooks stop clean
+.PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
+	test-latest lock run notebooks stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
-	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks)"
+	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks, browser)"
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make lock       rewrite constraints.txt from .venv"
@@ -45,13 +45,17 @@ lab: hub
 	$(BIN)/python -m tools.lab
 
 # test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub test-hub test-notebooks test-papermill test-hygiene
+test: hub test-hub test-notebooks test-browser test-papermill test-hygiene
 
 test-hub: setup
-	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider
+	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser
 
 test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
+
+# Notebook 00 in JupyterLab, driven by the system's Chromium (Debian: apt-get install chromium)
+test-browser: hub
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
 test-papermill: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
