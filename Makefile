@@ -15,7 +15,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-latest lock run notebooks stop clean
+	test-latest test-launch pack lock run notebooks stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -24,6 +24,7 @@ help:
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
+	@echo "make pack       the workshop pack: wheels, course and built hub in one archive (offline install)"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make stop       stop the background course hub"
 
@@ -45,10 +46,10 @@ lab: hub
 	$(BIN)/python -m tools.lab
 
 # test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub test-hub test-notebooks test-browser test-papermill test-hygiene
+test: hub test-hub test-notebooks test-browser test-papermill test-launch test-hygiene
 
 test-hub: setup
-	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser
+	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch
 
 test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
@@ -59,6 +60,14 @@ test-browser: hub
 
 test-papermill: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
+
+# The workshop pack (wheels + course + built hub in one tar), then the ways in: the pack installed offline,
+# a notebook's Colab setup cell (simulated google.colab), Binder's environment.yml and postBuild
+pack: hub
+	$(BIN)/python -m tools.pack
+
+test-launch: pack
+	$(BIN)/python -m pytest tests/launch -p no:cacheprovider
 
 test-hygiene: setup
 	COURSE_EXECUTED_DIRS=build/papermill-fast$(if $(wildcard build/run/*.ipynb),:build/run) \

@@ -14,7 +14,7 @@ def _owned_gated(ctx: Ctx):
     rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
     if ctx.ident is None:
         raise unauthorized("You must be authenticated to manage access requests")
-    if not ctx.hub.is_admin(ctx.ident, rec.namespace):
+    if not ctx.hub.can_manage_access(ctx.ident, rec.namespace):
         raise HubError(403, f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
                        f"admin of {rec.namespace!r}", "Forbidden")
     if not rec.gated:

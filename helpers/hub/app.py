@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import api_access, api_files, api_lfs, api_read, api_write, git_http
+from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http
 from .http import PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 
@@ -19,6 +19,8 @@ ROUTES: list[Route] = [
     route("POST", r"/api/repos/create", api_write.create_repo),
     route("DELETE", r"/api/repos/delete", api_write.delete_repo),
     route("POST", r"/api/validate-yaml", api_write.validate_yaml),
+    # course-only: tokens for the notebooks' demonstrations (classroom mode)
+    route("POST", r"/api/course/token", api_course.token),
     # search
     route("GET", rf"/api/{TYPE}", api_read.list_repos),
     # one repo: info, files, history
@@ -52,5 +54,8 @@ ROUTES: list[Route] = [
 ]
 
 
-def create_app(hub_dir: Path | str) -> Router:
-    return Router(Hub(hub_dir), ROUTES, MAX_BODY)
+def create_app(hub_dir: Path | str, classroom: bool = False) -> Router:
+    """The ASGI app; `classroom=True` refuses every request without a valid token (but /api/health)."""
+    hub = Hub(hub_dir)
+    hub.recover()
+    return Router(hub, ROUTES, MAX_BODY, require_token=classroom)

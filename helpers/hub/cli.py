@@ -21,7 +21,28 @@ def cmd_serve(args) -> int:
     if other and other.get("port") == args.port:
         print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
         return 1
-    serve(args.hub_dir, host=args.host, port=args.port)
+    host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
+    serve(args.hub_dir, host=host, port=args.port, classroom=args.classroom)
+    return 0
+
+
+def cmd_classroom(args) -> int:
+    from . import classroom
+
+    hub = _hub(args)
+    if args.classroom_command == "report":
+        print(classroom.report(hub))
+        return 0
+    if not args.count and not args.names:
+        print("give a number of learners (e.g. 30) or --names FILE (one name per line)", file=sys.stderr)
+        return 2
+    names = args.names.read_text().splitlines() if args.names else None
+    url = args.url or f"http://{classroom.lan_address()}:{args.port}"
+    seats = classroom.create_roster(hub, classroom.learner_names(args.count or 0, names), url)
+    sheet = classroom.write_sheet(hub, seats, url)
+    print(classroom.token_sheet(seats, url))
+    print(f"{len(seats)} learners; token sheet saved to {sheet} (and .csv). Start the hub with "
+          f"`course-hub serve --classroom --port {args.port}`.")
     return 0
 
 
@@ -116,9 +137,22 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP until stopped")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    s.add_argument("--host", default=None, help="address to bind (default: loopback only; the LAN with --classroom)")
     s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    s.add_argument("--classroom", action="store_true",
+                   help="serve the LAN (0.0.0.0) and refuse every request without a valid token")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("classroom", help="learner accounts and token sheet; who asked for access, who pushed")
+    csub = s.add_subparsers(dest="classroom_command", required=True)
+    c = csub.add_parser("roster", parents=[common], help="create learner accounts and print a token sheet")
+    c.add_argument("count", type=int, nargs="?", default=0, help="number of learners (learner01, learner02, ...)")
+    c.add_argument("--names", type=Path, default=None, help="a file with one learner name per line instead")
+    c.add_argument("--url", default=None, help="the hub URL learners use (default: http://LAN-ADDRESS:PORT)")
+    c.add_argument("--port", type=int, default=8765)
+    c.set_defaults(func=cmd_classroom)
+    c = csub.add_parser("report", parents=[common], help="access requests and pushes by the roster's learners")
+    c.set_defaults(func=cmd_classroom)
 
     s = sub.add_parser("build", parents=[common], help="build the course's models, datasets and Space")
     s.add_argument("--force", action="store_true", help="rebuild even if the hub is already built")

@@ -112,10 +112,11 @@ def _header_safe(text: str) -> str:
 class Router:
     """Match `raw_path` against the route table top to bottom; HEAD falls back to GET routes."""
 
-    def __init__(self, hub: Hub, routes: list[Route], max_body: int):
+    def __init__(self, hub: Hub, routes: list[Route], max_body: int, require_token: bool = False):
         self.hub = hub
         self.routes = routes
         self.max_body = max_body
+        self.require_token = require_token  # classroom mode: no anonymous access
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict] | tuple[None, bool]:
         path_matched = False
@@ -157,6 +158,9 @@ class Router:
                 raise HubError(405, f"Method {method} not allowed on {raw_path}", "MethodNotAllowed")
             raise HubError(404, f"Not found: {raw_path} is not a route of the course hub", "NotFound")
         ident = await run_in_threadpool(self.hub.identify, token_from(request))
+        if ident is None and self.require_token and raw_path != "/api/health":
+            raise HubError(401, "This classroom hub needs your token on every request: set COURSE_HUB_URL to the "
+                           "line on your token sheet (or log in with your token)", "Unauthorized")
         endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
         ctx = Ctx(request, params, b"", self.hub, ident, endpoint)
         if r.is_async:

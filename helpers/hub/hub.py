@@ -56,6 +56,41 @@ class Hub:
         self._repo_locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._meta_cache: dict[tuple[str, str, str], dict] = {}
+        if self.store.schema_version() < 1:
+            self._link_existing_lfs()
+
+    def recover(self, tmp_age_s: float = 600) -> list[Path]:
+        """Before serving: clear what a killed process left half-done. A git `*.lock` file (a ref or loose object
+        being written) would refuse every later write of that ref or object; temp files of unfinished uploads
+        only take space. Everything else is written to a temp file and renamed, so it is whole or absent."""
+        stale = list((self.dir.root / "repos").glob("*/*/*.git/**/*.lock"))
+        cutoff = time.time() - tmp_age_s
+        stale += [p for p in self.dir.tmp_dir.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+        for p in stale:
+            p.unlink(missing_ok=True)
+        return stale
+
+    # --- LFS objects: one shared store, but a repo may only use the objects uploaded to it ---------------
+    def _link_existing_lfs(self) -> None:
+        """Once per hub dir made before per-repo links: each repo may use the objects its pointers name."""
+        for rec in self.store.repos():
+            path = self.dir.repo_path(rec.type, rec.id)
+            if not path.is_dir():
+                continue
+            store = GitRepo(path).repo.object_store
+            oids = set()
+            for sha in store:
+                type_num, raw = store.get_raw(sha)
+                pointer = Pointer.parse(raw) if type_num == 3 else None
+                if pointer:
+                    oids.add(pointer.oid)
+            self.store.link_lfs(rec.type, rec.id, oids)
+        self.store.schema_version(1)
+
+    def lfs_usable(self, repo_type: str, repo_id: str, oid: str, size: int | None = None) -> bool:
+        """The object is stored and was uploaded to (or committed in) this repo: the same answer whether it is
+        missing or only belongs to another repo, so a sha256 never reveals another repo's files."""
+        return self.lfs.has(oid, size) and self.store.lfs_linked(repo_type, repo_id, oid)
 
     # --- identity and permissions -----------------------------------------------------------
     def identify(self, token: str | None) -> Identity | None:
@@ -81,13 +116,19 @@ class Hub:
             return False
         return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
 
+    def can_manage_access(self, ident: Identity | None, namespace: str) -> bool:
+        """Accept/reject access requests: a write token of an admin, or an 'access' token (classroom demos)."""
+        if ident is None or ident.role not in ("write", "access"):
+            return False
+        return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
+
     def visible_record(self, repo_type: str, repo_id: str, ident: Identity | None) -> RepoRecord:
         """The repo if it exists and this identity may see it; private repos of others are 404."""
         check_type(repo_type)
         check_repo_id(repo_id)
         rec = self.store.get_repo(repo_type, repo_id)
         if rec is None or (rec.private and not self.is_member(ident, rec.namespace)):
-            raise repo_not_found(repo_type, repo_id)
+            raise repo_not_found(repo_type, repo_id, anonymous=ident is None)
         return rec
 
     def check_files_access(self, rec: RepoRecord, ident: Identity | None, endpoint: str) -> None:
@@ -130,18 +171,23 @@ class Hub:
             return self._repo_locks.setdefault((repo_type, repo_id), threading.Lock())
 
     def create_repo(self, repo_type: str, repo_id: str, private: bool = False, gated: str | bool = False,
-                    downloads: int = 0, likes: int = 0, created: float | None = None) -> None:
+                    downloads: int = 0, likes: int = 0, created: float | None = None,
+                    initial: dict[str, bytes] | None = None, author: str = "hub") -> None:
+        """A new bare repo (with an `initial` commit when given), registered in the store only once complete."""
         check_type(repo_type)
         namespace, _ = check_repo_id(repo_id)
-        if self.store.get_repo(repo_type, repo_id) is not None:
-            raise HubError(409, f"You already created this {repo_type} repo: {repo_id}", "RepoExists")
-        if not self.store.user_exists(namespace):
-            self.store.ensure_user(namespace)
-        path = self.dir.repo_path(repo_type, repo_id)
-        if path.exists():  # left over from a crash before the store write: start clean
-            shutil.rmtree(path)
-        GitRepo.init(path)
-        self.store.add_repo(repo_type, repo_id, private, gated, downloads, likes, created)
+        with self.repo_lock(repo_type, repo_id):
+            if self.store.get_repo(repo_type, repo_id) is not None:
+                raise HubError(409, f"You already created this {repo_type} repo: {repo_id}", "RepoExists")
+            if not self.store.user_exists(namespace):
+                self.store.ensure_user(namespace)
+            path = self.dir.repo_path(repo_type, repo_id)
+            if path.exists():  # left over from a crash before the store write: start clean
+                shutil.rmtree(path)
+            git = GitRepo.init(path)
+            if initial:
+                git.commit("main", initial, "initial commit", author)
+            self.store.add_repo(repo_type, repo_id, private, gated, downloads, likes, created)
 
     def delete_repo(self, repo_type: str, repo_id: str) -> None:
         self.store.delete_repo(repo_type, repo_id)
@@ -176,18 +222,19 @@ class Hub:
             if content is None:
                 changes[path] = None
             elif isinstance(content, Pointer):
-                if not self.lfs.has(content.oid, content.size):
-                    raise HubError(422, f"LFS object {content.oid} for {path} was never uploaded", "BadRequest")
+                if not self.lfs_usable(repo_type, repo_id, content.oid, content.size):
+                    raise HubError(422, f"LFS object {content.oid} for {path} was never uploaded to {repo_id}: "
+                                   "upload it through the LFS batch API of this repo first", "BadRequest")
                 if content.size is None:  # copies (CommitOperationCopy) name the object without its size
                     content = Pointer(content.oid, self.lfs.path(content.oid).stat().st_size)
                 changes[path] = content.encode()
             elif isinstance(content, Path):
                 size = content.stat().st_size
-                changes[path] = (self.lfs.put_file(content).encode() if wants_lfs(path, size)
-                                 else content.read_bytes())
+                changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_file(content))
+                                 if wants_lfs(path, size) else content.read_bytes())
             else:
-                changes[path] = (self.lfs.put_bytes(content).encode() if wants_lfs(path, len(content))
-                                 else content)
+                changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_bytes(content))
+                                 if wants_lfs(path, len(content)) else content)
         with self.repo_lock(repo_type, repo_id):
             try:
                 return self.git(repo_type, repo_id).commit(branch, changes, message, author, parent, date,
@@ -196,6 +243,10 @@ class Hub:
                 raise HubError(412, str(e), "PreconditionFailed") from None
             except ValueError as e:
                 raise HubError(400, str(e), "BadRequest") from None
+
+    def _put_lfs(self, repo_type: str, repo_id: str, pointer: Pointer) -> bytes:
+        self.store.link_lfs(repo_type, repo_id, [pointer.oid])
+        return pointer.encode()
 
     # --- metadata --------------------------------------------------------------------------------
     def meta(self, repo_type: str, repo_id: str, git: GitRepo, sha: str) -> dict:

@@ -41,7 +41,8 @@ def answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False) -> None:
+def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False,
+          classroom: bool = False) -> None:
     import uvicorn
 
     from .app import create_app
@@ -49,7 +50,7 @@ def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT
     hub_dir = HubDir(hub_dir).ensure()
     if port == 0:
         port = free_port(host)
-    app = create_app(hub_dir.root)
+    app = create_app(hub_dir.root, classroom=classroom)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}"
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
@@ -57,10 +58,15 @@ def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT
     server = uvicorn.Server(config)
     info_file = hub_dir.server_file
     tmp = info_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "host": host, "port": port}))
+    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom}))
     os.replace(tmp, info_file)
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
-    if not quiet:
+    if classroom:
+        from .classroom import join_instructions, lan_address
+
+        lan = lan_address() if host in ("0.0.0.0", "::") else shown
+        print(join_instructions(f"http://{lan}:{port}"), flush=True)
+    elif not quiet:
         print(f"point the clients at it with: export HF_ENDPOINT={url} HF_HUB_DISABLE_XET=1", flush=True)
     # uvicorn re-raises the SIGTERM it shut down for once it is done: exit normally instead, so that the cleanup
     # below runs (with the default handler the process dies on the spot and leaves a stale server.json)

@@ -25,9 +25,11 @@ CREATE TABLE IF NOT EXISTS repos (
 CREATE TABLE IF NOT EXISTS access (
     type TEXT NOT NULL, id TEXT NOT NULL, user TEXT NOT NULL, status TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '{}',
     updated REAL NOT NULL, PRIMARY KEY (type, id, user));
+CREATE TABLE IF NOT EXISTS lfs_links (
+    type TEXT NOT NULL, id TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (type, id, oid));
 """
 TOKEN_ALPHABET = string.ascii_letters + string.digits
-ROLES = ("read", "write")
+ROLES = ("read", "write", "access")  # access: read, plus managing access requests (classroom demo)
 ORG_ROLES = ("read", "write", "admin")
 ACCESS_STATUSES = ("pending", "accepted", "rejected")
 
@@ -41,7 +43,7 @@ class Identity:
     """Who a valid token belongs to, and what it may do."""
 
     user: str
-    role: str  # "read" | "write"
+    role: str  # "read" | "write" | "access"
     token_name: str
 
     @property
@@ -192,6 +194,25 @@ class Store:
         with self._db() as db:
             db.execute("DELETE FROM repos WHERE type=? AND id=?", (repo_type, repo_id))
             db.execute("DELETE FROM access WHERE type=? AND id=?", (repo_type, repo_id))
+            db.execute("DELETE FROM lfs_links WHERE type=? AND id=?", (repo_type, repo_id))
+
+    # --- which LFS objects each repo may use (the object store is shared; reading is per repo) ----------
+    def link_lfs(self, repo_type: str, repo_id: str, oids) -> None:
+        with self._db() as db:
+            db.executemany("INSERT OR IGNORE INTO lfs_links (type, id, oid) VALUES (?, ?, ?)",
+                           [(repo_type, repo_id, oid) for oid in oids])
+
+    def schema_version(self, set_to: int | None = None) -> int:
+        """SQLite's `user_version`: 1 once the LFS links of repos built before them are recorded."""
+        with self._db() as db:
+            if set_to is not None:
+                db.execute(f"PRAGMA user_version={int(set_to)}")
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def lfs_linked(self, repo_type: str, repo_id: str, oid: str) -> bool:
+        with self._db() as db:
+            return db.execute("SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?",
+                              (repo_type, repo_id, oid)).fetchone() is not None
 
     def count_download(self, repo_type: str, repo_id: str) -> None:
         with self._db() as db:
