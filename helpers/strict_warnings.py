@@ -1,12 +1,16 @@
 """Strict warnings for course runs: a deprecation raised from a Hugging Face library fails the cell.
 
 `helpers.connect()` calls `install_if_requested()`; with `COURSE_STRICT_WARNINGS=1` (set by the Makefile's test
-and run targets) a `DeprecationWarning` or `FutureWarning` that a Hugging Face library issues, or that is attributed
-to one, raises `HFDeprecationError` naming the warning, where it came from and the cell. Learners (`make lab`) only
-see the warning, as usual.
+and run targets) these raise `HFDeprecationError`, naming the warning, where it points and the cell:
+
+- a `DeprecationWarning` or `FutureWarning` that a Hugging Face library issues (its own deprecations);
+- a `FutureWarning` that another library issues about a line of Hugging Face code (a learner would see it).
+
+A `DeprecationWarning` that, say, pandas issues about gradio's code stays hidden, as Python's default filters
+have it: the course can do nothing about it. Learners (`make lab`) see warnings as usual.
 
 A `module=` filter alone is not enough: a library that warns with `stacklevel=2` attributes the warning to the
-caller (the notebook cell), so the hook below also looks at the frame that called `warnings.warn`.
+caller (the notebook cell), so the hook below looks at the frame that called `warnings.warn`.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ HF_PACKAGES = ("huggingface_hub", "transformers", "datasets", "tokenizers", "saf
 CATEGORIES = (DeprecationWarning, FutureWarning)
 HF_MODULE_RE = rf"(?:{'|'.join(HF_PACKAGES)})(?:\.|\Z)"
 COURSE_MODULE_RE = r"helpers(?:\.|\Z)"  # the course's own code calls HF APIs too (a stacklevel=2 warning lands here)
+LET_THROUGH = (*HF_PACKAGES, "helpers")
+HELPER_MODULES = ("warnings", __name__, "typing_extensions")  # frames that only pass a warning on
 ENV = "COURSE_STRICT_WARNINGS"
 
 
@@ -52,8 +58,8 @@ def install() -> None:
         source = hf_source(category, filename, sys._getframe(1))
         if source:
             raise HFDeprecationError(describe(message, category, source, filename, lineno))
-        if issubclass(category, DeprecationWarning) and in_package(filename, "helpers"):
-            return None  # not from HF: ignored, as Python's default filters would
+        if issubclass(category, DeprecationWarning) and any(in_package(filename, p) for p in LET_THROUGH):
+            return None  # only let through by the filters above: ignored, as Python's default filters would
         return original(message, category, filename, lineno, file, line)
 
     _strict_showwarning._course_strict = True
@@ -76,13 +82,15 @@ def package_of_file(filename: str) -> str | None:
 
 
 def hf_source(category, filename: str, frame) -> str | None:
-    """The HF package behind a warning: the module that called `warnings.warn`, else the one it is attributed to."""
+    """The HF package a warning counts against: the one that issued it, or for a FutureWarning the one it points to."""
     if not (isinstance(category, type) and issubclass(category, CATEGORIES)):
         return None
-    while frame is not None and frame.f_globals.get("__name__") in ("warnings", __name__):
+    while frame is not None and frame.f_globals.get("__name__") in HELPER_MODULES:
         frame = frame.f_back
     issuer = hf_package(frame.f_globals.get("__name__")) if frame is not None else None
-    return issuer or package_of_file(filename)
+    if issuer or not issubclass(category, FutureWarning):
+        return issuer
+    return package_of_file(filename)
 
 
 def describe(message, category, source: str, filename: str, lineno: int) -> str:

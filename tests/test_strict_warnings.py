@@ -65,21 +65,29 @@ def test_without_strict_the_same_notebook_only_warns(kernel_env, tmp_path):
 
 def test_strict_catches_warnings_attributed_to_the_cell_and_spares_others(kernel_env, tmp_path):
     kernel_env.setenv("COURSE_STRICT_WARNINGS", "1")
+    # issued by the cell but pointing at a line of transformers, as another library's warning about HF code would
+    about_hf = "import transformers, warnings\nwarnings.warn_explicit('{}', {}, transformers.__file__, 1, 'transformers')"
     nb = notebook(SETUP, DEPRECATED_AT_CALLER,
                   "import warnings\nwarnings.warn('not a Hugging Face one', FutureWarning)",
                   "import warnings\nwarnings.warn('nor this one', DeprecationWarning)",
-                  "import transformers\nwarnings.warn('a UserWarning is not a deprecation', UserWarning)")
+                  "import transformers\nwarnings.warn('a UserWarning is not a deprecation', UserWarning)",
+                  about_hf.format("a learner would see this", "FutureWarning"),
+                  about_hf.format("hidden by default", "DeprecationWarning"),
+                  # gradio sets a pandas option that pandas 3 deprecates: a hidden DeprecationWarning, not gradio's own
+                  "from gradio.queueing import Queue\nQueue._get_df([{'function': 'f', 'status': 'success'}])")
     NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [next((o for o in c.outputs if o.output_type == "error"), None) for c in nb.cells]
-    assert errors[0] is None
-    assert errors[1] is not None and errors[1].ename == "HFDeprecationError"
+    failed = [n for n, e in enumerate(errors) if e is not None]
+    assert failed == [1, 5], [(n, errors[n].evalue) for n in failed]
+    assert {errors[1].ename, errors[5].ename} == {"HFDeprecationError"}
     assert errors[1].evalue.startswith("FutureWarning from transformers in cell In [2], line 2 (")
     assert "continuous_batching_config" in errors[1].evalue
-    assert errors[2:] == [None, None, None]
+    assert errors[5].evalue.startswith("FutureWarning from transformers in cell In [6], line 2 (transformers/__init__.py:1)")
     assert "FutureWarning: not a Hugging Face one" in stderr_of(nb.cells[2])
     assert "DeprecationWarning: nor this one" in stderr_of(nb.cells[3])
     assert "UserWarning: a UserWarning is not a deprecation" in stderr_of(nb.cells[4])
+    assert stderr_of(nb.cells[6]) == stderr_of(nb.cells[7]) == ""
 
 
 def test_pytest_config_fails_a_test_on_a_transformers_deprecation(tmp_path):
