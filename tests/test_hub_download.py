@@ -8,7 +8,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
-from hubtest import HTTP, SHA40, git_blob_sha, prefix, sha256
+from hubtest import HTTP, SHA40, bearer, git_blob_sha, prefix, sha256
 
 README = b"---\nlicense: mit\ntags:\n- testing\n---\n# A test repo\n\nUsed by the download tests.\n"
 CONFIG = b'{"model_type": "bert", "hidden_size": 8}\n'
@@ -105,9 +105,9 @@ def test_resolve_errors_carry_codes(hub, repos):
     r = HTTP.head(resolve_url(hub, "model", repo["id"], "config.json", "no-such-branch"))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RevisionNotFound"
     r = HTTP.head(resolve_url(hub, "model", "alice/does-not-exist-at-all", "config.json"))
-    assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
+    assert r.status_code == 401 and r.headers["x-error-code"] == "RepoNotFound"  # anonymous: 401, as the Hub
     # a model id asked for as a dataset is another repo
-    r = HTTP.head(resolve_url(hub, "dataset", repo["id"], "config.json"))
+    r = HTTP.head(resolve_url(hub, "dataset", repo["id"], "config.json"), headers=bearer(hub.token("alice")))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
 
 

@@ -224,6 +224,8 @@ def test_private_repo_is_invisible_to_others(hub, api, new_repo_id, tmp_path):
         assert repo_id not in [m.id for m in other.list_models(search=repo_id.split("/")[1])]
         assert repo_id not in [m.id for m in other.list_models(author="alice")]
     r = HTTP.head(f"{hub.url}/{repo_id}/resolve/main/secret.txt")
+    assert r.status_code == 401 and r.headers["x-error-code"] == "RepoNotFound"  # anonymous: 401, as the Hub
+    r = HTTP.head(f"{hub.url}/{repo_id}/resolve/main/secret.txt", headers=bearer(hub.token("bob")))
     assert r.status_code == 404 and r.headers["x-error-code"] == "RepoNotFound"
     # and made public again
     api.update_repo_settings(repo_id, private=False)

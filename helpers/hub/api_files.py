@@ -29,7 +29,7 @@ def resolve(ctx: Ctx):
     if is_download and path not in UNCOUNTED:
         hub.store.count_download(rec.type, rec.id)
     if pointer is not None:
-        if not hub.lfs.has(pointer.oid, pointer.size):
+        if not hub.lfs_usable(rec.type, rec.id, pointer.oid, pointer.size):
             raise HubError(404, f"The LFS object of {path} is missing from the course hub's store "
                            "(rebuild the hub with `course-hub build`)", "EntryNotFound", {"X-Repo-Commit": sha})
         headers.update({"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"',

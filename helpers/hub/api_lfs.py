@@ -6,6 +6,7 @@ import hmac
 import os
 import tempfile
 import time
+from urllib.parse import quote
 
 from starlette.responses import FileResponse, JSONResponse
 
@@ -17,14 +18,17 @@ URL_LIFETIME = 3600
 MAX_OBJECT = int(os.environ.get("COURSE_HUB_MAX_UPLOAD", str(5 * 1024**3)))
 
 
-def _sign(secret: bytes, action: str, oid: str, size: int, expires: int) -> str:
-    return hmac.new(secret, f"{action}:{oid}:{size}:{expires}".encode(), hashlib.sha256).hexdigest()
+def _sign(secret: bytes, action: str, oid: str, size: int, expires: int, repo: str) -> str:
+    return hmac.new(secret, f"{action}:{oid}:{size}:{expires}:{repo}".encode(), hashlib.sha256).hexdigest()
 
 
 def _href(ctx: Ctx, action: str, oid: str, size: int) -> str:
+    """A URL for one object of one repo (`repo=type:id`: an upload links the object to that repo)."""
     expires = int(time.time()) + URL_LIFETIME
-    sig = _sign(ctx.hub.dir.secret(), action, oid, size, expires)
-    return f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}&sig={sig}"
+    repo = f"{ctx.repo_type}:{ctx.repo_id}"
+    sig = _sign(ctx.hub.dir.secret(), action, oid, size, expires, repo)
+    return (f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}"
+            f"&repo={quote(repo, safe='')}&sig={sig}")
 
 
 def batch(ctx: Ctx):
@@ -39,16 +43,16 @@ def batch(ctx: Ctx):
         ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
     out = []
     for obj in objects:
-        oid, size = (obj or {}).get("oid"), (obj or {}).get("size")
+        oid, size = (obj.get("oid"), obj.get("size")) if isinstance(obj, dict) else (None, None)
         if not isinstance(oid, str) or not OID_RE.match(oid) or not isinstance(size, int) or size < 0:
             raise bad_request("each LFS object needs a sha256 hex `oid` and an integer `size`")
         item = {"oid": oid, "size": size, "authenticated": True}
         if operation == "upload":
             if size > MAX_OBJECT:
                 item["error"] = {"code": 413, "message": f"object larger than {MAX_OBJECT} bytes"}
-            elif not ctx.hub.lfs.has(oid, size):
+            elif not ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):  # stored for another repo:
                 item["actions"] = {"upload": {"href": _href(ctx, "upload", oid, size), "expires_in": URL_LIFETIME}}
-        elif ctx.hub.lfs.has(oid, size):
+        elif ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):
             item["actions"] = {"download": {"href": _href(ctx, "download", oid, size), "expires_in": URL_LIFETIME}}
         else:
             item["error"] = {"code": 404, "message": "Object does not exist"}
@@ -57,23 +61,23 @@ def batch(ctx: Ctx):
                         media_type="application/vnd.git-lfs+json")
 
 
-def _check_signature(ctx: Ctx, action: str) -> tuple[str, int]:
-    oid = ctx.params["oid"]
+def _check_signature(ctx: Ctx, action: str) -> tuple[str, int, str]:
+    oid, repo = ctx.params["oid"], ctx.query("repo", "")
     try:
         size, expires = int(ctx.query("size", "")), int(ctx.query("expires", ""))
     except ValueError:
         raise HubError(403, "This LFS URL is not valid (ask the batch API for a new one)", "Forbidden") from None
-    good = _sign(ctx.hub.dir.secret(), action, oid, size, expires)
+    good = _sign(ctx.hub.dir.secret(), action, oid, size, expires, repo)
     if ctx.query("action") != action or not hmac.compare_digest(good, ctx.query("sig", "")) or expires < time.time():
         raise HubError(403, "This LFS URL is not valid or has expired (ask the batch API for a new one)", "Forbidden")
-    return oid, size
+    return oid, size, repo
 
 
 async def upload(ctx: Ctx):
     """PUT a signed object: streamed to a temp file, checked against its sha256 and size, then stored."""
     from starlette.concurrency import run_in_threadpool
 
-    oid, size = _check_signature(ctx, "upload")
+    oid, size, repo = _check_signature(ctx, "upload")
     declared = int(ctx.request.headers.get("content-length") or -1)
     if declared > MAX_OBJECT:
         raise HubError(413, f"Object too large (limit {MAX_OBJECT} bytes)", "PayloadTooLarge")
@@ -91,6 +95,8 @@ async def upload(ctx: Ctx):
                 await run_in_threadpool(ctx.hub.lfs.put_stream, f, oid, size)
             except ValueError as e:
                 raise HubError(400, f"Upload rejected: {e}", "BadRequest") from None
+        repo_type, _, repo_id = repo.partition(":")
+        await run_in_threadpool(ctx.hub.store.link_lfs, repo_type, repo_id, [oid])  # the bytes prove possession
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -98,7 +104,7 @@ async def upload(ctx: Ctx):
 
 
 def download(ctx: Ctx):
-    oid, size = _check_signature(ctx, "download")
+    oid, size, _ = _check_signature(ctx, "download")
     if not ctx.hub.lfs.has(oid, size):
         raise HubError(404, "Object does not exist", "EntryNotFound")
     return FileResponse(ctx.hub.lfs.path(oid), media_type="application/octet-stream")

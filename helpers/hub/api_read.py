@@ -44,6 +44,9 @@ def list_repos(ctx: Ctx):
     sort = ctx.query("sort")
     if sort and sort not in SORT_KEYS:
         raise HubError(400, f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}", "BadRequest")
+    gated = (ctx.query("gated") or "").lower()
+    if gated not in ("", "true", "false"):
+        raise HubError(400, f"Invalid gated {gated!r}: use true or false", "BadRequest")
     full = ctx.flag("full") or bool(ctx.query_list("expand"))
     card = ctx.flag("cardData")
     rows = []
@@ -51,6 +54,8 @@ def list_repos(ctx: Ctx):
         if rec.private and not ctx.hub.is_member(ctx.ident, rec.namespace):
             continue
         if author and rec.namespace.lower() != author.lower():
+            continue
+        if gated and bool(rec.gated) != (gated == "true"):
             continue
         if searches and not all(s in rec.id.lower() for s in searches):
             continue

@@ -64,12 +64,11 @@ def create_repo(ctx: Ctx):
         message = f"You already created this {repo_type} repo: {repo_id}"
         return JSONResponse({"error": message, "url": url}, status_code=409,
                             headers={"X-Error-Code": "RepoExists", "X-Error-Message": message, "X-Repo-Url": url})
-    ctx.hub.create_repo(repo_type, repo_id, private=private)
     files = {".gitattributes": GITATTRIBUTES}
     if repo_type == "space":
         files["README.md"] = (f"---\ntitle: {repo_id.split('/')[1]}\nsdk: {data['sdk']}\n"
                               f"app_file: app.py\n---\n").encode()
-    ctx.hub.commit(repo_type, repo_id, "main", files, "initial commit", ctx.ident.user)
+    ctx.hub.create_repo(repo_type, repo_id, private=private, initial=files, author=ctx.ident.user)
     url = url_of(ctx.endpoint, repo_type, repo_id)
     return JSONResponse({"url": url, "name": repo_id, "id": repo_id})
 
@@ -86,6 +85,8 @@ def delete_repo(ctx: Ctx):
 
 def update_settings(ctx: Ctx):
     rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    if ctx.ident is None:
+        raise unauthorized(f"You must be authenticated (a write token) to change the settings of {rec.id}")
     if not ctx.hub.is_admin(ctx.ident, rec.namespace):
         raise HubError(403, f"You cannot change the settings of {rec.id}: you are not its owner or an org admin",
                        "Forbidden")

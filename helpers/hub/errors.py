@@ -11,10 +11,11 @@ class HubError(Exception):
         self.headers = headers or {}
 
 
-def repo_not_found(repo_type: str, repo_id: str) -> HubError:
-    return HubError(404, f"Repository Not Found for {repo_type} '{repo_id}'. Please make sure you specified the "
-                    "correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make "
-                    "sure you are authenticated with a token that can read it.", "RepoNotFound")
+def repo_not_found(repo_type: str, repo_id: str, anonymous: bool = False) -> HubError:
+    """404 RepoNotFound; 401 for an anonymous caller, as the Hub answers (it may be a private repo: log in)."""
+    return HubError(401 if anonymous else 404, f"Repository Not Found for {repo_type} '{repo_id}'. Please make sure "
+                    "you specified the correct `repo_id` and `repo_type`. If you are trying to access a private or "
+                    "gated repo, make sure you are authenticated with a token that can read it.", "RepoNotFound")
 
 
 def revision_not_found(repo_id: str, revision: str) -> HubError:

@@ -60,7 +60,8 @@ def git_http(ctx: Ctx):
             status = int(value.strip().split()[0])
         elif name:
             headers[name.strip()] = value.strip()
-    if proc.returncode != 0 and status == 200:
-        raise HubError(500, "git http-backend failed: " + proc.stderr.decode("utf-8", "replace")[-500:], "GitError")
+    if proc.returncode != 0 and status == 200:  # git refused what the client sent (an empty or broken request)
+        raise HubError(400, "git could not serve this request: " + proc.stderr.decode("utf-8", "replace")[-500:],
+                       "GitError")
     return Response(payload, status_code=status, headers=headers)
 

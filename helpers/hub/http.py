@@ -106,7 +106,7 @@ def error_response(err: HubError, method: str) -> Response:
 
 
 def _header_safe(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:2000]
+    return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:2000].strip()
 
 
 class Router:

@@ -1,0 +1,505 @@
+"""Who may do what: every route of the hub's route table × six callers × five kinds of repo, each answer asserted
+exactly (status and `X-Error-Code`).
+
+Callers: anonymous, a wrong token, a read token and a write token of users unrelated to the repo, the repo's owner
+(a user namespace), an admin of the organisation that holds it. Kinds of repo, seen from the caller:
+
+    public             a public repo of the owner's namespace (the admin's org for the admin)
+    gated-closed       gated ("manual"), the caller was not let in
+    gated-granted      gated, the caller's access request was accepted (the read and write users)
+    private-other      private, in the namespace of a stranger
+    private-own        private, in the caller's own namespace (the owner's, for callers without a namespace)
+
+The expected answer is a function of the route's kind (`EXPECT`) and of what the caller may do with that repo
+(`Rights`): read the info, read the files, write, administer. A route of the table that no case below reaches
+fails `test_every_route_has_a_case`.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from huggingface_hub import HfApi
+
+from helpers.hub.app import ROUTES
+from hubtest import HTTP, bearer
+
+ROLES = ("anonymous", "wrong-token", "read", "write", "owner", "org-admin")
+KINDS = ("public", "gated-closed", "gated-granted", "private-other", "private-own")
+GATED = ("gated-closed", "gated-granted")
+REPO_NAMES = {"public": "public", "gated-closed": "gated-closed", "gated-granted": "gated-open"}
+OK = (200, None)
+RESULTS: dict[str, int] = {}  # cells checked per case, for the summary
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one caller may do with one repo, from the hub's rules (not from its answers)."""
+
+    signed_in: bool
+    visible: bool  # info, commits, refs
+    readable: bool  # files (gated repos: only members and those let in)
+    writer: bool  # commits, branches, tags (a write token in a namespace the caller can write)
+    admin: bool  # settings, deletion, access requests
+
+
+def rights(role: str, kind: str) -> Rights:
+    member = (role in ("owner", "org-admin") and kind != "private-other") or \
+        (kind == "private-own" and role in ("read", "write"))
+    visible = kind not in ("private-other", "private-own") or member
+    readable = visible and (kind not in GATED or member or (kind == "gated-granted" and role in ("read", "write")))
+    writer = member and role != "read"
+    return Rights(role not in ("anonymous", "wrong-token"), visible, readable, writer, writer)
+
+
+def not_found(r: Rights) -> tuple[int, str]:
+    """A repo the caller may not see: 404 RepoNotFound; 401 for anonymous callers (log in, it may be private)."""
+    return (404 if r.signed_in else 401), "RepoNotFound"
+
+
+def login() -> tuple[int, str]:
+    return 401, "InvalidCredentials"
+
+
+def forbidden() -> tuple[int, str]:
+    return 403, "Forbidden"
+
+
+def expect_info(r: Rights, kind: str):
+    return OK if r.visible else not_found(r)
+
+
+def expect_files(r: Rights, kind: str):
+    if not r.visible:
+        return not_found(r)
+    if not r.readable:
+        return (403 if r.signed_in else 401), "GatedRepo"
+    return OK
+
+
+def expect_write(r: Rights, kind: str):
+    if not r.visible:
+        return not_found(r)
+    if not r.signed_in:
+        return login()
+    return OK if r.writer else forbidden()
+
+
+def expect_files_then_write(r: Rights, kind: str):
+    return expect_files(r, kind) if expect_files(r, kind) != OK else expect_write(r, kind)
+
+
+def expect_admin(r: Rights, kind: str):
+    if not r.visible:
+        return not_found(r)
+    if not r.signed_in:
+        return login()
+    return OK if r.admin else forbidden()
+
+
+def expect_delete(r: Rights, kind: str):
+    """The repo is named in the body: no login, no lookup."""
+    return login() if not r.signed_in else expect_admin(r, kind)
+
+
+def expect_manage_access(r: Rights, kind: str):
+    first = expect_admin(r, kind)
+    if first != OK:
+        return first
+    return OK if kind in GATED else (400, "BadRequest")  # not a gated repo: nothing to manage
+
+
+def expect_ask_access(r: Rights, kind: str):
+    if not r.visible:
+        return not_found(r)
+    if not r.signed_in:
+        return login()
+    return OK if kind in GATED else (400, "BadRequest")
+
+
+def expect_create(r: Rights, kind: str):
+    if not r.signed_in:
+        return login()
+    return OK if r.writer else forbidden()
+
+
+def expect_git_read(r: Rights, kind: str):
+    """git: an anonymous refusal is always a 401 with `WWW-Authenticate` (git then asks for credentials)."""
+    return expect_files(r, kind)
+
+
+EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
+    "open": lambda r, kind: OK,
+    "who": lambda r, kind: OK if r.signed_in else login(),
+    "info": expect_info,
+    "files": expect_files,
+    "write": expect_write,
+    "files+write": expect_files_then_write,
+    "admin": expect_admin,
+    "delete": expect_delete,
+    "manage-access": expect_manage_access,
+    "ask-access": expect_ask_access,
+    "create": expect_create,
+    "signed-url": lambda r, kind: forbidden(),  # no valid signature: refused whoever asks (tokens don't matter)
+    "git-read": expect_git_read,
+    "git-write": expect_write,
+}
+
+
+# --- the world: fresh users, an org and eleven repos, made through the API ---------------------------------------
+@dataclass
+class World:
+    hub: object
+    tag: str
+    tokens: dict  # role -> token (None: anonymous)
+    setup: dict  # namespace -> write token used to build it
+    names: dict  # "owner"/"org"/... -> namespace
+
+    def ns_of(self, role: str) -> str:
+        """The namespace whose public and gated repos the caller sees: the org for its admin, else the owner's."""
+        return self.names["org"] if role == "org-admin" else self.names["owner"]
+
+    def repo(self, role: str, kind: str) -> str:
+        if kind == "private-other":
+            return f"{self.names['stranger']}/private"
+        if kind == "private-own":
+            own = {"read": "reader", "write": "writer", "org-admin": "org"}.get(role, "owner")
+            return f"{self.names[own]}/private"
+        return f"{self.ns_of(role)}/{REPO_NAMES[kind]}"
+
+    def user(self, role: str) -> str:
+        return self.names[{"read": "reader", "write": "writer", "org-admin": "admin"}.get(role, "owner")]
+
+    def api(self, namespace: str) -> HfApi:
+        return HfApi(endpoint=self.hub.url, token=self.setup[namespace])
+
+    def sacrificial(self, role: str, kind: str) -> str:
+        """A new repo with the same namespace and settings as the cell's repo (for deletions)."""
+        ns, name = self.repo(role, kind).split("/")
+        repo_id = f"{ns}/{name}-del-{role}"
+        make_repo(self.api(ns), repo_id, kind)
+        return repo_id
+
+
+def make_repo(api: HfApi, repo_id: str, kind: str) -> None:
+    api.create_repo(repo_id, private=kind.startswith("private"))
+    if kind in GATED:
+        api.update_repo_settings(repo_id, gated="manual")
+
+
+@pytest.fixture(scope="module")
+def world(hub):
+    tag = "mx" + uuid.uuid4().hex[:6]
+    store = hub.store()
+    names = {k: f"{tag}-{k}" for k in ("owner", "admin", "reader", "writer", "stranger", "org", "asker", "target")}
+    store.add_member(names["org"], names["admin"], "admin")
+    tokens = {"anonymous": None, "wrong-token": "hf_" + "x" * 34,
+              "read": store.create_token(names["reader"], "read"), "write": store.create_token(names["writer"], "write"),
+              "owner": store.create_token(names["owner"], "write"),
+              "org-admin": store.create_token(names["admin"], "write")}
+    setup = {names["owner"]: tokens["owner"], names["org"]: tokens["org-admin"], names["writer"]: tokens["write"],
+             names["reader"]: store.create_token(names["reader"], "write", name="setup"),
+             names["stranger"]: store.create_token(names["stranger"], "write")}
+    store.ensure_user(names["target"])
+    w = World(hub, tag, tokens, setup, names)
+    asker = store.create_token(names["asker"], "read")
+    for ns in (names["owner"], names["org"]):
+        api = w.api(ns)
+        for kind, name in (("public", "public"), ("gated-closed", "gated-closed"), ("gated-granted", "gated-open"),
+                           ("private-own", "private")):
+            make_repo(api, f"{ns}/{name}", kind)
+        for name in ("gated-closed", "gated-open"):  # someone asked: an owner has a request to handle
+            assert HTTP.post(f"{hub.url}/{ns}/{name}/ask-access", headers=bearer(asker)).status_code == 200
+        for user in (names["reader"], names["writer"]):
+            api.grant_access(f"{ns}/gated-open", user)
+    for ns in (names["stranger"], names["reader"], names["writer"]):
+        make_repo(w.api(ns), f"{ns}/private", "private-own")
+    for role in ROLES:  # a branch and a tag for each caller to delete
+        for kind in KINDS:
+            repo_id = w.repo(role, kind)
+            api = w.api(repo_id.split("/")[0])
+            api.create_branch(repo_id, branch=f"del-{role}", exist_ok=True)
+            api.create_tag(repo_id, tag=f"del-{role}", exist_ok=True)
+    return w
+
+
+# --- one concrete request per route ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    """One request to one route: `build(world, role, kind) -> (method, path, body, content_type)`."""
+
+    name: str
+    handler: str  # module.function of the route it must reach
+    kind: str  # a key of EXPECT
+    build: Callable
+    per_repo: bool = True  # False: no repo in the request, one cell per caller
+
+
+def api_path(w, role, kind, rest=""):
+    return f"/api/models/{w.repo(role, kind)}{rest}"
+
+
+def ndjson(*items) -> bytes:
+    return b"\n".join(json.dumps(i).encode() for i in items)
+
+
+def commit_body(role, kind) -> bytes:
+    content = base64.b64encode(f"{role} {kind}\n".encode()).decode()
+    return ndjson({"key": "header", "value": {"summary": f"matrix {role}"}},
+                  {"key": "file", "value": {"path": f"matrix/{role}-{kind}.txt", "content": content,
+                                            "encoding": "base64"}})
+
+
+def lfs_batch(operation):
+    return lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/info/lfs/objects/batch",
+                                  json.dumps({"operation": operation, "transfers": ["basic"],
+                                              "objects": [{"oid": "0" * 64, "size": 1}]}).encode(),
+                                  "application/vnd.git-lfs+json")
+
+
+JSON = "application/json"
+CASES = [
+    Case("whoami", "api_read.whoami", "who", lambda w, role, kind: ("GET", "/api/whoami-v2", None, None), False),
+    Case("health", "api_read.health", "open", lambda w, role, kind: ("GET", "/api/health", None, None), False),
+    Case("validate-yaml", "api_write.validate_yaml", "open",
+         lambda w, role, kind: ("POST", "/api/validate-yaml", b'{"content": "---\\nlicense: mit\\n---\\n"}', JSON),
+         False),
+    Case("list", "api_read.list_repos", "open",
+         lambda w, role, kind: ("GET", f"/api/models?search={w.tag}", None, None), False),
+    Case("create", "api_write.create_repo", "create",
+         lambda w, role, kind: ("POST", "/api/repos/create", json.dumps(
+             {"name": f"new-{role}-{kind}", "organization": w.repo(role, kind).split("/")[0],
+              "private": kind.startswith("private")}).encode(), JSON)),
+    Case("delete", "api_write.delete_repo", "delete",
+         lambda w, role, kind: ("DELETE", "/api/repos/delete", json.dumps(
+             dict(zip(("organization", "name"), w.sacrificial(role, kind).split("/")))).encode(), JSON)),
+    Case("info", "api_read.repo_info", "info", lambda w, role, kind: ("GET", api_path(w, role, kind), None, None)),
+    Case("info@rev", "api_read.repo_info", "info",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/revision/main"), None, None)),
+    Case("tree", "api_read.tree", "files",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/tree/main"), None, None)),
+    Case("paths-info", "api_read.paths_info", "files",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/paths-info/main"), b"paths=.gitattributes",
+                                "application/x-www-form-urlencoded")),
+    Case("commits", "api_read.commits", "info",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/commits/main"), None, None)),
+    Case("refs", "api_read.refs", "info", lambda w, role, kind: ("GET", api_path(w, role, kind, "/refs"), None, None)),
+    Case("auth-check", "api_read.auth_check", "files",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check"), None, None)),
+    Case("auth-check/write", "api_read.auth_check", "files+write",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check/write"), None, None)),
+    Case("settings", "api_write.update_settings", "admin",
+         lambda w, role, kind: ("PUT", api_path(w, role, kind, "/settings"), b"{}", JSON)),
+    Case("branch", "api_write.create_branch", "write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, f"/branch/new-{role}"), b"{}", JSON)),
+    Case("branch-delete", "api_write.delete_branch", "write",
+         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/branch/del-{role}"), None, None)),
+    Case("tag", "api_write.create_tag", "write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/tag/main"),
+                                json.dumps({"tag": f"new-{role}"}).encode(), JSON)),
+    Case("tag-delete", "api_write.delete_tag", "write",
+         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/tag/del-{role}"), None, None)),
+    Case("preupload", "api_write.preupload", "write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/preupload/main"),
+                                b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}', JSON)),
+    Case("commit", "api_write.commit", "write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/commit/main"), commit_body(role, kind),
+                                "application/x-ndjson")),
+    Case("access-requests", "api_access.list_requests", "manage-access",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/user-access-request/pending"), None, None)),
+    Case("access-handle", "api_access.handle", "manage-access",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/handle"),
+                                json.dumps({"user": w.names["asker"], "status": "pending"}).encode(), JSON)),
+    Case("access-grant", "api_access.grant", "manage-access",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/grant"),
+                                json.dumps({"user": w.names["target"]}).encode(), JSON)),
+    Case("ask-access", "api_access.ask_access", "ask-access",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/ask-access", b"", None)),
+    Case("resolve", "api_files.resolve", "files",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None)),
+    Case("resolve HEAD", "api_files.resolve", "files",
+         lambda w, role, kind: ("HEAD", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None)),
+    Case("lfs-batch download", "api_lfs.batch", "files", lfs_batch("download")),
+    Case("lfs-batch upload", "api_lfs.batch", "write", lfs_batch("upload")),
+    Case("lfs-object PUT", "api_lfs.upload", "signed-url",
+         lambda w, role, kind: ("PUT", f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=upload&sig=00",
+                                b"x", "application/octet-stream"), False),
+    Case("lfs-object GET", "api_lfs.download", "signed-url",
+         lambda w, role, kind: ("GET", f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=download&sig=00",
+                                None, None), False),
+    Case("git info/refs (fetch)", "git_http.git_http", "git-read",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-upload-pack", None, None)),
+    Case("git-upload-pack", "git_http.git_http", "git-read",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/git-upload-pack", b"0000",
+                                "application/x-git-upload-pack-request")),
+    Case("git info/refs (push)", "git_http.git_http", "git-write",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-receive-pack", None, None)),
+    Case("git-receive-pack", "git_http.git_http", "git-write",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/git-receive-pack", b"0000",
+                                "application/x-git-receive-pack-request")),
+    Case("course token", "api_course.token", "who",
+         lambda w, role, kind: ("POST", "/api/course/token", json.dumps({"user": w.user(role),
+                                                                         "role": "read"}).encode(), JSON), False),
+]
+
+
+def handler_name(route) -> str:
+    return f"{route.handler.__module__.rsplit('.', 1)[-1]}.{route.handler.__name__}"
+
+
+def route_of(method: str, path: str):
+    """The route the hub's router picks for this request (first match, HEAD falls back to GET)."""
+    raw = path.split("?", 1)[0]
+    for r in ROUTES:
+        if r.regex.match(raw) and (method in r.methods or (method == "HEAD" and "GET" in r.methods)):
+            return r
+    return None
+
+
+def auth_headers(token: str | None, git: bool) -> dict:
+    if token is None:
+        return {}
+    if git:  # what git sends after `http://user:TOKEN@host/...`
+        return {"Authorization": "Basic " + base64.b64encode(f"user:{token}".encode()).decode()}
+    return bearer(token)
+
+
+def case_route(case: Case, world: World):
+    """The route a case's request reaches (deletion: without making the repo it would delete)."""
+    if case.name == "delete":
+        return route_of("DELETE", "/api/repos/delete")
+    return route_of(*case.build(world, "owner", "public")[:2])
+
+
+def test_every_route_has_a_case(world):
+    """A new route in the table must get a case here (and so an expected answer for every caller and repo)."""
+    reached = {}
+    for case in CASES:
+        r = case_route(case, world)
+        if r is None:
+            assert case.handler == "api_course.token", f"{case.name}: {method} {path} reaches no route"
+            continue  # classroom-only route not in this checkout
+        assert handler_name(r) == case.handler, f"{case.name} reaches {handler_name(r)}, not {case.handler}"
+        reached[id(r)] = r
+    missing = [f"{'|'.join(r.methods)} {r.pattern} -> {handler_name(r)}" for r in ROUTES if id(r) not in reached]
+    assert not missing, "routes without a case in the authorization matrix:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_matrix(hub, world, case):
+    if case_route(case, world) is None:
+        pytest.skip(f"{case.handler} is not a route of this hub")
+    got, want = {}, {}
+    for role in ROLES:
+        for kind in KINDS if case.per_repo else ("-",):
+            method, path, body, ctype = case.build(world, role, kind)
+            git = case.kind.startswith("git")
+            headers = {**auth_headers(world.tokens[role], git), **({"Content-Type": ctype} if ctype else {})}
+            r = HTTP.request(method, hub.url + path, content=body, headers=headers)
+            expected = (401, "InvalidCredentials") if role == "wrong-token" else \
+                EXPECT[case.kind](rights(role, kind if kind != "-" else "public"), kind)
+            answer = (r.status_code, r.headers.get("x-error-code"))
+            got[role, kind], want[role, kind] = answer, expected
+            if answer == expected and r.status_code >= 400:
+                assert r.headers.get("x-error-message"), (case.name, role, kind)
+                if git and r.status_code == 401 and role == "anonymous":
+                    assert r.headers.get("www-authenticate", "").startswith("Basic"), (case.name, kind)
+    RESULTS[case.name] = len(got)
+    wrong = {k: (got[k], want[k]) for k in got if got[k] != want[k]}
+    assert not wrong, f"{case.name}: (role, kind): (got, expected)\n" + "\n".join(
+        f"  {k}: got {g}, expected {e}" for k, (g, e) in wrong.items())
+
+
+def test_listing_shows_exactly_the_visible_repos(hub, world):
+    """Search never lists a repo its caller may not see (private repos of others), and lists all the others."""
+    for role in ROLES:
+        if role == "wrong-token":
+            continue
+        listed = {m["id"] for m in HTTP.get(f"{hub.url}/api/models", params={"search": world.tag},
+                                            headers=auth_headers(world.tokens[role], False)).json()}
+        for kind in KINDS:
+            assert (world.repo(role, kind) in listed) == rights(role, kind).visible, (role, kind)
+    RESULTS["list visibility"] = (len(ROLES) - 1) * len(KINDS)
+
+
+def test_gated_filter_of_list_models(hub, world):
+    api = HfApi(endpoint=hub.url, token=world.tokens["owner"])
+    ns = world.names["owner"]
+    gated = {m.id for m in api.list_models(author=ns, gated=True) if "-del-" not in m.id}
+    open_ = {m.id for m in api.list_models(author=ns, gated=False) if "-del-" not in m.id}
+    assert gated == {f"{ns}/gated-closed", f"{ns}/gated-open"}
+    assert {f"{ns}/public", f"{ns}/private"} <= open_ and not gated & open_
+
+
+def test_zz_summary(world):
+    """Record the matrix's size for the issue's note (build/authz-summary.json)."""
+    routes = {id(case_route(c, world)) for c in CASES}
+    summary = {"routes": len([r for r in ROUTES if id(r) in routes]), "cases": len(RESULTS),
+               "roles": len(ROLES), "repo_kinds": len(KINDS), "cells_checked": sum(RESULTS.values())}
+    out = os.path.join(os.path.dirname(__file__), "..", "build", "authz-summary.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(summary, f, indent=1)
+    print("authorization matrix:", summary)
+    assert summary["cells_checked"] > 0
+
+
+# --- LFS objects are per repo: a sha256 is not a key to another repo's files --------------------------------------
+def test_lfs_objects_of_a_private_repo_cannot_be_borrowed(hub, api, bob_api, new_repo_id, tmp_path):
+    from huggingface_hub import CommitOperationAdd, CommitOperationCopy, hf_hub_download
+
+    from hubtest import git, sha256, with_credentials
+
+    secret = b"private weights " + os.urandom(64)
+    oid = sha256(secret)
+    private = new_repo_id(prefix="lfs-private")
+    api.create_repo(private, private=True)
+    api.upload_file(path_or_fileobj=secret, path_in_repo="w.safetensors", repo_id=private)
+    theirs = new_repo_id("bob", prefix="lfs-borrower")
+    bob_api.create_repo(theirs)
+    bob = {**bearer(hub.token("bob")), "Content-Type": "application/x-ndjson"}
+
+    def commit_pointer(the_oid):
+        return HTTP.post(f"{hub.url}/api/models/{theirs}/commit/main", headers=bob, content=ndjson(
+            {"key": "header", "value": {"summary": "borrow"}},
+            {"key": "lfsFile", "value": {"path": "stolen.safetensors", "algo": "sha256", "oid": the_oid,
+                                         "size": len(secret)}}))
+
+    # naming the object in a commit: refused exactly as for an object that exists nowhere
+    stolen, unknown = commit_pointer(oid), commit_pointer(sha256(os.urandom(16)))
+    assert (stolen.status_code, stolen.headers["x-error-code"]) == (unknown.status_code,
+                                                                    unknown.headers["x-error-code"]) == (422, "BadRequest")
+    assert "never uploaded" in stolen.json()["error"]
+    # the batch API neither hands out a download nor claims to have it already
+    public = new_repo_id(prefix="lfs-public")
+    api.create_repo(public)
+    for repo in (theirs, public):
+        r = HTTP.post(f"{hub.url}/{repo}.git/info/lfs/objects/batch", headers=bearer(hub.token("bob")),
+                      json={"operation": "download", "objects": [{"oid": oid, "size": len(secret)}]})
+        assert r.json()["objects"][0]["error"]["code"] == 404
+    r = HTTP.post(f"{hub.url}/{theirs}.git/info/lfs/objects/batch", headers=bearer(hub.token("bob")),
+                  json={"operation": "upload", "objects": [{"oid": oid, "size": len(secret)}]})
+    assert "upload" in r.json()["objects"][0]["actions"]  # prove you have the bytes: upload them
+    # a pointer pushed with plain git: the file is there, its content is not served
+    work = tmp_path / "work"
+    git("clone", with_credentials(hub.url, "bob", hub.token("bob")) + f"/{theirs}", str(work))
+    (work / "pushed.safetensors").write_text(f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\n"
+                                             f"size {len(secret)}\n")
+    git("add", "-A", cwd=work)
+    git("commit", "-m", "pointer", cwd=work)
+    git("push", "origin", "main", cwd=work)
+    r = HTTP.get(f"{hub.url}/{theirs}/resolve/main/pushed.safetensors", headers=bearer(hub.token("bob")))
+    assert r.status_code == 404 and secret not in r.content
+    assert bob_api.model_info(theirs).sha  # the repo itself is fine
+    # whoever really has the bytes uploads them and then may use them; the owner copies within her repo
+    bob_api.create_commit(theirs, [CommitOperationAdd("mine.safetensors", secret)], commit_message="own copy")
+    got = hf_hub_download(theirs, "mine.safetensors", token=hub.token("bob"), cache_dir=tmp_path / "c")
+    assert open(got, "rb").read() == secret
+    api.create_commit(private, [CommitOperationCopy("w.safetensors", "copy.safetensors")], commit_message="copy")
+    got = hf_hub_download(private, "copy.safetensors", token=hub.token("alice"), cache_dir=tmp_path / "d")
+    assert open(got, "rb").read() == secret
