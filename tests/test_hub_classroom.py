@@ -39,6 +39,8 @@ def room(tmp_path_factory):
     hub.store.add_member("course", "instructor", "admin")
     hub.create_repo("model", "course/gated-demo", gated="manual")
     hub.commit("model", "course/gated-demo", "main", {"config.json": b"{}"}, "init", "instructor")
+    hub.create_repo("model", "course/open-demo")
+    hub.commit("model", "course/open-demo", "main", {"config.json": b"{}"}, "init", "instructor")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
@@ -72,13 +74,29 @@ def test_serve_classroom_binds_the_lan_and_prints_join_instructions(room):
     assert "every request needs a learner token" in out and "COURSE_HUB_URL=http://learner01:TOKEN@" in out
 
 
-@pytest.mark.parametrize("path", ["/api/models", "/api/models/course/gated-demo", "/api/whoami-v2",
-                                  "/course/gated-demo/resolve/main/config.json"])
-def test_anonymous_requests_are_refused(room, path):
+CLASSROOM = "classroom hub needs your token"
+
+
+@pytest.mark.parametrize("path, code, message", [
+    ("/api/models", "Unauthorized", CLASSROOM),
+    ("/api/models/course/gated-demo", "Unauthorized", CLASSROOM),
+    ("/course/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
+    # where huggingface.co itself refuses an anonymous caller, the learner sees the Hub's own answer
+    ("/course/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
+    ("/api/whoami-v2", "InvalidCredentials", "no token was sent"),
+])
+def test_anonymous_requests_are_refused(room, path, code, message):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(room["url"] + path, timeout=10)
     assert e.value.code == 401
-    assert "classroom hub needs your token" in e.value.headers["X-Error-Message"]
+    assert e.value.headers.get("X-Error-Code") == code and message in e.value.headers["X-Error-Message"]
+
+
+def test_anonymous_writes_are_refused_before_the_body_is_read(room):
+    req = urllib.request.Request(room["url"] + "/api/repos/create", data=b'{"name": "x"}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 401 and CLASSROOM in e.value.headers["X-Error-Message"]
 
 
 def test_health_stays_open_and_a_learner_token_works(room):
@@ -87,7 +105,7 @@ def test_health_stays_open_and_a_learner_token_works(room):
     seat = room["seats"][0]
     api = HfApi(endpoint=room["url"], token=seat["token"])
     assert api.whoami()["name"] == "learner01"
-    assert [m.id for m in api.list_models(author="course")] == ["course/gated-demo"]
+    assert sorted(m.id for m in api.list_models(author="course")) == ["course/gated-demo", "course/open-demo"]
 
 
 def test_demo_tokens_are_limited(room):

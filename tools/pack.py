@@ -43,7 +43,7 @@ cd course
 touch .venv/.installed
 mkdir -p data
 if [ ! -e data/hub ]; then mv "$HERE/hub" data/hub; fi
-.venv/bin/course-hub status | head -n 3
+.venv/bin/course-hub status > /dev/null
 echo "Installed. Start the course with: cd course && make lab   (instructors: see docs/instructor-guide.md)"
 """
 
@@ -99,11 +99,31 @@ def export_hub(hub_dir: Path, dest: Path) -> None:
     try:
         src.backup(out)
         out.execute("DELETE FROM tokens")
+        out.execute("DELETE FROM access")  # access granted on this machine is not the room's
         out.commit()
-        out.execute("VACUUM")
     finally:
         src.close()
         out.close()
+    _keep_only_built_repos(dest)
+
+
+def _keep_only_built_repos(hub_dir: Path) -> None:
+    """Drop what was pushed on this machine (a learner's capstone, test repos): the pack holds the course only."""
+    import json
+
+    from helpers.hub.hub import Hub
+
+    built = set(json.loads((hub_dir / "build.json").read_text())["repos"])
+    hub = Hub(hub_dir)
+    for rec in hub.store.repos():
+        if f"{rec.type}:{rec.id}" not in built:
+            hub.delete_repo(rec.type, rec.id)
+    (hub_dir / "secret").unlink(missing_ok=True)  # Hub() made one; each install makes its own
+    db = sqlite3.connect(hub_dir / "hub.sqlite3")
+    try:
+        db.execute("VACUUM")
+    finally:
+        db.close()
 
 
 def _link_or_copy(src, dst) -> None:

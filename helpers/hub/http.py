@@ -158,13 +158,19 @@ class Router:
                 raise HubError(405, f"Method {method} not allowed on {raw_path}", "MethodNotAllowed")
             raise HubError(404, f"Not found: {raw_path} is not a route of the course hub", "NotFound")
         ident = await run_in_threadpool(self.hub.identify, token_from(request))
-        if ident is None and self.require_token and raw_path != "/api/health":
-            raise HubError(401, "This classroom hub needs your token on every request: set COURSE_HUB_URL to the "
-                           "line on your token sheet (or log in with your token)", "Unauthorized")
+        # classroom: nothing is served without a token; a GET keeps the refusal the Hub itself would give (a gated
+        # repo's 401 GatedRepo, a 404), anything else that would succeed gets the classroom's 401
+        anonymous = (ident is None and self.require_token and raw_path not in OPEN_IN_CLASSROOM
+                     and not raw_path.startswith("/lfs-objects/"))  # those URLs carry their own signature
+        if anonymous and method not in ("GET", "HEAD"):
+            raise classroom_refusal()
         endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
         ctx = Ctx(request, params, b"", self.hub, ident, endpoint)
         if r.is_async:
-            return await r.handler(ctx)
+            response = await r.handler(ctx)
+            if anonymous:
+                raise classroom_refusal()
+            return response
         declared = int(request.headers.get("content-length") or 0)
         if declared > self.max_body:
             raise HubError(413, f"Request body too large ({declared} bytes; the limit is {self.max_body})",
@@ -175,5 +181,17 @@ class Router:
             if len(body) > self.max_body:
                 raise HubError(413, f"Request body too large (the limit is {self.max_body} bytes)", "PayloadTooLarge")
         ctx.body = bytes(body)
-        return await run_in_threadpool(r.handler, ctx)
+        response = await run_in_threadpool(r.handler, ctx)
+        if anonymous:
+            raise classroom_refusal()
+        return response
+
+
+# no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
+OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
+
+
+def classroom_refusal() -> HubError:
+    return HubError(401, "This classroom hub needs your token on every request: set COURSE_HUB_URL to the line on "
+                    "your token sheet (or log in with your token)", "Unauthorized")
 

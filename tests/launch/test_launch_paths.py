@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,8 @@ def _torch_record(python: Path) -> tuple[str, int]:
 def test_colab_setup_cell_installs_the_course_and_keeps_torch(pack, colab):
     nb = json.loads((ROOT / "notebooks" / "00_welcome.ipynb").read_text())
     setup = "".join(nb["cells"][2]["source"])
-    classify = "".join(nb["cells"][3]["source"])
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    classify = next(c for c in code if 'pipeline("text-classification"' in c)
     assert 'if "google.colab" in sys.modules' in setup and "helpers.connect(hub=COURSE_HUB)" in setup
     from tools.publish import repository
 
@@ -119,17 +122,18 @@ def test_colab_setup_cell_installs_the_course_and_keeps_torch(pack, colab):
               f"result = None\n{classify}\nprint('label:', result[0]['label'])\n"
               "print('helpers from:', os.path.relpath(helpers.__file__, os.environ['COURSE_DIR']))\n"
               "print('cwd:', os.path.relpath(os.getcwd(), os.environ['COURSE_DIR']))\n")
+    stop = [str(colab["python"]), "-m", "helpers.hub.cli", "stop", "--hub-dir", str(hub_dir)]
     try:
         out = run([str(colab["python"]), "-c", script], env, cwd=colab["base"])
     finally:
-        subprocess.run([str(colab["python"]), "-m", "helpers.hub.cli", "stop"], cwd=course_dir, env=env)
+        subprocess.run(stop, cwd=colab["base"], env={**env, "PYTHONPATH": str(course_dir)})
     assert "Installing the course" in out.stdout
     assert "Connected to the course hub" in out.stdout and "label: POSITIVE" in out.stdout
     assert "helpers from: helpers/__init__.py" in out.stdout and "cwd: notebooks" in out.stdout
     assert _torch_record(colab["python"]) == before, "pip replaced the runtime's torch"
     # a second run of the cell (another notebook in the same runtime) installs nothing
     out = run([str(colab["python"]), "-c", script], env, cwd=colab["base"])
-    subprocess.run([str(colab["python"]), "-m", "helpers.hub.cli", "stop"], cwd=course_dir, env=env)
+    subprocess.run(stop, cwd=colab["base"], env={**env, "PYTHONPATH": str(course_dir)})
     assert "Installing the course" not in out.stdout and "label: POSITIVE" in out.stdout
 
 
@@ -154,3 +158,45 @@ def test_binder_environment_and_postbuild_run_with_pip(pack, colab, tmp_path):
     assert "model    course/minilm-sentiment" in status
     where = run([str(colab["python"]), "-c", "import helpers; print(helpers.__file__)"], env, cwd=tmp_path).stdout
     assert where.strip() == str(checkout / "helpers" / "__init__.py")
+
+
+@pytest.mark.parametrize("notebook", ["01_hub_models", "04_tokens_and_gated_models", "05_datasets",
+                                      "08_capstone_fine_tune_and_share"])
+def test_notebooks_run_against_a_classroom_hub(notebook, classroom, tmp_path):
+    """The notebooks with identities in them run end to end for a roster learner on a `--classroom` hub."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_", "GIT_"))}
+    env.update(COURSE_HUB_URL=classroom["join"], COURSE_CI="1", COURSE_STRICT_WARNINGS="1",
+               COURSE_HF_HOME=str(tmp_path / "hf-home"))
+    out = tmp_path / f"{notebook}.ipynb"
+    result = subprocess.run([sys.executable, "-m", "papermill", "-p", "FAST", "True", "--cwd", "notebooks",
+                             f"notebooks/{notebook}.ipynb", str(out)], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    text = out.read_text()
+    assert "Signed in as learner01" in text and "Connected to the classroom hub" in text
+    assert classroom["token"] not in text
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """A copy of the built hub with a roster of one, served with --classroom."""
+    from conftest import SOURCE_HUB, _free_port, copy_hub  # tests/conftest.py: the built hub, copied with links
+
+    hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
+    copy_hub(SOURCE_HUB, hub_dir)
+    port = _free_port()
+    cli = [sys.executable, "-m", "helpers.hub.cli"]
+    subprocess.run([*cli, "classroom", "roster", "1", "--url", f"http://127.0.0.1:{port}", "--hub-dir", str(hub_dir)],
+                   cwd=ROOT, check=True, capture_output=True)
+    seat = (hub_dir / "classroom" / "token-sheet.csv").read_text().splitlines()[1].split(",")
+    proc = subprocess.Popen([*cli, "serve", "--classroom", "--port", str(port), "--hub-dir", str(hub_dir)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield {"join": seat[2], "token": seat[1]}
+    proc.terminate()
+    proc.wait(10)
