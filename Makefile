@@ -15,7 +15,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-latest test-launch pack lock run notebooks stop clean
+	test-latest test-launch pack lock run bench notebooks stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -24,6 +24,7 @@ help:
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
+	@echo "make bench      benchmarks: course run, setup, the hub vs nginx and olah (benchmarks/RESULTS.md)"
 	@echo "make pack       the workshop pack: wheels, course and built hub in one archive (offline install)"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make stop       stop the background course hub"
@@ -89,6 +90,10 @@ lock: setup
 
 run: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --out build/run
+
+# about 15 minutes; installs nginx-light with apt-get if nginx is missing (needs root), olah into build/bench/
+bench: hub
+	$(STRICT) $(BIN)/python -m benchmarks
 
 notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --in-place
