@@ -6,6 +6,7 @@ import hmac
 import secrets
 import sqlite3
 import string
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._local = threading.local()  # one connection per thread, reused (opening one costs ~1 ms)
         db = sqlite3.connect(self.path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -78,19 +80,26 @@ class Store:
         finally:
             db.close()
 
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses nothing committed
+            self._local.db = db
+        return db
+
     @contextmanager
-    def _db(self):
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _db(self, write: bool = True):
+        """A transaction: writers take the write lock up front (no lock upgrades, no deadlocks); readers don't."""
+        db = self._connection()
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield db
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        finally:
-            db.close()
 
     # --- users and organisations -------------------------------------------------------------
     def ensure_user(self, name: str, fullname: str | None = None, is_org: bool = False) -> None:
@@ -99,16 +108,16 @@ class Store:
                        (name, fullname or name, int(is_org)))
 
     def user_exists(self, name: str) -> bool:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return db.execute("SELECT 1 FROM users WHERE name=?", (name,)).fetchone() is not None
 
     def get_user(self, name: str) -> dict | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT name, fullname, is_org FROM users WHERE name=?", (name,)).fetchone()
         return None if row is None else {"name": row[0], "fullname": row[1], "is_org": bool(row[2])}
 
     def users(self) -> list[dict]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT name, fullname, is_org FROM users ORDER BY name").fetchall()
         return [{"name": n, "fullname": f, "is_org": bool(o)} for n, f, o in rows]
 
@@ -121,11 +130,11 @@ class Store:
             db.execute("INSERT OR REPLACE INTO members (org, user, role) VALUES (?, ?, ?)", (org, user, role))
 
     def orgs_of(self, user: str) -> list[tuple[str, str]]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return db.execute("SELECT org, role FROM members WHERE user=? ORDER BY org", (user,)).fetchall()
 
     def org_role(self, org: str, user: str) -> str | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT role FROM members WHERE org=? AND user=?", (org, user)).fetchone()
         return row[0] if row else None
 
@@ -146,14 +155,14 @@ class Store:
     def identify(self, token: str) -> Identity | None:
         """The identity behind a token, or None for an unknown one."""
         d = digest(token)
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT digest, user, role, name FROM tokens WHERE digest=?", (d,)).fetchone()
         if row is None or not hmac.compare_digest(row[0], d):
             return None
         return Identity(user=row[1], role=row[2], token_name=row[3])
 
     def token_count(self, user: str) -> int:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return db.execute("SELECT COUNT(*) FROM tokens WHERE user=?", (user,)).fetchone()[0]
 
     # --- repos ---------------------------------------------------------------------------------
@@ -168,14 +177,14 @@ class Store:
             return cur.rowcount == 1
 
     def get_repo(self, repo_type: str, repo_id: str) -> RepoRecord | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT type, id, private, gated, downloads, likes, created FROM repos "
                              "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone()
         return _repo(row) if row else None
 
     def repos(self, repo_type: str | None = None) -> list[RepoRecord]:
         sql = "SELECT type, id, private, gated, downloads, likes, created FROM repos"
-        with self._db() as db:
+        with self._db(write=False) as db:
             if repo_type:
                 rows = db.execute(sql + " WHERE type=? ORDER BY id", (repo_type,)).fetchall()
             else:
@@ -210,7 +219,7 @@ class Store:
             return db.execute("PRAGMA user_version").fetchone()[0]
 
     def lfs_linked(self, repo_type: str, repo_id: str, oid: str) -> bool:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return db.execute("SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?",
                               (repo_type, repo_id, oid)).fetchone() is not None
 
@@ -233,13 +242,13 @@ class Store:
                               (repo_type, repo_id, user)).rowcount == 1
 
     def access_status(self, repo_type: str, repo_id: str, user: str) -> str | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute("SELECT status FROM access WHERE type=? AND id=? AND user=?",
                              (repo_type, repo_id, user)).fetchone()
         return row[0] if row else None
 
     def access_list(self, repo_type: str, repo_id: str, status: str) -> list[dict]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? "
                               "ORDER BY updated", (repo_type, repo_id, status)).fetchall()
         return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
