@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from helpers.gradio_tools import stop  # terminate, wait, kill if needed
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "build" / "bench"
 PYTHON = sys.executable
@@ -117,16 +119,6 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) 
             stop(proc)
             raise RuntimeError(f"{url} did not answer in {timeout}s:\n{log.read_text()[-3000:]}")
         time.sleep(0.05)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 class Server:

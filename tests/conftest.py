@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from helpers.hub.build import is_built  # noqa: E402  (no Hugging Face import behind these)
+from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import behind these)
+from helpers.hub.build import is_built  # noqa: E402
 from helpers.hub.paths import default_hub_dir  # noqa: E402
 
 
@@ -139,13 +140,7 @@ def start_server(hub_dir: Path, port: int, log_path: Path, env: dict | None = No
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    stop(proc)
 
 
 @dataclass
