@@ -115,12 +115,13 @@ def copy_hub(src: Path, dst: Path) -> None:
 
 
 def start_server(hub_dir: Path, port: int, log_path: Path, env: dict | None = None,
-                 timeout: float = 30) -> tuple[subprocess.Popen, float]:
-    """Run `python -m helpers.hub.cli serve` and wait for /api/health; return the process and its start time."""
+                 timeout: float = 30, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, float]:
+    """Run `python -m helpers.hub.cli serve [args]` and wait for /api/health; return the process and its start
+    time."""
     log = open(log_path, "ab")
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "helpers.hub.cli", "serve", "--hub-dir", str(hub_dir),
-                             "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             "--port", str(port), *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     log.close()
     deadline = started + timeout

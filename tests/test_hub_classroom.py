@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from conftest import ROOT, _free_port
+from conftest import ROOT, _free_port, start_server, stop_server
 
 CLI = [sys.executable, "-m", "helpers.hub.cli"]
 
@@ -44,19 +43,10 @@ def room(tmp_path_factory):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
-    log = open(hub_dir.parent / "server.log", "wb")
-    proc = subprocess.Popen([*CLI, "serve", "--classroom", "--hub-dir", str(hub_dir), "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/api/health", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))
     seats = list(csv.DictReader((hub_dir / "classroom" / "token-sheet.csv").open()))
     yield {"dir": hub_dir, "url": url, "seats": seats, "roster_out": roster.stdout, "log": hub_dir.parent / "server.log"}
-    proc.terminate()
-    proc.wait(10)
+    stop_server(proc)
 
 
 def test_roster_prints_a_sheet_line_per_learner(room):

@@ -14,8 +14,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -180,23 +178,14 @@ def test_notebooks_run_against_a_classroom_hub(notebook, classroom, tmp_path):
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     """A copy of the built hub with a roster of one, served with --classroom."""
-    from conftest import SOURCE_HUB, _free_port, copy_hub  # tests/conftest.py: the built hub, copied with links
+    from conftest import SOURCE_HUB, _free_port, copy_hub, start_server, stop_server  # tests/conftest.py
 
     hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
-    copy_hub(SOURCE_HUB, hub_dir)
+    copy_hub(SOURCE_HUB, hub_dir)  # hard links: cheap
     port = _free_port()
-    cli = [sys.executable, "-m", "helpers.hub.cli"]
-    subprocess.run([*cli, "classroom", "roster", "1", "--url", f"http://127.0.0.1:{port}", "--hub-dir", str(hub_dir)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "helpers.hub.cli", "classroom", "roster", "1", "--url",
+                    f"http://127.0.0.1:{port}", "--hub-dir", str(hub_dir)], cwd=ROOT, check=True, capture_output=True)
     seat = (hub_dir / "classroom" / "token-sheet.csv").read_text().splitlines()[1].split(",")
-    proc = subprocess.Popen([*cli, "serve", "--classroom", "--port", str(port), "--hub-dir", str(hub_dir)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))
     yield {"join": seat[2], "token": seat[1]}
-    proc.terminate()
-    proc.wait(10)
+    stop_server(proc)
