@@ -82,24 +82,26 @@ def expect_files(r: Rights, kind: str):
     return OK
 
 
-def expect_write(r: Rights, kind: str):
+def _signed_in_and(r: Rights, allowed: bool):
+    """Visible repo, signed-in caller, then `allowed` decides (403 otherwise)."""
     if not r.visible:
         return not_found(r)
     if not r.signed_in:
         return login()
-    return OK if r.writer else forbidden()
+    return OK if allowed else forbidden()
+
+
+def expect_write(r: Rights, kind: str):
+    return _signed_in_and(r, r.writer)
 
 
 def expect_files_then_write(r: Rights, kind: str):
-    return expect_files(r, kind) if expect_files(r, kind) != OK else expect_write(r, kind)
+    files = expect_files(r, kind)
+    return files if files != OK else expect_write(r, kind)
 
 
 def expect_admin(r: Rights, kind: str):
-    if not r.visible:
-        return not_found(r)
-    if not r.signed_in:
-        return login()
-    return OK if r.admin else forbidden()
+    return _signed_in_and(r, r.admin)
 
 
 def expect_delete(r: Rights, kind: str):

@@ -1,7 +1,7 @@
 """Point the course at the repository it is published from: one URL, in pyproject.toml's [project.urls].
 
 Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
-notebooks, and the clone URL in each notebook's setup cell (which Colab runs before the course is installed).
+notebooks, the README's `git clone` line, and the clone URL in each notebook's setup cell (which Colab runs before the course is installed).
 
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
 REPO_LINE_RE = re.compile(r'COURSE_REPOSITORY = "[^"]*"')
+CLONE_RE = re.compile(r"git clone https://github\.com/\S+ && cd \S+")
 TABLE_ROW_RE = re.compile(r"^\| (\d\d) \| (\[[^]]+\]\(notebooks/([^)]+\.ipynb)\)) \| ([^|]+) \|(?: [^|]*\|)?$", re.M)
 
 
@@ -65,6 +66,7 @@ def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
 def update_readme(path: Path, repo: str, write: bool = True) -> bool:
     text = path.read_text()
     new = TABLE_ROW_RE.sub(lambda m: f"| {m[1]} | {m[2]} | {m[4].strip()} | {badges(repo, m[3])} |", text)
+    new = CLONE_RE.sub(f"git clone {repo} && cd {repo.rsplit('/', 1)[-1]}", new)
     new = new.replace("| # | notebook | what you learn |\n|---|---|---|",
                       "| # | notebook | what you learn | run it in the cloud |\n|---|---|---|---|")
     if new != text and write:
