@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import course_run, report, setup_time
     from .common import BENCH, ROOT
-    from helpers.hub.build import is_built
+    from course_content.build import is_built
 
     if not is_built(ROOT / "data" / "hub"):
         print("the course hub is not built: run `make hub` first", file=sys.stderr)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -14,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from course_hub import HubDir
+from course_hub.server import free_port
 from helpers.gradio_tools import stop  # terminate, wait, kill if needed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,12 +40,6 @@ def client_env(**extra: str) -> dict:
     return {**env, **CLIENT_ENV, **extra}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def median(xs: list[float]) -> float | None:
     return round(statistics.median(xs), 3) if xs else None
 
@@ -70,36 +64,10 @@ def dir_bytes(path: Path) -> int:
 
 
 # --- a private copy of the built hub and a server over it ---------------------------------------------------
-_SKIP = {"server.json", "server.tmp", "tmp", ".build"}
-
-
-def _link_or_copy(src, dst) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 def copy_hub(src: Path, dst: Path) -> Path:
-    """Hard links for git objects and LFS files (never rewritten in place), real copies of the database
-    and tokens; no runtime files. The learner's hub is never written to."""
-    shutil.rmtree(dst, ignore_errors=True)
-    dst.mkdir(parents=True)
-    for item in src.iterdir():
-        if item.name in _SKIP or item.name.startswith("hub.sqlite3") or item.name.endswith(".log"):
-            continue
-        target = dst / item.name
-        if item.name == "tokens":
-            shutil.copytree(item, target) if item.is_dir() else shutil.copy2(item, target)
-        elif item.is_dir():
-            shutil.copytree(item, target, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(item, target)
-    with sqlite3.connect(src / "hub.sqlite3") as a, sqlite3.connect(dst / "hub.sqlite3") as b:
-        a.backup(b)
-    a.close()
-    b.close()
-    return dst
+    """A private copy of the built hub (hard links, a copy of the database; no runtime files): the learner's hub
+    is never written to."""
+    return HubDir(src).copy_to(dst).root
 
 
 def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> float:
@@ -143,8 +111,8 @@ class Server:
 
 
 def course_hub(hub_dir: Path, workdir: Path) -> Server:
-    """The course hub as learners run it: `python -m helpers.hub.cli serve` over hub_dir."""
-    return Server("course-hub", lambda port: [PYTHON, "-m", "helpers.hub.cli", "serve", "--hub-dir", str(hub_dir),
+    """The course hub as learners run it: `python -m course_hub serve` over hub_dir."""
+    return Server("course-hub", lambda port: [PYTHON, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
                                               "--port", str(port)], workdir, "/api/health",
                   env={**os.environ, "PYTHONPATH": str(ROOT)})
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import strict_warnings
-from .hub.paths import default_hub_dir, project_root
+from course_hub import HubDir
+from course_hub.settings import default_hub_dir, project_root
 
 ONLINE = "https://huggingface.co"
 HF_MODULES = ("huggingface_hub", "transformers", "datasets", "sentence_transformers", "gradio", "langchain_huggingface")
@@ -59,15 +59,17 @@ class Course:
 
 def local_token(hub_dir: Path, user: str, role: str = "read") -> str:
     """The saved token of a course-hub user, made with the hub's own token store on first use."""
-    from .hub.store import Store
+    from course_hub.store import Store
 
-    path = Path(hub_dir) / "tokens" / f"{user}-{role}"
+    layout = HubDir(hub_dir)
+    store = Store(layout.store_db)
+    path = layout.token_file(user, role)
     if path.is_file():
         token = path.read_text().strip()
-        if Store(Path(hub_dir) / "hub.sqlite3").identify(token):
+        if store.identify(token):
             return token
     path.parent.mkdir(parents=True, exist_ok=True)
-    token = Store(Path(hub_dir) / "hub.sqlite3").create_token(user, role=role, name=f"course-{role}")
+    token = store.create_token(user, role=role, name=f"course-{role}")
     tmp = path.with_suffix(".tmp")
     tmp.write_text(token)
     os.chmod(tmp, 0o600)
@@ -76,7 +78,7 @@ def local_token(hub_dir: Path, user: str, role: str = "read") -> str:
 
 
 def classroom_token(endpoint: str, token: str, user: str, role: str) -> str:
-    """Ask the classroom hub for a token (see `helpers.hub.api_course`)."""
+    """Ask the classroom hub for a token (see `course_hub.api_course`)."""
     import json
     import urllib.error
     import urllib.request
@@ -161,7 +163,7 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
     if os.environ.get("HF_ENDPOINT") and os.environ["HF_ENDPOINT"].rstrip("/") != ONLINE:
         endpoint = os.environ["HF_ENDPOINT"].rstrip("/")
         hub_dir = default_hub_dir()
-        from .hub.server import running_server
+        from course_hub.server import running_server
 
         server = running_server(hub_dir) if hub_dir.exists() else None
         return endpoint, ("local" if server and server["url"] == endpoint else "custom"), \
@@ -176,38 +178,33 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
 
 def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
     """The URL of this hub dir's running server; starts one in the background if there is none."""
-    from .hub.server import answers, running_server
+    from course_hub import server
 
     if os.environ.get("COURSE_AUTO_BUILD") == "1":
         build_if_needed(hub_dir)
-    if not (hub_dir / "hub.sqlite3").exists():
+    if not HubDir(hub_dir).exists():
         raise RuntimeError(f"The course hub has not been built yet ({hub_dir}). In a terminal, run `make lab` "
                            "(or `course-hub build`), or set COURSE_HUB=online to use huggingface.co.")
-    server = running_server(hub_dir)
-    if server:
-        return server["url"]
-    port = _free_port_from(FIRST_PORT)
-    log = open(hub_dir / "server.log", "ab")
-    subprocess.Popen([sys.executable, "-m", "helpers.hub.cli", "serve", "--hub-dir", str(hub_dir), "--port", str(port)],
-                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                     cwd=str(hub_dir))
+    running = server.running_server(hub_dir)
+    if running:
+        return running["url"]
+    port = server.free_port(first=FIRST_PORT)
+    log = hub_dir / "server.log"
+    proc = server.start(hub_dir, port, log, detach=True, cwd=hub_dir)  # outlives this kernel
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if answers(url, timeout=1):
-            return url
-        time.sleep(0.1)
-    raise RuntimeError(f"The course hub did not start within {timeout:.0f}s; see {hub_dir / 'server.log'}")
+    try:
+        server.wait_healthy(url, proc, timeout)
+    except RuntimeError:
+        raise RuntimeError(f"The course hub did not start within {timeout:.0f}s; see {log}") from None
+    return url
 
 
 def build_if_needed(hub_dir: Path) -> None:
     """Build the course hub into `hub_dir` unless it is built (Colab, Binder: the first run of a fresh machine)."""
-    from .hub.build import is_built
-
-    if is_built(hub_dir):
+    if HubDir(hub_dir).is_built():
         return
     print("Building the course hub on this machine (first run only, about 3 minutes)...", flush=True)
-    subprocess.run([sys.executable, "-m", "helpers.hub.cli", "build", "--hub-dir", str(hub_dir)], check=True,
+    subprocess.run([sys.executable, "-m", "course_hub", "build", "--hub-dir", str(hub_dir)], check=True,
                    stdin=subprocess.DEVNULL)
 
 
@@ -230,19 +227,6 @@ def _git_sends_token(endpoint: str, token: str) -> None:
         return
     os.environ.update({"GIT_CONFIG_COUNT": str(n + 1), f"GIT_CONFIG_KEY_{n}": key,
                        f"GIT_CONFIG_VALUE_{n}": f"Authorization: Bearer {token}"})
-
-
-def _free_port_from(port: int) -> int:
-    import socket
-
-    for p in range(port, port + 50):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", p))
-                return p
-            except OSError:
-                continue
-    raise RuntimeError(f"no free port in {port}..{port + 49}")
 
 
 def _report(course: Course) -> None:

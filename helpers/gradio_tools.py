@@ -5,21 +5,15 @@ The lesson's own calls stay in the notebook (`subprocess.Popen([sys.executable, 
 """
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from course_hub.server import free_port  # noqa: F401  (the notebooks' `gradio_tools.free_port`)
+
 LOCALHOST = "127.0.0.1"
-
-
-def free_port(host: str = LOCALHOST) -> int:
-    """A TCP port that nothing listens on right now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def answers(url: str, timeout: float = 1.0) -> bool:

@@ -6,16 +6,11 @@ constants when they are imported.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,21 +22,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import behind these)
-from helpers.hub.build import is_built  # noqa: E402
-from helpers.hub.paths import default_hub_dir  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from course_content.build import is_built  # noqa: E402
+from course_hub import HubDir, server  # noqa: E402
+from course_hub.settings import default_hub_dir  # noqa: E402
 
 
 # --- the environment, fixed before any Hugging Face library is imported ------------------------------------
 SOURCE_HUB = default_hub_dir()  # the built course hub (honours $COURSE_HUB_DIR), read before we change it
 SESSION_TMP = Path(tempfile.mkdtemp(prefix="course-hub-tests-"))
 HUB_DIR = SESSION_TMP / "hub"
-PORT = _free_port()
+PORT = server.free_port()
 URL = f"http://127.0.0.1:{PORT}"
 
 for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
@@ -66,12 +56,6 @@ os.environ.update({
 })
 os.environ.pop("COURSE_HUB_PAGE_SIZE", None)
 
-# files of a built hub that must not be shared with the original: the database (copied), runtime files and logs
-# (skipped)
-_SKIP = {"server.json", "server.tmp", "tmp", ".build"}
-_COPY = {"tokens"}
-
-
 def file_state(root: Path) -> dict:
     """(inode, size, mtime) of every file under `root` (what writes to a copy must not change in the original)."""
     out = {}
@@ -86,58 +70,21 @@ def file_state(root: Path) -> dict:
     return out
 
 
-def _link_or_copy(src, dst) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # another file system (a tmpfs /tmp): a real copy
-        shutil.copy2(src, dst)
-
-
 def copy_hub(src: Path, dst: Path) -> None:
-    """A private copy of a built hub: hard links for git objects and LFS files (never rewritten in place:
-    git and the hub write new files and rename), real copies of the database and tokens."""
-    dst.mkdir(parents=True)
-    for item in src.iterdir():
-        if item.name in _SKIP or item.name.startswith("hub.sqlite3") or item.name.endswith(".log"):
-            continue
-        target = dst / item.name
-        if item.name in _COPY:
-            shutil.copytree(item, target) if item.is_dir() else shutil.copy2(item, target)
-        elif item.is_dir():
-            shutil.copytree(item, target, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(item, target)
-    if (src / "hub.sqlite3").exists():
-        with sqlite3.connect(src / "hub.sqlite3") as a, sqlite3.connect(dst / "hub.sqlite3") as b:
-            a.backup(b)  # consistent even with a WAL file next to it
-        a.close()
-        b.close()
+    """A private copy of a built hub (writes to it never reach the original)."""
+    HubDir(src).copy_to(dst)
 
 
 def start_server(hub_dir: Path, port: int, log_path: Path, env: dict | None = None,
                  timeout: float = 30, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, float]:
-    """Run `python -m helpers.hub.cli serve [args]` and wait for /api/health; return the process and its start
+    """Run `python -m course_hub serve [args]` and wait for /api/health; return the process and its start
     time."""
-    log = open(log_path, "ab")
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.hub.cli", "serve", "--hub-dir", str(hub_dir),
-                             "--port", str(port), *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
-    log.close()
-    deadline = started + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the course hub exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
-                if json.load(r).get("service") == "course-hub":
-                    return proc, time.monotonic() - started
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the course hub did not answer in {timeout}s:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.05)
+    proc = server.start(hub_dir, port, log_path, args, env=env, cwd=ROOT)
+    try:
+        return proc, server.wait_healthy(f"http://127.0.0.1:{port}", proc, timeout, log_path)
+    except RuntimeError:
+        stop(proc)
+        raise
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -159,9 +106,9 @@ class HubServer:
     _tokens: dict = field(default_factory=dict)
 
     def store(self):
-        from helpers.hub.store import Store
+        from course_hub.store import Store
 
-        return Store(self.dir / "hub.sqlite3")
+        return Store(HubDir(self.dir).store_db)
 
     def token(self, user: str = "alice", role: str = "write") -> str:
         """A token of `user` with `role` ("read" | "write"), made once with the hub's own store."""
@@ -171,7 +118,7 @@ class HubServer:
         return self._tokens[key]
 
     def git_path(self, repo_type: str, repo_id: str) -> Path:
-        return self.dir / "repos" / f"{repo_type}s" / f"{repo_id}.git"
+        return HubDir(self.dir).repo_path(repo_type, repo_id)
 
     def log_tail(self, n: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-n:]
@@ -184,20 +131,19 @@ def hub():
         copy_hub(SOURCE_HUB, HUB_DIR)
     else:
         HUB_DIR.mkdir(parents=True, exist_ok=True)
-    from helpers.hub.store import Store
+    from course_hub.store import Store
 
-    store = Store(HUB_DIR / "hub.sqlite3")
-    server = None
+    store = Store(HubDir(HUB_DIR).store_db)
     proc, startup = start_server(HUB_DIR, PORT, SESSION_TMP / "server.log")
     try:
-        server = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup,
-                           SOURCE_HUB if built else None)
+        running = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup,
+                            SOURCE_HUB if built else None)
         for user in ("alice", "bob"):
-            server.token(user, "write")
-        server.token("reader", "read")
+            running.token(user, "write")
+        running.token("reader", "read")
         store.add_member("acme", "alice", "admin")
         store.add_member("acme", "bob", "read")
-        yield server
+        yield running
     finally:
         stop_server(proc)
 

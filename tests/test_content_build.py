@@ -1,4 +1,4 @@
-"""`helpers.hub.content`: the repos `course-hub build` commits, checked without the hub server.
+"""`course_content`: the repos `course-hub build` commits, checked without the hub server.
 
 Fast tests cover the pure pieces (parsing rule, splits, features, cards, specs). The `content` test loads the
 built models from the build's work dir (`<hub dir>/.build`) with transformers.
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.hub.content import REPO_IDS, cards, gated, inputs, private, samples, sentiment_model, snippets, space
-from helpers.hub.content.cache import cached_step, key_of
-from helpers.hub.content.spec import RepoSpec
+from course_content import REPO_IDS, cards, gated, inputs, private, samples, sentiment_model, snippets, space
+from course_content.cache import cached_step, key_of
+from course_content.spec import RepoSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_METRICS = {
@@ -220,7 +220,7 @@ def content_build_dir() -> Path:
     without `.build`, so take the original hub dir it recorded)."""
     if os.environ.get("COURSE_CONTENT_BUILD_DIR"):
         return Path(os.environ["COURSE_CONTENT_BUILD_DIR"])
-    from helpers.hub.paths import default_hub_dir
+    from course_hub.settings import default_hub_dir
 
     hub = getattr(sys.modules.get("conftest"), "SOURCE_HUB", None) or default_hub_dir()
     return Path(hub) / ".build"
@@ -228,7 +228,7 @@ def content_build_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def built_specs() -> dict[str, RepoSpec]:
-    from helpers.hub.content import build_specs
+    from course_content import build_specs
 
     work_dir = content_build_dir()
     steps = ("all-MiniLM-L6-v2", "SmolLM2-135M-Instruct", "sentiment-snippets", "minilm-sentiment")
@@ -241,7 +241,7 @@ def built_specs() -> dict[str, RepoSpec]:
 
 @pytest.mark.content
 def test_built_specs_flags_and_determinism(built_specs):
-    from helpers.hub.content import build_specs
+    from course_content import build_specs
 
     assert list(built_specs) == REPO_IDS
     flags = {rid: (s.repo_type, s.private, s.gated, s.tags, len(s.commits)) for rid, s in built_specs.items()}
@@ -282,7 +282,7 @@ def test_minilm_files_are_byte_identical_to_the_wheel(built_specs):
 def test_smollm2_answers_paris_greedily(built_specs):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from helpers.hub.content.smollm2 import generate_answer
+    from course_content.smollm2 import generate_answer
 
     folder = Path(built_specs["HuggingFaceTB/SmolLM2-135M-Instruct"].commits[0].files["model.safetensors"]).parent
     model = AutoModelForCausalLM.from_pretrained(folder)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from course_hub.server import free_port
+
 pytestmark = pytest.mark.content
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -119,12 +121,6 @@ def test_private_repo_is_invisible_to_the_learner(hub):
     assert HfApi(token=hub.token("alice", "write")).model_info("alice/private-notes").private
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_space_clones_and_answers_through_gradio_client(hub, tmp_path):
     from gradio_client import Client
 
@@ -132,7 +128,7 @@ def test_space_clones_and_answers_through_gradio_client(hub, tmp_path):
     subprocess.run(["git", "clone", "--quiet", f"{hub.url}/spaces/{SPACE}", str(clone)], check=True,
                    env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, timeout=120)
     assert (clone / "app.py").is_file()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=clone, env=env, stdout=subprocess.PIPE,

@@ -15,9 +15,10 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from conftest import ROOT, _free_port, start_server, stop_server
+from course_hub.server import free_port
+from conftest import ROOT, start_server, stop_server
 
-CLI = [sys.executable, "-m", "helpers.hub.cli"]
+CLI = [sys.executable, "-m", "course_hub"]
 
 
 def cli(hub_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -28,7 +29,7 @@ def cli(hub_dir: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
     """A small hub with the demo users and a gated repo, a roster of three, served with --classroom."""
-    from helpers.hub.hub import Hub
+    from course_hub.hub import Hub
 
     hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
     hub = Hub(hub_dir)
@@ -40,7 +41,7 @@ def room(tmp_path_factory):
     hub.commit("model", "course/gated-demo", "main", {"config.json": b"{}"}, "init", "instructor")
     hub.create_repo("model", "course/open-demo")
     hub.commit("model", "course/open-demo", "main", {"config.json": b"{}"}, "init", "instructor")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
     proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))

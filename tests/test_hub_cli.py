@@ -13,14 +13,15 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from conftest import ROOT, _free_port, start_server, stop_server
+from course_hub.server import free_port
+from conftest import ROOT, start_server, stop_server
 from hubtest import HTTP
 
 COURSE_HUB = Path(sys.executable).parent / "course-hub"  # the installed console script
 
 
 def course_hub(*args, env: dict | None = None, script: bool = False) -> subprocess.CompletedProcess:
-    cmd = [str(COURSE_HUB)] if script and COURSE_HUB.exists() else [sys.executable, "-m", "helpers.hub.cli"]
+    cmd = [str(COURSE_HUB)] if script and COURSE_HUB.exists() else [sys.executable, "-m", "course_hub"]
     return subprocess.run([*cmd, *[str(a) for a in args]], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**os.environ, **(env or {})})
 
@@ -79,7 +80,7 @@ def test_status_lists_repos_and_users(hub, api, new_repo_id):
 
 def test_hub_dir_option_overrides_the_environment(tmp_path):
     env_dir, flag_dir = tmp_path / "from-env", tmp_path / "from-flag"
-    from helpers.hub.store import Store
+    from course_hub.store import Store
 
     env = {"COURSE_HUB_DIR": str(env_dir)}
     for args in (["token", "create", "erin", "--hub-dir", flag_dir],
@@ -99,7 +100,7 @@ def test_hub_dir_option_overrides_the_environment(tmp_path):
 def test_serve_starts_fast_then_status_and_stop(tmp_path, record_property):
     """Serve an empty hub dir: it answers /api/health quickly (under a second here; asserted < 5 s), records itself
     in server.json, refuses a second server on the same port, and `course-hub stop` ends it."""
-    hub_dir, port = tmp_path / "fresh-hub", _free_port()
+    hub_dir, port = tmp_path / "fresh-hub", free_port()
     proc, startup = start_server(hub_dir, port, tmp_path / "serve.log")
     try:
         record_property("serve_startup_s", round(startup, 3))
@@ -132,7 +133,7 @@ def test_serve_the_session_hub_started_fast(hub):
 def test_second_server_on_port_zero(tmp_path):
     hub_dir = tmp_path / "hub0"
     log = tmp_path / "serve0.log"
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.hub.cli", "serve", "--hub-dir", str(hub_dir),
+    proc = subprocess.Popen([sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
                              "--port", "0"], cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10

@@ -27,8 +27,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, _free_port, stop_server
-from helpers.hub.app import ROUTES
+from course_hub.server import free_port
+from conftest import ROOT, stop_server
+from course_hub.app import ROUTES
 from hubtest import bearer, git, raw_request, with_credentials
 
 EXAMPLES = int(os.environ.get("COURSE_HUB_FUZZ_EXAMPLES", "300"))
@@ -79,14 +80,14 @@ def hook(event, args):
 sys.addaudithook(hook)
 os.write(out, b"selftest:")  # the hook works: this read of the canary is the log's first line
 open(os.path.join(outside, "secret.txt"), "rb").close()
-from helpers.hub.cli import main
+from course_hub.cli import main
 sys.exit(main(["serve", "--hub-dir", hub, "--port", port]))
 """
 
 
 class FuzzHub:
     def __init__(self, root: Path):
-        from helpers.hub.hub import Hub
+        from course_hub.hub import Hub
 
         self.root = root
         self.dir = root / "hub"
@@ -97,7 +98,7 @@ class FuzzHub:
         self.alice = store.create_token("alice", "write")
         self.bob = store.create_token("bob", "read")
         self.audit = root / "audit.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log = open(root / "server.log", "ab")
         self.proc = subprocess.Popen([sys.executable, "-c", AUDIT, str(self.dir), str(self.outside),
@@ -315,7 +316,7 @@ def test_fuzz_ndjson_commits(fz, lines, junk, header, rev):
     status, _, data = send(fz, "POST", f"/api/models/alice/fuzz/commit/{rev}", body,
                            headers_for(fz, "alice", "application/x-ndjson"), "ndjson")
     if status == 200:  # whatever landed is a proper commit of proper paths
-        from helpers.hub.hub import check_path
+        from course_hub.hub import check_path
 
         files = json.loads(raw_request(fz.url, "GET", "/api/models/alice/fuzz/tree/main?recursive=true",
                                        headers=bearer(fz.alice))[2])

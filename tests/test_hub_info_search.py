@@ -10,7 +10,8 @@ from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
-from conftest import SESSION_TMP, _free_port, start_server, stop_server
+from course_hub.server import free_port
+from conftest import SESSION_TMP, start_server, stop_server
 from hubtest import HTTP, git_blob_sha, sha256
 
 TOK = "srch" + os.urandom(3).hex()  # in every repo name of this module, so searches only see these repos
@@ -222,7 +223,7 @@ def test_list_bad_sort_is_400(hub, world):
 # --- pagination (a second server on the same hub dir, with pages of 2) -------------------------------------------
 @pytest.fixture(scope="module")
 def paged(hub):
-    port = _free_port()
+    port = free_port()
     server_file = hub.dir / "server.json"
     main_server = server_file.read_bytes()  # the second server records itself there: put the first one back after
     proc, _ = start_server(hub.dir, port, SESSION_TMP / "server-paged.log", env={"COURSE_HUB_PAGE_SIZE": "2"})

@@ -9,9 +9,7 @@ import hashlib
 import json
 import os
 import random
-import socket
 import sqlite3
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +19,9 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from conftest import _free_port, start_server, stop_server
-from helpers.hub.lfs import Pointer
+from course_hub.server import free_port
+from conftest import start_server, stop_server
+from course_hub.lfs import Pointer
 from hubtest import HTTP, bearer, git
 
 WRITERS = 12
@@ -215,8 +214,8 @@ class Writers:
 def check_hub_dir(hub_dir: Path, hashed: set | None = None) -> dict:
     """Every bare repo passes `git fsck --full`, the SQLite store passes `integrity_check`, every file of every ref
     that is an LFS pointer names a stored object whose bytes hash to its name, and every repo of the store exists."""
-    from helpers.hub.gitrepo import GitRepo
-    from helpers.hub.lfs import LfsStore
+    from course_hub.gitrepo import GitRepo
+    from course_hub.lfs import LfsStore
 
     db = sqlite3.connect(hub_dir / "hub.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -252,11 +251,11 @@ def check_hub_dir(hub_dir: Path, hashed: set | None = None) -> dict:
 
 
 def test_sigkill_mid_upload_and_commit_leaves_everything_consistent(tmp_path):
-    from helpers.hub.hub import Hub
+    from course_hub.hub import Hub
 
     hub_dir = tmp_path / "hub"
     token = Hub(hub_dir).store.create_token("alice", "write")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
     proc, _ = start_server(hub_dir, port, log)
@@ -304,11 +303,11 @@ def test_sigkill_mid_upload_and_commit_leaves_everything_consistent(tmp_path):
 @pytest.fixture(scope="module")
 def small_hub(tmp_path_factory):
     """A hub that takes request bodies up to 64 KiB and LFS objects up to 100 kB."""
-    from helpers.hub.hub import Hub
+    from course_hub.hub import Hub
 
     hub_dir = tmp_path_factory.mktemp("small") / "hub"
     token = Hub(hub_dir).store.create_token("alice", "write")
-    port = _free_port()
+    port = free_port()
     proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log",
                            env={"COURSE_HUB_MAX_BODY": "65536", "COURSE_HUB_MAX_UPLOAD": "100000"})
     url = f"http://127.0.0.1:{port}"

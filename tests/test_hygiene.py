@@ -20,7 +20,7 @@ MAX_BYTES = 20 * 2**20
 NOT_PREFIXED = r"(?<![\w.-])"  # a path starts a word: `https://host/home/x` is a URL path, not a machine path
 
 TOKEN_PATTERNS = {
-    # huggingface.co tokens and the course hub's own (hf_ + 34 letters/digits, helpers/hub/store.py create_token)
+    # huggingface.co tokens and the course hub's own (hf_ + 34 letters/digits, course_hub/store.py create_token)
     "Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
     "Bearer header": re.compile(r"\bBearer\s+[A-Za-z0-9._~+/=-]{20,}"),
     "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
@@ -113,7 +113,7 @@ def report(found: list[Finding]) -> str:
 # --- the scanner can fail ---------------------------------------------------------------------------------------------
 
 def test_scanner_finds_a_course_hub_token_a_bearer_header_and_machine_paths(tmp_path):
-    from helpers.hub.store import Store
+    from course_hub.store import Store
 
     token = Store(tmp_path / "hub.sqlite3").create_token("learner", role="write")
     # built from parts, so that this file does not hold what it looks for

@@ -5,7 +5,7 @@ import os
 import sys
 
 from helpers.bootstrap import course_home, ensure_server
-from helpers.hub.paths import default_hub_dir
+from course_hub.settings import default_hub_dir
 
 
 def main() -> None:

@@ -17,16 +17,15 @@ import argparse
 import os
 import platform
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
+from course_hub import HubDir
+
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = "torch==2.13.0"  # the CPU build, as in the Makefile
-HUB_SKIP = {"tokens", "server.json", "server.tmp", "server.log", "tmp", ".build", "classroom", "secret",
-            "hub.sqlite3", "hub.sqlite3-wal", "hub.sqlite3-shm"}
 
 INSTALL_SH = """#!/usr/bin/env bash
 # Install the course from this pack with no network: a venv, every wheel from wheelhouse/, the built hub.
@@ -82,55 +81,25 @@ def wheelhouse(dest: Path, target: str | None, python_version: str | None) -> No
 
 
 def export_hub(hub_dir: Path, dest: Path) -> None:
-    """The built hub without tokens, secrets, logs or build caches: hard links, and a consistent copy of the
-    database (SQLite's backup API, so a running server does not matter)."""
-    if not (hub_dir / "build.json").exists():
+    """The built hub without tokens, secrets, logs or build caches (`HubDir.copy_to(export=True)`), and only the
+    repos the build made."""
+    if not HubDir(hub_dir).is_built():
         raise SystemExit(f"the course hub is not built in {hub_dir}: run `make hub` first")
-    dest.mkdir(parents=True)
-    for item in hub_dir.iterdir():
-        if item.name in HUB_SKIP or item.name.endswith(".log"):
-            continue
-        target = dest / item.name
-        if item.is_dir():
-            shutil.copytree(item, target, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(item, target)
-    src, out = sqlite3.connect(hub_dir / "hub.sqlite3"), sqlite3.connect(dest / "hub.sqlite3")
-    try:
-        src.backup(out)
-        out.execute("DELETE FROM tokens")
-        out.execute("DELETE FROM access")  # access granted on this machine is not the room's
-        out.commit()
-    finally:
-        src.close()
-        out.close()
+    HubDir(hub_dir).copy_to(dest, export=True)
     _keep_only_built_repos(dest)
 
 
 def _keep_only_built_repos(hub_dir: Path) -> None:
     """Drop what was pushed on this machine (a learner's capstone, test repos): the pack holds the course only."""
-    import json
+    from course_hub.hub import Hub
 
-    from helpers.hub.hub import Hub
-
-    built = set(json.loads((hub_dir / "build.json").read_text())["repos"])
+    built = set(HubDir(hub_dir).build_info()["repos"])
     hub = Hub(hub_dir)
     for rec in hub.store.repos():
         if f"{rec.type}:{rec.id}" not in built:
             hub.delete_repo(rec.type, rec.id)
-    (hub_dir / "secret").unlink(missing_ok=True)  # Hub() made one; each install makes its own
-    db = sqlite3.connect(hub_dir / "hub.sqlite3")
-    try:
-        db.execute("VACUUM")
-    finally:
-        db.close()
-
-
-def _link_or_copy(src, dst) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+    hub.store.forget_credentials()  # and compacts the file
+    hub.dir.secret_file.unlink(missing_ok=True)  # Hub() made one; each install makes its own
 
 
 def course_tree(dest: Path) -> None:
@@ -168,7 +137,7 @@ def make_pack(out: Path, hub_dir: Path, target: str | None = None, python_versio
 
 
 def main(argv: list[str] | None = None) -> int:
-    from helpers.hub.paths import default_hub_dir
+    from course_hub.settings import default_hub_dir
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "pack")

@@ -36,7 +36,7 @@ class PeakRSS(threading.Thread):
             total = 0
             for p in me.children(recursive=True):
                 try:
-                    if "helpers.hub.cli" in " ".join(p.cmdline()):
+                    if "course_hub" in p.cmdline():
                         continue
                     total += p.memory_info().rss
                 except psutil.Error:
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give --out DIR or --in-place")
 
     from helpers.bootstrap import ensure_server
-    from helpers.hub.paths import default_hub_dir
+    from course_hub.settings import default_hub_dir
 
     ensure_server(default_hub_dir())  # started here, so it is not counted in a notebook's memory
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

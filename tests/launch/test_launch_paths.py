@@ -73,7 +73,7 @@ def test_pack_installs_offline_and_serves_a_pipeline(pack):
     try:
         out = run([str(python), "-c", script], env, cwd=pack / "course" / "notebooks")
     finally:
-        subprocess.run([str(python), "-m", "helpers.hub.cli", "stop"], cwd=pack / "course", env=env)
+        subprocess.run([str(python), "-m", "course_hub", "stop"], cwd=pack / "course", env=env)
     assert "Connected to the course hub" in out.stdout and out.stdout.strip().endswith("POSITIVE")
 
 
@@ -120,7 +120,7 @@ def test_colab_setup_cell_installs_the_course_and_keeps_torch(pack, colab):
               f"result = None\n{classify}\nprint('label:', result[0]['label'])\n"
               "print('helpers from:', os.path.relpath(helpers.__file__, os.environ['COURSE_DIR']))\n"
               "print('cwd:', os.path.relpath(os.getcwd(), os.environ['COURSE_DIR']))\n")
-    stop = [str(colab["python"]), "-m", "helpers.hub.cli", "stop", "--hub-dir", str(hub_dir)]
+    stop = [str(colab["python"]), "-m", "course_hub", "stop", "--hub-dir", str(hub_dir)]
     try:
         out = run([str(colab["python"]), "-c", script], env, cwd=colab["base"])
     finally:
@@ -178,12 +178,14 @@ def test_notebooks_run_against_a_classroom_hub(notebook, classroom, tmp_path):
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     """A copy of the built hub with a roster of one, served with --classroom."""
-    from conftest import SOURCE_HUB, _free_port, copy_hub, start_server, stop_server  # tests/conftest.py
+    from conftest import SOURCE_HUB, copy_hub, start_server, stop_server  # tests/conftest.py
 
     hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
     copy_hub(SOURCE_HUB, hub_dir)  # hard links: cheap
-    port = _free_port()
-    subprocess.run([sys.executable, "-m", "helpers.hub.cli", "classroom", "roster", "1", "--url",
+    from course_hub.server import free_port
+
+    port = free_port()
+    subprocess.run([sys.executable, "-m", "course_hub", "classroom", "roster", "1", "--url",
                     f"http://127.0.0.1:{port}", "--hub-dir", str(hub_dir)], cwd=ROOT, check=True, capture_output=True)
     seat = (hub_dir / "classroom" / "token-sheet.csv").read_text().splitlines()[1].split(",")
     proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))

@@ -8,11 +8,8 @@ import subprocess
 
 from starlette.responses import Response
 
-from .errors import HubError
+from .errors import BadRequest, GitFailed, HubError
 from .http import Ctx
-
-SERVICES = ("info/refs", "git-upload-pack", "git-receive-pack")
-
 
 def git_http(ctx: Ctx):
     hub = ctx.hub
@@ -20,18 +17,18 @@ def git_http(ctx: Ctx):
     pushing = service == "git-receive-pack" or ctx.query("service") == "git-receive-pack"
     basic = {"WWW-Authenticate": 'Basic realm="course hub"'}
     try:
-        rec = hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident) if pushing else \
-            hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+        rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id) if pushing else \
+            ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     except HubError as e:
         if ctx.ident is None and e.status in (401, 403, 404):  # let git ask for credentials, then retry
-            raise HubError(401, e.message, e.code, basic) from None
+            raise type(e)(e.message, {**e.headers, **basic}, status=401) from None
         raise
     body = ctx.body
     if ctx.request.headers.get("content-encoding") == "gzip":
         try:
             body = gzip.decompress(body)
         except (OSError, EOFError):
-            raise HubError(400, "Request body is not valid gzip", "BadRequest") from None
+            raise BadRequest("Request body is not valid gzip") from None
     repo_path = hub.dir.repo_path(rec.type, rec.id)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -61,7 +58,6 @@ def git_http(ctx: Ctx):
         elif name:
             headers[name.strip()] = value.strip()
     if proc.returncode != 0 and status == 200:  # git refused what the client sent (an empty or broken request)
-        raise HubError(400, "git could not serve this request: " + proc.stderr.decode("utf-8", "replace")[-500:],
-                       "GitError")
+        raise GitFailed("git could not serve this request: " + proc.stderr.decode("utf-8", "replace")[-500:])
     return Response(payload, status_code=status, headers=headers)
 

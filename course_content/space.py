@@ -107,7 +107,7 @@ client.predict("I loved it!", api_name="{API_NAME}")
 
 ## Provenance
 
-- `app.py`, `requirements.txt` and this card are written by the course (`helpers/hub/content/space.py`);
+- `app.py`, `requirements.txt` and this card are written by the course (`course_content/space.py`);
   the model they load is `{MODEL_ID}`, fine-tuned on `{DATASET_ID}` when the course hub is built.
 """
     files = {

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from urllib.parse import urlencode
 
 from dulwich.object_store import tree_lookup_path
 
-from .errors import HubError
+from .errors import BadRequest
 from .gitrepo import FileEntry, GitRepo
-from .hub import Hub, iso
+from .hub import Hub
+from .names import iso
 from .lfs import Pointer
 from .store import Identity, RepoRecord
 
-PAGE_SIZE = int(os.environ.get("COURSE_HUB_PAGE_SIZE", "1000"))
 COMMITS_PAGE = 50
 COMMON = ("_id", "id")
 
@@ -149,7 +148,7 @@ def paginate(items: list, cursor: str | None, size: int, url: str, query: dict) 
     try:
         start = int(cursor or 0)
     except ValueError:
-        raise HubError(400, f"Invalid cursor {cursor!r}", "BadRequest") from None
+        raise BadRequest(f"Invalid cursor {cursor!r}") from None
     page = items[start:start + size]
     headers = {}
     if start + size < len(items):

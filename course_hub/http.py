@@ -13,8 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import HubError
-from .hub import Hub, check_type
+from .errors import (BadRequest, HubError, InternalError, InvalidCredentials, MethodNotAllowed, NotFound,
+                     PayloadTooLarge)
+from .hub import Hub
+from .names import check_type
+from .policy import Policy
+from .settings import Settings
 from .store import Identity
 
 TYPE = r"(?P<type>models|datasets|spaces)"
@@ -34,7 +38,11 @@ class Ctx:
     hub: Hub
     ident: Identity | None
     endpoint: str
-    extra: dict = field(default_factory=dict)
+    settings: Settings
+
+    @property
+    def policy(self) -> Policy:
+        return self.hub.policy
 
     @property
     def repo_type(self) -> str:
@@ -59,9 +67,9 @@ class Ctx:
         try:
             data = json.loads(self.body or b"{}")
         except (ValueError, UnicodeDecodeError) as e:
-            raise HubError(400, f"Request body is not valid JSON: {e}", "BadRequest") from None
+            raise BadRequest(f"Request body is not valid JSON: {e}") from None
         if not isinstance(data, dict):
-            raise HubError(400, "Request body must be a JSON object", "BadRequest")
+            raise BadRequest("Request body must be a JSON object")
         return data
 
 
@@ -91,7 +99,7 @@ def token_from(request: Request) -> str | None:
         try:
             user, _, password = base64.b64decode(value.strip()).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
-            raise HubError(401, "Malformed Basic authorization header", "InvalidCredentials") from None
+            raise InvalidCredentials("Malformed Basic authorization header") from None
         return password or (user if user.startswith("hf_") else None)
     return None
 
@@ -102,7 +110,7 @@ def error_response(err: HubError, method: str) -> Response:
         headers["X-Error-Code"] = err.code
     if method == "HEAD":
         return Response(status_code=err.status, headers=headers)
-    return JSONResponse({"error": err.message}, status_code=err.status, headers=headers)
+    return JSONResponse({"error": err.message, **err.body}, status_code=err.status, headers=headers)
 
 
 def _header_safe(text: str) -> str:
@@ -112,11 +120,11 @@ def _header_safe(text: str) -> str:
 class Router:
     """Match `raw_path` against the route table top to bottom; HEAD falls back to GET routes."""
 
-    def __init__(self, hub: Hub, routes: list[Route], max_body: int, require_token: bool = False):
+    def __init__(self, hub: Hub, routes: list[Route], settings: Settings):
         self.hub = hub
         self.routes = routes
-        self.max_body = max_body
-        self.require_token = require_token  # classroom mode: no anonymous access
+        self.settings = settings
+        self.max_body = settings.max_body
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict] | tuple[None, bool]:
         path_matched = False
@@ -145,53 +153,41 @@ class Router:
             response = error_response(e, method)
         except Exception as e:  # a bug: say so plainly, keep serving
             log.exception("error while serving %s %s", method, raw_path)
-            response = error_response(HubError(500, f"Internal error in the course hub: {type(e).__name__}: {e}",
-                                               "InternalError"), method)
+            response = error_response(InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method)
         await response(scope, receive, send)
 
     async def _dispatch(self, request: Request, method: str, raw_path: str) -> Response:
         if "\x00" in unquote(raw_path) or "%00" in raw_path:
-            raise HubError(400, "NUL byte in path", "BadRequest")
+            raise BadRequest("NUL byte in path")
         r, params = self.match(method, raw_path)
         if r is None:
             if params:
-                raise HubError(405, f"Method {method} not allowed on {raw_path}", "MethodNotAllowed")
-            raise HubError(404, f"Not found: {raw_path} is not a route of the course hub", "NotFound")
-        ident = await run_in_threadpool(self.hub.identify, token_from(request))
+                raise MethodNotAllowed(f"Method {method} not allowed on {raw_path}")
+            raise NotFound(f"Not found: {raw_path} is not a route of the course hub")
+        policy = self.hub.policy
+        ident = await run_in_threadpool(policy.identify, token_from(request))
         # classroom: nothing is served without a token; a GET keeps the refusal the Hub itself would give (a gated
         # repo's 401 GatedRepo, a 404), anything else that would succeed gets the classroom's 401
-        anonymous = (ident is None and self.require_token and raw_path not in OPEN_IN_CLASSROOM
-                     and not raw_path.startswith("/lfs-objects/"))  # those URLs carry their own signature
+        anonymous = policy.anonymous_refused(ident, raw_path)
         if anonymous and method not in ("GET", "HEAD"):
-            raise classroom_refusal()
+            raise policy.token_required()
         endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
-        ctx = Ctx(request, params, b"", self.hub, ident, endpoint)
+        ctx = Ctx(request, params, b"", self.hub, ident, endpoint, self.settings)
         if r.is_async:
             response = await r.handler(ctx)
             if anonymous:
-                raise classroom_refusal()
+                raise policy.token_required()
             return response
         declared = int(request.headers.get("content-length") or 0)
         if declared > self.max_body:
-            raise HubError(413, f"Request body too large ({declared} bytes; the limit is {self.max_body})",
-                           "PayloadTooLarge")
+            raise PayloadTooLarge(f"Request body too large ({declared} bytes; the limit is {self.max_body})")
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > self.max_body:
-                raise HubError(413, f"Request body too large (the limit is {self.max_body} bytes)", "PayloadTooLarge")
+                raise PayloadTooLarge(f"Request body too large (the limit is {self.max_body} bytes)")
         ctx.body = bytes(body)
         response = await run_in_threadpool(r.handler, ctx)
         if anonymous:
-            raise classroom_refusal()
+            raise policy.token_required()
         return response
-
-
-# no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
-OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
-
-
-def classroom_refusal() -> HubError:
-    return HubError(401, "This classroom hub needs your token on every request: set COURSE_HUB_URL to the line on "
-                    "your token sheet (or log in with your token)", "Unauthorized")
-

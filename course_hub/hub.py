@@ -1,58 +1,30 @@
-"""The course hub's model: repos (git + LFS) and their metadata, with the Hub's read/write permission rules."""
+"""The course hub's model: repos (git + LFS) and their metadata. Who may do what is `policy.py`'s."""
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from . import cards
-from .errors import HubError, entry_not_found, forbidden, repo_not_found, revision_not_found, unauthorized
+from .errors import BadRequest, PreconditionFailed, RepoExists, Unprocessable, entry_not_found, revision_not_found
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
+from .hubdir import HubDir
 from .lfs import LfsStore, Pointer, wants_lfs
-from .paths import REPO_TYPES, HubDir
+from .names import check_path, check_repo_id, check_type
+from .policy import Policy
 from .store import Identity, RepoRecord, Store
-
-NAME_RE = re.compile(r"^(?!.*(\.\.|--))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
-MAX_PATH = 1000
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def check_repo_id(repo_id: str) -> tuple[str, str]:
-    parts = repo_id.split("/")
-    if len(parts) != 2 or not all(NAME_RE.match(p) for p in parts):
-        raise HubError(400, f"Invalid repo id {repo_id!r}: expected 'namespace/name' with letters, digits, '-', "
-                       "'_' and '.', not starting or ending with '-' or '.', and no '--' or '..'", "BadRequest")
-    return parts[0], parts[1]
-
-
-def check_path(path: str) -> str:
-    """A file path inside a repo: relative, no `..`, no NUL, not inside `.git/`."""
-    if (not path or len(path) > MAX_PATH or "\x00" in path or path.startswith("/") or "\\" in path
-            or any(seg in ("", ".", "..") for seg in path.split("/")) or path.split("/")[0] == ".git"):
-        raise HubError(400, f"Invalid path in repo: {path!r}", "BadRequest")
-    return path
-
-
-def check_type(repo_type: str) -> str:
-    if repo_type not in REPO_TYPES:
-        raise HubError(400, f"Invalid repo type {repo_type!r}: must be one of {', '.join(REPO_TYPES)}", "BadRequest")
-    return repo_type
 
 
 class Hub:
     """Everything the HTTP layer and the CLI need, with no HTTP in it."""
 
-    def __init__(self, hub_dir: Path | str):
+    def __init__(self, hub_dir: Path | str, classroom: bool = False):
         self.dir = HubDir(hub_dir).ensure()
         self.store = Store(self.dir.store_db)
         self.lfs = LfsStore(self.dir.lfs_dir, self.dir.tmp_dir)
+        self.policy = Policy(self.store, classroom)
         self._repo_locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._meta_cache: dict[tuple[str, str, str], dict] = {}
@@ -92,76 +64,6 @@ class Hub:
         missing or only belongs to another repo, so a sha256 never reveals another repo's files."""
         return self.lfs.has(oid, size) and self.store.lfs_linked(repo_type, repo_id, oid)
 
-    # --- identity and permissions -----------------------------------------------------------
-    def identify(self, token: str | None) -> Identity | None:
-        """None for anonymous; 401 for a token the hub does not know."""
-        if not token:
-            return None
-        ident = self.store.identify(token)
-        if ident is None:
-            raise unauthorized("Invalid credentials in Authorization header: this token is not valid on the "
-                               "course hub (create one with `course-hub token create USER`)")
-        return ident
-
-    def is_member(self, ident: Identity | None, namespace: str) -> bool:
-        return ident is not None and (ident.user == namespace or self.store.org_role(namespace, ident.user) is not None)
-
-    def can_write_namespace(self, ident: Identity | None, namespace: str) -> bool:
-        if ident is None or not ident.can_write:
-            return False
-        return ident.user == namespace or self.store.org_role(namespace, ident.user) in ("write", "admin")
-
-    def is_admin(self, ident: Identity | None, namespace: str) -> bool:
-        if ident is None or not ident.can_write:
-            return False
-        return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
-
-    def can_manage_access(self, ident: Identity | None, namespace: str) -> bool:
-        """Accept/reject access requests: a write token of an admin, or an 'access' token (classroom demos)."""
-        if ident is None or ident.role not in ("write", "access"):
-            return False
-        return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
-
-    def visible_record(self, repo_type: str, repo_id: str, ident: Identity | None) -> RepoRecord:
-        """The repo if it exists and this identity may see it; private repos of others are 404."""
-        check_type(repo_type)
-        check_repo_id(repo_id)
-        rec = self.store.get_repo(repo_type, repo_id)
-        if rec is None or (rec.private and not self.is_member(ident, rec.namespace)):
-            raise repo_not_found(repo_type, repo_id, anonymous=ident is None)
-        return rec
-
-    def check_files_access(self, rec: RepoRecord, ident: Identity | None, endpoint: str) -> None:
-        """Gated repos: anonymous -> 401 GatedRepo, not on the list -> 403 GatedRepo (the Hub's own words)."""
-        if not rec.gated or self.is_member(ident, rec.namespace):
-            return
-        kind = {"model": "model", "dataset": "dataset", "space": "space"}[rec.type]
-        url = f"{endpoint}/{'' if rec.type == 'model' else rec.type + 's/'}{rec.id}"
-        if ident is None:
-            raise HubError(401, f"Access to {kind} {rec.id} is restricted. You must have access to it and be "
-                           "authenticated to access it. Please log in.", "GatedRepo")
-        if self.store.access_status(rec.type, rec.id, ident.user) != "accepted":
-            raise HubError(403, f"Access to {kind} {rec.id} is restricted and you are not in the authorized list. "
-                           f"Visit {url} to ask for access.", "GatedRepo")
-
-    def readable(self, repo_type: str, repo_id: str, ident: Identity | None, endpoint: str) -> RepoRecord:
-        rec = self.visible_record(repo_type, repo_id, ident)
-        self.check_files_access(rec, ident, endpoint)
-        return rec
-
-    def writable(self, repo_type: str, repo_id: str, ident: Identity | None) -> RepoRecord:
-        rec = self.visible_record(repo_type, repo_id, ident)
-        self.require_write(ident, rec.namespace, f"write to {repo_type} {repo_id}")
-        return rec
-
-    def require_write(self, ident: Identity | None, namespace: str, what: str) -> None:
-        if ident is None:
-            raise unauthorized(f"You must be authenticated to {what}: pass a write token")
-        if not ident.can_write:
-            raise forbidden(f"You cannot {what}: your token has the 'read' role; use a 'write' token")
-        if not self.can_write_namespace(ident, namespace):
-            raise forbidden(f"You cannot {what}: {ident.user!r} has no write access to the namespace {namespace!r}")
-
     # --- repos ---------------------------------------------------------------------------------
     def git(self, repo_type: str, repo_id: str) -> GitRepo:
         return GitRepo(self.dir.repo_path(repo_type, repo_id))
@@ -178,7 +80,7 @@ class Hub:
         namespace, _ = check_repo_id(repo_id)
         with self.repo_lock(repo_type, repo_id):
             if self.store.get_repo(repo_type, repo_id) is not None:
-                raise HubError(409, f"You already created this {repo_type} repo: {repo_id}", "RepoExists")
+                raise RepoExists(f"You already created this {repo_type} repo: {repo_id}")
             if not self.store.user_exists(namespace):
                 self.store.ensure_user(namespace)
             path = self.dir.repo_path(repo_type, repo_id)
@@ -223,8 +125,8 @@ class Hub:
                 changes[path] = None
             elif isinstance(content, Pointer):
                 if not self.lfs_usable(repo_type, repo_id, content.oid, content.size):
-                    raise HubError(422, f"LFS object {content.oid} for {path} was never uploaded to {repo_id}: "
-                                   "upload it through the LFS batch API of this repo first", "BadRequest")
+                    raise Unprocessable(f"LFS object {content.oid} for {path} was never uploaded to {repo_id}: "
+                                   "upload it through the LFS batch API of this repo first")
                 if content.size is None:  # copies (CommitOperationCopy) name the object without its size
                     content = Pointer(content.oid, self.lfs.path(content.oid).stat().st_size)
                 changes[path] = content.encode()
@@ -240,9 +142,9 @@ class Hub:
                 return self.git(repo_type, repo_id).commit(branch, changes, message, author, parent, date,
                                                            delete_folders)
             except ConflictError as e:
-                raise HubError(412, str(e), "PreconditionFailed") from None
+                raise PreconditionFailed(str(e)) from None
             except ValueError as e:
-                raise HubError(400, str(e), "BadRequest") from None
+                raise BadRequest(str(e)) from None
 
     def _put_lfs(self, repo_type: str, repo_id: str, pointer: Pointer) -> bytes:
         self.store.link_lfs(repo_type, repo_id, [pointer.oid])
@@ -274,7 +176,7 @@ class Hub:
         field = "models" if repo_type == "model" else "datasets"
         out = []
         for rec in self.store.repos("space"):
-            if rec.private and not self.is_member(ident, rec.namespace):
+            if not self.policy.can_see(ident, rec):
                 continue
             _, meta = self.head_meta(rec)
             if meta and repo_id in cards.as_list(meta["card"].get(field)):

@@ -5,19 +5,54 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from .paths import HubDir
+from .hubdir import HubDir
+from .settings import Settings
 
 DEFAULT_PORT = 8765
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def free_port(host: str = "127.0.0.1", first: int | None = None) -> int:
+    """A port nobody listens on: any (the OS picks), or the first free one from `first` on."""
+    for port in ([0] if first is None else range(first, first + 50)):
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in {first}..{first + 49}")
+
+
+def start(hub_dir: Path | str, port: int, log_path: Path | str, args: tuple[str, ...] = (), env: dict | None = None,
+          detach: bool = False, cwd: Path | str | None = None) -> subprocess.Popen:
+    """`python -m course_hub serve` over hub_dir in a child process, its output appended to log_path. `detach`
+    puts it in its own session, so it outlives the caller (a notebook kernel); else the caller stops it."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
+                                 "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=detach, cwd=cwd,
+                                env=None if env is None else {**os.environ, **env})
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float = 30,
+                 log_path: Path | str | None = None) -> float:
+    """Wait until the course hub at url answers /api/health; return the seconds it took. Raises RuntimeError
+    (with the log's tail) if proc exits or the time runs out."""
+    started = time.monotonic()
+    tail = lambda: Path(log_path).read_text(errors="replace")[-3000:] if log_path else ""  # noqa: E731
+    while not answers(url, timeout=1):
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the course hub exited with {proc.returncode}:\n{tail()}")
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"the course hub at {url} did not answer within {timeout:.0f}s:\n{tail()}")
+        time.sleep(0.05)
+    return time.monotonic() - started
 
 
 def running_server(hub_dir: Path | str) -> dict | None:
@@ -41,16 +76,16 @@ def answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def serve(hub_dir: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False,
-          classroom: bool = False) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False) -> None:
     import uvicorn
 
     from .app import create_app
 
-    hub_dir = HubDir(hub_dir).ensure()
+    hub_dir = HubDir(settings.hub_dir).ensure()
+    classroom = settings.classroom
     if port == 0:
         port = free_port(host)
-    app = create_app(hub_dir.root, classroom=classroom)
+    app = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}"
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,

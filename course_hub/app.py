@@ -1,15 +1,12 @@
 """The course hub's route table, read top to bottom: the first pattern that matches the raw path wins."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http
 from .http import PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
+from .settings import Settings
 
 API = rf"/api/{TYPE}/{REPO}"
-MAX_BODY = int(os.environ.get("COURSE_HUB_MAX_BODY", str(512 * 1024 * 1024)))
 
 ROUTES: list[Route] = [
     # who am I, is it up
@@ -54,8 +51,9 @@ ROUTES: list[Route] = [
 ]
 
 
-def create_app(hub_dir: Path | str, classroom: bool = False) -> Router:
-    """The ASGI app; `classroom=True` refuses every request without a valid token (but /api/health)."""
-    hub = Hub(hub_dir)
+def create_app(settings: Settings) -> Router:
+    """The ASGI app over `settings.hub_dir`; in classroom mode every request needs a valid token (but the few in
+    `policy.OPEN_IN_CLASSROOM`)."""
+    hub = Hub(settings.hub_dir, classroom=settings.classroom)
     hub.recover()
-    return Router(hub, ROUTES, MAX_BODY, require_token=classroom)
+    return Router(hub, ROUTES, settings)

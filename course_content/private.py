@@ -30,7 +30,7 @@ private repo's name does not leak.
 
 ## Provenance
 
-- Written by hand for the course (`helpers/hub/content/private.py`); no external source.
+- Written by hand for the course (`course_content/private.py`); no external source.
 """,
     )
     files = {

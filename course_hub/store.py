@@ -218,6 +218,13 @@ class Store:
                 db.execute(f"PRAGMA user_version={int(set_to)}")
             return db.execute("PRAGMA user_version").fetchone()[0]
 
+    def forget_credentials(self) -> None:
+        """Every token and access grant gone, and the file compacted (a copy made for another machine)."""
+        with self._db() as db:
+            db.execute("DELETE FROM tokens")
+            db.execute("DELETE FROM access")  # access granted on this machine is not the next one's
+        self._connection().execute("VACUUM")
+
     def lfs_linked(self, repo_type: str, repo_id: str, oid: str) -> bool:
         with self._db(write=False) as db:
             return db.execute("SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?",

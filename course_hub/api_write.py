@@ -8,10 +8,10 @@ import json
 from starlette.responses import JSONResponse
 
 from .cards import validate_yaml as card_problems
-from .errors import HubError, bad_request, unauthorized
+from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound
 from .gitrepo import ConflictError, valid_ref_name
 from .http import Ctx
-from .hub import check_path, check_repo_id, check_type
+from .names import check_path, check_repo_id, check_type
 from .lfs import OID_RE, Pointer, wants_lfs
 
 GITATTRIBUTES = b"""*.7z filter=lfs diff=lfs merge=lfs -text
@@ -38,15 +38,14 @@ def url_of(endpoint: str, repo_type: str, repo_id: str) -> str:
 
 def _repo_from_body(ctx: Ctx) -> tuple[str, str, dict]:
     data = ctx.json()
-    if ctx.ident is None:
-        raise unauthorized("You must be authenticated (a write token) to create or delete a repo")
+    ident = ctx.policy.signed_in(ctx.ident, "create or delete a repo (with a write token)")
     name, org = data.get("name"), data.get("organization")
     if not isinstance(name, str) or not name:
-        raise bad_request("`name` is required")
+        raise BadRequest("`name` is required")
     if "/" in name and not org:
         org, name = name.split("/", 1)
     repo_type = check_type(data.get("type") or "model")
-    repo_id = f"{org or ctx.ident.user}/{name}"
+    repo_id = f"{org or ident.user}/{name}"
     check_repo_id(repo_id)
     return repo_type, repo_id, data
 
@@ -54,16 +53,14 @@ def _repo_from_body(ctx: Ctx) -> tuple[str, str, dict]:
 def create_repo(ctx: Ctx):
     repo_type, repo_id, data = _repo_from_body(ctx)
     namespace = repo_id.split("/")[0]
-    ctx.hub.require_write(ctx.ident, namespace, f"create a {repo_type} under the namespace {namespace!r}")
+    ctx.policy.create(ctx.ident, namespace, f"create a {repo_type} under the namespace {namespace!r}")
     private = bool(data.get("private")) or data.get("visibility") == "private"
     if repo_type == "space" and data.get("sdk") not in SPACE_SDKS:
-        raise bad_request(f"Spaces need an `sdk`, one of {', '.join(SPACE_SDKS)}")
+        raise BadRequest(f"Spaces need an `sdk`, one of {', '.join(SPACE_SDKS)}")
     existing = ctx.hub.store.get_repo(repo_type, repo_id)
     if existing is not None:  # the body carries `url`: HfApi.create_repo(exist_ok=True) reads it from the 409
         url = url_of(ctx.endpoint, repo_type, repo_id)
-        message = f"You already created this {repo_type} repo: {repo_id}"
-        return JSONResponse({"error": message, "url": url}, status_code=409,
-                            headers={"X-Error-Code": "RepoExists", "X-Error-Message": message, "X-Repo-Url": url})
+        raise RepoExists(f"You already created this {repo_type} repo: {repo_id}", {"X-Repo-Url": url}, url=url)
     files = {".gitattributes": GITATTRIBUTES}
     if repo_type == "space":
         files["README.md"] = (f"---\ntitle: {repo_id.split('/')[1]}\nsdk: {data['sdk']}\n"
@@ -75,87 +72,79 @@ def create_repo(ctx: Ctx):
 
 def delete_repo(ctx: Ctx):
     repo_type, repo_id, _ = _repo_from_body(ctx)
-    rec = ctx.hub.visible_record(repo_type, repo_id, ctx.ident)
-    if not ctx.hub.is_admin(ctx.ident, rec.namespace):
-        raise HubError(403, f"You cannot delete {repo_type} {repo_id}: you are not an admin of "
-                       f"{rec.namespace!r} or your token is read-only", "Forbidden")
-    ctx.hub.delete_repo(repo_type, repo_id)
+    rec = ctx.policy.administer(ctx.ident, repo_type, repo_id, "delete")
+    ctx.hub.delete_repo(rec.type, rec.id)
     return JSONResponse({})
 
 
 def update_settings(ctx: Ctx):
-    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
-    if ctx.ident is None:
-        raise unauthorized(f"You must be authenticated (a write token) to change the settings of {rec.id}")
-    if not ctx.hub.is_admin(ctx.ident, rec.namespace):
-        raise HubError(403, f"You cannot change the settings of {rec.id}: you are not its owner or an org admin",
-                       "Forbidden")
+    rec = ctx.policy.administer(ctx.ident, ctx.repo_type, ctx.repo_id, "change the settings of")
     data = ctx.json()
     private = data.get("private")
     if data.get("visibility") in ("private", "public"):
         private = data["visibility"] == "private"
     gated = data.get("gated")
     if gated not in (None, False, "auto", "manual"):
-        raise bad_request("`gated` must be false, 'auto' or 'manual'")
+        raise BadRequest("`gated` must be false, 'auto' or 'manual'")
     ctx.hub.store.update_repo(rec.type, rec.id, private=private, gated=gated)
     return JSONResponse({"private": private if private is not None else rec.private,
                          "gated": gated if gated is not None else rec.gated})
 
 
 def create_branch(ctx: Ctx):
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     branch = ctx.params["branch"]
     if not valid_ref_name(branch):
-        raise bad_request(f"Invalid branch name {branch!r}")
+        raise BadRequest(f"Invalid branch name {branch!r}")
     data = ctx.json()
     git, sha = ctx.hub.resolve(rec.type, rec.id, data.get("startingPoint") or "main")
     try:
         git.create_branch(branch, sha)
     except ConflictError as e:
-        raise HubError(409, str(e), "RefExists") from None
+        raise RefExists(str(e)) from None
     return JSONResponse({})
 
 
 def delete_branch(ctx: Ctx):
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     branch = ctx.params["branch"]
     if branch == "main":
-        raise HubError(403, "The main branch cannot be deleted", "Forbidden")
+        raise Forbidden("The main branch cannot be deleted")
     if not ctx.hub.git(rec.type, rec.id).delete_branch(branch):
-        raise HubError(404, f"Branch {branch} not found", "RevisionNotFound")
+        raise RevisionNotFound(f"Branch {branch} not found")
     return JSONResponse({})
 
 
 def create_tag(ctx: Ctx):
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     data = ctx.json()
     tag = data.get("tag")
     if not isinstance(tag, str) or not valid_ref_name(tag):
-        raise bad_request(f"Invalid tag name {tag!r}")
+        raise BadRequest(f"Invalid tag name {tag!r}")
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
     try:
         git.create_tag(tag, sha, data.get("message"), ctx.ident.user)
     except ConflictError as e:
-        raise HubError(409, str(e), "RefExists") from None
+        raise RefExists(str(e)) from None
     return JSONResponse({})
 
 
 def delete_tag(ctx: Ctx):
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     if not ctx.hub.git(rec.type, rec.id).delete_tag(ctx.params["tag"]):
-        raise HubError(404, f"Tag {ctx.params['tag']} not found", "RevisionNotFound")
+        raise RevisionNotFound(f"Tag {ctx.params['tag']} not found")
     return JSONResponse({})
 
 
 def preupload(ctx: Ctx):
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     files = ctx.json().get("files")
     if not isinstance(files, list):
-        raise bad_request("`files` must be a list of {path, size, sample}")
+        raise BadRequest("`files` must be a list of {path, size, sample}")
     out = []
     for f in files:
         if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not isinstance(f.get("size"), int):
-            raise bad_request("each file needs a string `path` and an integer `size`")
+            raise BadRequest("each file needs a string `path` and an integer `size`")
         path = check_path(f["path"])
         out.append({"path": path, "uploadMode": "lfs" if wants_lfs(path, f["size"]) else "regular",
                     "shouldIgnore": False})
@@ -164,15 +153,14 @@ def preupload(ctx: Ctx):
 
 def commit(ctx: Ctx):
     """NDJSON: a `header` line, then `file` / `lfsFile` / `deletedFile` / `deletedFolder` lines."""
-    rec = ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     if ctx.flag("create_pr"):
-        raise HubError(400, "Pull requests are not supported by the course hub; commit to a branch instead",
-                       "BadRequest")
+        raise BadRequest("Pull requests are not supported by the course hub; commit to a branch instead")
     branch = ctx.params["rev"]
     header, changes, folders = parse_ndjson(ctx.body)
     git = ctx.hub.git(rec.type, rec.id)
     if git.head(branch) is None:
-        raise HubError(404, f"Invalid rev id: {branch} is not a branch of {rec.id}", "RevisionNotFound")
+        raise RevisionNotFound(f"Invalid rev id: {branch} is not a branch of {rec.id}")
     summary = str(header.get("summary") or "Upload files").strip() or "Upload files"
     description = str(header.get("description") or "").strip()
     message = summary + ("\n\n" + description if description else "")
@@ -192,38 +180,38 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
             item = json.loads(line)
             key, value = item["key"], item["value"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise bad_request(f"NDJSON line {n} is not a {{\"key\", \"value\"}} JSON object") from None
+            raise BadRequest(f"NDJSON line {n} is not a {{\"key\", \"value\"}} JSON object") from None
         if not isinstance(value, dict):
-            raise bad_request(f"NDJSON line {n}: `value` must be an object")
+            raise BadRequest(f"NDJSON line {n}: `value` must be an object")
         if key == "header":
             header = value
             continue
         path = value.get("path")
         if not isinstance(path, str):
-            raise bad_request(f"NDJSON line {n}: `path` is required")
+            raise BadRequest(f"NDJSON line {n}: `path` is required")
         path = path.rstrip("/") if key == "deletedFolder" else path  # the client sends "folder/"
         check_path(path)
         if key == "file":
             if value.get("encoding", "base64") != "base64" or not isinstance(value.get("content"), str):
-                raise bad_request(f"NDJSON line {n}: `file` needs base64 `content`")
+                raise BadRequest(f"NDJSON line {n}: `file` needs base64 `content`")
             try:
                 changes[path] = base64.b64decode(value["content"], validate=True)
             except (binascii.Error, ValueError):
-                raise bad_request(f"NDJSON line {n}: content is not valid base64") from None
+                raise BadRequest(f"NDJSON line {n}: content is not valid base64") from None
         elif key == "lfsFile":
             oid, size = value.get("oid"), value.get("size")  # no `size`: a copy of a stored object
             if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not OID_RE.match(oid) \
                     or (size is not None and (not isinstance(size, int) or size < 0)):
-                raise bad_request(f"NDJSON line {n}: `lfsFile` needs algo sha256, a hex `oid` and an integer `size`")
+                raise BadRequest(f"NDJSON line {n}: `lfsFile` needs algo sha256, a hex `oid` and an integer `size`")
             changes[path] = Pointer(oid, size)
         elif key == "deletedFile":
             changes[path] = None
         elif key == "deletedFolder":
             folders.append(path)
         else:
-            raise bad_request(f"NDJSON line {n}: unsupported operation {key!r}")
+            raise BadRequest(f"NDJSON line {n}: unsupported operation {key!r}")
     if header is None:
-        raise bad_request("The commit has no `header` line")
+        raise BadRequest("The commit has no `header` line")
     return header, changes, folders
 
 
@@ -231,7 +219,7 @@ def validate_yaml(ctx: Ctx):
     data = ctx.json()
     content = data.get("content")
     if not isinstance(content, str):
-        raise bad_request("`content` must be a string")
+        raise BadRequest("`content` must be a string")
     problems = card_problems(content)
     status = 400 if problems else 200
     return JSONResponse({"errors": [{"message": p} for p in problems], "warnings": []}, status_code=status,

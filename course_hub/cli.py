@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .paths import REPO_TYPES, default_hub_dir
+from .hubdir import REPO_TYPES
+from .settings import Settings, default_hub_dir
 
 
 def _hub(args):
@@ -22,7 +23,7 @@ def cmd_serve(args) -> int:
         print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
         return 1
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
-    serve(args.hub_dir, host=host, port=args.port, classroom=args.classroom)
+    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom), host=host, port=args.port)
     return 0
 
 
@@ -121,7 +122,7 @@ def cmd_stop(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .build import build
+    from course_content.build import build  # the one import of course_content: torch, transformers, datasets
 
     build(args.hub_dir, force=args.force)
     return 0

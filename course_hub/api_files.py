@@ -7,9 +7,9 @@ import re
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
-from .errors import HubError
+from .errors import BadRequest, EntryNotFound, RangeNotSatisfiable
 from .http import Ctx
-from .hub import check_path
+from .names import check_path
 from .lfs import Pointer
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -18,7 +18,7 @@ UNCOUNTED = {"README.md", ".gitattributes"}
 
 def resolve(ctx: Ctx):
     hub = ctx.hub
-    rec = hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    rec = ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     rev, path = ctx.params["rev"], check_path(ctx.params["path"])
     git, sha = hub.resolve(rec.type, rec.id, rev)
     entry = hub.entry(git, sha, rec.id, rev, path)
@@ -32,8 +32,8 @@ def resolve(ctx: Ctx):
              if is_download and path not in UNCOUNTED else None)
     if pointer is not None:
         if not hub.lfs_usable(rec.type, rec.id, pointer.oid, pointer.size):
-            raise HubError(404, f"The LFS object of {path} is missing from the course hub's store "
-                           "(rebuild the hub with `course-hub build`)", "EntryNotFound", {"X-Repo-Commit": sha})
+            raise EntryNotFound(f"The LFS object of {path} is missing from the course hub's store "
+                           "(rebuild the hub with `course-hub build`)", {"X-Repo-Commit": sha})
         headers.update({"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"',
                         "X-Linked-Size": str(pointer.size)})
         return LfsFileResponse(hub.lfs.path(pointer.oid), headers=headers, media_type=headers["Content-Type"],
@@ -56,7 +56,7 @@ def bytes_response(data: bytes, headers: dict, range_header: str | None,
         return Response(data, headers=headers, background=background)
     m = RANGE_RE.match(range_header.strip())
     if not m or (not m.group(1) and not m.group(2)):
-        raise HubError(400, f"Malformed Range header {range_header!r}", "BadRequest")
+        raise BadRequest(f"Malformed Range header {range_header!r}")
     size = len(data)
     if m.group(1):
         start = int(m.group(1))
@@ -64,6 +64,6 @@ def bytes_response(data: bytes, headers: dict, range_header: str | None,
     else:
         start, end = max(0, size - int(m.group(2))), size - 1
     if start >= size or start > end:
-        raise HubError(416, "Range not satisfiable", "RangeNotSatisfiable", {"Content-Range": f"bytes */{size}"})
+        raise RangeNotSatisfiable("Range not satisfiable", {"Content-Range": f"bytes */{size}"})
     headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
     return Response(data[start:end + 1], status_code=206, headers=headers)

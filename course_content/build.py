@@ -1,4 +1,4 @@
-"""`course-hub build`: commit the course's repos (from `helpers.hub.content`) into a hub dir, deterministically."""
+"""`course-hub build`: commit the course's repos (from `course_content`) into a hub dir, deterministically."""
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from .hub import Hub
+from course_hub import HubDir
+from course_hub.hub import Hub
 
 BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed commit SHAs
 DAY = 86400
@@ -20,17 +21,14 @@ def build_key() -> str:
     """Changes when the code that makes the content changes."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for p in sorted([here / "build.py", *(here / "content").glob("*.py")]):
+    for p in sorted(here.glob("*.py")):
         h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
 
 def is_built(hub_dir: Path | str) -> bool:
-    marker = Path(hub_dir) / "build.json"
-    try:
-        return json.loads(marker.read_text()).get("key") == build_key()
-    except (OSError, ValueError):
-        return False
+    """Built by this version of the build code (a change to it means a rebuild)."""
+    return HubDir(hub_dir).is_built(key=build_key())
 
 
 def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
@@ -38,7 +36,7 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
     if not force and is_built(hub_dir):
         progress(f"course hub already built in {hub_dir} (use --force to rebuild)")
         return
-    from .content import build_specs
+    from . import build_specs
 
     started = time.monotonic()
     hub = Hub(hub_dir)
@@ -66,7 +64,7 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         git = hub.git(spec.repo_type, spec.repo_id)
         for tag, index in spec.tags.items():
             git.create_tag(tag, shas[index], f"Release {tag}", author, date=created + index * 3600)
-    marker = hub.dir.root / "build.json"
+    marker = hub.dir.build_marker
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"key": build_key(), "repos": [f"{s.repo_type}:{s.repo_id}" for s in specs]}, indent=1))
     os.replace(tmp, marker)

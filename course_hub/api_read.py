@@ -6,9 +6,10 @@ from urllib.parse import parse_qs
 from starlette.responses import JSONResponse
 
 from . import listing
-from .errors import HubError, entry_not_found, unauthorized
+from .errors import BadRequest, entry_not_found
+from . import __version__
 from .http import Ctx
-from .hub import check_path
+from .names import check_path
 
 SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
              "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
@@ -16,9 +17,8 @@ SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastMo
 
 
 def whoami(ctx: Ctx):
-    if ctx.ident is None:
-        raise unauthorized("Invalid credentials in Authorization header: no token was sent")
-    user = ctx.hub.store.get_user(ctx.ident.user)
+    ident = ctx.policy.signed_in(ctx.ident, "ask who you are (whoami)")
+    user = ctx.hub.store.get_user(ident.user)
     orgs = [{"type": "org", "name": org, "fullname": org, "roleInOrg": role}
             for org, role in ctx.hub.store.orgs_of(ctx.ident.user)]
     return JSONResponse({
@@ -29,7 +29,7 @@ def whoami(ctx: Ctx):
 
 
 def repo_info(ctx: Ctx):
-    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params.get("rev", "main"))
     expand = ctx.query_list("expand") or None
     return JSONResponse(listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand))
@@ -43,15 +43,15 @@ def list_repos(ctx: Ctx):
     pipeline_tag = ctx.query("pipeline_tag")
     sort = ctx.query("sort")
     if sort and sort not in SORT_KEYS:
-        raise HubError(400, f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}", "BadRequest")
+        raise BadRequest(f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}")
     gated = (ctx.query("gated") or "").lower()
     if gated not in ("", "true", "false"):
-        raise HubError(400, f"Invalid gated {gated!r}: use true or false", "BadRequest")
+        raise BadRequest(f"Invalid gated {gated!r}: use true or false")
     full = ctx.flag("full") or bool(ctx.query_list("expand"))
     card = ctx.flag("cardData")
     rows = []
     for rec in ctx.hub.store.repos(repo_type):
-        if rec.private and not ctx.hub.is_member(ctx.ident, rec.namespace):
+        if not ctx.policy.can_see(ctx.ident, rec):
             continue
         if author and rec.namespace.lower() != author.lower():
             continue
@@ -87,14 +87,14 @@ def list_repos(ctx: Ctx):
         try:
             rows = rows[:max(0, int(limit))]
         except ValueError:
-            raise HubError(400, f"Invalid limit {limit!r}", "BadRequest") from None
-    page, headers = listing.paginate(rows, ctx.query("cursor"), listing.PAGE_SIZE,
+            raise BadRequest(f"Invalid limit {limit!r}") from None
+    page, headers = listing.paginate(rows, ctx.query("cursor"), ctx.settings.page_size,
                                      f"{ctx.endpoint}/api/{repo_type}s", dict(ctx.request.query_params.multi_items()))
     return JSONResponse(page, headers=headers)
 
 
 def tree(ctx: Ctx):
-    rec = ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)  # gated: the list is public
     rev = ctx.params["rev"]
     git, sha = ctx.hub.resolve(rec.type, rec.id, rev)
     folder = ctx.params.get("path", "").strip("/")
@@ -104,7 +104,7 @@ def tree(ctx: Ctx):
         entries = listing.tree_entries(git, sha, folder, ctx.flag("recursive"))
     except KeyError:
         raise entry_not_found(rec.id, rev, folder, {"X-Repo-Commit": sha}) from None
-    size = listing.PAGE_SIZE if not ctx.flag("expand") else min(listing.PAGE_SIZE, 50)
+    size = ctx.settings.page_size if not ctx.flag("expand") else min(ctx.settings.page_size, 50)
     page, headers = listing.paginate(entries, ctx.query("cursor"), size, str(ctx.request.url).split("?")[0],
                                      dict(ctx.request.query_params.multi_items()))
     if ctx.flag("expand"):
@@ -116,7 +116,7 @@ def tree(ctx: Ctx):
 
 
 def paths_info(ctx: Ctx):
-    rec = ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)  # gated: the list is public
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
     ctype = ctx.request.headers.get("content-type", "")
     if "json" in ctype:
@@ -126,7 +126,7 @@ def paths_info(ctx: Ctx):
         form = parse_qs(ctx.body.decode("utf-8", "replace"))
         paths, expand = form.get("paths", []), (form.get("expand", ["false"])[0].lower() == "true")
     if not isinstance(paths, list):
-        raise HubError(400, "`paths` must be a list", "BadRequest")
+        raise BadRequest("`paths` must be a list")
     files = git.files(sha)
     out = []
     for p in paths:
@@ -145,13 +145,13 @@ def paths_info(ctx: Ctx):
 
 
 def commits(ctx: Ctx):
-    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
     history = [listing.commit_json(c) for c in git.log(sha)]
     try:
         page_no = int(ctx.query("p", "0"))
     except ValueError:
-        raise HubError(400, "Invalid page number", "BadRequest") from None
+        raise BadRequest("Invalid page number") from None
     size = listing.COMMITS_PAGE
     page = history[page_no * size:(page_no + 1) * size]
     headers = {"X-Total-Count": str(len(history))}
@@ -162,7 +162,7 @@ def commits(ctx: Ctx):
 
 
 def refs(ctx: Ctx):
-    rec = ctx.hub.visible_record(ctx.repo_type, ctx.repo_id, ctx.ident)
+    rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     branches, tags = ctx.hub.git(rec.type, rec.id).refs()
     out = {"branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": s} for n, s in sorted(branches.items())],
            "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())],
@@ -174,15 +174,13 @@ def refs(ctx: Ctx):
 
 def auth_check(ctx: Ctx):
     """`…/auth-check` (may I read it?) and `…/auth-check/write` (may I push to it? — `auth_check(write=True)`)."""
-    ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+    ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     if ctx.params.get("write"):
-        ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+        ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     return JSONResponse({"access": "granted"})
 
 
 def health(ctx: Ctx):
-    from .. import __version__
-
     return JSONResponse({"status": "ok", "service": "course-hub", "version": __version__,
                          "repos": len(ctx.hub.store.repos())})
 

@@ -10,12 +10,11 @@ from urllib.parse import quote
 
 from starlette.responses import FileResponse, JSONResponse
 
-from .errors import HubError, bad_request
+from .errors import BadRequest, EntryNotFound, Forbidden, PayloadTooLarge
 from .http import Ctx
 from .lfs import OID_RE
 
 URL_LIFETIME = 3600
-MAX_OBJECT = int(os.environ.get("COURSE_HUB_MAX_UPLOAD", str(5 * 1024**3)))
 
 
 def _sign(secret: bytes, action: str, oid: str, size: int, expires: int, repo: str) -> str:
@@ -36,20 +35,20 @@ def batch(ctx: Ctx):
     operation = data.get("operation")
     objects = data.get("objects")
     if operation not in ("upload", "download") or not isinstance(objects, list):
-        raise bad_request("LFS batch needs `operation` (upload|download) and a list of `objects`")
+        raise BadRequest("LFS batch needs `operation` (upload|download) and a list of `objects`")
     if operation == "upload":
-        ctx.hub.writable(ctx.repo_type, ctx.repo_id, ctx.ident)
+        ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     else:
-        ctx.hub.readable(ctx.repo_type, ctx.repo_id, ctx.ident, ctx.endpoint)
+        ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     out = []
     for obj in objects:
         oid, size = (obj.get("oid"), obj.get("size")) if isinstance(obj, dict) else (None, None)
         if not isinstance(oid, str) or not OID_RE.match(oid) or not isinstance(size, int) or size < 0:
-            raise bad_request("each LFS object needs a sha256 hex `oid` and an integer `size`")
+            raise BadRequest("each LFS object needs a sha256 hex `oid` and an integer `size`")
         item = {"oid": oid, "size": size, "authenticated": True}
         if operation == "upload":
-            if size > MAX_OBJECT:
-                item["error"] = {"code": 413, "message": f"object larger than {MAX_OBJECT} bytes"}
+            if size > ctx.settings.max_upload:
+                item["error"] = {"code": 413, "message": f"object larger than {ctx.settings.max_upload} bytes"}
             elif not ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):  # stored for another repo:
                 item["actions"] = {"upload": {"href": _href(ctx, "upload", oid, size), "expires_in": URL_LIFETIME}}
         elif ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):
@@ -66,10 +65,10 @@ def _check_signature(ctx: Ctx, action: str) -> tuple[str, int, str]:
     try:
         size, expires = int(ctx.query("size", "")), int(ctx.query("expires", ""))
     except ValueError:
-        raise HubError(403, "This LFS URL is not valid (ask the batch API for a new one)", "Forbidden") from None
+        raise Forbidden("This LFS URL is not valid (ask the batch API for a new one)") from None
     good = _sign(ctx.hub.dir.secret(), action, oid, size, expires, repo)
     if ctx.query("action") != action or not hmac.compare_digest(good, ctx.query("sig", "")) or expires < time.time():
-        raise HubError(403, "This LFS URL is not valid or has expired (ask the batch API for a new one)", "Forbidden")
+        raise Forbidden("This LFS URL is not valid or has expired (ask the batch API for a new one)")
     return oid, size, repo
 
 
@@ -79,8 +78,8 @@ async def upload(ctx: Ctx):
 
     oid, size, repo = _check_signature(ctx, "upload")
     declared = int(ctx.request.headers.get("content-length") or -1)
-    if declared > MAX_OBJECT:
-        raise HubError(413, f"Object too large (limit {MAX_OBJECT} bytes)", "PayloadTooLarge")
+    if declared > ctx.settings.max_upload:
+        raise PayloadTooLarge(f"Object too large (limit {ctx.settings.max_upload} bytes)")
     fd, tmp = tempfile.mkstemp(dir=ctx.hub.dir.tmp_dir, prefix="upload-")
     try:
         received = 0
@@ -88,13 +87,13 @@ async def upload(ctx: Ctx):
             async for chunk in ctx.request.stream():
                 received += len(chunk)
                 if received > size:
-                    raise HubError(400, f"Received more than the announced {size} bytes", "BadRequest")
+                    raise BadRequest(f"Received more than the announced {size} bytes")
                 f.write(chunk)
         with open(tmp, "rb") as f:
             try:
                 await run_in_threadpool(ctx.hub.lfs.put_stream, f, oid, size)
             except ValueError as e:
-                raise HubError(400, f"Upload rejected: {e}", "BadRequest") from None
+                raise BadRequest(f"Upload rejected: {e}") from None
         repo_type, _, repo_id = repo.partition(":")
         await run_in_threadpool(ctx.hub.store.link_lfs, repo_type, repo_id, [oid])  # the bytes prove possession
     finally:
@@ -106,5 +105,5 @@ async def upload(ctx: Ctx):
 def download(ctx: Ctx):
     oid, size, _ = _check_signature(ctx, "download")
     if not ctx.hub.lfs.has(oid, size):
-        raise HubError(404, "Object does not exist", "EntryNotFound")
+        raise EntryNotFound("Object does not exist")
     return FileResponse(ctx.hub.lfs.path(oid), media_type="application/octet-stream")

@@ -1,0 +1,154 @@
+"""Who may do what: the one place the course hub decides access. Every route asks it; none decides by itself.
+
+The rules are huggingface.co's (checked against the Hub's docs and huggingface_hub's client):
+- a private repo is invisible to anyone outside its namespace (404; 401 to an anonymous caller, who may log in);
+- a gated repo's card, metadata and *file list* are public; its file *contents* need access (anonymous 401
+  GatedRepo, signed in but not on the list 403 GatedRepo); members of its namespace always have access;
+- writing needs a write token of the namespace's user, or of a write/admin member of its org;
+- deleting a repo or changing its settings needs its owner or an org admin (write token);
+- accepting or rejecting access requests needs the owner or an org admin (a write token, or the classroom's
+  `access` token);
+- classroom mode (`Settings.classroom`): nothing without a token, except the few `OPEN_IN_CLASSROOM` paths and
+  the LFS URLs the batch API signed; a GET keeps the refusal huggingface.co itself would give.
+"""
+from __future__ import annotations
+
+from .errors import Forbidden, GatedRepo, InvalidCredentials, TokenRequired, repo_not_found
+from .names import check_repo_id, check_type
+from .store import Identity, RepoRecord, Store
+
+# no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
+OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
+# course-only demo tokens a signed-in learner may ask for (see api_course): (user, role asked) -> role given
+DEMO_TOKENS = {("alice", "read"): "read", ("instructor", "read"): "read", ("instructor", "write"): "access"}
+
+
+def repo_url(endpoint: str, repo_type: str, repo_id: str) -> str:
+    return f"{endpoint}/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
+
+
+class Policy:
+    def __init__(self, store: Store, classroom: bool = False):
+        self.store = store
+        self.classroom = classroom
+
+    # --- who is calling ------------------------------------------------------------------------------------
+    def identify(self, token: str | None) -> Identity | None:
+        """None for anonymous; 401 for a token the hub does not know."""
+        if not token:
+            return None
+        ident = self.store.identify(token)
+        if ident is None:
+            raise InvalidCredentials("Invalid credentials in Authorization header: this token is not valid on the "
+                                     "course hub (create one with `course-hub token create USER`)")
+        return ident
+
+    def signed_in(self, ident: Identity | None, what: str) -> Identity:
+        if ident is None:
+            raise InvalidCredentials(f"Invalid credentials in Authorization header: no token was sent (you must be "
+                                     f"authenticated to {what})")
+        return ident
+
+    def anonymous_refused(self, ident: Identity | None, path: str) -> bool:
+        """Classroom mode: this anonymous request must end in the classroom's 401 (unless the Hub's own refusal
+        comes first: the caller raises `token_required()` after the route ran)."""
+        return (ident is None and self.classroom and path not in OPEN_IN_CLASSROOM
+                and not path.startswith("/lfs-objects/"))  # those URLs carry their own signature
+
+    @staticmethod
+    def token_required() -> TokenRequired:
+        return TokenRequired("This classroom hub needs your token on every request: set COURSE_HUB_URL to the line "
+                             "on your token sheet (or log in with your token)")
+
+    # --- predicates (for lists: filter, never raise) -------------------------------------------------------
+    def is_member(self, ident: Identity | None, namespace: str) -> bool:
+        return ident is not None and (ident.user == namespace or self.store.org_role(namespace, ident.user) is not None)
+
+    def can_see(self, ident: Identity | None, rec: RepoRecord) -> bool:
+        return not rec.private or self.is_member(ident, rec.namespace)
+
+    def can_write(self, ident: Identity | None, namespace: str) -> bool:
+        if ident is None or not ident.can_write:
+            return False
+        return ident.user == namespace or self.store.org_role(namespace, ident.user) in ("write", "admin")
+
+    def is_admin(self, ident: Identity | None, namespace: str) -> bool:
+        if ident is None or not ident.can_write:
+            return False
+        return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
+
+    def has_file_access(self, ident: Identity | None, rec: RepoRecord) -> bool:
+        return (not rec.gated or self.is_member(ident, rec.namespace)
+                or (ident is not None and self.store.access_status(rec.type, rec.id, ident.user) == "accepted"))
+
+    # --- decisions: the record, or the Hub's own refusal -------------------------------------------------
+    def see(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
+        """Info, card, file list, commits, refs: anyone who may know the repo exists (gated repos included)."""
+        check_type(repo_type)
+        check_repo_id(repo_id)
+        rec = self.store.get_repo(repo_type, repo_id)
+        if rec is None or not self.can_see(ident, rec):
+            raise repo_not_found(repo_type, repo_id, anonymous=ident is None)
+        return rec
+
+    def download(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str) -> RepoRecord:
+        """File contents (resolve, LFS download, git clone): a gated repo needs access."""
+        rec = self.see(ident, repo_type, repo_id)
+        if self.has_file_access(ident, rec):
+            return rec
+        if ident is None:
+            raise GatedRepo(f"Access to {rec.type} {rec.id} is restricted. You must have access to it and be "
+                            "authenticated to access it. Please log in.", status=401)
+        raise GatedRepo(f"Access to {rec.type} {rec.id} is restricted and you are not in the authorized list. "
+                        f"Visit {repo_url(endpoint, rec.type, rec.id)} to ask for access.")
+
+    def create(self, ident: Identity | None, namespace: str, what: str) -> Identity:
+        """Make something new under `namespace` (a repo): a write token of that namespace."""
+        ident = self.signed_in(ident, what + " (with a write token)")
+        if not ident.can_write:
+            raise Forbidden(f"You cannot {what}: your token has the '{ident.role}' role; use a 'write' token")
+        if not self.can_write(ident, namespace):
+            raise Forbidden(f"You cannot {what}: {ident.user!r} has no write access to the namespace {namespace!r}")
+        return ident
+
+    def write(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
+        """Commits, branches, tags, LFS uploads, git push."""
+        rec = self.see(ident, repo_type, repo_id)
+        self.create(ident, rec.namespace, f"write to {repo_type} {repo_id}")
+        return rec
+
+    def administer(self, ident: Identity | None, repo_type: str, repo_id: str, what: str) -> RepoRecord:
+        """Delete the repo or change its settings: its owner or an org admin, with a write token."""
+        rec = self.see(ident, repo_type, repo_id)
+        self.signed_in(ident, f"{what} {rec.id} (with a write token)")
+        if not self.is_admin(ident, rec.namespace):
+            raise Forbidden(f"You cannot {what} {rec.id}: you are not its owner or an admin of {rec.namespace!r}, "
+                            "or your token is read-only")
+        return rec
+
+    def manage_access(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
+        """List, accept, reject and grant access requests of a gated repo."""
+        rec = self.see(ident, repo_type, repo_id)
+        ident = self.signed_in(ident, "manage access requests")
+        if ident.role not in ("write", "access") or not (
+                ident.user == rec.namespace or self.store.org_role(rec.namespace, ident.user) == "admin"):
+            raise Forbidden(f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
+                            f"admin of {rec.namespace!r}")
+        return rec
+
+    def request_access(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
+        """Ask for access to a gated repo: anyone signed in who can see it."""
+        rec = self.see(ident, repo_type, repo_id)
+        return rec, self.signed_in(ident, "ask for access (log in first)")
+
+    def token_for(self, ident: Identity | None, user: str, role: str) -> str:
+        """Course-only (classroom demos): the role of the token `ident` may get for `user`, or 403."""
+        ident = self.signed_in(ident, "get a course token")
+        if user == ident.user:
+            if role == "write" and not ident.can_write:
+                raise Forbidden("A read token cannot make a write token")
+            return role
+        if (user, role) in DEMO_TOKENS and self.store.user_exists(user):
+            return DEMO_TOKENS[(user, role)]
+        raise Forbidden(f"You can get tokens of your own ({ident.user!r}) and the demo tokens of "
+                        f"{sorted({u for u, _ in DEMO_TOKENS})}, not a {role} token of {user!r}")

@@ -1,0 +1,56 @@
+"""The course hub's settings: read once, when a server or command starts, and passed down (never at import)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+MiB = 1024 * 1024
+
+
+def project_root() -> Path | None:
+    """The course checkout this package runs from (an editable install), if any: the folder whose
+    pyproject.toml names the course's distribution."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        return root if 'name = "hf-hands-on"' in (root / "pyproject.toml").read_text() else None
+    except OSError:
+        return None
+
+
+def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """`$COURSE_HUB_DIR`, else `data/hub/` in the course checkout, else a folder in the user's cache."""
+    if environ.get("COURSE_HUB_DIR"):
+        return Path(environ["COURSE_HUB_DIR"]).expanduser().resolve()
+    root = project_root()
+    if root is not None:
+        return root / "data" / "hub"
+    return Path.home() / ".cache" / "hf-hands-on" / "hub"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server's behaviour depends on. `Settings.from_env()` is the one place that reads
+    `COURSE_HUB_*` variables; tests build one directly."""
+
+    hub_dir: Path
+    classroom: bool = False  # every request needs a token (but /api/health, validate-yaml, signed LFS URLs)
+    max_body: int = 512 * MiB  # a request body read into memory (commits, JSON)
+    max_upload: int = 5 * 1024 * MiB  # one LFS object, streamed to disk
+    page_size: int = 1000  # rows per page of list_models/list_repo_tree (the Hub pages at 1000 too)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> "Settings":
+        values = {
+            "hub_dir": default_hub_dir(environ),
+            "max_body": int(environ.get("COURSE_HUB_MAX_BODY", 512 * MiB)),
+            "max_upload": int(environ.get("COURSE_HUB_MAX_UPLOAD", 5 * 1024 * MiB)),
+            "page_size": int(environ.get("COURSE_HUB_PAGE_SIZE", 1000)),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
