@@ -56,8 +56,7 @@ class LfsStore:
             return False
         return p.is_file() and (size is None or p.stat().st_size == size)
 
-    def put_stream(self, stream: BinaryIO, expected_oid: str | None = None, expected_size: int | None = None,
-                   max_size: int | None = None) -> Pointer:
+    def put_stream(self, stream: BinaryIO, expected_oid: str | None = None, expected_size: int | None = None) -> Pointer:
         """Store bytes from a stream; raise ValueError if they don't match the announced oid/size."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
@@ -67,8 +66,6 @@ class LfsStore:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(1 << 20):
                     size += len(chunk)
-                    if max_size is not None and size > max_size:
-                        raise ValueError(f"object larger than {max_size} bytes")
                     h.update(chunk)
                     out.write(chunk)
                 out.flush()

@@ -15,10 +15,6 @@ from pathlib import Path
 MARKER = ".colab-installed"
 
 
-def on_colab() -> bool:
-    return "google.colab" in sys.modules
-
-
 def install_command(course_dir: Path) -> list[str]:
     """`pip install -e` of the course that pins the torch already installed, so pip never replaces it."""
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "-e", str(course_dir)]

@@ -1,7 +1,7 @@
 """Self-checks for notebook 04 (tokens and gated models)."""
 from __future__ import annotations
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 GATED = "course/gated-sentiment"
 LOG_IN = "log in"
@@ -45,6 +45,7 @@ def _real_status_code() -> tuple[str, int] | None:
     return None
 
 
+@never_raises
 def check_advice_for(advice_for, real: bool = True) -> bool:
     """`advice_for(status_code)` returns "log in" (401), "request access" (403), "check the repo id" (404), else None."""
     if is_placeholder(advice_for):
@@ -97,6 +98,7 @@ def _token_cases(course) -> list[tuple[str, str]]:
     return [("your HF_TOKEN", token)] if token else []
 
 
+@never_raises
 def check_token_role(token_role, course) -> bool:
     """`token_role(token)` returns `(user name, token role)` as `whoami(token=token)` reports them."""
     if is_placeholder(token_role):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 
 def _column(ds, name) -> list:
@@ -17,6 +17,7 @@ def _label_counts(labels) -> dict:
     return counts
 
 
+@never_raises
 def check_stratified_split(answer, train, domain: str = "amazon_reviews", test_size: float = 0.2) -> bool:
     """`answer`: a DatasetDict with `train` and `test`, the `domain` rows of `train` split 80/20, stratified by label."""
     if is_placeholder(answer):
@@ -74,6 +75,7 @@ def check_stratified_split(answer, train, domain: str = "amazon_reviews", test_s
                   f"balance ({pos:.1%} positive in test).")
 
 
+@never_raises
 def check_tweets_with_n_words(answer, train) -> bool:
     """`answer`: the tweets of `train` with every column kept plus `n_words` = number of whitespace-separated words."""
     if is_placeholder(answer):

@@ -1,7 +1,7 @@
 """Self-checks for notebook 07 (LangChain): a prompt template, a chain, and a similarity search."""
 from __future__ import annotations
 
-from . import failed, is_placeholder, not_started, passed
+from . import failed, is_placeholder, never_raises, not_started, passed
 
 PROMPT_VARIABLES = ("domain", "text")
 SAMPLE = {"domain": "«DOMAIN»", "text": "«TEXT»"}
@@ -16,6 +16,7 @@ def _render(prompt) -> str:
     return prompt.format(**SAMPLE)
 
 
+@never_raises
 def check_prompt(answer) -> bool:
     """`answer`: a PromptTemplate / ChatPromptTemplate with the variables `domain` and `text`, naming both labels."""
     if is_placeholder(answer):
@@ -52,6 +53,7 @@ def check_prompt(answer) -> bool:
                   + "\n".join("   " + line for line in rendered.splitlines()))
 
 
+@never_raises
 def check_chain(answer, example: dict | None = None) -> bool:
     """`answer`: a runnable chain (prompt | model | StrOutputParser()) that turns {domain, text} into a string."""
     if is_placeholder(answer):
@@ -71,7 +73,8 @@ def check_chain(answer, example: dict | None = None) -> bool:
         return failed(f"The chain asked for a variable the input does not have: {e}.",
                       "Start the chain with your prompt from Exercise 1 (variables `domain` and `text`).")
     except Exception as e:
-        return failed(f"Running the chain failed: {type(e).__name__}: {str(e).strip().splitlines()[0][:200]}",
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        return failed(f"Running the chain failed: {type(e).__name__}: {first}",
                       "The order matters: prompt first, then the model, then the output parser.")
     if not isinstance(out, str):
         return failed(f"The chain's output is of type {type(out).__name__}, not str.",
@@ -81,6 +84,7 @@ def check_chain(answer, example: dict | None = None) -> bool:
     return passed(f"The chain turns {{domain, text}} into a string; on a sample it answers {out.strip()[:80]!r}.")
 
 
+@never_raises
 def check_top_snippet(answer, store, query: str) -> bool:
     """`answer`: the text of the snippet most similar to `query` in the vector store `store`."""
     if is_placeholder(answer):
@@ -89,6 +93,9 @@ def check_top_snippet(answer, store, query: str) -> bool:
         ranked = store.similarity_search(query, k=5)
     except Exception as e:
         return failed(f"The check could not search the store: {type(e).__name__}: {e}")
+    if not ranked:
+        return failed("The vector store is empty, so there is nothing to compare with.",
+                      "Re-run the cell that builds the store from the snippets, then your answer, then this check.")
     expected = ranked[0].page_content
     texts = [d.page_content for d in ranked]
     if isinstance(answer, (list, tuple)):
