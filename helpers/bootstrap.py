@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import strict_warnings
+from . import colab, strict_warnings
 from course_hub import HubDir
 from course_hub.settings import default_hub_dir, project_root
 
@@ -114,8 +114,11 @@ def course_home(name: str) -> Path:
 def connect(hub: str | None = None, quiet: bool = False) -> Course:
     """Set `HF_ENDPOINT`, `HF_HUB_DISABLE_XET` and a course `HF_HOME`, then print versions and the connection.
 
-    `hub` ("local" or "online") overrides the `COURSE_HUB` environment variable.
+    `hub` ("local" or "online") overrides the `COURSE_HUB` environment variable. On Colab it first installs the
+    course into the runtime (once) and works from its notebooks folder (`helpers.colab.prepare`).
     """
+    if colab.on_colab():
+        colab.prepare()
     strict_warnings.install_if_requested()  # COURSE_STRICT_WARNINGS=1: a Hugging Face deprecation fails the cell
     if hub:
         os.environ["COURSE_HUB"] = hub

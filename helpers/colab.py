@@ -1,7 +1,8 @@
 """Google Colab: install the course into the runtime once, keeping Colab's own torch, and work from its notebooks.
 
-Each notebook's setup cell clones the course repository into the runtime and then calls `prepare()`; the course hub
-itself is built on the first `helpers.connect()` of the runtime (`COURSE_AUTO_BUILD`).
+Each notebook's setup cell clones the course repository into the runtime and puts it on `sys.path`; then
+`helpers.connect()` calls `prepare()` when it runs on Colab, and builds the course hub on the first connect of the
+runtime (`COURSE_AUTO_BUILD`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 MARKER = ".colab-installed"
+COURSE_DIR = Path(__file__).resolve().parents[1]  # the clone this module was imported from
+
+
+def on_colab() -> bool:
+    """True in a Google Colab runtime (its kernel imports `google.colab` at start)."""
+    return "google.colab" in sys.modules
 
 
 def install_command(course_dir: Path) -> list[str]:
@@ -25,7 +32,7 @@ def install_command(course_dir: Path) -> list[str]:
     return cmd
 
 
-def prepare(course_dir: str | Path) -> Path:
+def prepare(course_dir: str | Path = COURSE_DIR) -> Path:
     """Install the course from `course_dir` (once per runtime), make it importable and cd into its notebooks."""
     course_dir = Path(course_dir).resolve()
     marker = course_dir / MARKER

@@ -49,14 +49,29 @@ def test_postbuild_installs_the_course_and_builds_the_hub():
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_has_badges_and_the_same_colab_setup_cell(nb):
-    from tools.publish import badges, repository
+    from tools.publish import badges, repository, setup_cell
 
     cells = json.loads(nb.read_text())["cells"]
     assert badges(repository(), nb.name) in "".join(cells[0]["source"])
     assert "parameters" in cells[1]["metadata"].get("tags", [])
     first = json.loads(NOTEBOOKS[0].read_text())["cells"][2]["source"]
     assert cells[2]["source"] == first, "the setup cell differs from notebook 00's"
-    assert f'COURSE_REPOSITORY = "{repository()}"' in "".join(cells[2]["source"])
+    setup = "".join(cells[2]["source"])
+    assert setup == setup_cell(repository()), "run `python -m tools.publish`"
+    assert f'"{repository()}"' in setup and len(setup.splitlines()) <= 8, "a short bootstrap, then helpers.connect()"
+    assert setup.rstrip().endswith("course = helpers.connect(hub=COURSE_HUB)")
+
+
+def test_connect_prepares_colab_itself():
+    """The setup cell only clones the course on Colab; `helpers.connect()` installs it (helpers/colab.py)."""
+    import inspect
+
+    import helpers.bootstrap
+    import helpers.colab
+
+    source = inspect.getsource(helpers.bootstrap.connect)
+    assert "colab.on_colab()" in source and "colab.prepare()" in source
+    assert helpers.colab.COURSE_DIR == ROOT
 
 
 def test_badges_and_setup_cells_are_up_to_date():

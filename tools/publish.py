@@ -1,7 +1,8 @@
 """Point the course at the repository it is published from: one URL, in pyproject.toml's [project.urls].
 
 Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
-notebooks, the README's `git clone` line, and the clone URL in each notebook's setup cell (which Colab runs before the course is installed).
+notebooks, the README's `git clone` line, and each notebook's setup cell (cell 2, the same in all of them: on Colab
+it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py).
 
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
@@ -17,7 +18,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
-REPO_LINE_RE = re.compile(r'COURSE_REPOSITORY = "[^"]*"')
+SETUP_INDEX = 2  # title, parameters, setup
+SETUP_CELL = """\
+import os, subprocess, sys
+if "google.colab" in sys.modules:  # on Colab: fetch the course once; helpers.connect() installs it
+    COURSE_DIR = os.environ.setdefault("COURSE_DIR", "/content/hf-hands-on")
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "-q", "--depth=1", "{repo}", COURSE_DIR], check=True)
+    sys.path.insert(0, COURSE_DIR)
+import helpers
+course = helpers.connect(hub=COURSE_HUB)"""
 CLONE_RE = re.compile(r"git clone https://github\.com/\S+ && cd \S+")
 TABLE_ROW_RE = re.compile(r"^\| (\d\d) \| (\[[^]]+\]\(notebooks/([^)]+\.ipynb)\)) \| ([^|]+) \|(?: [^|]*\|)?$", re.M)
 
@@ -36,12 +46,18 @@ def badges(repo: str, notebook: str, branch: str = "main") -> str:
             f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})")
 
 
+def setup_cell(repo: str) -> str:
+    """The setup cell's source: a Colab-only bootstrap, then the one call that connects the kernel."""
+    return SETUP_CELL.replace("{repo}", repo)
+
+
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
 def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
-    """Badges as the second line of the title cell; the repository URL in the setup cell. True if changed."""
+    """Badges as the second line of the title cell; the setup cell (source only: outputs are kept). True if
+    changed."""
     nb = json.loads(path.read_text())
     title = "".join(nb["cells"][0]["source"])
     line = badges(repo, path.name)
@@ -52,12 +68,12 @@ def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
         new_title = f"{head}\n\n{line}\n{rest}"
     changed = new_title != title
     nb["cells"][0]["source"] = _lines(new_title)
-    for cell in nb["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and REPO_LINE_RE.search(src):
-            new = REPO_LINE_RE.sub(f'COURSE_REPOSITORY = "{repo}"', src)
-            changed |= new != src
-            cell["source"] = _lines(new)
+    setup = nb["cells"][SETUP_INDEX]
+    if setup["cell_type"] != "code" or "helpers.connect(" not in "".join(setup["source"]):
+        raise SystemExit(f"{path.name}: cell {SETUP_INDEX} is not the setup cell")
+    new = setup_cell(repo)
+    changed |= "".join(setup["source"]) != new
+    setup["source"] = _lines(new)
     if changed and write:
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return changed

@@ -106,6 +106,7 @@ def test_colab_setup_cell_installs_the_course_and_keeps_torch(pack, colab):
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     classify = next(c for c in code if 'pipeline("text-classification"' in c)
     assert 'if "google.colab" in sys.modules' in setup and "helpers.connect(hub=COURSE_HUB)" in setup
+    assert "prepare" not in setup, "helpers.connect() prepares Colab itself"
     from tools.publish import repository
 
     course_dir = colab["base"] / "content" / "hf-hands-on"
