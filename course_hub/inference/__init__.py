@@ -1,0 +1,20 @@
+"""Inference on the course hub: Hugging Face's task API, OpenAI-style chat completions, the model page's widget.
+
+`ROUTES` goes into the hub's route table (`app.py`). This package imports no torch: models run in a separate
+worker process (`python -m course_hub.inference.worker`), started on the first request (`service.py`).
+"""
+from __future__ import annotations
+
+from ..http import REPO, Route, route
+from . import api
+
+MODEL = rf"/(?:hf-inference/)?models/{REPO}"
+
+ROUTES: list[Route] = [
+    route("GET", r"/v1/models", api.list_models),
+    route("POST", r"/v1/chat/completions", api.chat, is_async=True),
+    route("POST", rf"{MODEL}/v1/chat/completions", api.chat, is_async=True),
+    route("POST", rf"{MODEL}/pipeline/(?P<task>[a-z-]+)", api.task_api, is_async=True),
+    route("POST", MODEL, api.task_api, is_async=True),
+    route("GET", r"/inference-static/(?P<name>widget\.js|widget\.css)", api.static),
+]

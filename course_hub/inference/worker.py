@@ -1,0 +1,478 @@
+"""The inference worker: `python -m course_hub.inference.worker --fd N --config JSON`.
+
+The only part of the course hub that imports torch and transformers. It runs in its own process, started by the hub
+(`service.py`) on the first inference request, and talks to it over a socketpair (`protocol.py`): the hub sends
+`run` / `cancel` / `exit` messages, the worker answers with `delta` / `done` / `error` events for each request id.
+
+- Models load lazily from snapshot folders the hub prepared (hard links into its own LFS store, never the network)
+  into an LRU bounded by `max_model_bytes` (weights as loaded, float32).
+- Generations advance one token at a time, round-robin over the active requests, so streams interleave and a
+  cancelled request stops at its next token.
+- It exits when the hub goes away: EOF on the pipe, PR_SET_PDEATHSIG (Linux), and a parent-pid watch.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import io
+import json
+import math
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from .protocol import Channel, Closed
+
+
+class JobError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- staying alive only as long as the hub ---------------------------------------------------------------------
+def die_with_parent(parent: int) -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(0)
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+# --- models --------------------------------------------------------------------------------------------------
+def weights_bytes(folder: Path) -> int:
+    """Bytes of the weights once loaded as float32 (from the safetensors headers: no tensor is read)."""
+    sizes = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+    total = 0
+    for f in folder.rglob("*.safetensors"):
+        with open(f, "rb") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(n))
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            count = math.prod(t["shape"]) if t["shape"] else 1
+            total += count * (4 if t["dtype"] in ("F16", "BF16", "F32") else sizes.get(t["dtype"], 4))
+    if total == 0:  # no safetensors: the file sizes are the best guess
+        total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return total
+
+
+class Loaded:
+    def __init__(self, key: str, task: str, size: int, parts: dict):
+        self.key, self.task, self.size, self.parts = key, task, size, parts
+        self.busy = 0  # active generations holding it (never evicted while > 0)
+
+
+class Models:
+    """An LRU of loaded models under a byte cap."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.lru: "collections.OrderedDict[str, Loaded]" = collections.OrderedDict()
+
+    def total(self) -> int:
+        return sum(m.size for m in self.lru.values())
+
+    def get(self, key: str, task: str, folder: str) -> Loaded:
+        if key in self.lru:
+            self.lru.move_to_end(key)
+            return self.lru[key]
+        path = Path(folder)
+        if not path.is_dir():
+            raise JobError(503, f"The model files of {key} are not prepared (retry)")
+        size = weights_bytes(path)
+        if size > self.cap:
+            raise JobError(503, f"{key} needs {size / 2**20:.0f} MB as float32, more than the inference memory cap "
+                                f"of {self.cap / 2**20:.0f} MB (COURSE_HUB_INFERENCE_MEMORY_MB)")
+        for k in list(self.lru):
+            if self.total() + size <= self.cap:
+                break
+            if self.lru[k].busy == 0:
+                self.unload(k)
+        if self.total() + size > self.cap:
+            raise JobError(503, f"No room to load {key} now: the models in use fill the inference memory cap; retry "
+                                "when the current generations finish")
+        m = Loaded(key, task, size, load(task, path))
+        self.lru[key] = m
+        return m
+
+    def unload(self, key: str) -> None:
+        self.lru.pop(key, None)
+        import gc
+
+        gc.collect()
+
+    def clear(self) -> None:
+        for k in list(self.lru):
+            self.unload(k)
+
+
+def load(task: str, path: Path) -> dict:
+    import torch
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    if task == "text-generation":
+        tok = transformers.AutoTokenizer.from_pretrained(path)
+        model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+        eos = set()
+        for src in (model.generation_config.eos_token_id, model.config.eos_token_id, tok.eos_token_id):
+            if isinstance(src, int):
+                eos.add(src)
+            elif isinstance(src, (list, tuple)):
+                eos.update(i for i in src if isinstance(i, int))
+        limit = getattr(model.config, "max_position_embeddings", None) or 2048
+        return {"model": model, "tokenizer": tok, "eos": eos, "max_positions": int(limit)}
+    if task == "text-classification":
+        tok = transformers.AutoTokenizer.from_pretrained(path)
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32).eval()
+        return {"model": model, "tokenizer": tok}
+    if task in ("feature-extraction", "sentence-similarity"):
+        if (path / "modules.json").exists():
+            from sentence_transformers import SentenceTransformer
+
+            return {"st": SentenceTransformer(str(path), device="cpu", local_files_only=True)}
+        tok = transformers.AutoTokenizer.from_pretrained(path)
+        model = transformers.AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+        return {"model": model, "tokenizer": tok}
+    if task == "image-classification":
+        pipe = transformers.pipeline("image-classification", model=str(path), device="cpu")
+        return {"pipeline": pipe}
+    raise JobError(400, f"Task {task!r} is not run by the course hub")
+
+
+# --- the tasks that answer in one go ---------------------------------------------------------------------------
+def classify(m: Loaded, p: dict) -> list:
+    import torch
+
+    tok, model = m.parts["tokenizer"], m.parts["model"]
+    texts = p["inputs"] if isinstance(p["inputs"], list) else [p["inputs"]]
+    params = p.get("parameters") or {}
+    labels = model.config.id2label
+    fn = params.get("function_to_apply")
+    if fn is None:
+        multi = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
+        fn = "sigmoid" if multi else "softmax"
+    enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
+    with torch.inference_mode():
+        logits = model(**enc).logits.float()
+    scores = {"softmax": lambda x: x.softmax(-1), "sigmoid": torch.sigmoid, "none": lambda x: x}[fn](logits)
+    top_k = params.get("top_k") or len(labels)
+    out = []
+    for row in scores.tolist():
+        ranked = sorted(((labels.get(i, f"LABEL_{i}"), s) for i, s in enumerate(row)), key=lambda x: -x[1])
+        out.append([{"label": label, "score": score} for label, score in ranked[:top_k]])
+    return out
+
+
+def embed(m: Loaded, texts: list[str], normalize: bool | None) -> list[list[float]]:
+    import torch
+
+    if "st" in m.parts:
+        vecs = m.parts["st"].encode(texts, convert_to_tensor=True, normalize_embeddings=bool(normalize),
+                                    show_progress_bar=False)
+        return vecs.float().tolist()
+    tok, model = m.parts["tokenizer"], m.parts["model"]
+    enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).float()
+    vecs = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    if normalize:
+        vecs = torch.nn.functional.normalize(vecs, dim=-1)
+    return vecs.tolist()
+
+
+def feature_extraction(m: Loaded, p: dict):
+    inputs = p["inputs"]
+    vecs = embed(m, inputs if isinstance(inputs, list) else [inputs], p.get("normalize"))
+    return vecs if isinstance(inputs, list) else vecs[0]
+
+
+def sentence_similarity(m: Loaded, p: dict) -> list[float]:
+    import torch
+
+    src, others = p["inputs"]["source_sentence"], p["inputs"]["sentences"]
+    vecs = torch.tensor(embed(m, [src, *others], True))
+    return (vecs[1:] @ vecs[0]).tolist()
+
+
+def image_classification(m: Loaded, p: dict) -> list:
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(p["image"])))
+        image.load()
+    except Exception as e:  # noqa: BLE001  (any decoder error: the caller's bytes)
+        raise JobError(400, f"The request body is not an image the worker can read: {type(e).__name__}") from None
+    top_k = (p.get("parameters") or {}).get("top_k") or 5
+    return [{"label": r["label"], "score": r["score"]} for r in m.parts["pipeline"](image.convert("RGB"), top_k=top_k)]
+
+
+# --- generation, a token at a time -----------------------------------------------------------------------------
+class Gen:
+    def __init__(self, job_id, m: Loaded, ids: list[int], p: dict):
+        import torch
+
+        self.id, self.m, self.prompt, self.p = job_id, m, ids, p
+        self.generated: list[int] = []
+        self.past = None
+        self.emitted = 0  # characters of the text already sent
+        self.stream = bool(p.get("stream"))
+        self.stops = [s for s in (p.get("stop") or []) if s]
+        self.sample = bool(p.get("do_sample"))
+        seed = p.get("seed")
+        self.seed = int(seed) if seed is not None else int.from_bytes(os.urandom(4), "little")
+        self.rng = torch.Generator().manual_seed(self.seed)
+        self.started = time.monotonic()
+
+
+def choose(g: Gen, logits):
+    import torch
+
+    p = g.p
+    penalty = p.get("repetition_penalty")
+    if penalty and penalty != 1.0:
+        seen = torch.tensor(sorted(set(g.prompt + g.generated)))
+        vals = logits[seen]
+        logits[seen] = torch.where(vals > 0, vals / penalty, vals * penalty)
+    if not g.sample:
+        return int(torch.argmax(logits))
+    temperature = p.get("temperature")
+    if temperature is not None and temperature > 0:
+        logits = logits / temperature
+    top_k = p.get("top_k")
+    if top_k:
+        kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
+        logits = torch.where(logits < kth, torch.full_like(logits, -math.inf), logits)
+    probs = torch.softmax(logits, -1)
+    top_p = p.get("top_p")
+    if top_p is not None and 0 < top_p < 1:
+        sorted_p, order = torch.sort(probs, descending=True)
+        keep = torch.cumsum(sorted_p, 0) - sorted_p < top_p
+        keep[0] = True
+        mask = torch.zeros_like(probs, dtype=torch.bool)
+        mask[order[keep]] = True
+        probs = torch.where(mask, probs, torch.zeros_like(probs))
+        probs = probs / probs.sum()
+    return int(torch.multinomial(probs, 1, generator=g.rng))
+
+
+def prompt_ids(m: Loaded, p: dict, max_prompt: int) -> list[int]:
+    tok = m.parts["tokenizer"]
+    if "messages" in p:
+        if not tok.chat_template:
+            raise JobError(400, f"{m.key.split('@')[0]} has no chat template: use the text-generation task API")
+        try:
+            text = tok.apply_chat_template(p["messages"], tokenize=False, add_generation_prompt=True)
+        except Exception as e:  # noqa: BLE001  (jinja's TemplateError: the caller's messages)
+            raise JobError(422, f"The model's chat template refused these messages: {e}") from None
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+    else:
+        ids = tok(p["inputs"])["input_ids"]
+    if p.get("truncate"):
+        ids = ids[-int(p["truncate"]):]
+    limit = min(max_prompt, m.parts["max_positions"] - int(p["max_new_tokens"]))
+    if len(ids) > limit:
+        raise JobError(422, f"The prompt has {len(ids)} tokens; the limit is {limit} (with max_new_tokens "
+                            f"{p['max_new_tokens']})")
+    if not ids:
+        raise JobError(422, "The prompt is empty")
+    return ids
+
+
+class Worker:
+    def __init__(self, chan: Channel, inbox: "queue.Queue", config: dict):
+        self.chan, self.inbox, self.config = chan, inbox, config
+        self.models = Models(int(config["max_model_bytes"]))
+        self.pending: "collections.deque[dict]" = collections.deque()
+        self.active: "collections.OrderedDict[int, Gen]" = collections.OrderedDict()
+        self.cancelled: set = set()
+
+    def emit(self, job_id, event: str, **fields) -> None:
+        self.chan.send({"id": job_id, "event": event, **fields})
+
+    def run(self) -> None:
+        while True:
+            self.drain(block=not (self.active or self.pending))
+            if self.pending:
+                self.start(self.pending.popleft())
+            for g in list(self.active.values()):
+                if g.id in self.active:  # not cancelled meanwhile
+                    self.guard(g.id, self.step, g)
+                    self.drain(block=False)
+
+    def drain(self, block: bool) -> None:
+        while True:
+            try:
+                msg = self.inbox.get(timeout=3600) if block else self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            block = False
+            op = msg.get("op")
+            if op == "exit":
+                os._exit(0)
+            elif op == "cancel":
+                self.pending = collections.deque(j for j in self.pending if j["id"] != msg["id"])
+                g = self.active.pop(msg["id"], None)
+                if g is not None:
+                    g.m.busy -= 1
+            elif op == "run":
+                self.pending.append(msg)
+            elif op == "unload":
+                self.models.clear()
+
+    def guard(self, job_id, fn, *args) -> None:
+        try:
+            fn(*args)
+        except JobError as e:
+            self.fail(job_id, e.status, e.message)
+        except MemoryError:
+            self.models.clear()
+            self.fail(job_id, 503, "The inference worker ran out of memory; the models were unloaded (retry)")
+        except Closed:
+            os._exit(0)
+        except Exception as e:  # noqa: BLE001  (a bug or an unusable model: report it, keep serving)
+            traceback.print_exc()
+            self.fail(job_id, 500, f"Inference failed: {type(e).__name__}: {e}")
+
+    def fail(self, job_id, status: int, message: str) -> None:
+        g = self.active.pop(job_id, None)
+        if g is not None:
+            g.m.busy -= 1
+        self.emit(job_id, "error", status=status, message=message)
+
+    def start(self, job: dict) -> None:
+        def go():
+            task, p = job["task"], job["payload"]
+            m = self.models.get(job["key"], job["load_task"], job["folder"])
+            self.emit(job["id"], "loaded")
+            if task == "text-generation":
+                ids = prompt_ids(m, p, int(self.config["max_prompt_tokens"]))
+                g = Gen(job["id"], m, ids, p)
+                m.busy += 1
+                self.active[g.id] = g
+                self.step(g)
+                return
+            fn = {"text-classification": classify, "feature-extraction": feature_extraction,
+                  "sentence-similarity": sentence_similarity, "image-classification": image_classification}.get(task)
+            if fn is None:
+                raise JobError(400, f"Task {task!r} is not run by the course hub")
+            self.emit(job["id"], "done", result=fn(m, p))
+
+        self.guard(job["id"], go)
+
+    def step(self, g: Gen) -> None:
+        import torch
+
+        model = g.m.parts["model"]
+        with torch.inference_mode():
+            if g.past is None:
+                out = model(input_ids=torch.tensor([g.prompt]), use_cache=True)
+            else:
+                out = model(input_ids=torch.tensor([[g.generated[-1]]]), cache=g.past, use_cache=True)
+        g.past = out.cache if "cache" in out else out.past_key_values
+        token = choose(g, out.logits[0, -1].float())
+        finish = None
+        if token in g.m.parts["eos"]:
+            finish = "eos_token"
+        else:
+            g.generated.append(token)
+            if len(g.generated) >= g.p["max_new_tokens"]:
+                finish = "length"
+        text = g.m.parts["tokenizer"].decode(g.generated, skip_special_tokens=True)
+        # stop sequences: end at the first one; the text sent never runs past a possible start of one
+        cut = len(text)
+        hit = None
+        for s in g.stops:
+            i = text.find(s)
+            if i != -1 and (hit is None or i < hit[0]):
+                hit = (i, s)
+        if hit is not None:
+            finish = "stop_sequence"
+            cut = hit[0] + (0 if g.p.get("exclude_stop") else len(hit[1]))
+        elif finish is None:
+            hold = 0
+            for s in g.stops:
+                for n in range(min(len(s) - 1, len(text)), 0, -1):
+                    if text.endswith(s[:n]):
+                        hold = max(hold, n)
+                        break
+            cut = len(text) - hold
+            while cut > g.emitted and text[cut - 1] == "\ufffd":  # an unfinished UTF-8 sequence
+                cut -= 1
+        if g.stream and cut > g.emitted:
+            self.emit(g.id, "delta", text=text[g.emitted:cut], token=token)
+            g.emitted = cut
+        elif g.stream and finish is None:
+            self.emit(g.id, "delta", text="", token=token)
+        if finish is not None:
+            self.active.pop(g.id, None)
+            g.m.busy -= 1
+            if g.stream and cut > g.emitted:
+                self.emit(g.id, "delta", text=text[g.emitted:cut], token=token)
+            self.emit(g.id, "done", result={
+                "text": text[:cut], "finish_reason": finish, "prompt_tokens": len(g.prompt),
+                "completion_tokens": len(g.generated) + (finish == "eos_token"), "seed": g.seed,
+                "seconds": time.monotonic() - g.started})
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m course_hub.inference.worker")
+    ap.add_argument("--fd", type=int, required=True)
+    ap.add_argument("--config", required=True)
+    args = ap.parse_args(argv)
+    config = json.loads(args.config)
+    die_with_parent(int(config["parent"]))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    threads = str(int(config.get("threads", 1)))
+    os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+                       "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "HF_HOME": config["hf_home"],
+                       "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_VERBOSITY": "error",
+                       "HF_HUB_DISABLE_PROGRESS_BARS": "1"})
+    chan = Channel(socket.socket(fileno=args.fd))
+    inbox: queue.Queue = queue.Queue()
+
+    def read():
+        try:
+            while True:
+                inbox.put(chan.recv())
+        except (Closed, ValueError):
+            os._exit(0)  # the hub is gone (or sent garbage): nothing to serve
+
+    threading.Thread(target=read, daemon=True, name="pipe-reader").start()
+    import torch
+
+    torch.set_num_threads(int(threads))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    chan.send({"event": "ready", "pid": os.getpid()})
+    Worker(chan, inbox, config).run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
