@@ -42,13 +42,17 @@ def _user_from(ctx: Ctx) -> str:
 def handle(ctx: Ctx):
     rec = _owned_gated(ctx)
     user = _user_from(ctx)
-    status = ctx.json().get("status")
+    set_status(ctx.hub, rec, user, ctx.json().get("status"))
+    return JSONResponse({})
+
+
+def set_status(hub, rec, user: str, status) -> None:
+    """Accept, reject or set back to pending the request of `user` (the caller passed `policy.manage_access`)."""
     if status not in ("accepted", "rejected", "pending"):
         raise BadRequest("`status` must be accepted, rejected or pending")
-    if ctx.hub.store.access_status(rec.type, rec.id, user) is None:
+    if hub.store.access_status(rec.type, rec.id, user) is None:
         raise NotFound(f"{user} has not requested access to {rec.id}")
-    ctx.hub.store.set_access(rec.type, rec.id, user, status)
-    return JSONResponse({})
+    hub.store.set_access(rec.type, rec.id, user, status)
 
 
 def grant(ctx: Ctx):
@@ -74,9 +78,16 @@ def ask_access(ctx: Ctx):
             from urllib.parse import parse_qsl
 
             fields = dict(parse_qsl(ctx.body.decode("utf-8", "replace")))
-    current = ctx.hub.store.access_status(rec.type, rec.id, ident.user)
+    return JSONResponse({"status": ask(ctx.hub, rec, ident.user, fields)})
+
+
+def ask(hub, rec, user: str, fields: dict) -> str:
+    """Record `user`'s request (the caller passed `policy.request_access`); the status it now has."""
+    if not rec.gated:
+        raise BadRequest(f"{rec.id} is not gated: you can already download it")
+    current = hub.store.access_status(rec.type, rec.id, user)
     if current != "accepted":
         status = "accepted" if rec.gated == "auto" else "pending"
-        ctx.hub.store.set_access(rec.type, rec.id, ident.user, status, json.dumps(fields, sort_keys=True)[:4000])
+        hub.store.set_access(rec.type, rec.id, user, status, json.dumps(fields, sort_keys=True)[:4000])
         current = status
-    return JSONResponse({"status": current})
+    return current

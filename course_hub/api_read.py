@@ -11,11 +11,6 @@ from . import __version__
 from .http import Ctx
 from .names import check_path
 
-SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
-             "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
-             "trendingScore": "likes", "trending_score": "likes"}
-
-
 def whoami(ctx: Ctx):
     ident = ctx.policy.signed_in(ctx.ident, "ask who you are (whoami)")
     user = ctx.hub.store.get_user(ident.user)
@@ -37,51 +32,19 @@ def repo_info(ctx: Ctx):
 
 def list_repos(ctx: Ctx):
     repo_type = ctx.repo_type
-    searches = [s.lower() for s in ctx.query_list("search")]
-    filters = ctx.query_list("filter")
-    author = ctx.query("author")
-    pipeline_tag = ctx.query("pipeline_tag")
-    sort = ctx.query("sort")
-    if sort and sort not in SORT_KEYS:
-        raise BadRequest(f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}")
-    gated = (ctx.query("gated") or "").lower()
-    if gated not in ("", "true", "false"):
-        raise BadRequest(f"Invalid gated {gated!r}: use true or false")
     full = ctx.flag("full") or bool(ctx.query_list("expand"))
     card = ctx.flag("cardData")
-    rows = []
-    for rec in ctx.hub.store.repos(repo_type):
-        if not ctx.policy.can_see(ctx.ident, rec):
-            continue
-        if author and rec.namespace.lower() != author.lower():
-            continue
-        if gated and bool(rec.gated) != (gated == "true"):
-            continue
-        if searches and not all(s in rec.id.lower() for s in searches):
-            continue
-        git = ctx.hub.git(rec.type, rec.id)
-        sha = git.head()
-        if sha is None:
-            continue
-        wants_spaces = repo_type == "model" and bool(ctx.query_list("expand"))
-        info = listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, spaces=wants_spaces)
-        tags = set(info["tags"])
-        if any(f not in tags and f != rec.id for f in filters):
-            continue
-        if pipeline_tag and info.get("pipeline_tag") != pipeline_tag:
-            continue
-        if repo_type == "space" and not all(m in info.get("models", []) for m in ctx.query_list("models")):
-            continue
-        if repo_type == "space" and not all(d in info.get("datasets", []) for d in ctx.query_list("datasets")):
-            continue
+    rows = listing.search_repos(
+        ctx.hub, ctx.ident, repo_type, searches=ctx.query_list("search"), filters=ctx.query_list("filter"),
+        author=ctx.query("author"), pipeline_tag=ctx.query("pipeline_tag"), gated=(ctx.query("gated") or "").lower(),
+        models=ctx.query_list("models"), datasets=ctx.query_list("datasets"), sort=ctx.query("sort"),
+        descending=ctx.query("direction", "-1") != "1",
+        spaces=repo_type == "model" and bool(ctx.query_list("expand")))
+    for info in rows:
         if not full:
             info.pop("siblings", None)
         if not card:
             info.pop("cardData", None)
-        rows.append(info)
-    if sort:
-        key = SORT_KEYS[sort]
-        rows.sort(key=lambda r: (r.get(key) or 0, r["id"]), reverse=ctx.query("direction", "-1") != "1")
     limit = ctx.query("limit")
     if limit is not None:
         try:

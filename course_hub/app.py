@@ -5,6 +5,7 @@ from . import api_access, api_course, api_files, api_lfs, api_read, api_write, g
 from .http import PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 from .settings import Settings
+from .web import routes as web_routes
 
 API = rf"/api/{TYPE}/{REPO}"
 
@@ -49,6 +50,7 @@ ROUTES: list[Route] = [
     route("GET|POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/(?P<service>info/refs|git-upload-pack|git-receive-pack)",
           git_http.git_http),
 ]
+ROUTES += web_routes.ROUTES  # the website (course_hub/web): after every API, LFS and git route, so none is shadowed
 
 
 def create_app(settings: Settings) -> Router:

@@ -23,7 +23,8 @@ def cmd_serve(args) -> int:
         print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
         return 1
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
-    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom), host=host, port=args.port)
+    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path), host=host,
+          port=args.port)
     return 0
 
 
@@ -142,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     s.add_argument("--classroom", action="store_true",
                    help="serve the LAN (0.0.0.0) and refuse every request without a valid token")
+    s.add_argument("--root-path", default=None,
+                   help="the website's links start with this path (behind a proxy, e.g. /user/NAME/proxy/8765)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("classroom", help="learner accounts and token sheet; who asked for access, who pushed")

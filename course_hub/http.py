@@ -79,14 +79,15 @@ class Route:
     pattern: str
     handler: Callable
     is_async: bool = False  # async handlers read the body themselves (streaming uploads)
+    page: bool = False  # a website page (course_hub.web): finds its caller (session cookie), asks for sign-in
     regex: re.Pattern = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "regex", re.compile("^" + self.pattern + "$"))
 
 
-def route(methods: str, pattern: str, handler: Callable, is_async: bool = False) -> Route:
-    return Route(tuple(methods.split("|")), pattern, handler, is_async)
+def route(methods: str, pattern: str, handler: Callable, is_async: bool = False, page: bool = False) -> Route:
+    return Route(tuple(methods.split("|")), pattern, handler, is_async, page)
 
 
 def token_from(request: Request) -> str | None:
@@ -168,7 +169,7 @@ class Router:
         ident = await run_in_threadpool(policy.identify, token_from(request))
         # classroom: nothing is served without a token; a GET keeps the refusal the Hub itself would give (a gated
         # repo's 401 GatedRepo, a 404), anything else that would succeed gets the classroom's 401
-        anonymous = policy.anonymous_refused(ident, raw_path)
+        anonymous = policy.anonymous_refused(ident, raw_path) and not r.page
         if anonymous and method not in ("GET", "HEAD"):
             raise policy.token_required()
         endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"

@@ -71,6 +71,53 @@ def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity
     return d
 
 
+SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
+             "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
+             "trendingScore": "likes", "trending_score": "likes"}
+
+
+def search_repos(hub: Hub, ident: Identity | None, repo_type: str, *, searches: list[str] = (),
+                 filters: list[str] = (), author: str | None = None, pipeline_tag: str | None = None,
+                 gated: str = "", models: list[str] = (), datasets: list[str] = (), sort: str | None = None,
+                 descending: bool = True, spaces: bool = False) -> list[dict]:
+    """The repos of one type that `ident` may see and that match every filter, as info dicts (the one filter
+    engine: the search API and the website's lists both use it). `filters` are tags (or the repo id)."""
+    if sort and sort not in SORT_KEYS:
+        raise BadRequest(f"Invalid sort {sort!r}: use one of {', '.join(sorted(set(SORT_KEYS)))}")
+    if gated not in ("", "true", "false"):
+        raise BadRequest(f"Invalid gated {gated!r}: use true or false")
+    searches = [s.lower() for s in searches]
+    rows = []
+    for rec in hub.store.repos(repo_type):
+        if not hub.policy.can_see(ident, rec):
+            continue
+        if author and rec.namespace.lower() != author.lower():
+            continue
+        if gated and bool(rec.gated) != (gated == "true"):
+            continue
+        if searches and not all(s in rec.id.lower() for s in searches):
+            continue
+        git = hub.git(rec.type, rec.id)
+        sha = git.head()
+        if sha is None:
+            continue
+        info = repo_info(hub, rec, git, sha, ident, spaces=spaces)
+        tags = set(info["tags"])
+        if any(f not in tags and f != rec.id for f in filters):
+            continue
+        if pipeline_tag and info.get("pipeline_tag") != pipeline_tag:
+            continue
+        if repo_type == "space" and not all(m in info.get("models", []) for m in models):
+            continue
+        if repo_type == "space" and not all(d in info.get("datasets", []) for d in datasets):
+            continue
+        rows.append(info)
+    if sort:
+        key = SORT_KEYS[sort]
+        rows.sort(key=lambda r: (r.get(key) or 0, r["id"]), reverse=descending)
+    return rows
+
+
 def _first_paragraph(git: GitRepo, files: dict) -> str:
     readme = files.get("README.md")
     if readme is None:

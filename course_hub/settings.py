@@ -39,6 +39,7 @@ class Settings:
     max_body: int = 512 * MiB  # a request body read into memory (commits, JSON)
     max_upload: int = 5 * 1024 * MiB  # one LFS object, streamed to disk
     page_size: int = 1000  # rows per page of list_models/list_repo_tree (the Hub pages at 1000 too)
+    root_path: str = ""  # the website's links start with it (behind a proxy: /user/NAME/proxy/8765)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> "Settings":
@@ -47,9 +48,11 @@ class Settings:
             "max_body": int(environ.get("COURSE_HUB_MAX_BODY", 512 * MiB)),
             "max_upload": int(environ.get("COURSE_HUB_MAX_UPLOAD", 5 * 1024 * MiB)),
             "page_size": int(environ.get("COURSE_HUB_PAGE_SIZE", 1000)),
+            "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
+        values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""
         return cls(**values)
 
     def with_(self, **changes) -> "Settings":

@@ -77,6 +77,11 @@ class Store:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            if "last_used" not in {row[1] for row in db.execute("PRAGMA table_info(tokens)")}:
+                try:  # hub dirs made before the website's token list
+                    db.execute("ALTER TABLE tokens ADD COLUMN last_used REAL")
+                except sqlite3.OperationalError:  # another process added it first
+                    pass
         finally:
             db.close()
 
@@ -154,12 +159,35 @@ class Store:
 
     def identify(self, token: str) -> Identity | None:
         """The identity behind a token, or None for an unknown one."""
-        d = digest(token)
+        return self.identify_digest(digest(token))
+
+    def identify_digest(self, d: str) -> Identity | None:
+        """`identify` by the token's SHA-256 (what the website's signed session cookie holds, never the token);
+        notes when the token was last used (at most once a minute: reads stay reads)."""
         with self._db(write=False) as db:
-            row = db.execute("SELECT digest, user, role, name FROM tokens WHERE digest=?", (d,)).fetchone()
+            row = db.execute("SELECT digest, user, role, name, last_used FROM tokens WHERE digest=?", (d,)).fetchone()
         if row is None or not hmac.compare_digest(row[0], d):
             return None
+        now = time.time()
+        if row[4] is None or now - row[4] > 60:
+            with self._db() as db:
+                db.execute("UPDATE tokens SET last_used=? WHERE digest=?", (now, d))
         return Identity(user=row[1], role=row[2], token_name=row[3])
+
+    def tokens_of(self, user: str) -> list[dict]:
+        """A user's tokens for the settings page: id (a digest prefix), name, role, created, last used."""
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT digest, name, role, created, last_used FROM tokens WHERE user=? "
+                              "ORDER BY created", (user,)).fetchall()
+        return [{"id": d[:16], "name": n, "role": r, "created": c, "last_used": u} for d, n, r, c, u in rows]
+
+    def delete_token(self, user: str, token_id: str) -> bool:
+        """Delete one of `user`'s tokens by its id from `tokens_of` (16 hex characters)."""
+        if len(token_id) != 16 or any(c not in "0123456789abcdef" for c in token_id):
+            return False
+        with self._db() as db:
+            return db.execute("DELETE FROM tokens WHERE user=? AND substr(digest, 1, 16)=?",
+                              (user, token_id)).rowcount > 0
 
     def token_count(self, user: str) -> int:
         with self._db(write=False) as db:

@@ -135,6 +135,48 @@ def expect_git_read(r: Rights, kind: str):
     return expect_files(r, kind)
 
 
+# --- the website (course_hub/web): a private repo's page is 404 whoever asks; forms need a CSRF token unless a
+# Bearer token comes with them (a cross-site form cannot send one); a form's success is a 303 to the next page
+SEE_OTHER = (303, None)
+
+
+def page_not_found(r: Rights) -> tuple[int, str]:
+    return 404, "RepoNotFound"
+
+
+def expect_page_info(r: Rights, kind: str):
+    return OK if r.visible else page_not_found(r)
+
+
+def expect_page_files(r: Rights, kind: str):
+    if not r.visible:
+        return page_not_found(r)
+    if not r.readable:
+        return (403 if r.signed_in else 401), "GatedRepo"
+    return OK
+
+
+def expect_page_manage(r: Rights, kind: str, success=OK):
+    if not r.visible:
+        return page_not_found(r)
+    if not r.signed_in:
+        return login()
+    if not r.admin:
+        return forbidden()
+    return success if kind in GATED else (400, "BadRequest")
+
+
+def expect_page_form(then: Callable) -> Callable:
+    """A form POST: no session and no Bearer token, no CSRF token: 403 before anything else."""
+    return lambda r, kind: forbidden() if not r.signed_in else then(r, kind)
+
+
+def expect_page_ask(r: Rights, kind: str):
+    if not r.visible:
+        return page_not_found(r)
+    return SEE_OTHER if kind in GATED else (400, "BadRequest")
+
+
 EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "open": lambda r, kind: OK,
     "who": lambda r, kind: OK if r.signed_in else login(),
@@ -150,6 +192,21 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "signed-url": lambda r, kind: forbidden(),  # no valid signature: refused whoever asks (tokens don't matter)
     "git-read": expect_git_read,
     "git-write": expect_write,
+    "page-open": lambda r, kind: OK,
+    "page-info": expect_page_info,
+    "page-files": expect_page_files,
+    "page-never": lambda r, kind: page_not_found(r),
+    "page-manage": expect_page_manage,
+    "page-manage-post": expect_page_form(lambda r, kind: expect_page_manage(r, kind, SEE_OTHER)),
+    "page-ask": expect_page_form(expect_page_ask),
+    "page-signed-in": lambda r, kind: OK if r.signed_in else SEE_OTHER,  # anonymous: to the sign-in page
+    "page-login-post": expect_page_form(lambda r, kind: login()),  # a Bearer caller, no user name and token
+    "page-logout": expect_page_form(lambda r, kind: SEE_OTHER),
+    "page-token-create": expect_page_form(lambda r, kind: OK),
+    "page-token-delete": expect_page_form(lambda r, kind: (404, "NotFound")),  # no token has that id
+    # inference: access as for a download; the matrix's repos have no pipeline_tag, so an allowed caller gets the
+    # 400 that names the tasks the hub runs (the worker is never started by these)
+    "inference": lambda r, kind: expect_files(r, kind) if expect_files(r, kind) != OK else (400, "BadRequest"),
 }
 
 
@@ -351,6 +408,53 @@ CASES = [
 ]
 
 
+def head_of(w, role, kind) -> str:
+    from course_hub.gitrepo import GitRepo
+
+    return GitRepo(w.hub.git_path("model", w.repo(role, kind))).head()
+
+
+FORM = "application/x-www-form-urlencoded"
+CASES += [
+    Case("web home", "routes.home", "page-open", lambda w, role, kind: ("GET", "/", None, None), False),
+    Case("web static", "routes.static", "page-open",
+         lambda w, role, kind: ("GET", "/static/style.css", None, None), False),
+    Case("web list", "routes.repo_list", "page-open",
+         lambda w, role, kind: ("GET", f"/models?search={w.tag}&sort=likes", None, None), False),
+    Case("web person", "routes.person", "page-open",
+         lambda w, role, kind: ("GET", f"/{w.names['owner']}", None, None), False),
+    Case("web login", "routes.login", "page-open", lambda w, role, kind: ("GET", "/login", None, None), False),
+    Case("web login POST", "routes.login", "page-login-post",
+         lambda w, role, kind: ("POST", "/login", b"username=&token=", FORM), False),
+    Case("web logout", "routes.logout", "page-logout", lambda w, role, kind: ("POST", "/logout", b"", FORM), False),
+    Case("web tokens", "routes.tokens", "page-signed-in",
+         lambda w, role, kind: ("GET", "/settings/tokens", None, None), False),
+    Case("web token create", "routes.tokens", "page-token-create",
+         lambda w, role, kind: ("POST", "/settings/tokens", b"name=matrix&role=read", FORM), False),
+    Case("web token delete", "routes.delete_token", "page-token-delete",
+         lambda w, role, kind: ("POST", "/settings/tokens/delete", b"id=" + b"0" * 16, FORM), False),
+    Case("web repo", "routes.repo_page", "page-info", lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}", None, None)),
+    Case("web tree", "routes.tree", "page-info",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/tree/main", None, None)),
+    Case("web blob", "routes.blob", "page-files",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/blob/main/.gitattributes", None, None)),
+    Case("web commits", "routes.commits", "page-info",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commits/main", None, None)),
+    Case("web commit", "routes.commit", "page-info",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commit/{head_of(w, role, kind)}", None, None)),
+    # the matrix's repos are models: as a dataset, none exists (the viewer itself: tests/test_web_pages.py)
+    Case("web viewer", "routes.viewer_page", "page-never",
+         lambda w, role, kind: ("GET", f"/datasets/{w.repo(role, kind)}/viewer", None, None)),
+    Case("web request access", "routes.request_access", "page-ask",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/request-access", b"Name=matrix", FORM)),
+    Case("web access requests", "routes.access_requests", "page-manage",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/access-requests", None, None)),
+    Case("web access handle", "routes.access_requests", "page-manage-post",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/access-requests",
+                                f"user={w.names['asker']}&status=accepted".encode(), FORM)),
+]
+
+
 def handler_name(route) -> str:
     return f"{route.handler.__module__.rsplit('.', 1)[-1]}.{route.handler.__name__}"
 
@@ -398,7 +502,8 @@ def test_matrix(hub, world, case):
         for kind in KINDS if case.per_repo else ("-",):
             method, path, body, ctype = case.build(world, role, kind)
             git = case.kind.startswith("git")
-            headers = {**auth_headers(world.tokens[role], git), **({"Content-Type": ctype} if ctype else {})}
+            headers = {**auth_headers(world.tokens[role], git), **({"Content-Type": ctype} if ctype else {}),
+                       **({"Accept": "text/html"} if case.kind.startswith("page") else {})}
             r = HTTP.request(method, hub.url + path, content=body, headers=headers)
             expected = (401, "InvalidCredentials") if role == "wrong-token" else \
                 EXPECT[case.kind](rights(role, kind if kind != "-" else "public"), kind)

@@ -1,0 +1,141 @@
+"""The dataset viewer: a page of rows of one config and split, read from the repo's Parquet files with pyarrow
+(the file's metadata for counts, then only the row groups the page needs; never a whole file)."""
+from __future__ import annotations
+
+import fnmatch
+import io
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ..cards import as_list
+from ..lfs import Pointer
+
+PAGE = 20
+MAX_CELL = 300  # characters of a long text shown in a cell
+_groups: "OrderedDict[tuple, object]" = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass
+class Split:
+    config: str
+    name: str
+    files: list[str]
+
+
+def splits(card: dict, files: list[str]) -> list[Split]:
+    """Configs and splits: the card's `configs` (data_files patterns), else `data/{split}-*.parquet` names."""
+    parquet = sorted(f for f in files if f.endswith(".parquet"))
+    out: list[Split] = []
+    configs = card.get("configs") if isinstance(card.get("configs"), list) else []
+    for cfg in configs:
+        if not isinstance(cfg, dict):
+            continue
+        name = str(cfg.get("config_name") or "default")
+        data_files = cfg.get("data_files")
+        if isinstance(data_files, (str, list)) and not (isinstance(data_files, list) and data_files
+                                                         and isinstance(data_files[0], dict)):
+            data_files = [{"split": "train", "path": data_files}]
+        for df in data_files or []:
+            if not isinstance(df, dict):
+                continue
+            patterns = as_list(df.get("path"))
+            matched = [f for f in parquet if any(fnmatch.fnmatch(f, p) for p in patterns)]
+            if matched:
+                out.append(Split(name, str(df.get("split") or "train"), matched))
+    if out:
+        return out
+    by_split: dict[str, list[str]] = {}
+    for f in parquet:
+        base = f.rsplit("/", 1)[-1]
+        split = base.split("-", 1)[0] if "-" in base else base[:-len(".parquet")]
+        by_split.setdefault(split, []).append(f)
+    return [Split("default", s, fs) for s, fs in by_split.items()]
+
+
+def _open(hub, git, files: dict, path: str):
+    import pyarrow.parquet as pq
+
+    raw = git.blob(files[path].blob)
+    pointer = Pointer.parse(raw)
+    if pointer is not None:
+        return pq.ParquetFile(hub.lfs.path(pointer.oid)), pointer.oid
+    return pq.ParquetFile(io.BytesIO(raw)), files[path].blob
+
+
+def _group(pf, key: str, index: int):
+    with _lock:
+        if (key, index) in _groups:
+            _groups.move_to_end((key, index))
+            return _groups[key, index]
+    table = pf.read_row_group(index)
+    with _lock:
+        _groups[key, index] = table
+        while len(_groups) > 16:
+            _groups.popitem(last=False)
+    return table
+
+
+def _features(schema) -> dict:
+    try:
+        return json.loads(schema.metadata[b"huggingface"])["info"]["features"]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return {}
+
+
+def _card_features(card: dict) -> dict:
+    info = card.get("dataset_info")
+    out = {}
+    for f in (info.get("features") if isinstance(info, dict) else None) or []:
+        if isinstance(f, dict) and isinstance(f.get("dtype"), dict) and "class_label" in f["dtype"]:
+            names = f["dtype"]["class_label"].get("names") or {}
+            out[f.get("name")] = {"_type": "ClassLabel",
+                                  "names": [names[k] for k in sorted(names, key=lambda k: int(k))]
+                                  if isinstance(names, dict) else list(names)}
+    return out
+
+
+def _cell(value, feature: dict | None) -> str:
+    if feature and feature.get("_type") == "ClassLabel" and isinstance(value, int):
+        names = feature.get("names") or []
+        return f"{value} ({names[value]})" if 0 <= value < len(names) else str(value)
+    text = "null" if value is None else str(value)
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL] + "…"
+
+
+def page(hub, git, sha: str, card: dict, split: Split, page_no: int) -> dict:
+    """Rows `page_no*PAGE…` of a split: {"columns": [(name, type)], "rows": [[cell]], "total", "pages"}."""
+    files = git.files(sha)
+    opened = [_open(hub, git, files, f) for f in split.files]
+    counts = [pf.metadata.num_rows for pf, _ in opened]
+    total = sum(counts)
+    pages = max(1, -(-total // PAGE))
+    page_no = min(max(0, page_no), pages - 1)
+    start, stop = page_no * PAGE, min(total, (page_no + 1) * PAGE)
+    schema = opened[0][0].schema_arrow if opened else None
+    features = {**_card_features(card), **_features(schema)}
+    columns = []
+    for field in schema or []:
+        feature = features.get(field.name) or {}
+        kind = ("ClassLabel(" + ", ".join(map(str, feature.get("names") or [])) + ")"
+                if feature.get("_type") == "ClassLabel" else str(field.type))
+        columns.append((field.name, kind))
+    rows: list[list[str]] = []
+    offset = 0
+    for (pf, key), count in zip(opened, counts):
+        if offset + count <= start or offset >= stop:
+            offset += count
+            continue
+        g_offset = offset
+        for gi in range(pf.metadata.num_row_groups):
+            g_rows = pf.metadata.row_group(gi).num_rows
+            lo, hi = max(start, g_offset), min(stop, g_offset + g_rows)
+            if lo < hi:
+                table = _group(pf, key, gi).slice(lo - g_offset, hi - lo)
+                for row in table.to_pylist():
+                    rows.append([_cell(row.get(name), features.get(name)) for name, _ in columns])
+            g_offset += g_rows
+        offset += count
+    return {"columns": columns, "rows": rows, "total": total, "pages": pages, "page": page_no, "start": start}
