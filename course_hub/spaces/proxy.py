@@ -1,0 +1,98 @@
+"""The reverse proxy in front of a running Space's app (HTTP, streamed both ways: gradio's queue answers with
+server-sent events), and the file server of `sdk: static` Spaces.
+
+Gradio 6 (server and gradio_client) uses plain HTTP and SSE only, no websockets, so there is no websocket proxy.
+The app never sees the caller's hub token (`Authorization`, `x-hf-authorization` are dropped) nor a forged
+`X-Forwarded-*` header (the proxy sets its own, so gradio builds its URLs under the Space's app path).
+"""
+from __future__ import annotations
+
+import mimetypes
+
+import httpx
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from ..errors import NotFound
+from ..lfs import Pointer
+
+DROP_REQUEST = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+                "trailers", "transfer-encoding", "upgrade", "host", "authorization", "x-hf-authorization",
+                "x-forwarded-host", "x-forwarded-proto", "x-forwarded-for", "x-forwarded-port", "forwarded",
+                "x-gradio-server"}
+DROP_RESPONSE = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+                 "trailers", "transfer-encoding", "upgrade", "date", "server"}
+# a static Space's pages get an opaque origin: their scripts cannot act on the hub's origin as the visitor
+STATIC_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+
+_client: httpx.AsyncClient | None = None
+
+
+def client() -> httpx.AsyncClient:
+    """One pooled client for every app (created in the server's event loop on first use; no proxies)."""
+    global _client
+    if _client is None:
+        _client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
+                                    timeout=httpx.Timeout(30.0, read=None),
+                                    limits=httpx.Limits(max_connections=256, max_keepalive_connections=32))
+    return _client
+
+
+async def forward(request, port: int, rest: str, on_end) -> Response:
+    """Send the request to the app on `port` at path `rest` (raw, with its query) and stream the answer back;
+    `on_end()` runs once when the answer is done or the caller went away."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    url = f"http://127.0.0.1:{port}{rest}" + (f"?{query}" if query else "")
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST]
+    headers += [("x-forwarded-host", request.headers.get("host", "localhost")),
+                ("x-forwarded-proto", request.url.scheme),
+                ("x-forwarded-for", request.client.host if request.client else "127.0.0.1")]
+    has_body = request.method not in ("GET", "HEAD", "OPTIONS") or "content-length" in request.headers
+    ended = []
+
+    def end():
+        if not ended:
+            ended.append(True)
+            on_end()
+
+    try:
+        upstream = await client().send(
+            client().build_request(request.method, url, headers=headers,
+                                   content=request.stream() if has_body else None),
+            stream=True)
+    except httpx.HTTPError:
+        end()
+        raise
+    out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in upstream.headers.multi_items()
+                   if k.lower() not in DROP_RESPONSE]
+
+    async def body():
+        try:
+            if request.method != "HEAD":
+                async for chunk in upstream.aiter_raw():
+                    yield chunk
+        finally:
+            await upstream.aclose()
+            end()
+
+    response = StreamingResponse(body(), status_code=upstream.status_code)
+    response.raw_headers = out_headers
+    return response
+
+
+def static_file(hub, rec, sha: str, card: dict, rest: str) -> Response:
+    """A file of a static Space at its head commit (`/` is the card's `app_file`, else index.html)."""
+    path = rest.lstrip("/")
+    if not path or path.endswith("/"):
+        path += str(card.get("app_file") or "index.html") if not path else "index.html"
+    git = hub.git(rec.type, rec.id)
+    entry = git.files(sha).get(path)
+    if entry is None:
+        raise NotFound(f"{path!r} is not a file of the static Space {rec.id}")
+    headers = {"Content-Security-Policy": STATIC_CSP, "X-Content-Type-Options": "nosniff",
+               "Cache-Control": "no-cache"}
+    media = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    data = git.blob(entry.blob)
+    pointer = Pointer.parse(data)
+    if pointer and hub.lfs.has(pointer.oid):
+        return FileResponse(hub.lfs.path(pointer.oid), media_type=media, headers=headers)
+    return Response(data, media_type=media, headers=headers)

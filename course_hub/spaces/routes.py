@@ -1,0 +1,147 @@
+"""The Space routes: runtime, restart, pause, run logs (huggingface_hub's `get_space_runtime`, `restart_space`,
+`pause_space`, `fetch_space_logs`) and the app itself at `/spaces/{owner}/{name}/app/` (`space_info(id).host`)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from datetime import datetime, timezone
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, RedirectResponse, StreamingResponse
+
+from ..errors import ServiceUnavailable
+from ..http import REPO, Ctx, route
+from . import proxy
+
+SPACE_API = rf"/api/spaces/{REPO}"
+ALL_METHODS = "GET|POST|PUT|PATCH|DELETE|OPTIONS"
+APP_RAW = re.compile(r"^/spaces/[^/]+/[^/]+/app(/.*)?$")
+LOG_FOLLOW_S = 600  # a followed log stream ends after this long (the client reconnects)
+
+
+def _refuse_anonymous(ctx: Ctx) -> None:
+    """Classroom mode: these routes start or show running code; an anonymous caller gets the 401 first."""
+    if ctx.policy.anonymous_refused(ctx.ident, ctx.request.url.path):
+        raise ctx.policy.token_required()
+
+
+def runtime(ctx: Ctx):
+    """GET /api/spaces/{id}/runtime. Asking for the runtime of a sleeping Space wakes it (it answers BUILDING)
+    when the caller may use its app: that is how `gradio_client.Client("owner/space")` waits for a cold start."""
+    _refuse_anonymous(ctx)
+    rec = ctx.policy.see(ctx.ident, "space", ctx.repo_id)
+    wake = ctx.policy.has_file_access(ctx.ident, rec)
+    return JSONResponse(ctx.hub.spaces.runtime(rec, wake=wake))
+
+
+def restart(ctx: Ctx):
+    """POST /api/spaces/{id}/restart (`restart_space`): unpause, stop, start again at main's head."""
+    rec = ctx.policy.write(ctx.ident, "space", ctx.repo_id)
+    ctx.hub.spaces.restart(rec)
+    return JSONResponse(ctx.hub.spaces.runtime(rec))
+
+
+def pause(ctx: Ctx):
+    """POST /api/spaces/{id}/pause (`pause_space`): stop it until `restart_space`."""
+    rec = ctx.policy.write(ctx.ident, "space", ctx.repo_id)
+    ctx.hub.spaces.pause(rec)
+    return JSONResponse(ctx.hub.spaces.runtime(rec))
+
+
+def _stamp(ts: float | None = None) -> str:
+    when = datetime.fromtimestamp(time.time() if ts is None else ts, timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def logs(ctx: Ctx):
+    """GET /api/spaces/{id}/logs/{run|build} (`fetch_space_logs`): server-sent events
+    `data: {"data": line, "timestamp": ...}`: what is logged so far, then new lines while the app runs or starts.
+    `build` gives the course hub's own lines (checkout, requirements, restarts); `run` everything."""
+    _refuse_anonymous(ctx)
+    rec = await run_in_threadpool(ctx.policy.download, ctx.ident, "space", ctx.repo_id, ctx.endpoint)
+    spaces = ctx.hub.spaces
+    path = spaces.log_path(rec.id)
+    only_hub = ctx.params.get("kind") == "build"
+
+    async def events():
+        pos, started, pinged = 0, time.monotonic(), time.monotonic()
+        # lines logged before this request: stamped a little earlier than now, so that a no-follow client (which
+        # stops at the first line stamped after the response's Date + 1 s) reads them all
+        backlog_stamp = _stamp(time.time() - 2)
+        first = True
+        while True:
+            try:
+                size = path.stat().st_size
+                if size < pos:  # a new start rewrote the log
+                    pos = 0
+                with open(path, "rb") as f:
+                    f.seek(pos)
+                    chunk = f.read(size - pos)
+            except OSError:
+                chunk = b""
+            complete = chunk[:chunk.rfind(b"\n") + 1]
+            pos += len(complete)
+            for line in complete.decode("utf-8", "replace").splitlines():
+                if only_hub and not (line.startswith("[course hub]") or line.startswith("=====")):
+                    continue
+                stamp = backlog_stamp if first else _stamp()
+                yield f"data: {json.dumps({'data': line + chr(10), 'timestamp': stamp})}\n\n"
+            first = False
+            if not spaces.has_process(rec.id) or time.monotonic() - started > LOG_FOLLOW_S:
+                return
+            if time.monotonic() - pinged > 30:
+                pinged = time.monotonic()
+                yield "data: \n\n"  # keep-alive (huggingface_hub skips it)
+            await asyncio.sleep(0.5)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def app(ctx: Ctx):
+    """Any method on /spaces/{id}/app/...: a gradio Space's app through the proxy (started on the first request,
+    waited for while it starts), a static Space's files."""
+    _refuse_anonymous(ctx)
+    rec = await run_in_threadpool(ctx.policy.download, ctx.ident, "space", ctx.repo_id, ctx.endpoint)
+    raw = ctx.request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or ctx.request.url.path
+    m = APP_RAW.match(raw)
+    rest = (m.group(1) if m else None) or ""
+    if not rest:  # /app -> /app/ (relative, so it holds behind any path prefix)
+        query = ctx.request.url.query
+        return RedirectResponse("app/" + (f"?{query}" if query else ""), status_code=307)
+    spaces = ctx.hub.spaces
+    refused = await run_in_threadpool(spaces.refusal, rec)
+    if refused:
+        raise ServiceUnavailable(f"{refused[0]}: {refused[1]}", stage=refused[0])
+    sha, card, _ = await run_in_threadpool(spaces.card, rec)
+    if card.get("sdk") == "static":
+        return await run_in_threadpool(proxy.static_file, ctx.hub, rec, sha, card, rest)
+    run = await run_in_threadpool(spaces.ensure, rec)
+    if run is None:
+        raise ServiceUnavailable("PAUSED: this Space is paused by its owner (restart it with restart_space)",
+                                 stage="PAUSED")
+    deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
+    while run.stage == "BUILDING" and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    if run.stage != "RUNNING" or run.port is None:
+        info = await run_in_threadpool(spaces.runtime, rec)
+        raise ServiceUnavailable(f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}"
+                                 .strip(), stage=info["stage"])
+    spaces.begin(rec.id, rest)
+    try:
+        return await proxy.forward(ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest))
+    except httpx.HTTPError as e:
+        raise ServiceUnavailable(f"The Space's app did not answer ({type(e).__name__}); it may be restarting",
+                                 headers={"Retry-After": "2"}) from None
+
+
+ROUTES = [
+    route("GET", rf"{SPACE_API}/runtime", runtime),
+    route("POST", rf"{SPACE_API}/restart", restart),
+    route("POST", rf"{SPACE_API}/pause", pause),
+    route("GET", rf"{SPACE_API}/logs/(?P<kind>run|build)", logs, is_async=True),
+    route(ALL_METHODS, rf"/spaces/{REPO}/app(?P<path>/.*)?", app, is_async=True),
+]

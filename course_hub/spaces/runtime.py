@@ -1,0 +1,576 @@
+"""The Space runtime: starts a Space's Gradio app in a child process, watches it, puts it to sleep, stops it.
+
+One `SpaceManager` per served hub (`hub.spaces`, set by `app.create_app`). A Space's life, as on huggingface.co:
+SLEEPING (not started, or idle too long) -> BUILDING (checkout, requirements check, app starting) -> RUNNING, or
+RUNTIME_ERROR (the app raised, exited, hung past the start timeout or went over its memory limit; the error names
+it and the run log has the traceback); PAUSED by `pause_space` until `restart_space`; a new commit on main
+restarts a running Space. Only `sdk: gradio` Spaces run; `static` ones are served as files (always RUNNING),
+`docker` and the rest get CONFIG_ERROR.
+
+Every app runs as `python -I -c SUPERVISOR HUB_PID app.py`: the supervisor is its own session and process group,
+asks Linux to send it SIGTERM when the hub dies (`prctl(PR_SET_PDEATHSIG)`, so even a SIGKILLed hub leaves no
+app behind), starts the app in its group and, on SIGTERM or when the app exits, SIGKILLs the whole group (the
+app's own children too). The hub spawns supervisors from one long-lived thread: PDEATHSIG fires when the
+*thread* that forked the child ends, not the process.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..hubdir import HubDir
+from ..lfs import Pointer
+from ..settings import Settings
+from ..store import RepoRecord
+
+LOG_TAIL_LINES = 40
+LOG_MAX = 1024 * 1024
+HARDWARE = "cpu-basic"
+HEARTBEAT = "/gradio_api/heartbeat/"  # gradio_client keeps this stream open: not a sign of use
+
+SUPERVISOR = r"""
+import ctypes, os, signal, subprocess, sys
+hub_pid = int(sys.argv[1])
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+except Exception as e:
+    print(f"[course hub] no PR_SET_PDEATHSIG ({e})", flush=True)
+if os.getppid() != hub_pid:  # the hub died before prctl
+    os.killpg(0, signal.SIGKILL)
+def down(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, down)
+signal.signal(signal.SIGINT, down)
+app = subprocess.Popen([sys.executable, *sys.argv[2:]])
+code = app.wait()
+print(f"[course hub] the app exited with code {code}", flush=True)
+down()
+"""
+
+
+def space_key(repo_id: str) -> str:
+    """`owner--name`: a folder name per Space (repo names never contain '--')."""
+    return repo_id.replace("/", "--")
+
+
+def app_path(repo_id: str) -> str:
+    """Where the hub serves a Space's app, under its endpoint (with the trailing slash gradio_client needs)."""
+    return f"/spaces/{repo_id}/app/"
+
+
+# --- requirements ---------------------------------------------------------------------------------------------
+def check_requirements(text: str) -> tuple[list[str], list[str]]:
+    """(missing, notes) for a requirements.txt: a package that is not installed in the hub's environment is
+    missing; an installed one whose version does not match the specifier only gets a note (the course hub never
+    installs packages; the app runs with what is there)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    missing, notes = [], []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:")):
+            if line.startswith(("-", "git+", "http", "file:")):
+                notes.append(f"requirements.txt: ignored {line!r} (the course hub installs nothing)")
+            continue
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            notes.append(f"requirements.txt: could not read {line!r}; ignored")
+            continue
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        try:
+            have = version(req.name)
+        except PackageNotFoundError:
+            missing.append(line)
+            continue
+        if req.specifier and not req.specifier.contains(have, prereleases=True):
+            notes.append(f"requirements.txt: {line!r} asked, {req.name} {have} installed: running with {have}")
+    return missing, notes
+
+
+# --- one Space's run ------------------------------------------------------------------------------------------
+@dataclass
+class SpaceRun:
+    id: str
+    stage: str = "SLEEPING"
+    sha: str | None = None
+    port: int | None = None
+    proc: subprocess.Popen | None = None
+    error: str | None = None
+    started: float = 0.0
+    last_used: float = 0.0
+    active: int = 0  # proxied requests in flight (heartbeat streams not counted)
+    gen: int = 0  # bumped by every start/stop: a start that was overtaken drops its result
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+class Spawner(threading.Thread):
+    """The one long-lived thread that forks every app supervisor (see the module docstring)."""
+
+    def __init__(self):
+        super().__init__(name="course-hub-space-spawner", daemon=True)
+        self.jobs: queue.Queue = queue.Queue()
+        self.start()
+
+    def run(self):
+        while True:
+            fn, box, done = self.jobs.get()
+            try:
+                box.append(fn())
+            except BaseException as e:  # noqa: BLE001  handed back to the caller
+                box.append(e)
+            done.set()
+
+    def call(self, fn):
+        box, done = [], threading.Event()
+        self.jobs.put((fn, box, done))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+
+class SpaceManager:
+    """The Spaces of one hub: their stage, their processes, the idle/memory/crash/new-commit watch."""
+
+    def __init__(self, hub, settings: Settings):
+        self.hub = hub
+        self.settings = settings
+        self.dir = HubDir(settings.hub_dir).spaces_dir
+        self.runs: dict[str, SpaceRun] = {}
+        self.lock = threading.RLock()
+        self._spawner: Spawner | None = None
+        self._monitor: threading.Thread | None = None
+        self._closed = threading.Event()
+        self._paused = self._load_paused()
+        atexit.register(self.close)
+
+    # --- what a Space is ----------------------------------------------------------------------------------
+    def card(self, rec: RepoRecord) -> tuple[str | None, dict, list[str]]:
+        sha, meta = self.hub.head_meta(rec)
+        return sha, (meta or {}).get("card") or {}, (meta or {}).get("files") or []
+
+    def refusal(self, rec: RepoRecord) -> tuple[str, str] | None:
+        """(stage, message) when this Space cannot run at all; None when it can."""
+        sha, card, files = self.card(rec)
+        sdk = card.get("sdk")
+        if sha is None or not sdk:
+            return "NO_APP_FILE", "This Space has no README.md with an `sdk:` field (gradio or static)."
+        if sdk == "static":
+            return None
+        if sdk != "gradio":
+            return "CONFIG_ERROR", (f"sdk: {sdk} Spaces are not supported on the course hub: it runs `sdk: gradio` "
+                                    "apps in its own Python environment and serves `sdk: static` Spaces as files.")
+        app_file = str(card.get("app_file") or "app.py")
+        if app_file not in files or not app_file.endswith(".py"):
+            return "NO_APP_FILE", f"The app file {app_file!r} (the card's `app_file`) is not in the Space."
+        why = self.hub.policy.may_run_space(rec, self.settings.run_spaces, self.settings.classroom)
+        if why:
+            return "CONFIG_ERROR", why
+        return None
+
+    def runtime(self, rec: RepoRecord, wake: bool = False) -> dict:
+        """The Hub's runtime JSON (`SpaceRuntime`); `wake` starts a sleeping Space (it answers BUILDING)."""
+        refused = self.refusal(rec)
+        sdk = self.card(rec)[1].get("sdk")
+        if refused:
+            stage, error = refused
+        elif sdk == "static":
+            stage, error = "RUNNING", None
+        else:
+            if wake:
+                self.ensure(rec)
+            with self.lock:
+                run = self.runs.get(rec.id)
+                if rec.id in self._paused:
+                    stage, error = "PAUSED", "Paused by its owner: restart it with restart_space."
+                elif run is None:
+                    stage, error = "SLEEPING", None
+                else:
+                    stage, error = run.stage, run.error
+        out = {"stage": stage,
+               "hardware": {"current": HARDWARE if stage in ("RUNNING", "BUILDING") else None,
+                            "requested": HARDWARE},
+               "storage": None, "gcTimeout": int(self.settings.space_idle_s), "replicas": {"current": 1,
+                                                                                        "requested": 1},
+               "devMode": False, "domains": [], "sdk": sdk}
+        if error:
+            out["errorMessage"] = error
+        return out
+
+    # --- starting ------------------------------------------------------------------------------------------
+    def ensure(self, rec: RepoRecord) -> SpaceRun | None:
+        """Start the Space unless it runs, is starting, failed, is paused or may not run. Returns its run."""
+        if self.refusal(rec) or rec.id in self._paused:
+            return None
+        with self.lock:
+            run = self.runs.get(rec.id)
+            if run is not None and run.stage in ("RUNNING", "BUILDING", "RUNTIME_ERROR"):
+                run.last_used = time.monotonic()
+                if run.stage != "RUNTIME_ERROR" or run.sha is None or run.sha == self.card(rec)[0]:
+                    return run  # a failed Space stays failed until restart_space or a new commit
+            return self._start_locked(rec)
+
+    def restart(self, rec: RepoRecord) -> SpaceRun | None:
+        with self.lock:
+            self._paused.discard(rec.id)
+            self._save_paused()
+            run = self.runs.get(rec.id)
+            if run is not None:
+                self._stop_locked(run, "SLEEPING")
+            if self.refusal(rec):
+                return None
+            return self._start_locked(rec)
+
+    def pause(self, rec: RepoRecord) -> None:
+        with self.lock:
+            self._paused.add(rec.id)
+            self._save_paused()
+            run = self.runs.get(rec.id)
+            if run is not None:
+                self._stop_locked(run, "PAUSED")
+
+    def _start_locked(self, rec: RepoRecord) -> SpaceRun:
+        run = self.runs.setdefault(rec.id, SpaceRun(rec.id))
+        run.gen += 1
+        run.stage, run.error, run.sha, run.port = "BUILDING", None, None, None
+        run.ready.clear()
+        run.started = run.last_used = time.monotonic()
+        self._make_room(rec.id)
+        self._ensure_threads()
+        threading.Thread(target=self._start, args=(rec, run, run.gen), daemon=True,
+                         name=f"space-start-{rec.id}").start()
+        return run
+
+    def _make_room(self, keep: str) -> None:
+        """At most `settings.max_spaces` Spaces hold a process: the least recently used others go to sleep."""
+        live = sorted((r for r in self.runs.values() if r.id != keep and r.stage in ("RUNNING", "BUILDING")),
+                      key=lambda r: r.last_used)
+        while len(live) >= max(1, self.settings.max_spaces):
+            victim = live.pop(0)
+            self._log(victim.id, f"put to sleep: at most {self.settings.max_spaces} Spaces run at a time and "
+                                 f"{keep} was asked for")
+            self._stop_locked(victim, "SLEEPING")
+
+    def _start(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
+        try:
+            self._start_inner(rec, run, gen)
+        except Exception as e:  # noqa: BLE001  a bug or a bad Space: the Space fails, the hub goes on
+            self._fail(run, gen, f"The course hub could not start the Space: {type(e).__name__}: {e}")
+
+    def _start_inner(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
+        sha, card, _ = self.card(rec)
+        folder = self.dir / space_key(rec.id)
+        log = folder / "run.log"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        try:  # the log keeps earlier starts (and the hub's notes on them), trimmed to its last MiB
+            if log.stat().st_size > LOG_MAX:
+                log.write_bytes(log.read_bytes()[-LOG_MAX // 2:])
+        except OSError:
+            pass
+        with open(log, "a") as f:
+            f.write(f"===== Application Startup at {stamp} (commit {sha[:7]}) =====\n")
+        app_dir = self._checkout(rec, sha, folder)
+        with self.lock:
+            if run.gen != gen:
+                return
+            run.sha = sha
+        req = app_dir / "requirements.txt"
+        if req.is_file():
+            missing, notes = check_requirements(req.read_text(errors="replace"))
+            for n in notes:
+                self._log(rec.id, n)
+            if missing:
+                msg = ("requirements.txt names packages that are not installed in the course hub's environment: "
+                       + ", ".join(missing) + " (the course hub runs Spaces with the packages it has and installs "
+                       "nothing: pip install them next to the course, or drop them)")
+                self._log(rec.id, "ERROR: " + msg)
+                return self._fail(run, gen, msg)
+        from ..server import free_port
+
+        port = free_port()
+        env = self._environment(rec, card, port, folder)
+        app_file = str(card.get("app_file") or "app.py")
+
+        def spawn():
+            with open(log, "ab") as out:
+                return subprocess.Popen([sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), app_file],
+                                        cwd=app_dir, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+
+        with self.lock:
+            if run.gen != gen or self._closed.is_set():
+                return
+            proc = self._spawner.call(spawn)
+            run.proc, run.port = proc, port
+        deadline = time.monotonic() + self.settings.space_start_timeout
+        url = f"http://127.0.0.1:{port}/"
+        while True:
+            if run.gen != gen:
+                return
+            if proc.poll() is not None:
+                return self._fail(run, gen, "The app exited before it answered:\n" + self.log_tail(rec.id))
+            if _answers(url):
+                break
+            if time.monotonic() > deadline:
+                self._log(rec.id, f"ERROR: the app did not answer within {self.settings.space_start_timeout:.0f} s")
+                return self._fail(run, gen, f"The app did not answer within {self.settings.space_start_timeout:.0f}"
+                                            " s (the start timeout):\n" + self.log_tail(rec.id))
+            time.sleep(0.2)
+        with self.lock:
+            if run.gen == gen:
+                run.stage, run.last_used = "RUNNING", time.monotonic()
+                run.ready.set()
+
+    def _checkout(self, rec: RepoRecord, sha: str, folder: Path) -> Path:
+        """The Space's files at `sha` in a fresh `app/` folder (LFS files as their content when stored here)."""
+        git = self.hub.git(rec.type, rec.id)
+        app_dir = folder / "app"
+        tmp = folder / f"app.tmp{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        root = tmp.resolve()
+        for path, entry in git.files(sha).items():
+            target = (tmp / path).resolve()
+            if root not in target.parents:
+                continue
+            data = git.blob(entry.blob)
+            pointer = Pointer.parse(data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if pointer and self.hub.lfs.has(pointer.oid):
+                shutil.copyfile(self.hub.lfs.path(pointer.oid), target)
+            else:
+                target.write_bytes(data)
+        shutil.rmtree(app_dir, ignore_errors=True)
+        tmp.rename(app_dir)
+        return app_dir
+
+    def _environment(self, rec: RepoRecord, card: dict, port: int, folder: Path) -> dict[str, str]:
+        """What the app sees: Hugging Face's Space variables and the hub as HF_ENDPOINT; no token, no secret,
+        nothing else of the hub's environment."""
+        owner, name = rec.id.split("/", 1)
+        hub_url = self.hub_url()
+        for d in ("home", "tmp", "hf-home"):
+            (folder / d).mkdir(exist_ok=True)
+        return {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_ROOT_PATH": app_path(rec.id).rstrip("/"), "GRADIO_ANALYTICS_ENABLED": "False",
+            "GRADIO_SSR_MODE": "false", "GRADIO_TEMP_DIR": str(folder / "tmp"),
+            # not SYSTEM=spaces: with it gradio starts its Spaces hot-reloader, which needs HF's `spaces` package
+            "SPACE_ID": rec.id, "SPACE_AUTHOR_NAME": owner, "SPACE_REPO_NAME": name,
+            "SPACE_TITLE": str(card.get("title") or name), "SPACE_HOST": hub_url.split("://", 1)[-1],
+            "SPACE_SUBDOMAIN": rec.id.replace("/", "-").lower(),
+            "HF_ENDPOINT": hub_url, "HF_HUB_DISABLE_XET": "1", "HF_HOME": str(folder / "hf-home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", "TOKENIZERS_PARALLELISM": "false",
+        }
+
+    @staticmethod
+    def host(endpoint: str, repo_id: str) -> str:
+        """`space_info(id).host`: the app's URL on this hub, as the caller reached the hub."""
+        return endpoint.rstrip("/") + app_path(repo_id)
+
+    def hub_url(self) -> str:
+        """The hub's own loopback address (from server.json: never a Host header a caller sent)."""
+        try:
+            info = json.loads(HubDir(self.settings.hub_dir).server_file.read_text())
+            return f"http://127.0.0.1:{int(info['port'])}"
+        except (OSError, ValueError, KeyError):
+            return "http://127.0.0.1:8765"
+
+    def _fail(self, run: SpaceRun, gen: int, error: str) -> None:
+        with self.lock:
+            if run.gen != gen:
+                return
+            run.gen += 1  # whatever was starting it stops there
+            self._kill(run)
+            run.stage, run.error = "RUNTIME_ERROR", error
+            run.ready.set()
+
+    # --- stopping ---------------------------------------------------------------------------------------------
+    def _stop_locked(self, run: SpaceRun, stage: str) -> None:
+        run.gen += 1
+        self._kill(run)
+        run.stage, run.error, run.port = stage, None, None
+        run.ready.set()
+
+    @staticmethod
+    def _kill(run: SpaceRun) -> None:
+        proc, run.proc = run.proc, None
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        try:  # the group, whatever the supervisor did
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self) -> None:
+        """Stop every app (the hub is going down)."""
+        self._closed.set()
+        with self.lock:
+            for run in self.runs.values():
+                if run.proc is not None:
+                    self._stop_locked(run, "SLEEPING")
+
+    # --- being used ---------------------------------------------------------------------------------------
+    def begin(self, repo_id: str, path: str) -> None:
+        with self.lock:
+            run = self.runs.get(repo_id)
+            if run is not None:
+                run.last_used = time.monotonic()
+                if not path.startswith(HEARTBEAT):
+                    run.active += 1
+
+    def end(self, repo_id: str, path: str) -> None:
+        with self.lock:
+            run = self.runs.get(repo_id)
+            if run is not None:
+                run.last_used = time.monotonic()
+                if not path.startswith(HEARTBEAT):
+                    run.active = max(0, run.active - 1)
+
+    def has_process(self, repo_id: str) -> bool:
+        """The Space's app is starting or running (its log may still grow)."""
+        run = self.runs.get(repo_id)
+        return run is not None and run.stage in ("RUNNING", "BUILDING")
+
+    def wait_ready(self, repo_id: str, timeout: float) -> SpaceRun | None:
+        run = self.runs.get(repo_id)
+        if run is not None:
+            run.ready.wait(timeout)
+        return run
+
+    # --- the watch ----------------------------------------------------------------------------------------
+    def _ensure_threads(self) -> None:
+        if self._spawner is None:
+            self._spawner = Spawner()
+        if self._monitor is None:
+            self._monitor = threading.Thread(target=self._watch, daemon=True, name="course-hub-space-watch")
+            self._monitor.start()
+
+    def _watch(self) -> None:
+        interval = max(0.2, min(1.0, self.settings.space_idle_s / 4))
+        while not self._closed.wait(interval):
+            try:
+                self._check()
+            except Exception:  # noqa: BLE001  the watch must go on
+                import logging
+
+                logging.getLogger("course_hub").exception("space watch")
+
+    def _check(self) -> None:
+        import psutil
+
+        now = time.monotonic()
+        with self.lock:
+            runs = [r for r in self.runs.values() if r.stage in ("RUNNING", "BUILDING") and r.proc is not None]
+        for run in runs:
+            rec = self.hub.store.get_repo("space", run.id)
+            with self.lock:
+                if run.proc is None or run.stage not in ("RUNNING", "BUILDING"):
+                    continue
+                if rec is None:  # deleted
+                    self._stop_locked(run, "SLEEPING")
+                    continue
+                if run.stage == "RUNNING" and run.proc.poll() is not None:
+                    gen = run.gen
+                    self._fail(run, gen, "The app stopped:\n" + self.log_tail(run.id))
+                    continue
+                head = self.hub.git("space", run.id).head()
+                if run.sha and head and head != run.sha:
+                    self._log(run.id, f"new commit {head[:7]} on main: restarting")
+                    self._stop_locked(run, "SLEEPING")
+                    if not self.refusal(rec):
+                        self._start_locked(rec)
+                    continue
+                if (run.stage == "RUNNING" and run.active == 0
+                        and now - run.last_used > self.settings.space_idle_s):
+                    self._log(run.id, f"put to sleep after {self.settings.space_idle_s:g} s without a request")
+                    self._stop_locked(run, "SLEEPING")
+                    continue
+                pid = run.proc.pid
+            try:
+                parent = psutil.Process(pid)
+                rss = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
+            except psutil.Error:
+                continue
+            limit = self.settings.space_memory_mb * 1024 * 1024
+            if rss > limit:
+                with self.lock:
+                    if run.proc is not None and run.proc.pid == pid:
+                        msg = (f"Memory limit exceeded: the app used {rss >> 20} MiB, the limit is "
+                               f"{self.settings.space_memory_mb} MiB (COURSE_HUB_SPACE_MEMORY_MB)")
+                        self._log(run.id, "ERROR: " + msg)
+                        self._fail(run, run.gen, msg)
+
+    # --- logs and state ---------------------------------------------------------------------------------
+    def log_path(self, repo_id: str) -> Path:
+        return self.dir / space_key(repo_id) / "run.log"
+
+    def log_tail(self, repo_id: str, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log_path(repo_id).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _log(self, repo_id: str, line: str) -> None:
+        path = self.log_path(repo_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as f:
+                f.write(f"[course hub] {line}\n")
+        except OSError:
+            pass
+
+    def _load_paused(self) -> set[str]:
+        try:
+            return set(json.loads((self.dir / "paused.json").read_text()))
+        except (OSError, ValueError):
+            return set()
+
+    def _save_paused(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / "paused.json.tmp"
+        tmp.write_text(json.dumps(sorted(self._paused)))
+        os.replace(tmp, self.dir / "paused.json")
+
+
+def _answers(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as r:
+            return r.status < 500
+    except urllib.error.HTTPError as e:
+        return e.code < 500
+    except (OSError, ValueError):
+        return False
+

@@ -1,0 +1,475 @@
+"""Spaces that run (course_hub/spaces): real hub servers, real app processes, the real gradio_client and HfApi.
+
+Two servers for the module: one over a copy of the built hub for the demo Space (`gradio_client.Client(id)`),
+one over a fresh hub with short limits (idle 3 s, 2 Spaces at a time, 200 MiB, start timeout 12 s) for small
+stand-in apps: a plain `http.server` listening on GRADIO_SERVER_PORT starts in a fraction of a second, where every
+gradio start costs seconds of CPU. More servers for the classroom refusal and for killing the hub three ways.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+from huggingface_hub import CommitOperationAdd, HfApi
+
+from conftest import ROOT, SOURCE_HUB, copy_hub, start_server, stop_server
+from course_hub import HubDir, server
+from hubtest import HTTP, bearer
+
+DEMO = "course/sentiment-demo"
+
+TINY = r'''
+import json, os, subprocess, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+VERSION = "{version}"
+child = subprocess.Popen(["sleep", "600"])  # a child of the app: it must not outlive the Space
+{extra}
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, body, ctype="application/json"):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path.startswith("/stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for i in range(3):
+                self.wfile.write(f"data: {{i}}\n\n".encode())
+                self.wfile.flush()
+                time.sleep(0.6)
+            return
+        self.send(200, json.dumps({{"version": VERSION, "path": self.path, "pid": os.getpid(), "child": child.pid,
+                                   "env": dict(os.environ),
+                                   "headers": {{k.lower(): v for k, v in self.headers.items()}}}}).encode())
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.send(200, self.rfile.read(n), "application/octet-stream")
+
+
+print("tiny app", VERSION, "listening", flush=True)
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["GRADIO_SERVER_PORT"])), Handler).serve_forever()
+'''
+
+
+def tiny(version: str = "v1", extra: str = "") -> str:
+    return TINY.format(version=version, extra=extra)
+
+
+def card(sdk: str = "gradio", app_file: str = "app.py") -> bytes:
+    return f"---\ntitle: Test Space\nsdk: {sdk}\napp_file: {app_file}\n---\n# A test Space\n".encode()
+
+
+def push_space(api: HfApi, repo_id: str, files: dict[str, str | bytes], sdk: str = "gradio",
+               private: bool = False, create: bool = True) -> None:
+    if create:
+        api.create_repo(repo_id, repo_type="space", space_sdk=sdk, private=private)
+    files = {"README.md": card(sdk, "index.html" if sdk == "static" else "app.py"), **files}
+    api.create_commit(repo_id, [CommitOperationAdd(p, c.encode() if isinstance(c, str) else c)
+                                for p, c in files.items()], commit_message="app", repo_type="space")
+
+
+def stage(api: HfApi, repo_id: str) -> str:
+    """The stage as `space_info` shows it (reading it never wakes the Space)."""
+    return api.space_info(repo_id).runtime.stage
+
+
+def wait_for(check, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_stage(api: HfApi, repo_id: str, wanted: set[str], timeout: float = 30, wake: bool = False) -> dict:
+    def check():
+        rt = api.get_space_runtime(repo_id) if wake else api.space_info(repo_id).runtime
+        return rt.raw if rt.stage in wanted else None
+
+    return wait_for(check, timeout, f"{repo_id} in {wanted}")
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    """Every process the hub started (Spaces are their own sessions, but still the hub's descendants)."""
+    return psutil.Process(pid).children(recursive=True)
+
+
+def assert_all_gone(procs: list[psutil.Process], timeout: float = 15) -> None:
+    def gone():
+        return not [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+    try:
+        wait_for(gone, timeout, "the Spaces' processes to end")
+    except AssertionError:
+        left = [(p.pid, p.cmdline()) for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        for p in procs:  # leave nothing behind, then fail
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        raise AssertionError(f"processes left behind: {left}")
+
+
+class Server:
+    def __init__(self, tmp: Path, env: dict, source: Path | None = None, args: tuple[str, ...] = ()):
+        self.dir = tmp / "hub"
+        if source is not None:
+            copy_hub(source, self.dir)
+        else:
+            HubDir(self.dir).ensure()
+        from course_hub.store import Store
+
+        self.store = Store(HubDir(self.dir).store_db)
+        self.port = server.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / "server.log"
+        self.proc, _ = start_server(self.dir, self.port, self.log, env=env, args=args)
+        self.tokens: dict = {}
+
+    def token(self, user: str, role: str = "write") -> str:
+        if (user, role) not in self.tokens:
+            self.tokens[user, role] = self.store.create_token(user, role=role)
+        return self.tokens[user, role]
+
+    def api(self, user: str | None = "alice") -> HfApi:
+        return HfApi(endpoint=self.url, token=self.token(user) if user else False)
+
+    def app_url(self, repo_id: str) -> str:
+        return f"{self.url}/spaces/{repo_id}/app/"
+
+    def stop(self) -> list[psutil.Process]:
+        procs = tree(self.proc.pid) if self.proc.poll() is None else []
+        stop_server(self.proc)
+        return procs
+
+
+FAST_ENV = {"COURSE_HUB_SPACE_IDLE": "3", "COURSE_HUB_MAX_SPACES": "2", "COURSE_HUB_SPACE_MEMORY_MB": "200",
+            "COURSE_HUB_SPACE_START_TIMEOUT": "12"}
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("spaces-fast"), FAST_ENV)
+    try:
+        yield srv
+    finally:
+        assert_all_gone(srv.stop())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    if not HubDir(SOURCE_HUB).is_built():  # any build has the demo Space and its model
+        pytest.skip(f"the course hub is not built in {SOURCE_HUB}")
+    srv = Server(tmp_path_factory.mktemp("spaces-demo"), {}, source=SOURCE_HUB)
+    try:
+        yield srv
+    finally:
+        assert_all_gone(srv.stop())
+
+
+def new_id(owner: str = "alice") -> str:
+    return f"{owner}/space-{uuid.uuid4().hex[:8]}"
+
+
+def client_run(srv: Server, code: str, token: str | None = None, timeout: float = 300) -> dict:
+    """Run `code` with the real gradio_client in a Python whose HF_ENDPOINT is `srv` (huggingface_hub reads it at
+    import: gradio_client's `Client("owner/space")` has no endpoint argument). `code` sets `out` (JSON)."""
+    script = ("import json, os\nfrom gradio_client import Client\nTOKEN = os.environ.get('TEST_TOKEN') or None\n"
+              "out = {}\ntry:\n" + "".join(f"    {line}\n" for line in code.strip().splitlines())
+              + "except Exception as e:\n    out['error'] = f'{type(e).__name__}: {e}'\nprint('OUT=' + json.dumps(out))\n")
+    env = {**os.environ, "HF_ENDPOINT": srv.url, "HF_HOME": str(srv.dir.parent / "client-hf-home"),
+           "TEST_TOKEN": token or "", "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=timeout)
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("OUT=")]
+    assert lines, proc.stdout + proc.stderr
+    return json.loads(lines[-1][4:])
+
+
+SPACE_ENV = {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "GRADIO_SERVER_NAME",
+             "GRADIO_SERVER_PORT", "GRADIO_ROOT_PATH", "GRADIO_ANALYTICS_ENABLED", "GRADIO_SSR_MODE", "GRADIO_TEMP_DIR",
+             "SPACE_ID", "SPACE_AUTHOR_NAME", "SPACE_REPO_NAME", "SPACE_TITLE", "SPACE_HOST", "SPACE_SUBDOMAIN",
+             "HF_ENDPOINT", "HF_HUB_DISABLE_XET", "HF_HOME", "HF_HUB_DISABLE_TELEMETRY", "HF_HUB_DISABLE_IMPLICIT_TOKEN",
+             "TOKENIZERS_PARALLELISM"}
+
+
+def check_space_env(env: dict, srv: Server, repo_id: str) -> None:
+    """What a Space's app may see: exactly the variables above (none of the hub's own), no token, no secret."""
+    assert set(env) - {"LC_CTYPE"} == SPACE_ENV, set(env) ^ SPACE_ENV
+    owner, name = repo_id.split("/")
+    assert (env["HF_ENDPOINT"], env["SPACE_ID"], env["SPACE_AUTHOR_NAME"], env["SPACE_REPO_NAME"]) == \
+        (srv.url, repo_id, owner, name)
+    assert env["GRADIO_ROOT_PATH"] == f"/spaces/{repo_id}/app" and env["HF_HUB_DISABLE_XET"] == "1"
+    assert env["HF_HOME"].startswith(str(HubDir(srv.dir).spaces_dir))
+    secret = HubDir(srv.dir).secret().decode()
+    assert not [k for k, v in env.items() if secret in v or "hf_" in v], env
+
+
+def get_app(srv: Server, repo_id: str, path: str = "", token: str | None = None, timeout: float = 60):
+    return HTTP.get(srv.app_url(repo_id) + path, headers=bearer(token), timeout=timeout)
+
+
+# --- the demo Space, by id, with the unmodified gradio_client ---------------------------------------------------
+def test_client_by_id_predicts_through_the_hub(demo):
+    api = demo.api(None)
+    info = api.space_info(DEMO)
+    assert info.host == demo.app_url(DEMO) and info.subdomain == "course-sentiment-demo"
+    assert info.runtime.stage == "SLEEPING"  # space_info never starts anything
+    # space_info(id).host, then get_space_runtime: BUILDING (it polls)... RUNNING, then the app through the hub
+    out = client_run(demo, f"""
+client = Client({DEMO!r}, verbose=False)
+out['src'] = client.src
+out['pos'] = client.predict("What a wonderful, heart-warming film. I loved it!", api_name="/predict")
+out['neg'] = client.predict("The battery died after two days and support never answered.", api_name="/predict")
+client.close()
+""")
+    assert "error" not in out, out
+    assert out["src"] == info.host
+    assert out["pos"]["label"] == "POSITIVE" and out["neg"]["label"] == "NEGATIVE", out
+    runtime = api.get_space_runtime(DEMO)
+    assert runtime.stage == "RUNNING" and runtime.hardware == "cpu-basic"
+    # the page a browser gets, and /app without the slash
+    page = HTTP.get(info.host)
+    assert page.status_code == 200 and "gradio" in page.text.lower()
+    assert HTTP.get(demo.url + f"/spaces/{DEMO}/app", follow_redirects=False).headers["location"] == "app/"
+    logs = "".join(api.fetch_space_logs(DEMO))
+    assert "===== Application Startup" in logs and "Running on local URL" in logs
+
+
+def test_demo_app_environment_has_no_secret(demo):
+    """The app's environment: Hugging Face's Space variables, the hub as HF_ENDPOINT, its own HF_HOME, and no
+    token, no hub setting, nothing else of the hub's environment."""
+    assert get_app(demo, DEMO, "config").status_code == 200
+    procs = [p for p in tree(demo.proc.pid) if p.cmdline()[1:] == ["app.py"]]
+    assert len(procs) == 1, [p.cmdline() for p in tree(demo.proc.pid)]
+    check_space_env(procs[0].environ(), demo, DEMO)
+
+
+# --- failures -------------------------------------------------------------------------------------------------
+def test_app_that_raises_is_a_runtime_error_with_its_traceback(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": "import sys\nprint('starting')\nraise RuntimeError('boom from the app 4711')\n"})
+    assert stage(api, repo_id) == "SLEEPING"
+    assert api.get_space_runtime(repo_id).stage == "BUILDING"  # asking wakes it
+    raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"})
+    assert "boom from the app 4711" in raw["errorMessage"] and "Traceback" in raw["errorMessage"]
+    logs = "".join(api.fetch_space_logs(repo_id))
+    assert "Traceback (most recent call last)" in logs and "RuntimeError: boom from the app 4711" in logs
+    r = get_app(fast, repo_id, token=fast.token("alice"))
+    assert r.status_code == 503 and r.headers["x-error-code"] == "ServiceUnavailable"
+    assert "RUNTIME_ERROR" in r.json()["error"]
+    out = client_run(fast, f"Client({repo_id!r}, token=TOKEN, verbose=False)", token=fast.token("alice"))
+    assert out["error"].startswith("ValueError") and "RUNTIME_ERROR" in out["error"]
+    assert api.get_space_runtime(repo_id).stage == "RUNTIME_ERROR"  # stays failed: no restart loop
+
+
+def test_missing_requirement_is_named(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny(), "requirements.txt": "numpy\ncourse-hub-no-such-package>=1.0\n"})
+    raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"}, wake=True)
+    assert "course-hub-no-such-package>=1.0" in raw["errorMessage"] and "numpy" not in raw["errorMessage"]
+    logs = "".join(api.fetch_space_logs(repo_id, build=True))
+    assert "not installed" in logs and "course-hub-no-such-package" in logs
+
+
+def test_hanging_app_hits_the_start_timeout(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": "import time\nprint('thinking', flush=True)\ntime.sleep(600)\n"})
+    raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"}, timeout=40, wake=True)
+    assert "did not answer within 12 s" in raw["errorMessage"] and "thinking" in raw["errorMessage"]
+
+
+def test_memory_limit(fast):
+    api, repo_id = fast.api(), new_id()
+    hog = "ballast = b'x' * (320 << 20)  # over the 200 MiB limit of this test server\n"
+    push_space(api, repo_id, {"app.py": tiny(extra=hog)})
+    raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"}, timeout=40, wake=True)
+    assert "Memory limit exceeded" in raw["errorMessage"]
+
+
+def test_docker_is_not_supported_and_static_is_served(fast):
+    api = fast.api()
+    docker = new_id()
+    api.create_repo(docker, repo_type="space", space_sdk="docker")
+    raw = api.get_space_runtime(docker).raw
+    assert raw["stage"] == "CONFIG_ERROR" and "not supported on the course hub" in raw["errorMessage"]
+    out = client_run(fast, f"Client({docker!r}, token=TOKEN, verbose=False)", token=fast.token("alice"))
+    assert out["error"].startswith("ValueError") and "CONFIG_ERROR" in out["error"]
+    static = new_id()
+    push_space(api, static, {"index.html": "<h1>hello static</h1><script src='app.js'></script>",
+                             "app.js": "console.log(1)"}, sdk="static")
+    assert api.get_space_runtime(static).stage == "RUNNING"
+    r = get_app(fast, static)
+    assert r.status_code == 200 and "hello static" in r.text and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"].startswith("sandbox")  # no access to the hub's origin
+    assert get_app(fast, static, "app.js").headers["content-type"].startswith(("text/javascript",
+                                                                               "application/javascript"))
+    assert get_app(fast, static, "nope.html").status_code == 404
+
+
+# --- the proxy ------------------------------------------------------------------------------------------------
+def test_proxy_streams_and_keeps_tokens_from_the_app(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny()})
+    r = get_app(fast, repo_id, "some/path?x=1", token=fast.token("alice"))
+    assert r.status_code == 200, r.text
+    seen = r.json()
+    assert seen["path"] == "/some/path?x=1"
+    assert "authorization" not in seen["headers"] and "x-hf-authorization" not in seen["headers"]
+    assert seen["headers"]["x-forwarded-host"] == f"127.0.0.1:{fast.port}"
+    check_space_env(seen["env"], fast, repo_id)
+    # gradio_client's way of sending the token: x-hf-authorization, never forwarded either
+    r = HTTP.get(fast.app_url(repo_id), headers={"x-hf-authorization": f"Bearer {fast.token('alice')}"})
+    assert "x-hf-authorization" not in r.json()["headers"]
+    body = os.urandom(1 << 20)
+    assert HTTP.post(fast.app_url(repo_id) + "echo", content=body).content == body
+    # server-sent events arrive as they are sent, not at the end
+    arrivals = []
+    with HTTP.stream("GET", fast.app_url(repo_id) + "stream") as s:
+        assert s.headers["content-type"].startswith("text/event-stream")
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                arrivals.append(time.monotonic())
+    assert len(arrivals) == 3 and arrivals[-1] - arrivals[0] > 0.8
+
+
+def test_private_space_is_invisible_to_others(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny()}, private=True)
+    anonymous = get_app(fast, repo_id)
+    assert (anonymous.status_code, anonymous.headers["x-error-code"]) == (401, "RepoNotFound")
+    bob = get_app(fast, repo_id, token=fast.token("bob"))
+    assert (bob.status_code, bob.headers["x-error-code"]) == (404, "RepoNotFound")
+    assert HTTP.get(f"{fast.url}/api/spaces/{repo_id}/runtime").status_code == 401
+    assert get_app(fast, repo_id, token=fast.token("alice")).json()["version"] == "v1"
+
+
+# --- the runtime's life -----------------------------------------------------------------------------------------
+def test_new_commit_restarts_a_running_space(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny("v1")})
+    first = get_app(fast, repo_id).json()
+    api.upload_file(path_or_fileobj=tiny("v2").encode(), path_in_repo="app.py", repo_id=repo_id, repo_type="space")
+    # nobody asks the app: the runtime notices the commit by itself
+    wait_for(lambda: not alive(first["pid"]), 15, "the old app to stop")
+    wait_stage(api, repo_id, {"RUNNING"}, timeout=20)
+    second = get_app(fast, repo_id).json()
+    assert second["version"] == "v2" and second["pid"] != first["pid"] and not alive(first["child"])
+    assert "new commit" in "".join(api.fetch_space_logs(repo_id, build=True))
+
+
+def test_pause_and_restart(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny()})
+    pid = get_app(fast, repo_id).json()["pid"]
+    assert fast.api("bob").space_info(repo_id).runtime.stage == "RUNNING"
+    with pytest.raises(Exception, match="403|Forbidden"):
+        fast.api("bob").pause_space(repo_id)  # not his
+    assert api.pause_space(repo_id).stage == "PAUSED"
+    assert not alive(pid) and api.get_space_runtime(repo_id).stage == "PAUSED"  # asking does not wake it
+    r = get_app(fast, repo_id)
+    assert r.status_code == 503 and "PAUSED" in r.json()["error"]
+    out = client_run(fast, f"Client({repo_id!r}, verbose=False)")
+    assert out["error"].startswith("ValueError") and "PAUSED" in out["error"]
+    assert api.restart_space(repo_id).stage in ("BUILDING", "RUNNING")
+    wait_stage(api, repo_id, {"RUNNING"})
+    assert get_app(fast, repo_id).json()["pid"] != pid
+
+
+def test_idle_space_sleeps_and_wakes(fast):
+    api, repo_id = fast.api(), new_id()
+    push_space(api, repo_id, {"app.py": tiny()})
+    first = get_app(fast, repo_id).json()
+    wait_stage(api, repo_id, {"SLEEPING"}, timeout=15)  # idle 3 s on this server
+    assert not alive(first["pid"]) and not alive(first["child"])
+    assert "without a request" in "".join(api.fetch_space_logs(repo_id, build=True))
+    woken = get_app(fast, repo_id).json()  # the next request wakes it
+    assert woken["pid"] != first["pid"] and api.space_info(repo_id).runtime.stage == "RUNNING"
+
+
+def test_at_most_n_spaces_run(fast):
+    api = fast.api()
+    ids = [new_id() for _ in range(3)]
+    for repo_id in ids:
+        push_space(api, repo_id, {"app.py": tiny()})
+    pids = [get_app(fast, repo_id).json()["pid"] for repo_id in ids]  # the third puts the first to sleep
+    assert [stage(api, i) for i in ids] == ["SLEEPING", "RUNNING", "RUNNING"]
+    assert not alive(pids[0]) and alive(pids[1]) and alive(pids[2])
+    assert "at most 2 Spaces" in "".join(api.fetch_space_logs(ids[0], build=True))
+
+
+# --- classroom: a learner's code does not run on the instructor's machine --------------------------------------
+def test_classroom_runs_only_allowed_owners(tmp_path):
+    srv = Server(tmp_path, {}, args=("--classroom", "--host", "127.0.0.1"))
+    try:
+        api = srv.api("learner01")
+        repo_id = new_id("learner01")
+        push_space(api, repo_id, {"app.py": tiny()})
+        raw = api.get_space_runtime(repo_id).raw
+        assert raw["stage"] == "CONFIG_ERROR" and "does not run Spaces of 'learner01'" in raw["errorMessage"]
+        assert "--run-spaces" in raw["errorMessage"]
+        r = get_app(srv, repo_id, token=srv.token("learner01"))
+        assert r.status_code == 503 and "CONFIG_ERROR" in r.json()["error"]
+        assert HTTP.get(srv.app_url(repo_id)).status_code == 401  # no token, nothing
+        assert not [p for p in tree(srv.proc.pid)]  # nothing was started
+        # the instructor's own Spaces run
+        mine = new_id("instructor")
+        push_space(srv.api("instructor"), mine, {"app.py": tiny()})
+        assert get_app(srv, mine, token=srv.token("learner01")).json()["version"] == "v1"
+    finally:
+        assert_all_gone(srv.stop())
+
+
+# --- no app outlives the hub -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["sigterm", "course-hub stop", "sigkill"])
+def test_no_orphans_when_the_hub_goes(tmp_path, how):
+    srv = Server(tmp_path, {"COURSE_HUB_MAX_SPACES": "3"})
+    try:
+        api = srv.api()
+        apps = []
+        for _ in range(2):
+            repo_id = new_id()
+            push_space(api, repo_id, {"app.py": tiny()})
+            apps.append(get_app(srv, repo_id).json())
+        procs = tree(srv.proc.pid)
+        pids = {p.pid for p in procs}
+        assert {a["pid"] for a in apps} | {a["child"] for a in apps} <= pids  # app, its child, the supervisor
+        assert len(procs) == 6, [p.cmdline() for p in procs]
+        if how == "sigterm":
+            srv.proc.send_signal(signal.SIGTERM)
+        elif how == "sigkill":
+            srv.proc.kill()
+        else:
+            subprocess.run([sys.executable, "-m", "course_hub", "stop", "--hub-dir", str(srv.dir)], cwd=ROOT,
+                           check=True, capture_output=True, timeout=60)
+        srv.proc.wait(30)
+        assert_all_gone(procs)
+    finally:
+        stop_server(srv.proc)
