@@ -10,6 +10,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from course_hub import HubDir
+
 from .common import BENCH, PYTHON, ROOT, client_env, copy_hub, fresh_dir, median
 
 BUDGET_TOTAL_S = 300
@@ -29,7 +31,7 @@ def first_output_s(executed: Path) -> float | None:
 def _stop_hub(hub_dir: Path) -> None:
     """The hub that run_notebooks started in the background for this copy."""
     try:
-        pid = int(json.loads((hub_dir / "server.json").read_text())["pid"])
+        pid = int(json.loads(HubDir(hub_dir).server_file.read_text())["pid"])
         os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError, KeyError):
         pass

@@ -10,6 +10,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from course_hub import HubDir
+
 from .common import BENCH, Server, fresh_dir
 
 OLAH_VERSION = "0.5.4"
@@ -26,7 +28,7 @@ def git(repo: Path, *args: str, text: bool = True):
 
 def checkout(hub_dir: Path, repo_type: str, repo_id: str, rev: str = "main"):
     """(commit sha, [(path, blob bytes or None, LFS object path or None)]) of a repo in a built hub."""
-    repo = hub_dir / "repos" / f"{repo_type}s" / f"{repo_id}.git"
+    repo = HubDir(hub_dir).repo_path(repo_type, repo_id)
     sha = git(repo, "rev-parse", rev).strip()
     files = []
     for line in git(repo, "ls-tree", "-r", "-l", sha).splitlines():
@@ -154,7 +156,7 @@ def olah_mirrors(hub_dir: Path, dest: Path) -> None:
     (olah reads a mirror with GitPython and LFS content from there). Hard links, so the same bytes again."""
     fresh_dir(dest)
     for repo_type, repo_id in REPOS:
-        bare = hub_dir / "repos" / f"{repo_type}s" / f"{repo_id}.git"
+        bare = HubDir(hub_dir).repo_path(repo_type, repo_id)
         gitdir = dest / f"{repo_type}s" / repo_id / ".git"
         gitdir.parent.mkdir(parents=True)
         shutil.copytree(bare, gitdir, copy_function=os.link)

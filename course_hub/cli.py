@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .hubdir import REPO_TYPES
+from .hubdir import REPO_TYPES, HubDir
 from .settings import Settings, default_hub_dir
 
 
@@ -23,8 +23,9 @@ def cmd_serve(args) -> int:
         print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
         return 1
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
-    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path), host=host,
-          port=args.port)
+    run_spaces = tuple(o.strip() for o in args.run_spaces.split(",") if o.strip()) if args.run_spaces else None
+    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path,
+                            run_spaces=run_spaces), host=host, port=args.port)
     return 0
 
 
@@ -82,9 +83,9 @@ def cmd_org(args) -> int:
 def cmd_status(args) -> int:
     from .server import running_server
 
-    hub_dir = Path(args.hub_dir)
-    print(f"hub dir: {hub_dir}")
-    if not (hub_dir / "hub.sqlite3").exists():
+    hub_dir = HubDir(args.hub_dir)
+    print(f"hub dir: {hub_dir.root}")
+    if not hub_dir.exists():
         print("not built yet: run `course-hub build` (or `make lab`)")
         return 0
     hub = _hub(args)
@@ -143,6 +144,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     s.add_argument("--classroom", action="store_true",
                    help="serve the LAN (0.0.0.0) and refuse every request without a valid token")
+    s.add_argument("--run-spaces", default=None, metavar="OWNER,...",
+                   help="run only the Spaces of these users/orgs ('*': all; default: all, but only course and "
+                        "instructor with --classroom)")
     s.add_argument("--root-path", default=None,
                    help="the website's links start with this path (behind a proxy, e.g. /user/NAME/proxy/8765)")
     s.set_defaults(func=cmd_serve)

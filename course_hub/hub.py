@@ -11,7 +11,8 @@ from . import cards
 from .errors import BadRequest, PreconditionFailed, RepoExists, Unprocessable, entry_not_found, revision_not_found
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
 from .hubdir import HubDir
-from .lfs import LfsStore, Pointer, wants_lfs
+from .gitmatch import GitIgnore, LfsAttributes, upload_mode
+from .lfs import LfsStore, Pointer
 from .names import check_path, check_repo_id, check_type
 from .policy import Policy
 from .store import Identity, RepoRecord, Store
@@ -19,6 +20,8 @@ from .store import Identity, RepoRecord, Store
 
 class Hub:
     """Everything the HTTP layer and the CLI need, with no HTTP in it."""
+
+    spaces = None  # the Space runtime (spaces.runtime.SpaceManager) when served; set by app.create_app
 
     def __init__(self, hub_dir: Path | str, classroom: bool = False):
         self.dir = HubDir(hub_dir).ensure()
@@ -35,7 +38,7 @@ class Hub:
         """Before serving: clear what a killed process left half-done. A git `*.lock` file (a ref or loose object
         being written) would refuse every later write of that ref or object; temp files of unfinished uploads
         only take space. Everything else is written to a temp file and renamed, so it is whole or absent."""
-        stale = list((self.dir.root / "repos").glob("*/*/*.git/**/*.lock"))
+        stale = list(self.dir.repos_dir.glob("*/*/*.git/**/*.lock"))
         cutoff = time.time() - tmp_age_s
         stale += [p for p in self.dir.tmp_dir.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
         for p in stale:
@@ -79,7 +82,7 @@ class Hub:
         check_type(repo_type)
         namespace, _ = check_repo_id(repo_id)
         with self.repo_lock(repo_type, repo_id):
-            if self.store.get_repo(repo_type, repo_id) is not None:
+            if self.store.get_repo(repo_type, repo_id, follow=False) is not None:
                 raise RepoExists(f"You already created this {repo_type} repo: {repo_id}")
             if not self.store.user_exists(namespace):
                 self.store.ensure_user(namespace)
@@ -90,6 +93,7 @@ class Hub:
             if initial:
                 git.commit("main", initial, "initial commit", author)
             self.store.add_repo(repo_type, repo_id, private, gated, downloads, likes, created)
+            self.store.forget_redirect(repo_type, repo_id)
 
     def delete_repo(self, repo_type: str, repo_id: str) -> None:
         self.store.delete_repo(repo_type, repo_id)
@@ -115,9 +119,13 @@ class Hub:
     # --- writing -------------------------------------------------------------------------------
     def commit(self, repo_type: str, repo_id: str, branch: str, files: dict[str, bytes | Path | Pointer | None],
                message: str, author: str, parent: str | None = None, date: float | None = None,
-               delete_folders: tuple[str, ...] = ()) -> str:
-        """Commit changes: bytes/Path content (big or weight files go to LFS), Pointers to LFS objects that
-        must already be stored, None to delete."""
+               delete_folders: tuple[str, ...] = (), allow_empty: bool = True) -> str:
+        """Commit changes: bytes/Path content (LFS when the branch's `.gitattributes` or the size says so),
+        Pointers to LFS objects that must already be stored, None to delete. `allow_empty=False`: a commit that
+        would change nothing is not made (the branch head is returned)."""
+        git = self.git(repo_type, repo_id)
+        head = git.head(branch)
+        attributes = self.attributes(git, head) if head else None
         changes: dict[str, bytes | None] = {}
         for path, content in files.items():
             check_path(path)
@@ -133,18 +141,120 @@ class Hub:
             elif isinstance(content, Path):
                 size = content.stat().st_size
                 changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_file(content))
-                                 if wants_lfs(path, size) else content.read_bytes())
+                                 if upload_mode(path, size, attributes) == "lfs" else content.read_bytes())
             else:
                 changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_bytes(content))
-                                 if wants_lfs(path, len(content)) else content)
+                                 if upload_mode(path, len(content), attributes) == "lfs" else content)
         with self.repo_lock(repo_type, repo_id):
             try:
                 return self.git(repo_type, repo_id).commit(branch, changes, message, author, parent, date,
-                                                           delete_folders)
+                                                           delete_folders, allow_empty)
             except ConflictError as e:
                 raise PreconditionFailed(str(e)) from None
             except ValueError as e:
                 raise BadRequest(str(e)) from None
+
+    def attributes(self, git: GitRepo, sha: str) -> LfsAttributes | None:
+        """The LFS rules of the repo's `.gitattributes` at a commit (None: it has none)."""
+        text = self._text_at(git, sha, ".gitattributes")
+        return None if text is None else LfsAttributes(text)
+
+    def gitignore(self, git: GitRepo, sha: str) -> GitIgnore | None:
+        text = self._text_at(git, sha, ".gitignore")
+        return None if text is None else GitIgnore(text)
+
+    def _text_at(self, git: GitRepo, sha: str, path: str) -> str | None:
+        entry = git.files(sha).get(path)
+        if entry is None:
+            return None
+        raw = git.blob(entry.blob)
+        return None if Pointer.parse(raw) else raw[:1_000_000].decode("utf-8", "replace")
+
+    def remote_oid(self, git: GitRepo, sha: str, path: str) -> str | None:
+        """What preupload tells the client about a file already there: the sha256 of an LFS file, the git blob
+        sha of a regular one (huggingface_hub compares it with its own and skips unchanged files)."""
+        entry = git.files(sha).get(path)
+        if entry is None:
+            return None
+        pointer = Pointer.parse(git.blob(entry.blob))
+        return pointer.oid if pointer else entry.blob
+
+    # --- moving, copying, squashing, LFS storage ---------------------------------------------------------
+    def move_repo(self, repo_type: str, from_id: str, to_id: str) -> None:
+        """Rename or transfer: the bare repo moves, the store's rows follow, the old id redirects."""
+        check_repo_id(to_id)
+        namespace = to_id.split("/")[0]
+        with self.repo_lock(repo_type, from_id), self.repo_lock(repo_type, to_id):
+            existing = self.store.get_repo(repo_type, to_id, follow=False)
+            if existing is not None and existing.id.lower() != from_id.lower():
+                raise RepoExists(f"You already created this {repo_type} repo: {existing.id}")
+            if not self.store.user_exists(namespace):
+                self.store.ensure_user(namespace)
+            src, dest = self.dir.repo_path(repo_type, from_id), self.dir.repo_path(repo_type, to_id)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src != dest:
+                src.rename(dest)  # same filesystem: atomic; a case-only rename on a case-insensitive one too
+            try:
+                self.store.move_repo(repo_type, from_id, to_id)
+            except BaseException:
+                if src != dest:
+                    dest.rename(src)
+                raise
+            self._meta_cache.clear()
+
+    def duplicate_repo(self, repo_type: str, from_id: str, to_id: str, private: bool, author: str) -> None:
+        """A copy of the whole git repo (every branch, tag and commit) that may use the source's LFS objects."""
+        namespace, _ = check_repo_id(to_id)
+        with self.repo_lock(repo_type, to_id):
+            if self.store.get_repo(repo_type, to_id, follow=False) is not None:
+                raise RepoExists(f"You already created this {repo_type} repo: {to_id}")
+            if not self.store.user_exists(namespace):
+                self.store.ensure_user(namespace)
+            dest = self.dir.repo_path(repo_type, to_id)
+            if dest.exists():
+                shutil.rmtree(dest)
+            tmp = self.dir.tmp_dir / f"dup-{time.time_ns()}"
+            with self.repo_lock(repo_type, from_id):
+                shutil.copytree(self.dir.repo_path(repo_type, from_id), tmp, symlinks=True)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp.rename(dest)
+            self.store.link_lfs(repo_type, to_id, self.store.lfs_links_of(repo_type, from_id))
+            self.store.add_repo(repo_type, to_id, private)
+            self.store.forget_redirect(repo_type, to_id)
+
+    def super_squash(self, repo_type: str, repo_id: str, branch: str, message: str, author: str) -> str:
+        """The branch becomes one commit with its current files and no parent (other refs keep theirs)."""
+        with self.repo_lock(repo_type, repo_id):
+            return self.git(repo_type, repo_id).squash(branch, message, author)
+
+    def lfs_files(self, repo_type: str, repo_id: str) -> list[dict]:
+        """Every LFS object a ref's history of this repo points to: the first path and commit that used it."""
+        git = self.git(repo_type, repo_id)
+        branches, tags = git.refs()
+        linked = self.store.lfs_links_of(repo_type, repo_id)
+        found: dict[str, dict] = {}
+        pointers: dict[str, Pointer | None] = {}  # blob sha -> its pointer (each blob read once)
+        for ref, sha in [*sorted(branches.items()), *sorted(tags.items())]:
+            for c in reversed(git.log(sha)):
+                for path, entry in git.files(c.sha).items():
+                    if entry.blob not in pointers:
+                        raw = git.blob(entry.blob) if entry.mode & 0o170000 == 0o100000 else b""
+                        pointers[entry.blob] = Pointer.parse(raw)
+                    pointer = pointers[entry.blob]
+                    if pointer and pointer.oid not in found and pointer.oid in linked:
+                        found[pointer.oid] = {"fileOid": pointer.oid, "oid": pointer.oid, "filename": path,
+                                              "size": pointer.size, "pushedAt": c.date, "ref": f"refs/heads/{ref}"
+                                              if ref in branches else f"refs/tags/{ref}"}
+        return sorted(found.values(), key=lambda f: (f["pushedAt"], f["filename"]))
+
+    def delete_lfs_files(self, repo_type: str, repo_id: str, oids: list[str]) -> int:
+        """The objects stop being this repo's (files that point to them answer 404); bytes no repo uses any more
+        leave the store. Git history is not rewritten."""
+        mine = self.store.lfs_links_of(repo_type, repo_id)
+        gone = self.store.unlink_lfs(repo_type, repo_id, [o for o in oids if o in mine])
+        for oid in gone:
+            self.lfs.path(oid).unlink(missing_ok=True)
+        return len(gone)
 
     def _put_lfs(self, repo_type: str, repo_id: str, pointer: Pointer) -> bytes:
         self.store.link_lfs(repo_type, repo_id, [pointer.oid])
