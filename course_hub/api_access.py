@@ -50,8 +50,11 @@ def set_status(hub, rec, user: str, status) -> None:
     """Accept, reject or set back to pending the request of `user` (the caller passed `policy.manage_access`)."""
     if status not in ("accepted", "rejected", "pending"):
         raise BadRequest("`status` must be accepted, rejected or pending")
-    if hub.store.access_status(rec.type, rec.id, user) is None:
+    current = hub.store.access_status(rec.type, rec.id, user)
+    if current is None:
         raise NotFound(f"{user} has not requested access to {rec.id}")
+    if current == status:  # the Hub: 404 when the request is already in that list (accepting twice is no no-op)
+        raise NotFound(f"The access request of {user} to {rec.id} is already in the {status} list")
     hub.store.set_access(rec.type, rec.id, user, status)
 
 

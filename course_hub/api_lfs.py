@@ -21,10 +21,10 @@ def _sign(secret: bytes, action: str, oid: str, size: int, expires: int, repo: s
     return hmac.new(secret, f"{action}:{oid}:{size}:{expires}:{repo}".encode(), hashlib.sha256).hexdigest()
 
 
-def _href(ctx: Ctx, action: str, oid: str, size: int) -> str:
+def _href(ctx: Ctx, rec, action: str, oid: str, size: int) -> str:
     """A URL for one object of one repo (`repo=type:id`: an upload links the object to that repo)."""
     expires = int(time.time()) + URL_LIFETIME
-    repo = f"{ctx.repo_type}:{ctx.repo_id}"
+    repo = f"{rec.type}:{rec.id}"
     sig = _sign(ctx.hub.dir.secret(), action, oid, size, expires, repo)
     return (f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}"
             f"&repo={quote(repo, safe='')}&sig={sig}")
@@ -37,9 +37,9 @@ def batch(ctx: Ctx):
     if operation not in ("upload", "download") or not isinstance(objects, list):
         raise BadRequest("LFS batch needs `operation` (upload|download) and a list of `objects`")
     if operation == "upload":
-        ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+        rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     else:
-        ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
+        rec = ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     out = []
     for obj in objects:
         oid, size = (obj.get("oid"), obj.get("size")) if isinstance(obj, dict) else (None, None)
@@ -49,10 +49,12 @@ def batch(ctx: Ctx):
         if operation == "upload":
             if size > ctx.settings.max_upload:
                 item["error"] = {"code": 413, "message": f"object larger than {ctx.settings.max_upload} bytes"}
-            elif not ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):  # stored for another repo:
-                item["actions"] = {"upload": {"href": _href(ctx, "upload", oid, size), "expires_in": URL_LIFETIME}}
-        elif ctx.hub.lfs_usable(ctx.repo_type, ctx.repo_id, oid, size):
-            item["actions"] = {"download": {"href": _href(ctx, "download", oid, size), "expires_in": URL_LIFETIME}}
+            elif not ctx.hub.lfs_usable(rec.type, rec.id, oid, size):  # stored for another repo:
+                item["actions"] = {"upload": {"href": _href(ctx, rec, "upload", oid, size),
+                                              "expires_in": URL_LIFETIME}}
+        elif ctx.hub.lfs_usable(rec.type, rec.id, oid, size):
+            item["actions"] = {"download": {"href": _href(ctx, rec, "download", oid, size),
+                                            "expires_in": URL_LIFETIME}}
         else:
             item["error"] = {"code": 404, "message": "Object does not exist"}
         out.append(item)

@@ -5,30 +5,17 @@ import base64
 import binascii
 import json
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 
-from .cards import validate_yaml as card_problems
-from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound
-from .gitrepo import ConflictError, valid_ref_name
-from .http import Ctx
+from .cards import validate_card
+from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
+from .gitrepo import ConflictError, RevisionNotFound as GitRevisionNotFound, valid_ref_name
+from .http import Ctx, _header_safe
 from .names import check_path, check_repo_id, check_type
-from .lfs import OID_RE, Pointer, wants_lfs
+from .gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
+from .lfs import OID_RE, Pointer
 
-GITATTRIBUTES = b"""*.7z filter=lfs diff=lfs merge=lfs -text
-*.arrow filter=lfs diff=lfs merge=lfs -text
-*.bin filter=lfs diff=lfs merge=lfs -text
-*.gguf filter=lfs diff=lfs merge=lfs -text
-*.gz filter=lfs diff=lfs merge=lfs -text
-*.h5 filter=lfs diff=lfs merge=lfs -text
-*.npy filter=lfs diff=lfs merge=lfs -text
-*.onnx filter=lfs diff=lfs merge=lfs -text
-*.parquet filter=lfs diff=lfs merge=lfs -text
-*.pt filter=lfs diff=lfs merge=lfs -text
-*.pth filter=lfs diff=lfs merge=lfs -text
-*.safetensors filter=lfs diff=lfs merge=lfs -text
-*.tar filter=lfs diff=lfs merge=lfs -text
-*.zip filter=lfs diff=lfs merge=lfs -text
-"""
+GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co puts in a new repo
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
 
 
@@ -57,8 +44,9 @@ def create_repo(ctx: Ctx):
     private = bool(data.get("private")) or data.get("visibility") == "private"
     if repo_type == "space" and data.get("sdk") not in SPACE_SDKS:
         raise BadRequest(f"Spaces need an `sdk`, one of {', '.join(SPACE_SDKS)}")
-    existing = ctx.hub.store.get_repo(repo_type, repo_id)
+    existing = ctx.hub.store.get_repo(repo_type, repo_id, follow=False)  # ids are unique regardless of case
     if existing is not None:  # the body carries `url`: HfApi.create_repo(exist_ok=True) reads it from the 409
+        repo_id = existing.id
         url = url_of(ctx.endpoint, repo_type, repo_id)
         raise RepoExists(f"You already created this {repo_type} repo: {repo_id}", {"X-Repo-Url": url}, url=url)
     files = {".gitattributes": GITATTRIBUTES}
@@ -95,7 +83,7 @@ def create_branch(ctx: Ctx):
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     branch = ctx.params["branch"]
     if not valid_ref_name(branch):
-        raise BadRequest(f"Invalid branch name {branch!r}")
+        raise BadRequest(f"Invalid reference for a branch: {branch!r}")
     data = ctx.json()
     git, sha = ctx.hub.resolve(rec.type, rec.id, data.get("startingPoint") or "main")
     try:
@@ -109,19 +97,20 @@ def delete_branch(ctx: Ctx):
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     branch = ctx.params["branch"]
     if branch == "main":
-        raise Forbidden("The main branch cannot be deleted")
+        raise Forbidden("Cannot delete refs/heads/main: it is the repo's default branch")
     if not ctx.hub.git(rec.type, rec.id).delete_branch(branch):
-        raise RevisionNotFound(f"Branch {branch} not found")
+        raise revision_not_found(rec.id, branch)
     return JSONResponse({})
 
 
 def create_tag(ctx: Ctx):
+    """The revision is checked before the tag's name, as on the Hub (an unknown revision: RevisionNotFound)."""
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     data = ctx.json()
+    git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
     tag = data.get("tag")
     if not isinstance(tag, str) or not valid_ref_name(tag):
         raise BadRequest(f"Invalid tag name {tag!r}")
-    git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params["rev"])
     try:
         git.create_tag(tag, sha, data.get("message"), ctx.ident.user)
     except ConflictError as e:
@@ -132,23 +121,42 @@ def create_tag(ctx: Ctx):
 def delete_tag(ctx: Ctx):
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     if not ctx.hub.git(rec.type, rec.id).delete_tag(ctx.params["tag"]):
-        raise RevisionNotFound(f"Tag {ctx.params['tag']} not found")
+        raise revision_not_found(rec.id, ctx.params["tag"])
     return JSONResponse({})
 
 
 def preupload(ctx: Ctx):
+    """For each file: `uploadMode` from the repo's `.gitattributes` at that revision and the size rule,
+    `shouldIgnore` from its `.gitignore` (or the `gitIgnore` text the client sends), and the `oid` of the file
+    already there, so that the client skips unchanged files."""
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
-    files = ctx.json().get("files")
+    data = ctx.json()
+    files = data.get("files")
     if not isinstance(files, list):
         raise BadRequest("`files` must be a list of {path, size, sample}")
+    git = ctx.hub.git(rec.type, rec.id)
+    try:
+        sha = git.resolve(ctx.params["rev"])
+    except GitRevisionNotFound:
+        sha = None  # a branch the commit will create (create_pr) or refuse: nothing to compare with
+    attributes = ctx.hub.attributes(git, sha) if sha else None
+    ignore = data.get("gitIgnore")
+    if ignore is not None and not isinstance(ignore, str):
+        raise BadRequest("`gitIgnore` must be the text of a .gitignore file")
+    gitignore = GitIgnore(ignore) if ignore is not None else (ctx.hub.gitignore(git, sha) if sha else None)
     out = []
     for f in files:
-        if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not isinstance(f.get("size"), int):
+        if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not isinstance(f.get("size"), int) \
+                or isinstance(f.get("size"), bool) or f["size"] < 0:
             raise BadRequest("each file needs a string `path` and an integer `size`")
         path = check_path(f["path"])
-        out.append({"path": path, "uploadMode": "lfs" if wants_lfs(path, f["size"]) else "regular",
-                    "shouldIgnore": False})
-    return JSONResponse({"files": out, "commitOid": ctx.hub.git(rec.type, rec.id).head()})
+        item = {"path": path, "uploadMode": upload_mode(path, f["size"], attributes),
+                "shouldIgnore": bool(gitignore and gitignore.ignored(path))}
+        oid = ctx.hub.remote_oid(git, sha, path) if sha else None
+        if oid:
+            item["oid"] = oid
+        out.append(item)
+    return JSONResponse({"files": out, "commitOid": sha or git.head()})
 
 
 def commit(ctx: Ctx):
@@ -166,7 +174,7 @@ def commit(ctx: Ctx):
     message = summary + ("\n\n" + description if description else "")
     parent = header.get("parentCommit")
     sha = ctx.hub.commit(rec.type, rec.id, branch, changes, message, ctx.ident.user, parent=parent,
-                         delete_folders=tuple(folders))
+                         delete_folders=tuple(folders), allow_empty=False)  # nothing changed: no new commit
     return JSONResponse({"commitUrl": f"{url_of(ctx.endpoint, rec.type, rec.id)}/commit/{sha}", "commitOid": sha,
                          "pullRequestUrl": None})
 
@@ -216,12 +224,22 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
 
 
 def validate_yaml(ctx: Ctx):
+    """`{"content", "repoType"}` -> 200 `{"errors": [], "warnings": [...]}` or 400 with the errors; plain text
+    for a client that asks for it (`ModelCard.validate()` sends `Accept: text/plain` and raises the text)."""
     data = ctx.json()
     content = data.get("content")
     if not isinstance(content, str):
         raise BadRequest("`content` must be a string")
-    problems = card_problems(content)
-    status = 400 if problems else 200
-    return JSONResponse({"errors": [{"message": p} for p in problems], "warnings": []}, status_code=status,
-                        headers={"X-Error-Code": "BadRequest", "X-Error-Message": "Invalid card metadata"}
-                        if problems else None)
+    repo_type = data.get("repoType") or "model"
+    if repo_type not in ("model", "dataset", "space"):
+        raise BadRequest(f"Invalid repoType {repo_type!r}: must be one of model, dataset, space")
+    errors, warnings = validate_card(content, repo_type)
+    status = 400 if errors else 200
+    headers = {"X-Error-Code": "BadRequest",
+               "X-Error-Message": _header_safe("Invalid card metadata: " + "; ".join(errors))} if errors else None
+    accept = ctx.request.headers.get("accept", "")
+    if "text/plain" in accept and "json" not in accept:
+        text = "\n".join(f"- {m}" for m in errors) if errors else "OK"
+        return PlainTextResponse(text, status_code=status, headers=headers)
+    return JSONResponse({"errors": [{"message": p} for p in errors], "warnings": [{"message": w} for w in warnings]},
+                        status_code=status, headers=headers)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http
-from .http import PREFIX, REPO, REV, TYPE, Route, Router, route
+from . import api_manage, api_social
+from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 from .settings import Settings
 from .web import routes as web_routes
 
-API = rf"/api/{TYPE}/{REPO}"
+API = rf"/api/{TYPE}/{ANY_REPO}"
+COLLECTION = r"/api/collections/(?P<slug>[^/]+/[^/]+)"
 
 ROUTES: list[Route] = [
     # who am I, is it up
@@ -37,13 +39,31 @@ ROUTES: list[Route] = [
     route("DELETE", rf"{API}/tag/(?P<tag>.+)", api_write.delete_tag),
     route("POST", rf"{API}/preupload/{REV}", api_write.preupload),
     route("POST", rf"{API}/commit/{REV}", api_write.commit),
+    # whole repos: move (rename/transfer), duplicate, squash history, LFS storage
+    route("POST", r"/api/repos/move", api_manage.move_repo),
+    route("POST", rf"{API}/duplicate", api_manage.duplicate),
+    route("POST", rf"{API}/super-squash/{REV}", api_manage.super_squash),
+    route("GET", rf"{API}/lfs-files", api_manage.list_lfs_files),
+    route("POST", rf"{API}/lfs-files/batch", api_manage.delete_lfs_files),
+    # likes and collections
+    route("POST|DELETE", rf"{API}/like", api_social.like),
+    route("GET", rf"{API}/likers", api_social.likers),
+    route("GET", r"/api/users/(?P<user>[^/]+)/likes", api_social.liked_by),
+    route("GET", r"/api/collections", api_social.list_collections),
+    route("POST", r"/api/collections", api_social.create_collection),
+    route("GET", rf"{COLLECTION}", api_social.get_collection),
+    route("PATCH", rf"{COLLECTION}", api_social.update_collection),
+    route("DELETE", rf"{COLLECTION}", api_social.delete_collection),
+    route("POST", rf"{COLLECTION}/items", api_social.add_item),
+    route("PATCH", rf"{COLLECTION}/items/(?P<item>[0-9a-f]+)", api_social.update_item),
+    route("DELETE", rf"{COLLECTION}/items/(?P<item>[0-9a-f]+)", api_social.delete_item),
     # gated access
     route("GET", rf"{API}/user-access-request/(?P<status>pending|accepted|rejected)", api_access.list_requests),
     route("POST", rf"{API}/user-access-request/handle", api_access.handle),
     route("POST", rf"{API}/user-access-request/grant", api_access.grant),
     route("POST", rf"/{PREFIX}{REPO}/ask-access", api_access.ask_access),
     # downloads, LFS and git
-    route("GET", rf"/{PREFIX}{REPO}/resolve/{REV}/(?P<path>.+)", api_files.resolve),
+    route("GET", rf"/{PREFIX}{ANY_REPO}/resolve/{REV}/(?P<path>.+)", api_files.resolve),
     route("POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/info/lfs/objects/batch", api_lfs.batch),
     route("PUT", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.upload, is_async=True),
     route("GET", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.download),

@@ -75,6 +75,11 @@ class RefExists(HubError):
     status, code = 409, "RefExists"
 
 
+class Conflict(HubError):
+    """409: the thing exists already (a collection of that title, an item already in the collection)."""
+    status, code = 409, "Conflict"
+
+
 class PreconditionFailed(HubError):
     """412: the commit's `parentCommit` is no longer the branch head (someone pushed in between)."""
     status, code = 412, "PreconditionFailed"

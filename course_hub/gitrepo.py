@@ -13,6 +13,7 @@ from dulwich.objects import Blob, Commit, Tag, Tree
 from dulwich.repo import Repo
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
 # git check-ref-format's rules for what we allow: no `..`, `//`, leading/trailing `/`, component starting with `.`,
 # trailing `.`, `.lock` component suffix; plus no leading `-` (git refuses such branch names)
 REF_NAME_RE = re.compile(r"^(?![-.])(?!.*\.\.)(?!.*/\.)(?!.*\.$)(?!/)(?!.*//)(?!.*\.lock(?:/|$))(?!.*/$)"
@@ -77,7 +78,8 @@ class GitRepo:
 
     # --- reading -------------------------------------------------------------------------------
     def resolve(self, revision: str) -> str:
-        """A branch, tag, `refs/...` name or full commit sha -> commit sha (RevisionNotFound otherwise)."""
+        """A branch, tag, `refs/...` name, full commit sha or a unique prefix of 7+ hex digits (after branch and
+        tag names) -> commit sha (RevisionNotFound otherwise)."""
         if SHA_RE.match(revision):
             try:
                 obj = self.repo[revision.encode()]
@@ -96,7 +98,23 @@ class GitRepo:
             while isinstance(obj, Tag):
                 obj = self.repo[obj.object[1]]
             return obj.id.decode()
+        if SHORT_SHA_RE.match(revision):
+            found = self._commit_by_prefix(revision)
+            if found:
+                return found
         raise RevisionNotFound(revision)
+
+    def _commit_by_prefix(self, prefix: str) -> str | None:
+        """The one commit whose sha starts with `prefix` (None when none or several do)."""
+        found = None
+        for sha in self.repo.object_store:
+            if sha.startswith(prefix.encode()):
+                if not isinstance(self.repo[sha], Commit):
+                    continue
+                if found is not None:
+                    return None
+                found = sha.decode()
+        return found
 
     def head(self, branch: str = DEFAULT_BRANCH) -> str | None:
         try:
@@ -160,9 +178,12 @@ class GitRepo:
 
     # --- writing -------------------------------------------------------------------------------
     def commit(self, branch: str, changes: dict[str, bytes | None], message: str, author: str,
-               parent: str | None = None, date: float | None = None, delete_folders: tuple[str, ...] = ()) -> str:
+               parent: str | None = None, date: float | None = None, delete_folders: tuple[str, ...] = (),
+               allow_empty: bool = True) -> str:
         """Commit file changes (path -> bytes, or None to delete) on top of `branch`.
 
+        `allow_empty=False`: when the result has the same tree as the branch head, no commit is made and the head
+        is returned.
         `parent`, when given, must be the branch's current head (the Hub's `parentCommit`), else ConflictError.
         The ref moves by compare-and-swap, so two writers can't both win.
         """
@@ -185,6 +206,8 @@ class GitRepo:
                 store.add_object(blob)
                 files[path] = (FILE_MODE, blob.id)
         tree_id = self._write_tree(files)
+        if not allow_empty and current and self.repo[current.encode()].tree == tree_id:
+            return current
         c = Commit()
         c.tree = tree_id
         c.parents = [current.encode()] if current else []
@@ -198,6 +221,25 @@ class GitRepo:
         ok = self.repo.refs.set_if_equals(ref, old, c.id) if old else self.repo.refs.add_if_new(ref, c.id)
         if not ok:
             raise ConflictError(f"branch {branch} moved while committing; please retry")
+        return c.id.decode()
+
+    def squash(self, branch: str, message: str, author: str, date: float | None = None) -> str:
+        """Replace the branch's history by one commit of its current tree (the ref moves by compare-and-swap)."""
+        ref = f"refs/heads/{branch}".encode()
+        current = self.head(branch)
+        if current is None:
+            raise RevisionNotFound(branch)
+        c = Commit()
+        c.tree = self.repo[current.encode()].tree
+        c.parents = []
+        c.author = c.committer = f"{author} <{author}@users.noreply.course-hub>".encode()
+        c.author_time = c.commit_time = int(date if date is not None else time.time())
+        c.author_timezone = c.commit_timezone = 0
+        c.encoding = b"UTF-8"
+        c.message = (message.rstrip("\n") + "\n").encode()
+        self.repo.object_store.add_object(c)
+        if not self.repo.refs.set_if_equals(ref, current.encode(), c.id):
+            raise ConflictError(f"branch {branch} moved while squashing; please retry")
         return c.id.decode()
 
     def _write_tree(self, files: dict[str, tuple[int, bytes]]) -> bytes:
@@ -226,7 +268,7 @@ class GitRepo:
 
     def create_branch(self, name: str, sha: str) -> None:
         if not self.repo.refs.add_if_new(f"refs/heads/{name}".encode(), sha.encode()):
-            raise ConflictError(f"Reference already exists: refs/heads/{name}")
+            raise ConflictError(f"Reference refs/heads/{name} already exists")
 
     def delete_branch(self, name: str) -> bool:
         return self._delete_ref(f"refs/heads/{name}".encode())
@@ -255,7 +297,7 @@ class GitRepo:
             self.repo.object_store.add_object(t)
             target = t.id
         if not self.repo.refs.add_if_new(f"refs/tags/{name}".encode(), target):
-            raise ConflictError(f"Reference already exists: refs/tags/{name}")
+            raise ConflictError(f"Reference refs/tags/{name} already exists")
 
     def delete_tag(self, name: str) -> bool:
         return self._delete_ref(f"refs/tags/{name}".encode())

@@ -5,6 +5,7 @@ import base64
 import json
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import unquote
@@ -23,6 +24,8 @@ from .store import Identity
 
 TYPE = r"(?P<type>models|datasets|spaces)"
 REPO = r"(?P<repo>[^/]+/[^/]+)"
+# the Hub API's own routes also take a legacy un-namespaced id (`gpt2`); two segments are tried first
+ANY_REPO = r"(?P<repo>[^/]+(?:/[^/]+)?)"
 PREFIX = r"(?:(?P<prefix>datasets|spaces)/)?"
 REV = r"(?P<rev>[^/]+)"
 log = logging.getLogger("course_hub")
@@ -148,13 +151,15 @@ class Router:
         request = Request(scope, receive)
         method = request.method
         raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        request_id = uuid.uuid4().hex  # on every answer, as the Hub's X-Request-Id (clients print it in errors)
         try:
             response = await self._dispatch(request, method, raw_path)
         except HubError as e:
             response = error_response(e, method)
         except Exception as e:  # a bug: say so plainly, keep serving
-            log.exception("error while serving %s %s", method, raw_path)
+            log.exception("error while serving %s %s (request %s)", method, raw_path, request_id)
             response = error_response(InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method)
+        response.headers["X-Request-Id"] = request_id
         await response(scope, receive, send)
 
     async def _dispatch(self, request: Request, method: str, raw_path: str) -> Response:

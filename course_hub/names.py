@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from .errors import BadRequest
 from .hubdir import REPO_TYPES
 
-NAME_RE = re.compile(r"^(?!.*(\.\.|--))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
+NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
+MAX_NAME = 96
 MAX_PATH = 1000
 
 
@@ -15,11 +16,43 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def check_repo_id(repo_id: str) -> tuple[str, str]:
+def name_problem(name: str) -> str | None:
+    """Which rule a namespace or repo name breaks (huggingface_hub's `validate_repo_id`), or None.
+
+    Letters, digits, '-', '_' and '.'; 1 to 96 characters; not starting or ending with '-' or '.' ('_' is fine);
+    no '--' or '..'; not ending in '.git'."""
+    if not name:
+        return "it is empty"
+    if len(name) > MAX_NAME:
+        return f"it is {len(name)} characters long (the maximum is {MAX_NAME})"
+    if not NAME_CHARS.match(name):
+        bad = sorted({c for c in name if not re.match(r"[A-Za-z0-9._-]", c)})
+        return f"it contains {', '.join(repr(c) for c in bad)}: only letters, digits, '-', '_' and '.' are allowed"
+    if name[0] in "-." or name[-1] in "-.":
+        return "it starts or ends with '-' or '.'"
+    if "--" in name or ".." in name:
+        return "it contains '--' or '..'"
+    if name.endswith(".git"):
+        return "it ends with '.git'"
+    return None
+
+
+def check_repo_id(repo_id: str, legacy: bool = False) -> tuple[str, str]:
+    """'namespace/name' -> (namespace, name), or 400 BadRequest saying which rule failed.
+
+    `legacy=True` (lookups): a single name is accepted too, as the Hub's un-namespaced models (`gpt2`) are; it is
+    returned as ('', name)."""
     parts = repo_id.split("/")
-    if len(parts) != 2 or not all(NAME_RE.match(p) for p in parts):
-        raise BadRequest(f"Invalid repo id {repo_id!r}: expected 'namespace/name' with letters, digits, '-', "
-                       "'_' and '.', not starting or ending with '-' or '.', and no '--' or '..'")
+    if len(parts) == 1 and legacy:
+        parts = ["", parts[0]]
+    elif len(parts) != 2:
+        raise BadRequest(f"Invalid repo id {repo_id!r}: expected 'namespace/name'")
+    for what, part in zip(("namespace", "name"), parts):
+        if what == "namespace" and legacy and part == "":
+            continue
+        problem = name_problem(part)
+        if problem:
+            raise BadRequest(f"Invalid repo id {repo_id!r}: the {what} {part!r} is not valid: {problem}")
     return parts[0], parts[1]
 
 

@@ -13,7 +13,7 @@ The rules are huggingface.co's (checked against the Hub's docs and huggingface_h
 """
 from __future__ import annotations
 
-from .errors import Forbidden, GatedRepo, InvalidCredentials, TokenRequired, repo_not_found
+from .errors import Forbidden, GatedRepo, InvalidCredentials, NotFound, TokenRequired, repo_not_found
 from .names import check_repo_id, check_type
 from .store import Identity, RepoRecord, Store
 
@@ -85,8 +85,8 @@ class Policy:
     def see(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
         """Info, card, file list, commits, refs: anyone who may know the repo exists (gated repos included)."""
         check_type(repo_type)
-        check_repo_id(repo_id)
-        rec = self.store.get_repo(repo_type, repo_id)
+        check_repo_id(repo_id, legacy=True)  # `gpt2`: looked up (and not found), as the Hub's legacy ids are
+        rec = self.store.get_repo(repo_type, repo_id)  # any case; a moved repo's old id leads to it
         if rec is None or not self.can_see(ident, rec):
             raise repo_not_found(repo_type, repo_id, anonymous=ident is None)
         return rec
@@ -135,6 +135,35 @@ class Policy:
             raise Forbidden(f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
                             f"admin of {rec.namespace!r}")
         return rec
+
+    def react(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
+        """Like or unlike a repo: anyone signed in who can see it (a read token is enough)."""
+        rec = self.see(ident, repo_type, repo_id)
+        return rec, self.signed_in(ident, "like a repo")
+
+    def move(self, ident: Identity | None, repo_type: str, from_id: str, to_id: str) -> RepoRecord:
+        """Rename or transfer a repo: administer it, and be allowed to create in the namespace it goes to."""
+        self.signed_in(ident, "move a repo (with a write token)")
+        rec = self.administer(ident, repo_type, from_id, "move")
+        self.create(ident, check_repo_id(to_id)[0], f"move {rec.id} to {to_id}")
+        return rec
+
+    def duplicate(self, ident: Identity | None, repo_type: str, from_id: str, endpoint: str) -> RepoRecord:
+        """Copy a repo: its files must be readable (a gated repo: access granted); creating the copy in the
+        target namespace is `create`'s decision."""
+        rec = self.download(ident, repo_type, from_id, endpoint)
+        self.signed_in(ident, "duplicate a repo (with a write token)")
+        return rec
+
+    def see_collection(self, ident: Identity | None, namespace: str, private: bool, slug: str) -> None:
+        """A collection is public, or private to its namespace (404 to anyone else, as a private repo)."""
+        if private and not self.is_member(ident, namespace):
+            raise NotFound(f"Collection {slug!r} not found")
+
+    def edit_collection(self, ident: Identity | None, namespace: str, private: bool, slug: str) -> Identity:
+        """Change or delete a collection, or its items: a write token of its namespace."""
+        self.see_collection(ident, namespace, private, slug)
+        return self.create(ident, namespace, f"change the collection {slug!r}")
 
     def request_access(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
         """Ask for access to a gated repo: anyone signed in who can see it."""

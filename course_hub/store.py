@@ -28,6 +28,17 @@ CREATE TABLE IF NOT EXISTS access (
     updated REAL NOT NULL, PRIMARY KEY (type, id, user));
 CREATE TABLE IF NOT EXISTS lfs_links (
     type TEXT NOT NULL, id TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (type, id, oid));
+CREATE TABLE IF NOT EXISTS likes (
+    type TEXT NOT NULL, id TEXT NOT NULL, user TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (type, id, user));
+CREATE TABLE IF NOT EXISTS redirects (
+    type TEXT NOT NULL, old_id TEXT NOT NULL COLLATE NOCASE, new_id TEXT NOT NULL, PRIMARY KEY (type, old_id));
+CREATE TABLE IF NOT EXISTS collections (
+    slug TEXT PRIMARY KEY, namespace TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    private INTEGER NOT NULL DEFAULT 0, theme TEXT NOT NULL DEFAULT 'default', position INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS collection_items (
+    item_id TEXT PRIMARY KEY, slug TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, note TEXT,
+    position INTEGER NOT NULL, UNIQUE (slug, type, id));
 """
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 ROLES = ("read", "write", "access")  # access: read, plus managing access requests (classroom demo)
@@ -204,10 +215,18 @@ class Store:
                 (repo_type, repo_id, int(private), gated or "", downloads, likes, created or time.time()))
             return cur.rowcount == 1
 
-    def get_repo(self, repo_type: str, repo_id: str) -> RepoRecord | None:
+    def get_repo(self, repo_type: str, repo_id: str, follow: bool = True) -> RepoRecord | None:
+        """The repo of this id: exactly, else case-insensitively (ids are unique regardless of case, as on the
+        Hub), else — with `follow` — through the redirect a rename or transfer left behind."""
+        cols = "SELECT type, id, private, gated, downloads, likes, created FROM repos "
         with self._db(write=False) as db:
-            row = db.execute("SELECT type, id, private, gated, downloads, likes, created FROM repos "
-                             "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone()
+            row = db.execute(cols + "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone() or \
+                db.execute(cols + "WHERE type=? AND id=? COLLATE NOCASE", (repo_type, repo_id)).fetchone()
+            if row is None and follow:
+                moved = db.execute("SELECT new_id FROM redirects WHERE type=? AND old_id=?",
+                                   (repo_type, repo_id)).fetchone()
+                if moved:
+                    row = db.execute(cols + "WHERE type=? AND id=?", (repo_type, moved[0])).fetchone()
         return _repo(row) if row else None
 
     def repos(self, repo_type: str | None = None) -> list[RepoRecord]:
@@ -229,9 +248,50 @@ class Store:
 
     def delete_repo(self, repo_type: str, repo_id: str) -> None:
         with self._db() as db:
-            db.execute("DELETE FROM repos WHERE type=? AND id=?", (repo_type, repo_id))
-            db.execute("DELETE FROM access WHERE type=? AND id=?", (repo_type, repo_id))
-            db.execute("DELETE FROM lfs_links WHERE type=? AND id=?", (repo_type, repo_id))
+            for table in ("repos", "access", "lfs_links", "likes"):
+                db.execute(f"DELETE FROM {table} WHERE type=? AND id=?", (repo_type, repo_id))
+            db.execute("DELETE FROM redirects WHERE type=? AND new_id=?", (repo_type, repo_id))
+            db.execute("DELETE FROM collection_items WHERE type=? AND id=?", (repo_type, repo_id))
+
+    def move_repo(self, repo_type: str, old_id: str, new_id: str) -> None:
+        """Rename or transfer: every row of the repo follows it, and the old id redirects to the new one."""
+        with self._db() as db:
+            for table in ("repos", "access", "lfs_links", "likes", "collection_items"):
+                db.execute(f"UPDATE {table} SET id=? WHERE type=? AND id=?", (new_id, repo_type, old_id))
+            db.execute("UPDATE redirects SET new_id=? WHERE type=? AND new_id=?", (new_id, repo_type, old_id))
+            db.execute("DELETE FROM redirects WHERE type=? AND old_id=?", (repo_type, new_id))
+            db.execute("INSERT OR REPLACE INTO redirects (type, old_id, new_id) VALUES (?, ?, ?)",
+                       (repo_type, old_id, new_id))
+
+    def forget_redirect(self, repo_type: str, repo_id: str) -> None:
+        """A new repo takes an id that used to redirect: the redirect goes."""
+        with self._db() as db:
+            db.execute("DELETE FROM redirects WHERE type=? AND old_id=?", (repo_type, repo_id))
+
+    # --- likes ---------------------------------------------------------------------------------
+    def like(self, repo_type: str, repo_id: str, user: str, liked: bool) -> bool:
+        """Like (or unlike) once; the repo's count follows. True when something changed."""
+        with self._db() as db:
+            if liked:
+                changed = db.execute("INSERT OR IGNORE INTO likes (type, id, user, created) VALUES (?, ?, ?, ?)",
+                                     (repo_type, repo_id, user, time.time())).rowcount == 1
+            else:
+                changed = db.execute("DELETE FROM likes WHERE type=? AND id=? AND user=?",
+                                     (repo_type, repo_id, user)).rowcount == 1
+            if changed:
+                db.execute("UPDATE repos SET likes=MAX(0, likes+?) WHERE type=? AND id=?",
+                           (1 if liked else -1, repo_type, repo_id))
+            return changed
+
+    def likers(self, repo_type: str, repo_id: str) -> list[str]:
+        with self._db(write=False) as db:
+            return [r[0] for r in db.execute("SELECT user FROM likes WHERE type=? AND id=? ORDER BY created, user",
+                                             (repo_type, repo_id))]
+
+    def liked_by(self, user: str) -> list[tuple[str, str, float]]:
+        with self._db(write=False) as db:
+            return db.execute("SELECT type, id, created FROM likes WHERE user=? ORDER BY created DESC",
+                              (user,)).fetchall()
 
     # --- which LFS objects each repo may use (the object store is shared; reading is per repo) ----------
     def link_lfs(self, repo_type: str, repo_id: str, oids) -> None:
@@ -258,9 +318,114 @@ class Store:
             return db.execute("SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?",
                               (repo_type, repo_id, oid)).fetchone() is not None
 
+    def lfs_links_of(self, repo_type: str, repo_id: str) -> set[str]:
+        with self._db(write=False) as db:
+            return {r[0] for r in db.execute("SELECT oid FROM lfs_links WHERE type=? AND id=?", (repo_type, repo_id))}
+
+    def unlink_lfs(self, repo_type: str, repo_id: str, oids) -> list[str]:
+        """Take objects away from a repo; the ones no repo uses any more (to delete from the store)."""
+        oids = list(oids)
+        with self._db() as db:
+            db.executemany("DELETE FROM lfs_links WHERE type=? AND id=? AND oid=?",
+                           [(repo_type, repo_id, oid) for oid in oids])
+            return [oid for oid in oids
+                    if db.execute("SELECT 1 FROM lfs_links WHERE oid=?", (oid,)).fetchone() is None]
+
     def count_download(self, repo_type: str, repo_id: str) -> None:
         with self._db() as db:
             db.execute("UPDATE repos SET downloads=downloads+1 WHERE type=? AND id=?", (repo_type, repo_id))
+
+    # --- collections -------------------------------------------------------------------------
+    _COLL = "SELECT slug, namespace, title, description, private, theme, position, created, updated FROM collections"
+
+    def create_collection(self, slug: str, namespace: str, title: str, description: str = "",
+                          private: bool = False) -> None:
+        now = time.time()
+        with self._db() as db:
+            position = db.execute("SELECT COALESCE(MAX(position)+1, 0) FROM collections WHERE namespace=?",
+                                  (namespace,)).fetchone()[0]
+            db.execute("INSERT INTO collections (slug, namespace, title, description, private, position, created, "
+                       "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (slug, namespace, title, description, int(private), position, now, now))
+
+    def get_collection(self, slug: str) -> dict | None:
+        with self._db(write=False) as db:
+            row = db.execute(self._COLL + " WHERE slug=? COLLATE NOCASE", (slug,)).fetchone()
+        return _collection(row) if row else None
+
+    def collection_by_title(self, namespace: str, title: str) -> dict | None:
+        with self._db(write=False) as db:
+            row = db.execute(self._COLL + " WHERE namespace=? AND title=?", (namespace, title)).fetchone()
+        return _collection(row) if row else None
+
+    def collections(self, namespace: str | None = None) -> list[dict]:
+        with self._db(write=False) as db:
+            rows = db.execute(self._COLL + (" WHERE namespace=? COLLATE NOCASE" if namespace else "")
+                              + " ORDER BY updated DESC", (namespace,) if namespace else ()).fetchall()
+        return [_collection(r) for r in rows]
+
+    def update_collection(self, slug: str, new_slug: str | None = None, **fields) -> None:
+        """`fields`: title, description, private, theme, position; `new_slug` when the title changed."""
+        with self._db() as db:
+            for key, value in fields.items():
+                if key not in ("title", "description", "private", "theme", "position"):
+                    raise ValueError(key)
+                db.execute(f"UPDATE collections SET {key}=? WHERE slug=?",
+                           (int(value) if key == "private" else value, slug))
+            db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
+            if new_slug and new_slug != slug:
+                db.execute("UPDATE collections SET slug=? WHERE slug=?", (new_slug, slug))
+                db.execute("UPDATE collection_items SET slug=? WHERE slug=?", (new_slug, slug))
+                db.execute("UPDATE collection_items SET id=? WHERE type='collection' AND id=?", (new_slug, slug))
+
+    def delete_collection(self, slug: str) -> None:
+        with self._db() as db:
+            db.execute("DELETE FROM collections WHERE slug=?", (slug,))
+            db.execute("DELETE FROM collection_items WHERE slug=?", (slug,))
+            db.execute("DELETE FROM collection_items WHERE type='collection' AND id=?", (slug,))
+
+    def add_collection_item(self, slug: str, item_type: str, item_id: str, note: str | None) -> str | None:
+        """The new item's id, or None when the collection already holds it."""
+        with self._db() as db:
+            position = db.execute("SELECT COALESCE(MAX(position)+1, 0) FROM collection_items WHERE slug=?",
+                                  (slug,)).fetchone()[0]
+            key = secrets.token_hex(12)
+            cur = db.execute("INSERT OR IGNORE INTO collection_items (item_id, slug, type, id, note, position) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (key, slug, item_type, item_id, note, position))
+            if cur.rowcount == 1:
+                db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
+                return key
+            return None
+
+    def collection_items(self, slug: str) -> list[dict]:
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT item_id, type, id, note, position FROM collection_items WHERE slug=? "
+                              "ORDER BY position, rowid", (slug,)).fetchall()
+        return [{"item_id": k, "type": t, "id": i, "note": n, "position": p} for k, t, i, n, p in rows]
+
+    def update_collection_item(self, slug: str, item_id: str, note: str | None = None,
+                               position: int | None = None) -> bool:
+        items = self.collection_items(slug)
+        if not any(it["item_id"] == item_id for it in items):
+            return False
+        with self._db() as db:
+            if note is not None:
+                db.execute("UPDATE collection_items SET note=? WHERE item_id=?", (note, item_id))
+            if position is not None:  # move it there, the others keep their order
+                order = [it["item_id"] for it in items if it["item_id"] != item_id]
+                order.insert(max(0, min(position, len(order))), item_id)
+                db.executemany("UPDATE collection_items SET position=? WHERE item_id=?",
+                               [(i, key) for i, key in enumerate(order)])
+            db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
+        return True
+
+    def delete_collection_item(self, slug: str, item_id: str) -> bool:
+        with self._db() as db:
+            gone = db.execute("DELETE FROM collection_items WHERE slug=? AND item_id=?",
+                              (slug, item_id)).rowcount == 1
+            if gone:
+                db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
+            return gone
 
     # --- gated access --------------------------------------------------------------------------
     def set_access(self, repo_type: str, repo_id: str, user: str, status: str, fields: str = "{}") -> None:
@@ -287,6 +452,12 @@ class Store:
             rows = db.execute("SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? "
                               "ORDER BY updated", (repo_type, repo_id, status)).fetchall()
         return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
+
+
+def _collection(row) -> dict:
+    slug, namespace, title, description, private, theme, position, created, updated = row
+    return {"slug": slug, "namespace": namespace, "title": title, "description": description,
+            "private": bool(private), "theme": theme, "position": position, "created": created, "updated": updated}
 
 
 def _repo(row) -> RepoRecord:

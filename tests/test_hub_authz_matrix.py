@@ -192,6 +192,7 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "signed-url": lambda r, kind: forbidden(),  # no valid signature: refused whoever asks (tokens don't matter)
     "git-read": expect_git_read,
     "git-write": expect_write,
+    "react": lambda r, kind: _signed_in_and(r, True),  # like/unlike: anyone signed in who sees the repo
     "page-open": lambda r, kind: OK,
     "page-info": expect_page_info,
     "page-files": expect_page_files,
@@ -314,6 +315,36 @@ def commit_body(role, kind) -> bytes:
                                             "encoding": "base64"}})
 
 
+def spare_repo(w, role, kind, what: str) -> str:
+    """A new repo like the cell's (same namespace and settings), for a case that takes it away (made once; "-del-"
+    keeps it out of the listing checks)."""
+    ns, name = w.repo(role, kind).split("/")
+    repo_id = f"{ns}/{name}-del-{what}-{role}"
+    made = w.__dict__.setdefault("spares", set())
+    if repo_id not in made:
+        make_repo(w.api(ns), repo_id, kind)
+        made.add(repo_id)
+    return repo_id
+
+
+def collection(w, role, spare: bool = False) -> dict:
+    """A public collection of the caller's namespace (the owner's for callers without one), holding one paper per
+    caller to delete; `spare`: a new one, to delete."""
+    ns = w.ns_of(role)
+    key = (ns, role if spare else None)
+    made = w.__dict__.setdefault("collections", {})
+    if key not in made:
+        token = w.setup[ns]
+        r = HTTP.post(f"{w.hub.url}/api/collections", headers=bearer(token),
+                      json={"title": f"matrix {role if spare else 'shared'}", "namespace": ns})
+        slug = r.json()["slug"]
+        for i in range(len(ROLES) + 1):
+            r = HTTP.post(f"{w.hub.url}/api/collections/{slug}/items", headers=bearer(token),
+                          json={"item": {"type": "paper", "id": f"2301.{i:05d}"}})
+        made[key] = r.json()
+    return made[key]
+
+
 def lfs_batch(operation):
     return lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/info/lfs/objects/batch",
                                   json.dumps({"operation": operation, "transfers": ["basic"],
@@ -374,7 +405,7 @@ CASES = [
          lambda w, role, kind: ("GET", api_path(w, role, kind, "/user-access-request/pending"), None, None)),
     Case("access-handle", "api_access.handle", "manage-access",
          lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/handle"),
-                                json.dumps({"user": w.names["asker"], "status": "pending"}).encode(), JSON)),
+                                json.dumps({"user": w.names["asker"], "status": "rejected"}).encode(), JSON)),
     Case("access-grant", "api_access.grant", "manage-access",
          lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/grant"),
                                 json.dumps({"user": w.names["target"]}).encode(), JSON)),
@@ -405,6 +436,51 @@ CASES = [
     Case("course token", "api_course.token", "who",
          lambda w, role, kind: ("POST", "/api/course/token", json.dumps({"user": w.user(role),
                                                                          "role": "read"}).encode(), JSON), False),
+    # whole repos: move (a repo made for it; named in the body, like delete), duplicate, squash, LFS storage
+    Case("move", "api_manage.move_repo", "delete",
+         lambda w, role, kind: ("POST", "/api/repos/move", json.dumps(
+             {"fromRepo": (src := spare_repo(w, role, kind, "mv")), "toRepo": src + "-moved",
+              "type": "model"}).encode(), JSON)),
+    Case("duplicate", "api_manage.duplicate", "files+write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/duplicate"),
+                                json.dumps({"repository": f"{w.repo(role, kind)}-del-dup-{role}"}).encode(), JSON)),
+    Case("super-squash", "api_manage.super_squash", "write",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/super-squash/main"), b'{"message": "squash"}',
+                                JSON)),
+    Case("lfs-files", "api_manage.list_lfs_files", "admin",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/lfs-files"), None, None)),
+    Case("lfs-files delete", "api_manage.delete_lfs_files", "admin",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/lfs-files/batch"),
+                                json.dumps({"deletions": {"sha": ["0" * 64], "rewriteHistory": True}}).encode(), JSON)),
+    # likes and collections (collections of the caller's namespace, or the owner's: one cell per caller)
+    Case("like", "api_social.like", "react",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/like"), None, None)),
+    Case("likers", "api_social.likers", "info",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/likers"), None, None)),
+    Case("liked repos", "api_social.liked_by", "open",
+         lambda w, role, kind: ("GET", f"/api/users/{w.names['owner']}/likes", None, None), False),
+    Case("collections", "api_social.list_collections", "open",
+         lambda w, role, kind: ("GET", f"/api/collections?owner={w.ns_of(role)}", None, None), False),
+    Case("collection create", "api_social.create_collection", "create",
+         lambda w, role, kind: ("POST", "/api/collections", json.dumps(
+             {"title": f"made by {role}", "namespace": w.ns_of(role)}).encode(), JSON), False),
+    Case("collection", "api_social.get_collection", "open",
+         lambda w, role, kind: ("GET", f"/api/collections/{collection(w, role)['slug']}", None, None), False),
+    Case("collection update", "api_social.update_collection", "create",
+         lambda w, role, kind: ("PATCH", f"/api/collections/{collection(w, role)['slug']}",
+                                b'{"description": "updated"}', JSON), False),
+    Case("collection delete", "api_social.delete_collection", "create",
+         lambda w, role, kind: ("DELETE", f"/api/collections/{collection(w, role, spare=True)['slug']}", None,
+                                None), False),
+    Case("collection add item", "api_social.add_item", "create",
+         lambda w, role, kind: ("POST", f"/api/collections/{collection(w, role)['slug']}/items", json.dumps(
+             {"item": {"type": "model", "id": w.repo(role, "public")}}).encode(), JSON), False),
+    Case("collection update item", "api_social.update_item", "create",
+         lambda w, role, kind: ("PATCH", f"/api/collections/{(c := collection(w, role))['slug']}/items/"
+                                         f"{c['items'][0]['_id']}", b'{"note": "updated"}', JSON), False),
+    Case("collection delete item", "api_social.delete_item", "create",
+         lambda w, role, kind: ("DELETE", f"/api/collections/{(c := collection(w, role))['slug']}/items/"
+                                          f"{c['items'][ROLES.index(role) + 1]['_id']}", None, None), False),
 ]
 
 

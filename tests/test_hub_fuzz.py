@@ -194,6 +194,13 @@ TEMPLATES = [
     ("POST", "/{prefix}{repo}.git/info/lfs/objects/batch"), ("PUT", "/lfs-objects/{oid}"),
     ("GET", "/lfs-objects/{oid}"), ("GET", "/{prefix}{repo}.git/info/refs"),
     ("POST", "/{prefix}{repo}.git/git-upload-pack"), ("POST", "/{prefix}{repo}.git/git-receive-pack"),
+    ("POST", "/api/repos/move"), ("POST", "/api/{type}/{repo}/duplicate"), ("POST", "/api/{type}/{repo}/super-squash/{rev}"),
+    ("GET", "/api/{type}/{repo}/lfs-files"), ("POST", "/api/{type}/{repo}/lfs-files/batch"),
+    ("POST", "/api/{type}/{repo}/like"), ("DELETE", "/api/{type}/{repo}/like"), ("GET", "/api/{type}/{repo}/likers"),
+    ("GET", "/api/users/{rev}/likes"), ("GET", "/api/collections"), ("POST", "/api/collections"),
+    ("GET", "/api/collections/{repo}"), ("PATCH", "/api/collections/{repo}"), ("DELETE", "/api/collections/{repo}"),
+    ("POST", "/api/collections/{repo}/items"), ("PATCH", "/api/collections/{repo}/items/{oid}"),
+    ("DELETE", "/api/collections/{repo}/items/{oid}"),
 ]
 
 
@@ -270,7 +277,9 @@ JSON_ROUTES = [("POST", "/api/repos/create"), ("DELETE", "/api/repos/delete"), (
                ("POST", "/api/models/alice/fuzz/preupload/main"), ("POST", "/api/models/alice/fuzz/paths-info/main"),
                ("POST", "/api/models/alice/fuzz-gated/user-access-request/handle"),
                ("POST", "/api/models/alice/fuzz-gated/user-access-request/grant"),
-               ("POST", "/alice/fuzz-gated/ask-access"), ("POST", "/alice/fuzz.git/info/lfs/objects/batch")]
+               ("POST", "/alice/fuzz-gated/ask-access"), ("POST", "/alice/fuzz.git/info/lfs/objects/batch"),
+               ("POST", "/api/repos/move"), ("POST", "/api/models/alice/fuzz/duplicate"), ("POST", "/api/collections"),
+               ("POST", "/api/models/alice/fuzz-victim/lfs-files/batch"), ("PATCH", "/api/collections/alice/x-0")]
 field_st = st.one_of(json_st, st.sampled_from(NASTY), st.sampled_from(["fuzz", "alice", "bob", "model", "dataset",
                                                                        "space", "manual", "auto", "private"]))
 
@@ -279,7 +288,9 @@ field_st = st.one_of(json_st, st.sampled_from(NASTY), st.sampled_from(["fuzz", "
 @given(target=st.sampled_from(JSON_ROUTES), body=st.one_of(
     json_st, st.dictionaries(st.sampled_from(["name", "organization", "type", "private", "visibility", "sdk", "gated",
                                               "tag", "message", "startingPoint", "files", "paths", "expand", "user",
-                                              "status", "content", "role", "requestId", "operation", "objects"]),
+                                              "status", "content", "role", "requestId", "operation", "objects",
+                                              "fromRepo", "toRepo", "repository", "visibility", "title", "namespace",
+                                              "description", "theme", "item", "note", "position", "deletions"]),
                              field_st, max_size=5)),
        raw=st.one_of(st.none(), st.binary(max_size=64)), who=token_st)
 def test_fuzz_json_bodies(fz, target, body, raw, who):
