@@ -15,7 +15,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-latest test-launch pack lock run bench notebooks stop clean
+	test-latest test-launch pack lock run bench notebooks screenshots stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -25,6 +25,7 @@ help:
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, setup, the hub vs nginx and olah (benchmarks/RESULTS.md)"
+	@echo "make screenshots  the website's pages as PNGs in notebooks/images/"
 	@echo "make pack       the workshop pack: wheels, course and built hub in one archive (offline install)"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
 	@echo "make stop       stop the background course hub"
@@ -90,6 +91,10 @@ lock: setup
 
 run: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --out build/run
+
+# the website's pages in Chromium, as small PNGs in notebooks/images/ (commit them)
+screenshots: hub
+	$(BIN)/python -m tools.screenshots
 
 # about 15 minutes; installs nginx-light with apt-get if nginx is missing (needs root), olah into build/bench/
 bench: hub

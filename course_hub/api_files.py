@@ -27,7 +27,8 @@ def resolve(ctx: Ctx):
     headers = {"X-Repo-Commit": sha, "Accept-Ranges": "bytes",
                "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream",
                # a pushed .html or .svg opened in a browser runs nothing on the hub's origin (the website's session)
-               "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}
+               "Content-Security-Policy": "default-src 'none'; sandbox allow-downloads",
+               "X-Content-Type-Options": "nosniff"}
     is_download = ctx.request.method == "GET" and "range" not in ctx.request.headers
     # counted once the body is sent (a database write is not the client's wait; the Hub's counts lag too)
     count = (BackgroundTask(hub.store.count_download, rec.type, rec.id)

@@ -514,6 +514,8 @@ CASES += [
          lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/tree/main", None, None)),
     Case("web blob", "routes.blob", "page-files",
          lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/blob/main/.gitattributes", None, None)),
+    Case("web download", "routes.download", "page-files",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/download/main/.gitattributes", None, None)),
     Case("web commits", "routes.commits", "page-info",
          lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commits/main", None, None)),
     Case("web commit", "routes.commit", "page-info",

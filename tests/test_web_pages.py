@@ -3,7 +3,7 @@ mode): every page kind, content negotiation for every URL shape, private and gat
 path prefixes, and a hostile card that must render inert."""
 from __future__ import annotations
 
-import html
+import hashlib
 import re
 import shutil
 import uuid
@@ -142,9 +142,12 @@ def test_files_blob_commits(hub):
     assert 'id="L1"' in blob and 'href="#L2"' in blob and "&#34;architectures&#34;" in blob
     lfs = page(hub, f"/{MODEL}/blob/main/model.safetensors")
     oid = re.search(r"<code>([0-9a-f]{64})</code>", lfs).group(1)
-    assert f'href="/{MODEL}/resolve/main/model.safetensors?download=true"' in lfs
-    r = HTTP.get(f"{hub.url}/{MODEL}/resolve/main/model.safetensors", headers=HTML)
-    assert r.status_code == 200 and r.headers["etag"] == f'"{oid}"'
+    assert f'href="/{MODEL}/download/main/model.safetensors"' in lfs
+    assert f"<code>{hub.url}/{MODEL}/resolve/main/model.safetensors</code>" in lfs
+    for path in (f"/{MODEL}/resolve/main/model.safetensors", f"/{MODEL}/download/main/model.safetensors"):
+        r = HTTP.get(hub.url + path, headers=HTML)
+        assert r.status_code == 200 and r.headers["etag"] == f'"{oid}"' and hashlib.sha256(r.content).hexdigest() == oid
+    assert r.headers["content-disposition"] == "attachment; filename*=UTF-8''model.safetensors"
     commits = page(hub, f"/{MODEL}/commits/main")
     sha = re.search(rf'href="/{MODEL}/commit/([0-9a-f]{{40}})"', commits).group(1)
     commit = page(hub, f"/{MODEL}/commit/{sha}")
@@ -245,6 +248,8 @@ def test_gated_request_and_accept_through_the_pages(hub):
     assert r.status_code == 303
     assert HTTP.get(f"{hub.url}/{GATED}/resolve/main/config.json", headers=bearer(token)).status_code == 200
     assert "You have been granted access" in page(hub, f"/{GATED}", client=c)
+    assert c.get(f"{hub.url}/{GATED}/download/main/config.json").status_code == 200  # the page's link: the cookie
+    assert HTTP.get(f"{hub.url}/{GATED}/download/main/config.json").status_code == 401  # anonymous
     page(hub, f"/{GATED}/blob/main/config.json", client=c)
 
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
 
-from .. import api_access, listing
+from .. import api_access, api_files, listing
 from ..errors import BadRequest, Forbidden, GatedRepo, HubError, InvalidCredentials, NotFound, RepoNotFound
 from ..http import PREFIX, REV, Ctx, Route, route
 from ..lfs import Pointer
@@ -144,11 +144,11 @@ def _header_safe(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:2000]
 
 
-def page(fn, public: bool = False):
+def page(fn, public: bool = False, negotiate: bool = True):
     """A page handler: content negotiation, CSRF on POST, sign-in in classroom mode, HTML errors."""
     def handler(ctx: Ctx) -> Response:
         method = ctx.request.method
-        if method in ("GET", "HEAD") and "text/html" not in ctx.request.headers.get("accept", ""):
+        if negotiate and method in ("GET", "HEAD") and "text/html" not in ctx.request.headers.get("accept", ""):
             raw = ctx.request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
             raise NotFound(f"Not found: {raw} is not a route of the course hub")  # what clients always got
         w = Web(ctx)
@@ -480,7 +480,17 @@ def blob(w: Web) -> Response:
             lines = raw.decode("utf-8", "replace").splitlines()
     resolve = f"{_repo_base(rec)}/resolve/{quote(rev, safe='')}/{quote(path)}"
     return w.page("blob.html", path=path, lines=lines, binary=binary, pointer=pointer, size=len(raw),
-                  resolve=resolve, blob_sha=entry.blob, sha=sha, **_common(w, rec, rev, tab="files"))
+                  resolve=resolve, download=resolve.replace("/resolve/", "/download/", 1), blob_sha=entry.blob, sha=sha, **_common(w, rec, rev, tab="files"))
+
+
+def download(w: Web) -> Response:
+    """A file from a page's link: `resolve` itself (same policy, headers, download count), with the caller of the
+    page (its session cookie; `resolve` only knows tokens) and `Content-Disposition: attachment`."""
+    w.ctx.ident = w.ident
+    response = api_files.resolve(w.ctx)
+    name = w.ctx.params["path"].rsplit("/", 1)[-1]
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    return response
 
 
 def commits(w: Web) -> Response:
@@ -630,6 +640,7 @@ ROUTES: list[Route] = [
           page(viewer_page), page=True),
     route("GET", rf"{REPO}/tree/{REV}(?:/(?P<path>.*))?", page(tree), page=True),
     route("GET", rf"{REPO}/blob/{REV}/(?P<path>.+)", page(blob), page=True),
+    route("GET", rf"{REPO}/download/{REV}/(?P<path>.+)", page(download, negotiate=False), page=True),
     route("GET", rf"{REPO}/commits/{REV}", page(commits), page=True),
     route("GET", rf"{REPO}/commit/(?P<sha>[0-9a-f]{{40}})", page(commit), page=True),
     route("POST", rf"{REPO}/request-access", page(request_access), page=True),
