@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "setup", "downloads", "latency", "classroom")
+SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "spaces")
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -79,6 +79,11 @@ def peers_sections(todo: set[str], quick: bool) -> dict:
                 if "latency" in todo:
                     print("latency ...", flush=True)
                     out["latency"] = latency.measure(servers, calls_per_client={1: 20, 30: 3} if quick else None)
+        if "spaces" in todo:
+            from . import spaces
+
+            print("spaces ...", flush=True)
+            out["spaces"] = spaces.measure(hub.url, hub.proc.pid, calls=10 if quick else 30)
         if "classroom" in todo:
             print("classroom ...", flush=True)
             out["classroom"] = classroom.measure(hub.url, learners=30, reps=1 if quick else 2)

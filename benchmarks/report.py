@@ -47,6 +47,10 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     if "classroom" in r:
         k = r["classroom"]
         out.append((f"classroom of {k['runs'][0]['learners']}: errors", "0", str(k["errors"]), k["errors"] == 0))
+    if "spaces" in r:
+        from .spaces import verdicts as spaces_verdicts
+
+        out += spaces_verdicts(r["spaces"])
     return out
 
 
@@ -139,6 +143,10 @@ def render(r: dict) -> str:
                          f"| {x['wall_s']} |")
         lines.append(f"| **median** | {k['errors']} (all runs; target 0) | {k['aggregate_mb_s']} | {k['slowest_s']} "
                      "| | | |")
+    if "spaces" in r:
+        from .spaces import render as spaces_render
+
+        lines += spaces_render(r["spaces"])
     notes = HERE / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]

@@ -27,7 +27,8 @@ def repo_info(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params.get("rev", "main"))
     expand = ctx.query_list("expand") or None
-    return JSONResponse(listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand))
+    return JSONResponse(listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand,
+                                          endpoint=ctx.endpoint))
 
 
 def list_repos(ctx: Ctx):

@@ -6,6 +6,7 @@ from . import api_manage, api_social
 from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 from .settings import Settings
+from .spaces import SpaceManager, routes as space_routes
 from .web import routes as web_routes
 
 API = rf"/api/{TYPE}/{ANY_REPO}"
@@ -62,6 +63,8 @@ ROUTES: list[Route] = [
     route("POST", rf"{API}/user-access-request/handle", api_access.handle),
     route("POST", rf"{API}/user-access-request/grant", api_access.grant),
     route("POST", rf"/{PREFIX}{REPO}/ask-access", api_access.ask_access),
+    # Spaces that run: runtime, restart, pause, logs, and the app at /spaces/{owner}/{name}/app/
+    *space_routes.ROUTES,
     # downloads, LFS and git
     route("GET", rf"/{PREFIX}{ANY_REPO}/resolve/{REV}/(?P<path>.+)", api_files.resolve),
     route("POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/info/lfs/objects/batch", api_lfs.batch),
@@ -78,4 +81,5 @@ def create_app(settings: Settings) -> Router:
     `policy.OPEN_IN_CLASSROOM`)."""
     hub = Hub(settings.hub_dir, classroom=settings.classroom)
     hub.recover()
+    hub.spaces = SpaceManager(hub, settings)
     return Router(hub, ROUTES, settings)

@@ -103,6 +103,12 @@ class GitFailed(HubError):
     status, code = 400, "GitError"
 
 
+class ServiceUnavailable(HubError):
+    """503 (with Retry-After): inference is busy (queue full), restarting after a crash, or out of memory; a
+    Space's app that is not running (paused, failed, not allowed to run, not started in time)."""
+    status, code = 503, "ServiceUnavailable"
+
+
 class InternalError(HubError):
     status, code = 500, "InternalError"
 

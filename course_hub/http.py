@@ -95,7 +95,8 @@ def route(methods: str, pattern: str, handler: Callable, is_async: bool = False,
 
 def token_from(request: Request) -> str | None:
     """The token from `Authorization: Bearer …`, or the password of HTTP Basic auth (what git sends)."""
-    auth = request.headers.get("authorization", "")
+    # gradio_client sends the token as `x-hf-authorization` to a Space's app (the app never sees it)
+    auth = request.headers.get("authorization") or request.headers.get("x-hf-authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer":
         return value.strip() or None

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_TYPES = ("model", "dataset", "space")
 
 # made while serving or building, never copied
-RUNTIME = {"server.json", "server.tmp", "tmp", ".build"}
+RUNTIME = {"server.json", "server.tmp", "tmp", ".build", "spaces"}
 # credentials and a classroom's roster: copied into a private copy (tests, benchmarks), never exported (the pack)
 PRIVATE = {"tokens", "secret", "classroom"}
 
@@ -41,6 +41,7 @@ class HubDir:
     repos_dir = property(lambda self: self.root / "repos")
     tokens_dir = property(lambda self: self.root / "tokens")  # the notebooks' saved tokens (one file a user+role)
     logs_dir = property(lambda self: self.root / "logs")
+    spaces_dir = property(lambda self: self.root / "spaces")  # running Spaces: checkout, run log, HF_HOME
     classroom_dir = property(lambda self: self.root / "classroom")
     server_file = property(lambda self: self.root / "server.json")
     secret_file = property(lambda self: self.root / "secret")

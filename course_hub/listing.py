@@ -33,8 +33,10 @@ def file_meta(git: GitRepo, entry: FileEntry) -> dict:
 
 
 def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity | None,
-              blobs: bool = False, expand: list[str] | None = None, spaces: bool = True) -> dict:
-    """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model."""
+              blobs: bool = False, expand: list[str] | None = None, spaces: bool = True,
+              endpoint: str | None = None) -> dict:
+    """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model; with the
+    `endpoint` a Space's info has its app's `host` (what gradio_client's `Client("owner/space")` connects to)."""
     meta = hub.meta(rec.type, rec.id, git, sha)
     card = meta["card"]
     files = git.files(sha)
@@ -63,8 +65,13 @@ def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity
         d["models"] = card.get("models") or []
         d["datasets"] = card.get("datasets") or []
         d["subdomain"] = rec.id.replace("/", "-").lower()
-        d["runtime"] = {"stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
-                        "hardware": {"current": None, "requested": "cpu-basic"}}
+        if hub.spaces is not None:  # served: the live runtime (reading it never wakes the Space)
+            d["runtime"] = hub.spaces.runtime(rec)
+            if endpoint:
+                d["host"] = hub.spaces.host(endpoint, rec.id)
+        else:
+            d["runtime"] = {"stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
+                            "hardware": {"current": None, "requested": "cpu-basic"}}
     if expand:
         keep = set(COMMON) | set(expand)
         d = {k: v for k, v in d.items() if k in keep}

@@ -170,6 +170,18 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         return rec, self.signed_in(ident, "ask for access (log in first)")
 
+    def may_run_space(self, rec: RepoRecord, allowed: tuple[str, ...] | None, classroom: bool) -> str | None:
+        """May the hub run this Space's code on its own machine? None if so, else why not. `allowed` is
+        `Settings.run_spaces` (`course-hub serve --run-spaces OWNER,...`; "*" = everyone); unset, every Space runs
+        on a learner's own hub, and in classroom mode only those of the `course` org and `instructor` (a learner's
+        pushed code does not run on the instructor's machine unless allowed)."""
+        if allowed is None:
+            allowed = ("course", "instructor") if classroom else ("*",)
+        if "*" in allowed or rec.namespace in allowed:
+            return None
+        return (f"This course hub does not run Spaces of {rec.namespace!r}: it runs only those of "
+                f"{', '.join(allowed)} (the instructor can allow more with `course-hub serve --run-spaces`)")
+
     def token_for(self, ident: Identity | None, user: str, role: str) -> str:
         """Course-only (classroom demos): the role of the token `ident` may get for `user`, or 403."""
         ident = self.signed_in(ident, "get a course token")

@@ -39,6 +39,13 @@ class Settings:
     max_body: int = 512 * MiB  # a request body read into memory (commits, JSON)
     max_upload: int = 5 * 1024 * MiB  # one LFS object, streamed to disk
     page_size: int = 1000  # rows per page of list_models/list_repo_tree (the Hub pages at 1000 too)
+    # Spaces that run (course_hub/spaces): whose Spaces may run (None: all, but only `course` and `instructor` in
+    # classroom mode; "*" all), how many at once, idle seconds before sleep, start timeout, memory per Space
+    run_spaces: tuple[str, ...] | None = None
+    max_spaces: int = 2
+    space_idle_s: float = 1800.0
+    space_start_timeout: float = 180.0
+    space_memory_mb: int = 3072
     root_path: str = ""  # the website's links start with it (behind a proxy: /user/NAME/proxy/8765)
 
     @classmethod
@@ -48,6 +55,12 @@ class Settings:
             "max_body": int(environ.get("COURSE_HUB_MAX_BODY", 512 * MiB)),
             "max_upload": int(environ.get("COURSE_HUB_MAX_UPLOAD", 5 * 1024 * MiB)),
             "page_size": int(environ.get("COURSE_HUB_PAGE_SIZE", 1000)),
+            "run_spaces": (tuple(o.strip() for o in environ["COURSE_HUB_RUN_SPACES"].split(",") if o.strip())
+                           if environ.get("COURSE_HUB_RUN_SPACES") else None),
+            "max_spaces": int(environ.get("COURSE_HUB_MAX_SPACES", 2)),
+            "space_idle_s": float(environ.get("COURSE_HUB_SPACE_IDLE", 1800)),
+            "space_start_timeout": float(environ.get("COURSE_HUB_SPACE_START_TIMEOUT", 180)),
+            "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
             "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -285,6 +285,7 @@ def world(hub):
             api = w.api(repo_id.split("/")[0])
             api.create_branch(repo_id, branch=f"del-{role}", exist_ok=True)
             api.create_tag(repo_id, tag=f"del-{role}", exist_ok=True)
+    make_spaces(w)
     return w
 
 
@@ -530,6 +531,45 @@ CASES += [
     Case("web access handle", "routes.access_requests", "page-manage-post",
          lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/access-requests",
                                 f"user={w.names['asker']}&status=accepted".encode(), FORM)),
+]
+
+
+# --- Spaces that run (course_hub/spaces): the same repos as static Spaces (served as files: nothing runs) -----------
+def make_spaces(w) -> None:
+    """A static Space with each model repo's id and settings; its gated ones let the read and write users in."""
+    made = set()
+    for role in ROLES:
+        for kind in KINDS:
+            repo_id = w.repo(role, kind)
+            if repo_id in made:
+                continue
+            made.add(repo_id)
+            api = w.api(repo_id.split("/")[0])
+            api.create_repo(repo_id, repo_type="space", space_sdk="static", private=kind.startswith("private"))
+            api.upload_file(path_or_fileobj=b"<h1>matrix</h1>", path_in_repo="index.html", repo_id=repo_id,
+                            repo_type="space")
+            if kind in GATED:
+                api.update_repo_settings(repo_id, gated="manual", repo_type="space")
+            if kind == "gated-granted":
+                for user in (w.names["reader"], w.names["writer"]):
+                    api.grant_access(repo_id, user, repo_type="space")
+
+
+def space_api(w, role, kind, rest):
+    return f"/api/spaces/{w.repo(role, kind)}{rest}"
+
+
+CASES += [
+    Case("space runtime", "routes.runtime", "info",
+         lambda w, role, kind: ("GET", space_api(w, role, kind, "/runtime"), None, None)),
+    Case("space restart", "routes.restart", "write",
+         lambda w, role, kind: ("POST", space_api(w, role, kind, "/restart"), None, None)),
+    Case("space pause", "routes.pause", "write",
+         lambda w, role, kind: ("POST", space_api(w, role, kind, "/pause"), None, None)),
+    Case("space logs", "routes.logs", "files",
+         lambda w, role, kind: ("GET", space_api(w, role, kind, "/logs/run"), None, None)),
+    Case("space app", "routes.app", "files",
+         lambda w, role, kind: ("GET", f"/spaces/{w.repo(role, kind)}/app/", None, None)),
 ]
 
 

@@ -201,6 +201,9 @@ TEMPLATES = [
     ("GET", "/api/collections/{repo}"), ("PATCH", "/api/collections/{repo}"), ("DELETE", "/api/collections/{repo}"),
     ("POST", "/api/collections/{repo}/items"), ("PATCH", "/api/collections/{repo}/items/{oid}"),
     ("DELETE", "/api/collections/{repo}/items/{oid}"),
+    # Spaces that run (course_hub/spaces)
+    ("GET", "/api/spaces/{repo}/runtime"), ("POST", "/api/spaces/{repo}/restart"), ("POST", "/api/spaces/{repo}/pause"),
+    ("GET", "/api/spaces/{repo}/logs/run"), ("GET", "/spaces/{repo}/app/{path}"), ("POST", "/spaces/{repo}/app/{path}"),
 ]
 
 

@@ -82,8 +82,11 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
 def static_file(hub, rec, sha: str, card: dict, rest: str) -> Response:
     """A file of a static Space at its head commit (`/` is the card's `app_file`, else index.html)."""
     path = rest.lstrip("/")
-    if not path or path.endswith("/"):
-        path += str(card.get("app_file") or "index.html") if not path else "index.html"
+    if not path:  # the card's app_file when it is a page (a new Space's card says app.py), else index.html
+        page = str(card.get("app_file") or "")
+        path = page if page.endswith((".html", ".htm")) else "index.html"
+    elif path.endswith("/"):
+        path += "index.html"
     git = hub.git(rec.type, rec.id)
     entry = git.files(sha).get(path)
     if entry is None:

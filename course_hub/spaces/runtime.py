@@ -215,8 +215,9 @@ class SpaceManager:
 
     # --- starting ------------------------------------------------------------------------------------------
     def ensure(self, rec: RepoRecord) -> SpaceRun | None:
-        """Start the Space unless it runs, is starting, failed, is paused or may not run. Returns its run."""
-        if self.refusal(rec) or rec.id in self._paused:
+        """Start the Space unless it runs, is starting, failed, is paused or may not run. Returns its run (None:
+        nothing to run: paused, refused, or a static Space)."""
+        if self.refusal(rec) or rec.id in self._paused or self.card(rec)[1].get("sdk") != "gradio":
             return None
         with self.lock:
             run = self.runs.get(rec.id)
@@ -233,7 +234,7 @@ class SpaceManager:
             run = self.runs.get(rec.id)
             if run is not None:
                 self._stop_locked(run, "SLEEPING")
-            if self.refusal(rec):
+            if self.refusal(rec) or self.card(rec)[1].get("sdk") != "gradio":
                 return None
             return self._start_locked(rec)
 

@@ -1,0 +1,115 @@
+"""Spaces that run: the demo Space's cold start (first request to its app URL until the app answers, i.e.
+SLEEPING -> RUNNING) and `predict` through the hub's proxy against the same call straight to the app's port.
+
+    python -m benchmarks --only spaces       # as part of make bench
+    python -m benchmarks.spaces              # alone, over a fresh copy of data/hub; prints the JSON
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import urllib.request
+
+from .common import median
+
+DEMO = "course/sentiment-demo"
+COLD_TARGET_S = 10.0
+PROXY_TARGET = 1.2
+TEXTS = ["What a wonderful, heart-warming film. I loved it!",
+         "The battery died after two days and support never answered my emails.",
+         "The plot is predictable, but the acting is superb."]
+
+
+def _first_request(url: str, timeout: float = 300) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        r.read()
+    return time.perf_counter() - started
+
+
+def _app_port(hub_pid: int) -> int | None:
+    """The demo app's own port (GRADIO_SERVER_PORT of its process), for the direct comparison."""
+    import psutil
+
+    for p in psutil.Process(hub_pid).children(recursive=True):
+        try:
+            if p.cmdline()[1:] == ["app.py"] and p.environ().get("SPACE_ID") == DEMO:
+                return int(p.environ()["GRADIO_SERVER_PORT"])
+        except (psutil.Error, IndexError, KeyError, ValueError):
+            continue
+    return None
+
+
+def measure(hub_url: str, hub_pid: int, calls: int = 30) -> dict:
+    from gradio_client import Client
+
+    app = f"{hub_url}/spaces/{DEMO}/app/"
+    out: dict = {"calls": calls, "errors": []}
+    try:
+        out["cold_start_s"] = round(_first_request(app + "config"), 2)
+        port = _app_port(hub_pid)
+        if port is None:
+            raise RuntimeError("could not find the demo app's process")
+        via_hub = Client(app, verbose=False)
+        direct = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        t = time.perf_counter()
+        via_hub.predict(TEXTS[0], api_name="/predict")  # loads the model in the app (downloaded from the hub)
+        out["first_predict_s"] = round(time.perf_counter() - t, 2)
+        for c in (via_hub, direct):  # warm both paths
+            for text in TEXTS:
+                c.predict(text, api_name="/predict")
+        times: dict[str, list[float]] = {"hub": [], "direct": []}
+        for i in range(calls):  # interleaved, so load changes hit both alike
+            for name, c in (("hub", via_hub), ("direct", direct)):
+                t = time.perf_counter()
+                label = c.predict(TEXTS[i % len(TEXTS)], api_name="/predict")["label"]
+                times[name].append(time.perf_counter() - t)
+                assert label in ("POSITIVE", "NEGATIVE"), label
+        via_hub.close()
+        direct.close()
+        out["predict_hub_ms"] = round(1000 * statistics.median(times["hub"]), 1)
+        out["predict_direct_ms"] = round(1000 * statistics.median(times["direct"]), 1)
+        out["predict_hub_p90_ms"] = round(1000 * sorted(times["hub"])[int(0.9 * calls) - 1], 1)
+        out["predict_direct_p90_ms"] = round(1000 * sorted(times["direct"])[int(0.9 * calls) - 1], 1)
+        out["ratio"] = round(median(times["hub"]) / median(times["direct"]), 2)
+    except Exception as e:  # reported in RESULTS.md, counted as a missed target
+        out["errors"].append(f"{type(e).__name__}: {str(e)[:300]}")
+    return out
+
+
+def verdicts(s: dict) -> list[tuple[str, str, str, bool | None]]:
+    cold, ratio = s.get("cold_start_s"), s.get("ratio")
+    return [("demo Space cold start (first request -> RUNNING)", f"≤ {COLD_TARGET_S:g} s",
+             "error" if cold is None else f"{cold} s", None if cold is None else cold <= COLD_TARGET_S),
+            ("Space predict through the hub vs straight to the app", f"≤ {PROXY_TARGET}×",
+             "error" if ratio is None else f"{ratio}×", None if ratio is None else ratio <= PROXY_TARGET)]
+
+
+def render(s: dict) -> list[str]:
+    lines = ["", "## Spaces: the demo Space through the hub", "",
+             "| measure | value |", "|---|---|",
+             f"| cold start: first request to the app URL until it answers (SLEEPING → RUNNING) | "
+             f"{s.get('cold_start_s')} s (target ≤ {COLD_TARGET_S:g} s) |",
+             f"| first `predict` (the app downloads and loads the model) | {s.get('first_predict_s')} s |",
+             f"| `predict`, median of {s['calls']}, through the hub (p90) | {s.get('predict_hub_ms')} ms "
+             f"({s.get('predict_hub_p90_ms')} ms) |",
+             f"| `predict`, straight to the app's port (p90) | {s.get('predict_direct_ms')} ms "
+             f"({s.get('predict_direct_p90_ms')} ms) |",
+             f"| ratio hub / direct | {s.get('ratio')}× (target ≤ {PROXY_TARGET}×) |"]
+    if s.get("errors"):
+        lines += ["", "Errors: " + "; ".join(s["errors"])]
+    return lines
+
+
+def main() -> None:
+    from .common import BENCH, ROOT, copy_hub, course_hub
+
+    BENCH.mkdir(parents=True, exist_ok=True)
+    hub_dir = copy_hub(ROOT / "data" / "hub", BENCH / "hub-spaces")
+    with course_hub(hub_dir, BENCH) as hub:
+        print(json.dumps(measure(hub.url, hub.proc.pid), indent=1))
+
+
+if __name__ == "__main__":
+    main()

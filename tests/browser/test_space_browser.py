@@ -1,0 +1,65 @@
+"""The demo Space in a real browser (Debian's Chromium through Playwright): its app through the course hub's
+proxy, at the address `space_info(id).host` gives. A learner types a sentence and reads the label.
+
+The test runs its own course hub over a copy of the built hub (the app costs seconds of CPU to start; the session
+hub is left alone). The screenshot goes to build/web/space-app.png (also when a step fails).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SOURCE_HUB, copy_hub, start_server, stop_server
+from course_hub import HubDir, server
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "build" / "web"
+DEMO = "course/sentiment-demo"
+
+
+@pytest.fixture
+def space_hub(tmp_path):
+    if not HubDir(SOURCE_HUB).is_built():
+        pytest.skip(f"the course hub is not built in {SOURCE_HUB}")
+    copy_hub(SOURCE_HUB, tmp_path / "hub")
+    port = server.free_port()
+    proc, _ = start_server(tmp_path / "hub", port, tmp_path / "server.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
+def test_demo_space_in_the_browser(space_hub):
+    from huggingface_hub import HfApi
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
+    host = HfApi(endpoint=space_hub, token=False).space_info(DEMO).host
+    assert host == f"{space_hub}/spaces/{DEMO}/app/"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(host, timeout=240_000)  # the first request starts the app and waits for it
+            box = page.locator("textarea").first
+            box.wait_for(timeout=60_000)
+            box.fill("What a wonderful, heart-warming film. I loved every minute of it!")
+            page.get_by_role("button", name="Submit").click()
+            label = page.get_by_test_id("label-output-value")
+            label.get_by_text("POSITIVE").wait_for(timeout=180_000)  # the app loads the model on first use
+            assert label.inner_text().strip().startswith("POSITIVE"), label.inner_text()
+            box.fill("The battery died after two days and support never answered my emails.")
+            page.get_by_role("button", name="Submit").click()
+            label.get_by_text("NEGATIVE").wait_for(timeout=60_000)
+            assert not errors, errors
+        finally:
+            page.screenshot(path=str(OUT / "space-app.png"), full_page=True)
+            browser.close()
