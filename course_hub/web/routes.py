@@ -192,6 +192,11 @@ def _rows(w: Web, repo_type: str, **kw) -> list[dict]:
     return rows
 
 
+def _everything(w: Web, repo_type: str) -> dict[str, dict]:
+    """Every repo of a type the caller may see, by id: read once per page, then filtered (`infos=`)."""
+    return {r["id"]: r for r in _rows(w, repo_type)}
+
+
 def home(w: Web) -> Response:
     sections = []
     for repo_type, sort in (("model", "likes"), ("dataset", "downloads"), ("space", "likes")):
@@ -240,10 +245,10 @@ def repo_list(w: Web) -> Response:
     if task and repo_type != "model":
         filters.append(f"task_categories:{task}")
     search = (q("search") or "").strip()
+    everything = _everything(w, repo_type)
     rows = _rows(w, repo_type, searches=search.split() if search else [], filters=filters, author=q("author"),
                  pipeline_tag=task if repo_type == "model" else None, gated=(q("gated") or "").lower(),
-                 sort=SORTS[sort])
-    everything = _rows(w, repo_type)
+                 sort=SORTS[sort], infos=everything)
     try:
         page_no = max(0, int(q("p") or 0))
     except ValueError:
@@ -261,7 +266,7 @@ def repo_list(w: Web) -> Response:
         return w.url(f"/{KINDS[repo_type]}", **d)
 
     return w.page("list.html", repo_type=repo_type, kind=KINDS[repo_type], repos=[_card_summary(r) for r in shown],
-                  total=len(rows), page_no=page_no, pages=pages, facets=_facets(everything, repo_type),
+                  total=len(rows), page_no=page_no, pages=pages, facets=_facets(list(everything.values()), repo_type),
                   current=current, sort=sort, sorts=list(SORTS), link=link, search=search,
                   title=KINDS[repo_type].capitalize())
 
@@ -271,8 +276,8 @@ def _repo_base(rec) -> str:
     return ("" if rec.type == "model" else f"/{rec.type}s") + f"/{rec.id}"
 
 
-def _common(w: Web, rec, rev: str | None = None, tab: str = "card") -> dict:
-    branches, tags = w.hub.git(rec.type, rec.id).refs()
+def _common(w: Web, rec, rev: str | None = None, tab: str = "card", git=None) -> dict:
+    branches, tags = (git or w.hub.git(rec.type, rec.id)).refs()
     return {"rec": rec, "repo_base": _repo_base(rec), "rev": rev or "main", "tab": tab,
             "branches": sorted(branches), "tags": sorted(tags), "title": rec.id,
             "can_manage": _can_manage(w, rec)}
@@ -359,7 +364,7 @@ def repo_page(w: Web) -> Response:
     rec = w.policy.see(w.ident, w.ctx.repo_type, w.ctx.repo_id)
     git = w.hub.git(rec.type, rec.id)
     sha = git.head()
-    values = _common(w, rec)
+    values = _common(w, rec, git=git)
     if sha is None:
         return w.page("repo.html", info=None, card_html="", **values)
     info = listing.repo_info(w.hub, rec, git, sha, w.ident, spaces=rec.type == "model")
@@ -418,7 +423,7 @@ def _meta_tags(rec, info: dict, card: dict) -> list[tuple[str, str, str]]:
 
 
 def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: str | None, p: str | None) -> dict:
-    all_splits = viewer.splits(card, git.files(sha) and list(git.files(sha)))
+    all_splits = viewer.splits(card, list(git.files(sha)))
     if not all_splits:
         return {"splits": [], "current": None}
     chosen = next((s for s in all_splits if (config is None or s.config == config)
@@ -430,10 +435,7 @@ def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: s
     except ValueError:
         raise BadRequest("Invalid page number") from None
     data = viewer.page(w.hub, git, sha, card, chosen, page_no)
-    counts = {}
-    for s in all_splits:
-        counts[s.config, s.name] = viewer.page(w.hub, git, sha, card, s, 0)["total"] if s is not chosen \
-            else data["total"]
+    counts = {(s.config, s.name): viewer.count(w.hub, git, sha, s) for s in all_splits}
     return {"splits": all_splits, "current": chosen, "data": data, "counts": counts}
 
 
@@ -442,7 +444,7 @@ def viewer_page(w: Web) -> Response:
     git, sha = w.hub.resolve(rec.type, rec.id, "main")
     card = w.hub.meta(rec.type, rec.id, git, sha)["card"]
     view = _viewer(w, rec, git, sha, card, w.ctx.params.get("config"), w.ctx.params.get("split"), w.ctx.query("p"))
-    return w.page("viewer.html", view=view, **_common(w, rec, tab="viewer"))
+    return w.page("viewer.html", view=view, **_common(w, rec, tab="viewer", git=git))
 
 
 def tree(w: Web) -> Response:
@@ -462,7 +464,7 @@ def tree(w: Web) -> Response:
         acc = f"{acc}/{part}" if acc else part
         crumbs.append((part, acc))
     return w.page("tree.html", entries=entries, folder=folder, crumbs=crumbs, sha=sha, last=last,
-                  **_common(w, rec, rev, tab="files"))
+                  **_common(w, rec, rev, tab="files", git=git))
 
 
 def blob(w: Web) -> Response:
@@ -480,7 +482,7 @@ def blob(w: Web) -> Response:
             lines = raw.decode("utf-8", "replace").splitlines()
     resolve = f"{_repo_base(rec)}/resolve/{quote(rev, safe='')}/{quote(path)}"
     return w.page("blob.html", path=path, lines=lines, binary=binary, pointer=pointer, size=len(raw),
-                  resolve=resolve, download=resolve.replace("/resolve/", "/download/", 1), blob_sha=entry.blob, sha=sha, **_common(w, rec, rev, tab="files"))
+                  resolve=resolve, download=resolve.replace("/resolve/", "/download/", 1), blob_sha=entry.blob, sha=sha, **_common(w, rec, rev, tab="files", git=git))
 
 
 def download(w: Web) -> Response:
@@ -504,7 +506,7 @@ def commits(w: Web) -> Response:
         raise BadRequest("Invalid page number") from None
     size = listing.COMMITS_PAGE
     return w.page("commits.html", history=history[page_no * size:(page_no + 1) * size], page_no=page_no,
-                  pages=max(1, -(-len(history) // size)), total=len(history), **_common(w, rec, rev, tab="commits"))
+                  pages=max(1, -(-len(history) // size)), total=len(history), **_common(w, rec, rev, tab="commits", git=git))
 
 
 def commit(w: Web) -> Response:
@@ -517,7 +519,7 @@ def commit(w: Web) -> Response:
     changes += [("deleted", p) for p in sorted(set(before) - set(now))]
     changes += [("modified", p) for p in sorted(set(now) & set(before)) if now[p].blob != before[p].blob]
     changes.sort(key=lambda c: c[1])
-    return w.page("commit.html", commit=info, changes=changes, **_common(w, rec, sha, tab="commits"))
+    return w.page("commit.html", commit=info, changes=changes, **_common(w, rec, sha, tab="commits", git=git))
 
 
 def request_access(w: Web) -> Response:

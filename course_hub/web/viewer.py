@@ -55,27 +55,66 @@ def splits(card: dict, files: list[str]) -> list[Split]:
     return [Split("default", s, fs) for s, fs in by_split.items()]
 
 
-def _open(hub, git, files: dict, path: str):
-    import pyarrow.parquet as pq
+@dataclass
+class ParquetMeta:
+    key: str  # the content's id (LFS sha256 or git blob sha): the file never changes under it
+    path: str
+    rows: int
+    groups: list[int]  # rows per row group
+    schema: object
 
+
+_metas: "OrderedDict[str, ParquetMeta]" = OrderedDict()
+
+
+def _source(hub, git, files: dict, path: str):
+    """(content key, what pyarrow opens: a file path or the bytes of a small file kept in git)."""
     raw = git.blob(files[path].blob)
     pointer = Pointer.parse(raw)
     if pointer is not None:
-        return pq.ParquetFile(hub.lfs.path(pointer.oid)), pointer.oid
-    return pq.ParquetFile(io.BytesIO(raw)), files[path].blob
+        return pointer.oid, str(hub.lfs.path(pointer.oid))
+    return files[path].blob, raw
 
 
-def _group(pf, key: str, index: int):
+def _open(source):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def _meta(hub, git, files: dict, path: str) -> ParquetMeta:
+    """A Parquet file's footer only (row counts, row groups, schema), cached by content."""
+    key, source = _source(hub, git, files, path)
     with _lock:
-        if (key, index) in _groups:
-            _groups.move_to_end((key, index))
-            return _groups[key, index]
-    table = pf.read_row_group(index)
+        if key in _metas:
+            return _metas[key]
+    md = _open(source).metadata
+    meta = ParquetMeta(key, path, md.num_rows, [md.row_group(i).num_rows for i in range(md.num_row_groups)],
+                       md.schema.to_arrow_schema())
     with _lock:
-        _groups[key, index] = table
+        _metas[key] = meta
+        while len(_metas) > 256:
+            _metas.popitem(last=False)
+    return meta
+
+
+def _group(hub, git, files: dict, meta: ParquetMeta, index: int):
+    """One row group's table (the only part of a file ever read), cached."""
+    with _lock:
+        if (meta.key, index) in _groups:
+            _groups.move_to_end((meta.key, index))
+            return _groups[meta.key, index]
+    table = _open(_source(hub, git, files, meta.path)[1]).read_row_group(index)
+    with _lock:
+        _groups[meta.key, index] = table
         while len(_groups) > 16:
             _groups.popitem(last=False)
     return table
+
+
+def count(hub, git, sha: str, split: Split) -> int:
+    files = git.files(sha)
+    return sum(_meta(hub, git, files, f).rows for f in split.files)
 
 
 def _features(schema) -> dict:
@@ -108,13 +147,12 @@ def _cell(value, feature: dict | None) -> str:
 def page(hub, git, sha: str, card: dict, split: Split, page_no: int) -> dict:
     """Rows `page_no*PAGE…` of a split: {"columns": [(name, type)], "rows": [[cell]], "total", "pages"}."""
     files = git.files(sha)
-    opened = [_open(hub, git, files, f) for f in split.files]
-    counts = [pf.metadata.num_rows for pf, _ in opened]
-    total = sum(counts)
+    metas = [_meta(hub, git, files, f) for f in split.files]
+    total = sum(m.rows for m in metas)
     pages = max(1, -(-total // PAGE))
     page_no = min(max(0, page_no), pages - 1)
     start, stop = page_no * PAGE, min(total, (page_no + 1) * PAGE)
-    schema = opened[0][0].schema_arrow if opened else None
+    schema = metas[0].schema if metas else None
     features = {**_card_features(card), **_features(schema)}
     columns = []
     for field in schema or []:
@@ -124,18 +162,12 @@ def page(hub, git, sha: str, card: dict, split: Split, page_no: int) -> dict:
         columns.append((field.name, kind))
     rows: list[list[str]] = []
     offset = 0
-    for (pf, key), count in zip(opened, counts):
-        if offset + count <= start or offset >= stop:
-            offset += count
-            continue
-        g_offset = offset
-        for gi in range(pf.metadata.num_row_groups):
-            g_rows = pf.metadata.row_group(gi).num_rows
-            lo, hi = max(start, g_offset), min(stop, g_offset + g_rows)
+    for meta in metas:
+        for gi, g_rows in enumerate(meta.groups):
+            lo, hi = max(start, offset), min(stop, offset + g_rows)
             if lo < hi:
-                table = _group(pf, key, gi).slice(lo - g_offset, hi - lo)
+                table = _group(hub, git, files, meta, gi).slice(lo - offset, hi - lo)
                 for row in table.to_pylist():
                     rows.append([_cell(row.get(name), features.get(name)) for name, _ in columns])
-            g_offset += g_rows
-        offset += count
+            offset += g_rows
     return {"columns": columns, "rows": rows, "total": total, "pages": pages, "page": page_no, "start": start}
