@@ -27,7 +27,8 @@ LAYERS = [
     {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store"},  # storage, plain data
     {"policy", "hub"},                                                            # who may do what; the model
     {"http", "listing", "classroom"},                                             # HTTP toolkit, JSON shapes
-    {"api_access", "api_course", "api_files", "api_lfs", "api_read", "api_write", "git_http"},  # route handlers
+    {"api_access", "api_course", "api_files", "api_lfs", "api_manage", "api_read", "api_social", "api_write",
+     "git_http"},                                                                 # route handlers
     {"app"},                                                                      # the route table
     {"server"},                                                                   # uvicorn, server.json
     {"cli", "__main__"},                                                          # the command

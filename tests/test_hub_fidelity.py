@@ -188,6 +188,15 @@ def test_repo_ids_resolve_whatever_the_case(hub, api, new_repo_id):
     assert api.create_repo(repo_id.lower(), exist_ok=True).repo_id == repo_id
 
 
+@pytest.mark.content
+def test_a_course_repo_in_another_case(api, tmp_path):
+    from huggingface_hub import hf_hub_download
+
+    assert api.model_info("Course/MiniLM-sentiment").id == "course/minilm-sentiment"
+    path = hf_hub_download("Course/MiniLM-Sentiment", "config.json", cache_dir=tmp_path)
+    assert open(path, "rb").read().startswith(b"{")
+
+
 def test_short_commit_sha_is_a_revision(api, new_repo_id):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
