@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "web", "spaces")
+SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "spaces", "inference")
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -79,11 +79,6 @@ def peers_sections(todo: set[str], quick: bool) -> dict:
                 if "latency" in todo:
                     print("latency ...", flush=True)
                     out["latency"] = latency.measure(servers, calls_per_client={1: 20, 30: 3} if quick else None)
-        if "web" in todo:
-            from . import web
-
-            print("web ...", flush=True)
-            out["web"] = web.measure(hub.url, calls_per_client={1: 20, 30: 3} if quick else None)
         if "spaces" in todo:
             from . import spaces
 
@@ -130,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         results["setup"] = setup_time.measure(cold_reps=1, noop_reps=3 if args.quick else 5)
         timings["setup"] = round(time.monotonic() - t)
+    if "inference" in todo:  # its own hub, transformers serve beside it (benchmarks/inference.py)
+        from . import inference
+
+        print("inference ...", flush=True)
+        t = time.monotonic()
+        results["inference"] = inference.measure(args.quick)
+        timings["inference"] = round(time.monotonic() - t)
     t = time.monotonic()
     results.update(peers_sections(todo, args.quick))
     timings["peers"] = round(time.monotonic() - t)

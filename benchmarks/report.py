@@ -47,14 +47,14 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     if "classroom" in r:
         k = r["classroom"]
         out.append((f"classroom of {k['runs'][0]['learners']}: errors", "0", str(k["errors"]), k["errors"] == 0))
-    if "web" in r:
-        from .web import verdicts as web_verdicts
-
-        out += web_verdicts(r["web"])
     if "spaces" in r:
         from .spaces import verdicts as spaces_verdicts
 
         out += spaces_verdicts(r["spaces"])
+    if "inference" in r:
+        from .inference import verdicts as inference_verdicts
+
+        out += inference_verdicts(r["inference"])
     return out
 
 
@@ -147,14 +147,14 @@ def render(r: dict) -> str:
                          f"| {x['wall_s']} |")
         lines.append(f"| **median** | {k['errors']} (all runs; target 0) | {k['aggregate_mb_s']} | {k['slowest_s']} "
                      "| | | |")
-    if "web" in r:
-        from .web import render as web_render
-
-        lines += web_render(r["web"])
     if "spaces" in r:
         from .spaces import render as spaces_render
 
         lines += spaces_render(r["spaces"])
+    if "inference" in r:
+        from .inference import render as inference_render
+
+        lines += inference_render(r["inference"])
     notes = HERE / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]

@@ -1,7 +1,7 @@
 """The course hub's route table, read top to bottom: the first pattern that matches the raw path wins."""
 from __future__ import annotations
 
-from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http
+from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http, inference
 from . import api_manage, api_social
 from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
@@ -72,6 +72,8 @@ ROUTES: list[Route] = [
     route("GET", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.download),
     route("GET|POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/(?P<service>info/refs|git-upload-pack|git-receive-pack)",
           git_http.git_http),
+    # inference: the task API (/models/{id}), chat completions (/v1/...), the widget's files
+    *inference.ROUTES,
 ]
 ROUTES += web_routes.ROUTES  # the website (course_hub/web): after every API, LFS and git route, so none is shadowed
 

@@ -109,6 +109,11 @@ class ServiceUnavailable(HubError):
     status, code = 503, "ServiceUnavailable"
 
 
+class GatewayTimeout(HubError):
+    """504: an inference request ran past `Settings.inference_timeout_s`."""
+    status, code = 504, "Timeout"
+
+
 class InternalError(HubError):
     status, code = 500, "InternalError"
 

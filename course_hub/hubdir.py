@@ -10,7 +10,7 @@ from pathlib import Path
 REPO_TYPES = ("model", "dataset", "space")
 
 # made while serving or building, never copied
-RUNTIME = {"server.json", "server.tmp", "tmp", ".build", "spaces"}
+RUNTIME = {"server.json", "server.tmp", "tmp", ".build", "inference", "spaces"}
 # credentials and a classroom's roster: copied into a private copy (tests, benchmarks), never exported (the pack)
 PRIVATE = {"tokens", "secret", "classroom"}
 
@@ -42,6 +42,7 @@ class HubDir:
     tokens_dir = property(lambda self: self.root / "tokens")  # the notebooks' saved tokens (one file a user+role)
     logs_dir = property(lambda self: self.root / "logs")
     spaces_dir = property(lambda self: self.root / "spaces")  # running Spaces: checkout, run log, HF_HOME
+    inference_dir = property(lambda self: self.root / "inference")  # model snapshots (hard links) and the worker
     classroom_dir = property(lambda self: self.root / "classroom")
     server_file = property(lambda self: self.root / "server.json")
     secret_file = property(lambda self: self.root / "secret")

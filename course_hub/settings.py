@@ -29,6 +29,12 @@ def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return Path.home() / ".cache" / "hf-hands-on" / "hub"
 
 
+# COURSE_HUB_INFERENCE_MEMORY_MB=… and so on
+INFERENCE_ENV = {"inference_memory_mb": int, "inference_threads": int, "inference_queue": int,
+                 "inference_timeout_s": float, "inference_idle_s": float, "inference_max_tokens": int,
+                 "inference_max_prompt_tokens": int, "inference_max_input_chars": int, "inference_default_model": str}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server's behaviour depends on. `Settings.from_env()` is the one place that reads
@@ -46,6 +52,16 @@ class Settings:
     space_idle_s: float = 1800.0
     space_start_timeout: float = 180.0
     space_memory_mb: int = 3072
+    # inference (course_hub/inference): one worker process, models in an LRU under a memory cap
+    inference_memory_mb: int = 700  # weights loaded as float32 (Binder: 2 GB with a notebook kernel beside it)
+    inference_threads: int = 1  # torch threads in the worker (file downloads stay fast while models run)
+    inference_queue: int = 8  # requests in flight; more get 503 + Retry-After
+    inference_timeout_s: float = 120.0  # one request, model load included (then 504)
+    inference_idle_s: float = 600.0  # the worker (and every model) goes away after this long unused
+    inference_max_tokens: int = 512  # max_new_tokens / max_tokens cap
+    inference_max_prompt_tokens: int = 2048
+    inference_max_input_chars: int = 20000  # all text of one request
+    inference_default_model: str = "HuggingFaceTB/SmolLM2-135M-Instruct"  # /v1/chat/completions without a model
     root_path: str = ""  # the website's links start with it (behind a proxy: /user/NAME/proxy/8765)
 
     @classmethod
@@ -61,6 +77,8 @@ class Settings:
             "space_idle_s": float(environ.get("COURSE_HUB_SPACE_IDLE", 1800)),
             "space_start_timeout": float(environ.get("COURSE_HUB_SPACE_START_TIMEOUT", 180)),
             "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
+            **{name: kind(environ[f"COURSE_HUB_{name.upper()}"]) for name, kind in INFERENCE_ENV.items()
+               if f"COURSE_HUB_{name.upper()}" in environ},
             "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -482,6 +482,22 @@ CASES = [
     Case("collection delete item", "api_social.delete_item", "create",
          lambda w, role, kind: ("DELETE", f"/api/collections/{(c := collection(w, role))['slug']}/items/"
                                           f"{c['items'][ROLES.index(role) + 1]['_id']}", None, None), False),
+    # inference (course_hub/inference)
+    Case("inference task", "api.task_api", "inference",
+         lambda w, role, kind: ("POST", f"/models/{w.repo(role, kind)}", b'{"inputs": "hi"}', JSON)),
+    Case("inference task (pipeline)", "api.task_api", "inference",
+         lambda w, role, kind: ("POST", f"/hf-inference/models/{w.repo(role, kind)}/pipeline/feature-extraction",
+                                b'{"inputs": "hi"}', JSON)),
+    Case("inference chat", "api.chat", "inference",
+         lambda w, role, kind: ("POST", "/v1/chat/completions", json.dumps(
+             {"model": w.repo(role, kind), "messages": [{"role": "user", "content": "hi"}]}).encode(), JSON)),
+    Case("inference chat (model URL)", "api.chat", "inference",
+         lambda w, role, kind: ("POST", f"/models/{w.repo(role, kind)}/v1/chat/completions",
+                                b'{"model": "dummy", "messages": [{"role": "user", "content": "hi"}]}', JSON)),
+    Case("inference models", "api.list_models", "open",
+         lambda w, role, kind: ("GET", "/v1/models", None, None), False),
+    Case("inference widget", "api.static", "open",
+         lambda w, role, kind: ("GET", "/inference-static/widget.js", None, None), False),
 ]
 
 

@@ -204,6 +204,10 @@ TEMPLATES = [
     # Spaces that run (course_hub/spaces)
     ("GET", "/api/spaces/{repo}/runtime"), ("POST", "/api/spaces/{repo}/restart"), ("POST", "/api/spaces/{repo}/pause"),
     ("GET", "/api/spaces/{repo}/logs/run"), ("GET", "/spaces/{repo}/app/{path}"), ("POST", "/spaces/{repo}/app/{path}"),
+    # inference (course_hub/inference; hostile payloads with real models: tests/test_inference.py)
+    ("POST", "/models/{repo}"), ("POST", "/hf-inference/models/{repo}/pipeline/feature-extraction"),
+    ("POST", "/v1/chat/completions"), ("POST", "/models/{repo}/v1/chat/completions"), ("GET", "/v1/models"),
+    ("GET", "/inference-static/widget.js"),
 ]
 
 
@@ -282,7 +286,8 @@ JSON_ROUTES = [("POST", "/api/repos/create"), ("DELETE", "/api/repos/delete"), (
                ("POST", "/api/models/alice/fuzz-gated/user-access-request/grant"),
                ("POST", "/alice/fuzz-gated/ask-access"), ("POST", "/alice/fuzz.git/info/lfs/objects/batch"),
                ("POST", "/api/repos/move"), ("POST", "/api/models/alice/fuzz/duplicate"), ("POST", "/api/collections"),
-               ("POST", "/api/models/alice/fuzz-victim/lfs-files/batch"), ("PATCH", "/api/collections/alice/x-0")]
+               ("POST", "/api/models/alice/fuzz-victim/lfs-files/batch"), ("PATCH", "/api/collections/alice/x-0"),
+               ("POST", "/models/alice/fuzz"), ("POST", "/v1/chat/completions")]
 field_st = st.one_of(json_st, st.sampled_from(NASTY), st.sampled_from(["fuzz", "alice", "bob", "model", "dataset",
                                                                        "space", "manual", "auto", "private"]))
 

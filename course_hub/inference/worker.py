@@ -338,6 +338,7 @@ class Worker:
                 g = self.active.pop(msg["id"], None)
                 if g is not None:
                     g.m.busy -= 1
+                    print(f"cancelled job {g.id} after {len(g.generated)} tokens", file=sys.stderr, flush=True)
             elif op == "run":
                 self.pending.append(msg)
             elif op == "unload":
