@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "spaces", "inference")
+SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference")
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -79,6 +79,11 @@ def peers_sections(todo: set[str], quick: bool) -> dict:
                 if "latency" in todo:
                     print("latency ...", flush=True)
                     out["latency"] = latency.measure(servers, calls_per_client={1: 20, 30: 3} if quick else None)
+        if "web" in todo:
+            from . import web
+
+            print("web ...", flush=True)
+            out["web"] = web.measure(hub.url, calls_per_client={1: 20, 30: 3} if quick else None)
         if "spaces" in todo:
             from . import spaces
 

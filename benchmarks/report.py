@@ -47,6 +47,10 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     if "classroom" in r:
         k = r["classroom"]
         out.append((f"classroom of {k['runs'][0]['learners']}: errors", "0", str(k["errors"]), k["errors"] == 0))
+    if "web" in r:
+        from .web import verdicts as web_verdicts
+
+        out += web_verdicts(r["web"])
     if "spaces" in r:
         from .spaces import verdicts as spaces_verdicts
 
@@ -147,6 +151,10 @@ def render(r: dict) -> str:
                          f"| {x['wall_s']} |")
         lines.append(f"| **median** | {k['errors']} (all runs; target 0) | {k['aggregate_mb_s']} | {k['slowest_s']} "
                      "| | | |")
+    if "web" in r:
+        from .web import render as web_render
+
+        lines += web_render(r["web"])
     if "spaces" in r:
         from .spaces import render as spaces_render
 
