@@ -258,6 +258,7 @@ client.close()
     # the page a browser gets, and /app without the slash
     page = HTTP.get(info.host)
     assert page.status_code == 200 and "gradio" in page.text.lower()
+    assert page.headers["content-security-policy"].startswith("sandbox allow-scripts")  # no allow-same-origin
     assert HTTP.get(demo.url + f"/spaces/{DEMO}/app", follow_redirects=False).headers["location"] == "app/"
     logs = "".join(api.fetch_space_logs(DEMO))
     assert "===== Application Startup" in logs and "Running on local URL" in logs
@@ -348,6 +349,15 @@ def test_proxy_streams_and_keeps_tokens_from_the_app(fast):
     # gradio_client's way of sending the token: x-hf-authorization, never forwarded either
     r = HTTP.get(fast.app_url(repo_id), headers={"x-hf-authorization": f"Bearer {fast.token('alice')}"})
     assert "x-hf-authorization" not in r.json()["headers"]
+    # the website's session cookie stays with the hub; the app's own cookies go through
+    r = HTTP.get(fast.app_url(repo_id), headers={"Cookie": "course_hub_session=s3cret; theme=dark"})
+    assert r.json()["headers"]["cookie"] == "theme=dark"
+    # a sandboxed page's requests (Origin: null): CORS answered by the proxy, the Origin not passed on
+    pre = HTTP.options(fast.app_url(repo_id) + "gradio_api/queue/join", headers={
+        "Origin": "null", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "null"
+    r = HTTP.get(fast.app_url(repo_id), headers={"Origin": "null"})
+    assert r.headers["access-control-allow-origin"] == "null" and "origin" not in r.json()["headers"]
     body = os.urandom(1 << 20)
     assert HTTP.post(fast.app_url(repo_id) + "echo", content=body).content == body
     # server-sent events arrive as they are sent, not at the end

@@ -21,8 +21,12 @@ DROP_REQUEST = {"connection", "keep-alive", "proxy-authenticate", "proxy-authori
                 "x-gradio-server"}
 DROP_RESPONSE = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                  "trailers", "transfer-encoding", "upgrade", "date", "server"}
-# a static Space's pages get an opaque origin: their scripts cannot act on the hub's origin as the visitor
-STATIC_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+# A Space's pages (static files and the app's HTML) get an opaque origin: their scripts run, but cannot act on the
+# hub's origin as the visitor (its session cookie is not sent, its answers cannot be read). The app's own requests
+# from such a page come with `Origin: null`; the proxy answers their CORS itself (no credentials).
+SANDBOX_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+STATIC_CSP = SANDBOX_CSP
+HUB_COOKIE_PREFIX = "course_hub"  # the website's session: never forwarded to a Space's app
 
 _client: httpx.AsyncClient | None = None
 
@@ -42,7 +46,11 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
     `on_end()` runs once when the answer is done or the caller went away."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"http://127.0.0.1:{port}{rest}" + (f"?{query}" if query else "")
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST]
+    null_origin = request.headers.get("origin") == "null"
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST
+               and not (null_origin and k.lower() == "origin")]
+    headers = [(k, _without_hub_cookies(v) if k.lower() == "cookie" else v) for k, v in headers]
+    headers = [(k, v) for k, v in headers if v]
     headers += [("x-forwarded-host", request.headers.get("host", "localhost")),
                 ("x-forwarded-proto", request.url.scheme),
                 ("x-forwarded-for", request.client.host if request.client else "127.0.0.1")]
@@ -63,7 +71,11 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
         end()
         raise
     out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in upstream.headers.multi_items()
-                   if k.lower() not in DROP_RESPONSE]
+                   if k.lower() not in DROP_RESPONSE and not k.lower().startswith("access-control-")]
+    if upstream.headers.get("content-type", "").startswith("text/html"):
+        out_headers.append((b"content-security-policy", SANDBOX_CSP.encode()))
+    if null_origin:
+        out_headers.append((b"access-control-allow-origin", b"null"))
 
     async def body():
         try:
@@ -77,6 +89,23 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
     response = StreamingResponse(body(), status_code=upstream.status_code)
     response.raw_headers = out_headers
     return response
+
+
+def _without_hub_cookies(cookie: str) -> str:
+    parts = [c.strip() for c in cookie.split(";")]
+    return "; ".join(c for c in parts if c and not c.split("=", 1)[0].strip().startswith(HUB_COOKIE_PREFIX))
+
+
+def preflight(request) -> Response | None:
+    """The CORS preflight of a sandboxed page's request (`Origin: null`): answered here, never by the app."""
+    if request.method != "OPTIONS" or request.headers.get("origin") != "null" \
+            or "access-control-request-method" not in request.headers:
+        return None
+    return Response(status_code=204, headers={
+        "Access-Control-Allow-Origin": "null",
+        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers", "*"),
+        "Access-Control-Max-Age": "600", "Vary": "Origin"})
 
 
 def static_file(hub, rec, sha: str, card: dict, rest: str) -> Response:

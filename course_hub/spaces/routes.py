@@ -130,6 +130,9 @@ async def app(ctx: Ctx):
         info = await run_in_threadpool(spaces.runtime, rec)
         raise ServiceUnavailable(f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}"
                                  .strip(), stage=info["stage"])
+    answer = proxy.preflight(ctx.request)
+    if answer is not None:
+        return answer
     spaces.begin(rec.id, rest)
     try:
         return await proxy.forward(ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest))

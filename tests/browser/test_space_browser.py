@@ -49,6 +49,8 @@ def test_demo_space_in_the_browser(space_hub):
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             page.goto(host, timeout=240_000)  # the first request starts the app and waits for it
+            # the app's page runs in a sandbox (an opaque origin): its scripts cannot use the hub as the visitor
+            assert page.evaluate("() => window.origin") == "null"
             box = page.locator("textarea").first
             box.wait_for(timeout=60_000)
             box.fill("What a wonderful, heart-warming film. I loved every minute of it!")
