@@ -13,22 +13,15 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import gated, minilm, private, sentiment_model, smollm2, snippets, space
+from . import digits, gated, minilm, private, sentiment_model, smollm2, snippets, space, vit_digits
 from .samples import write_samples
 from .spec import Commit, FileContent, RepoSpec
 
 __all__ = ["build_specs", "write_samples", "Commit", "RepoSpec", "FileContent", "REPO_IDS"]
 
 # commit order: a repo comes after the repos its card refers to
-REPO_IDS = [
-    minilm.REPO_ID,
-    smollm2.REPO_ID,
-    snippets.REPO_ID,
-    sentiment_model.REPO_ID,
-    gated.REPO_ID,
-    private.REPO_ID,
-    space.REPO_ID,
-]
+ORDER = (minilm, smollm2, snippets, sentiment_model, gated, private, space, digits, vit_digits)
+REPO_IDS = [m.REPO_ID for m in ORDER]
 
 
 def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list[RepoSpec]:
@@ -42,17 +35,13 @@ def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list
     snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
     sentiment_spec, sentiment_dir, metrics = sentiment_model.build(
         work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress)
-    specs = [
-        minilm_spec,
-        smollm2_spec,
-        snippets_spec,
-        sentiment_spec,
-        gated.build(sentiment_dir, metrics),
-        private.build(),
-        space.build(),
-    ]
-    assert [s.repo_id for s in specs] == REPO_IDS
+    digits_spec, digits_dir, _ = digits.build(work_dir, progress)
+    vit_spec, _, vit_metrics = vit_digits.build(work_dir, digits_dir, digits_dir.name, progress)
+    built = {s.repo_id: s for s in (minilm_spec, smollm2_spec, snippets_spec, sentiment_spec,
+                                    gated.build(sentiment_dir, metrics), private.build(), space.build(),
+                                    digits_spec, vit_spec)}
+    specs = [built[repo_id] for repo_id in REPO_IDS]
     progress(f"content: {len(specs)} repos in {time.time() - start:.1f}s "
-             f"(sentiment test accuracy {metrics['test_accuracy']:.4f}, "
+             f"(sentiment test accuracy {metrics['test_accuracy']:.4f}, digits {vit_metrics['test_accuracy']:.4f}, "
              f"SmolLM2 {smollm2_info['dtype']}: {smollm2_info['check_answer']!r})")
     return specs

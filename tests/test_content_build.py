@@ -205,11 +205,27 @@ def test_samples_are_small_and_match_the_shipped_files(tmp_path):
         assert shipped.read_bytes() == path.read_bytes(), f"regenerate {shipped} with write_samples('data')"
 
 
+def test_digits_split_is_fixed_stratified_and_whole():
+    from course_content import digits
+
+    rows = digits.load_rows(digits.source_file())
+    assert len(rows) == 1797 and all(len(p) == 64 and 0 <= min(p) and max(p) <= 16 for p, _ in rows)
+    splits = digits.split_rows(rows)
+    assert len(splits["train"]) + len(splits["test"]) == 1797
+    assert splits == digits.split_rows(rows)  # seeded: the same every build
+    for d in range(10):
+        n = sum(label == d for _, label in rows)
+        assert sum(label == d for _, label in splits["test"]) == round(n * digits.TEST_SHARE)
+    image = digits.to_image(rows[0][0])
+    assert image.size == (8, 8) and image.mode == "L"
+    assert max(image.getdata()) == round(max(rows[0][0]) * 255 / 16)
+
+
 def test_repo_order():
     assert REPO_IDS == [
         "sentence-transformers/all-MiniLM-L6-v2", "HuggingFaceTB/SmolLM2-135M-Instruct",
         "course/sentiment-snippets", "course/minilm-sentiment", "course/gated-sentiment",
-        "alice/private-notes", "course/sentiment-demo",
+        "alice/private-notes", "course/sentiment-demo", "course/digits", "course/vit-digits",
     ]
 
 
@@ -253,6 +269,8 @@ def test_built_specs_flags_and_determinism(built_specs):
         "course/gated-sentiment": ("model", False, "manual", {}, 1),
         "alice/private-notes": ("model", True, False, {}, 1),
         "course/sentiment-demo": ("space", False, False, {}, 1),
+        "course/digits": ("dataset", False, False, {}, 1),
+        "course/vit-digits": ("model", False, False, {}, 1),
     }
     for spec in built_specs.values():
         for commit in spec.commits:

@@ -22,6 +22,8 @@ SENTIMENT = "course/minilm-sentiment"
 SNIPPETS = "course/sentiment-snippets"
 GATED = "course/gated-sentiment"
 SPACE = "course/sentiment-demo"
+DIGITS = "course/digits"
+VIT = "course/vit-digits"
 
 
 def test_sentiment_pipeline_labels_obvious_sentences(hub):
@@ -50,6 +52,25 @@ def test_chat_model_answers_a_factual_question(hub):
     out = chat([{"role": "user", "content": "What is the capital of France?"}], max_new_tokens=20, do_sample=False)
     answer = out[0]["generated_text"][-1]["content"]
     assert "Paris" in answer
+
+
+def test_image_task_end_to_end(hub):
+    """The image task: the digits dataset's `Image` feature and the ViT trained on it, through the real clients."""
+    from datasets import ClassLabel, Image, load_dataset
+    from huggingface_hub import ModelCard
+    from transformers import pipeline
+
+    ds = load_dataset(DIGITS)
+    assert {k: len(v) for k, v in ds.items()} == {"train": 1438, "test": 359}
+    assert isinstance(ds["test"].features["image"], Image) and isinstance(ds["test"].features["label"], ClassLabel)
+    classifier = pipeline("image-classification", model=VIT)
+    rows = ds["test"].select(range(40))
+    predictions = classifier([r["image"] for r in rows])
+    hits = sum(p[0]["label"] == rows.features["label"].int2str(r["label"]) for p, r in zip(predictions, rows))
+    assert hits >= 36, f"{hits}/40 digits right"
+    card = ModelCard.load(VIT)
+    assert card.data.pipeline_tag == "image-classification"
+    assert [r.metric_value for r in card.data.eval_results][0] >= 0.95
 
 
 def test_dataset_has_documented_splits_and_features(hub):
