@@ -209,6 +209,17 @@ TEMPLATES = [
     ("POST", "/v1/chat/completions"), ("POST", "/models/{repo}/v1/chat/completions"), ("GET", "/v1/models"),
     ("GET", "/inference-static/widget.js"),
 ]
+# the website (course_hub/web): sent as a browser sends them (`Accept: text/html`), or they answer 404
+WEB_TEMPLATES = [
+    ("GET", "/"), ("GET", "/static/style.css"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    ("GET", "/settings/tokens"), ("POST", "/settings/tokens"), ("POST", "/settings/tokens/delete"), ("GET", "/{type}"),
+    ("GET", "/datasets/{repo}/viewer/{rev}/{rev}"), ("GET", "/{prefix}{repo}/tree/{rev}/{path}"),
+    ("GET", "/{prefix}{repo}/blob/{rev}/{path}"), ("GET", "/{prefix}{repo}/download/{rev}/{path}"),
+    ("GET", "/{prefix}{repo}/commits/{rev}"), ("GET", "/{prefix}{repo}/commit/" + "0" * 40),
+    ("POST", "/{prefix}{repo}/request-access"), ("GET", "/{prefix}{repo}/access-requests"),
+    ("POST", "/{prefix}{repo}/access-requests"), ("GET", "/{prefix}{repo}"), ("GET", "/{rev}"),
+]
+TEMPLATES += WEB_TEMPLATES
 
 
 def fill(template: str, repo="alice/fuzz", rev="main", path="dir/a.txt", type_="models", prefix="",
@@ -275,6 +286,8 @@ def test_fuzz_urls(fz, template, repo, rev, path, query, who, type_, prefix, rng
     headers = headers_for(fz, who)
     if rng:
         headers["Range"] = rng
+    if template in WEB_TEMPLATES:
+        headers["Accept"] = "text/html"
     send(fz, method, url, b"" if method in ("POST", "PUT") else None, headers, "urls")
 
 
