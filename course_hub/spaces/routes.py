@@ -101,28 +101,39 @@ async def logs(ctx: Ctx):
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _open_app(ctx: Ctx, rest: str):
+    """The blocking part of a request to an app, in one thread hop: access, then a static file, or the Space's run
+    (started if it sleeps)."""
+    rec = ctx.policy.download(ctx.ident, "space", ctx.repo_id, ctx.endpoint)
+    spaces = ctx.hub.spaces
+    refused = spaces.refusal(rec)
+    if refused:
+        raise ServiceUnavailable(f"{refused[0]}: {refused[1]}", stage=refused[0])
+    sha, card, _ = spaces.card(rec)
+    if card.get("sdk") == "static":
+        return rec, proxy.static_file(ctx.hub, rec, sha, card, rest), None
+    run = spaces.ensure(rec)
+    if run is None:
+        raise ServiceUnavailable("PAUSED: this Space is paused by its owner (restart it with restart_space)",
+                                 stage="PAUSED")
+    return rec, None, run
+
+
 async def app(ctx: Ctx):
     """Any method on /spaces/{id}/app/...: a gradio Space's app through the proxy (started on the first request,
     waited for while it starts), a static Space's files."""
     _refuse_anonymous(ctx)
-    rec = await run_in_threadpool(ctx.policy.download, ctx.ident, "space", ctx.repo_id, ctx.endpoint)
     raw = ctx.request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or ctx.request.url.path
     m = APP_RAW.match(raw)
     rest = (m.group(1) if m else None) or ""
     if not rest:  # /app -> /app/ (relative, so it holds behind any path prefix)
+        await run_in_threadpool(ctx.policy.download, ctx.ident, "space", ctx.repo_id, ctx.endpoint)
         query = ctx.request.url.query
         return RedirectResponse("app/" + (f"?{query}" if query else ""), status_code=307)
+    rec, static, run = await run_in_threadpool(_open_app, ctx, rest)
+    if static is not None:
+        return static
     spaces = ctx.hub.spaces
-    refused = await run_in_threadpool(spaces.refusal, rec)
-    if refused:
-        raise ServiceUnavailable(f"{refused[0]}: {refused[1]}", stage=refused[0])
-    sha, card, _ = await run_in_threadpool(spaces.card, rec)
-    if card.get("sdk") == "static":
-        return await run_in_threadpool(proxy.static_file, ctx.hub, rec, sha, card, rest)
-    run = await run_in_threadpool(spaces.ensure, rec)
-    if run is None:
-        raise ServiceUnavailable("PAUSED: this Space is paused by its owner (restart it with restart_space)",
-                                 stage="PAUSED")
     deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
     while run.stage == "BUILDING" and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
