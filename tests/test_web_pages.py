@@ -430,3 +430,16 @@ def test_classroom_pages_need_sign_in(extra_hub, hub):
         assert c.get(f"{url}/{MODEL}").status_code in (200, 404)  # signed in: the page (404: hub not built)
     finally:
         stop_server(proc)
+
+
+def test_templates_and_stylesheet_ship_as_package_data():
+    """A non-editable install has every template and static file (pyproject's package-data covers them)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["course_hub.web"]
+    web = root / "course_hub" / "web"
+    files = [p.relative_to(web).as_posix() for d in ("templates", "static") for p in (web / d).rglob("*") if p.is_file()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files

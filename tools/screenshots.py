@@ -1,6 +1,7 @@
 """`make screenshots`: the course hub's website in Chromium, as small PNGs for the notebooks and the README.
 
-Starts a course hub over a copy of the built hub (build/screenshots/hub; the real one is never written), opens the
+Starts a course hub over a copy of the built hub (build/screenshots/hub, with only the repos the build made; the
+real one is never written), opens the
 live pages in Debian's Chromium (Playwright, no browser download) at 1200x800, and writes each page scaled to
 900x600 (at most 150 KB) to notebooks/images/web_*.png.
 """
@@ -54,7 +55,14 @@ def main() -> int:
         return 1
     WORK.mkdir(parents=True, exist_ok=True)
     hub_dir = HubDir(source).copy_to(WORK / "hub")
-    port = server.free_port()
+    from course_hub.hub import Hub
+
+    built = set(hub_dir.build_info().get("repos") or [])
+    copy = Hub(hub_dir.root)
+    for rec in copy.store.repos():  # the course's own repos only, not what a learner pushed to data/hub
+        if f"{rec.type}:{rec.id}" not in built:
+            copy.delete_repo(rec.type, rec.id)
+    port = server.free_port(first=server.DEFAULT_PORT)  # the URLs in the snippets read as a learner's do
     log = WORK / "hub.log"
     proc = server.start(hub_dir.root, port, log)
     try:

@@ -32,6 +32,7 @@ RESERVED = ("api", "static", "settings", "login", "logout", "models", "datasets"
 OWNER = rf"(?!(?:{'|'.join(RESERVED)})(?:/|$))[^/]+"
 REPO = rf"/{PREFIX}(?P<repo>{OWNER}/[^/]+)"
 PER_PAGE = 30
+FACET_VALUES = 10  # the most used values of each filter in a list's sidebar
 MAX_TEXT = 1024 * 1024  # larger files: no inline view, a download link
 PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._~%+-]+)*$")
 KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
@@ -63,7 +64,7 @@ class Web:
         self.ctx = ctx
         self.hub = ctx.hub
         self.policy = ctx.policy
-        self.secret = ctx.hub.dir.secret()
+        self.secret = _secret(ctx.hub)
         self.cookie = sessions.load(ctx.request.cookies.get(sessions.COOKIE), self.secret)
         self.set_cookie: str | None = None  # a new cookie value to send
         self.posted: dict[str, str] = {}  # a POST's form, once its CSRF token was checked
@@ -138,6 +139,17 @@ class Web:
         if err.code:
             response.headers["X-Error-Code"] = err.code
         return response
+
+
+_SECRETS: dict[str, bytes] = {}
+
+
+def _secret(hub) -> bytes:
+    """The hub dir's signing secret (read once per hub dir: it never changes while the hub runs)."""
+    key = str(hub.dir.root)
+    if key not in _SECRETS:
+        _SECRETS[key] = hub.dir.secret()
+    return _SECRETS[key]
 
 
 def _header_safe(text: str) -> str:
@@ -223,7 +235,7 @@ def _facets(rows: list[dict], repo_type: str) -> dict[str, list[tuple[str, int]]
             for v in vs:
                 if v:
                     counts[k][v] = counts[k].get(v, 0) + 1
-    return {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in counts.items() if v}
+    return {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES] for k, v in counts.items() if v}
 
 
 def repo_list(w: Web) -> Response:
