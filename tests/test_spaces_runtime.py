@@ -1,7 +1,7 @@
 """Spaces that run (course_hub/spaces): real hub servers, real app processes, the real gradio_client and HfApi.
 
 Two servers for the module: one over a copy of the built hub for the demo Space (`gradio_client.Client(id)`),
-one over a fresh hub with short limits (idle 3 s, 2 Spaces at a time, 200 MiB, start timeout 12 s) for small
+one over a fresh hub with short limits (idle 6 s, 2 Spaces at a time, 200 MiB, start timeout 12 s) for small
 stand-in apps: a plain `http.server` listening on GRADIO_SERVER_PORT starts in a fraction of a second, where every
 gradio start costs seconds of CPU. More servers for the classroom refusal and for killing the hub three ways.
 """
@@ -171,7 +171,7 @@ class Server:
         return procs
 
 
-FAST_ENV = {"COURSE_HUB_SPACE_IDLE": "3", "COURSE_HUB_MAX_SPACES": "2", "COURSE_HUB_SPACE_MEMORY_MB": "200",
+FAST_ENV = {"COURSE_HUB_SPACE_IDLE": "6", "COURSE_HUB_MAX_SPACES": "2", "COURSE_HUB_SPACE_MEMORY_MB": "200",
             "COURSE_HUB_SPACE_START_TIMEOUT": "12"}
 
 
@@ -417,7 +417,7 @@ def test_idle_space_sleeps_and_wakes(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": tiny()})
     first = get_app(fast, repo_id).json()
-    wait_stage(api, repo_id, {"SLEEPING"}, timeout=15)  # idle 3 s on this server
+    wait_stage(api, repo_id, {"SLEEPING"}, timeout=25)  # idle 6 s on this server
     assert not alive(first["pid"]) and not alive(first["child"])
     assert "without a request" in "".join(api.fetch_space_logs(repo_id, build=True))
     woken = get_app(fast, repo_id).json()  # the next request wakes it

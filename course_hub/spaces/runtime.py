@@ -418,6 +418,12 @@ class SpaceManager:
         proc, run.proc = run.proc, None
         if proc is None:
             return
+        import psutil
+
+        try:
+            family = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            family = []
         for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
             try:
                 os.killpg(proc.pid, sig)
@@ -432,6 +438,15 @@ class SpaceManager:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        deadline = time.monotonic() + 3  # return once the app and its children are really gone
+        for p in family:
+            while time.monotonic() < deadline:
+                try:
+                    if p.status() == psutil.STATUS_ZOMBIE:
+                        break
+                except psutil.Error:
+                    break
+                time.sleep(0.02)
 
     def close(self) -> None:
         """Stop every app (the hub is going down)."""
