@@ -283,6 +283,14 @@ def test_login_cookie_and_tokens_page(hub):
     r = c.post(f"{hub.url}/login", data={"csrf": csrf_of(form.text), "username": user, "token": token,
                                          "next": "//evil.example/"})
     assert r.status_code == 303 and r.headers["location"] == "/"  # never off the site
+    for nxt in ("/\t/evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"):
+        other = httpx.Client(timeout=30, headers=HTML)
+        form2 = other.get(f"{hub.url}/login")
+        r2 = other.post(f"{hub.url}/login", data={"csrf": csrf_of(form2.text), "username": user, "token": token,
+                                                   "next": nxt})
+        assert r2.status_code == 303 and r2.headers["location"] == "/", nxt
+    r3 = c.get(f"{hub.url}/login?next=/course/minilm-sentiment%3Fx%3D1")
+    assert 'name="next" value="/course/minilm-sentiment?x=1"' in r3.text
     cookie = r.headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "path=/" in cookie.lower()
     assert token not in cookie and token[3:] not in cookie

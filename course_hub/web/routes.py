@@ -35,6 +35,7 @@ PER_PAGE = 30
 FACET_VALUES = 10  # the most used values of each filter in a list's sidebar
 MAX_TEXT = 1024 * 1024  # larger files: no inline view, a download link
 PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._~%+-]+)*$")
+NEXT_RE = re.compile(r"^/[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*$")  # a path on this site: no scheme, no spaces or tabs
 KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
 SORTS = {"trending": "trendingScore", "likes": "likes", "downloads": "downloads", "updated": "lastModified",
          "created": "createdAt"}
@@ -580,7 +581,7 @@ def person(w: Web) -> Response:
 
 def _safe_next(value: str | None, base: str) -> str:
     """Where to go after signing in: a path on this site only."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if not value or not NEXT_RE.match(value) or value.startswith("//"):
         return "/"
     if base and value.startswith(base + "/"):
         value = value[len(base):]

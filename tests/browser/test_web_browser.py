@@ -209,3 +209,38 @@ def test_hostile_card_is_inert(hub, api, browser):
     page.click("#model-card >> text=click me")  # a link without its javascript: href does nothing
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.close()
+
+
+@pytest.mark.content
+def test_pages_work_with_javascript_off(hub, browser):
+    """Links, forms and the branch switcher are plain HTML: the site works with JavaScript disabled."""
+    from playwright.sync_api import expect
+
+    learner = f"web-nojs-{uuid.uuid4().hex[:6]}"
+    token = hub.store().create_token(learner, "read")
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1200, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{hub.url}/")
+        page.fill(".big-search input[name=search]", "minilm")
+        page.click(".big-search button")
+        expect(page.locator("a.repo-link")).to_have_count(2)  # sentence-transformers' and the course's
+        page.click(f"a.repo-link >> text={MODEL}")
+        page.click(".tabs >> text=Files and versions")
+        page.click(".switcher summary")  # <details>: opens without a script
+        expect(page.locator(".switcher .menu")).to_be_visible()
+        page.goto(f"{hub.url}/datasets/{DATASET}/viewer/default/validation")
+        page.click("#dataset-viewer a.next")
+        expect(page.locator("#dataset-viewer")).to_contain_text("rows 21–40 of 1,945")
+        sign_in(page, hub, learner, token)
+        page.goto(f"{hub.url}/{GATED}")
+        page.fill("input[name=Name]", "No script")
+        page.fill("input[name=Affiliation]", "The course")
+        page.check('input[name="I agree to use this model for learning only"]')
+        page.click("#request-access")
+        expect(page.locator("#gate-status")).to_contain_text("pending")
+        page.locator("header form.inline button").click()  # sign out
+        expect(page.locator("header a.button")).to_have_text("Sign in")
+    finally:
+        shot(page, "no_javascript")
+        ctx.close()
