@@ -28,64 +28,74 @@ def _norm(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _real_status_code() -> tuple[str, int] | None:
-    """The status code of a real anonymous download of the gated model, or None if the hub is unreachable."""
+def _status(repo_id: str, token) -> int | None:
+    """The hub's answer to `auth_check(repo_id, token=token)`: None if you may read the files, else the status."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
     try:
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import HfHubHTTPError
-    except ImportError:
-        return None
-    try:
-        hf_hub_download(GATED, "config.json", token=False)
+        HfApi().auth_check(repo_id, token=token)
     except HfHubHTTPError as e:
-        if e.response is not None:
-            return f"an anonymous download of {GATED}", e.response.status_code
-    except Exception:
-        return None
+        if e.response is None:
+            raise
+        return e.response.status_code
     return None
 
 
+def _advice_cases(course) -> list[tuple[str, str, object]]:
+    """(who, repo_id, token) cases to ask about; the hub's real answers are the oracle."""
+    cases = [("you", "course/minilm-sentiment", None), ("an anonymous caller", GATED, False),
+             ("you", "course/no-such-model", None), ("you", "alice/private-notes", None),
+             ("an anonymous caller", "alice/private-notes", False)]
+    if getattr(course, "mode", "local") in ("local", "classroom"):
+        cases.insert(2, ("alice (never asked for access)", GATED, course.token("alice")))
+    return cases
+
+
 @never_raises
-def check_advice_for(advice_for, real: bool = True) -> bool:
-    """`advice_for(status_code)` returns "log in" (401), "request access" (403), "check the repo id" (404), else None."""
+def check_advice_for(advice_for, course) -> bool:
+    """`advice_for(repo_id, token=None)` asks the hub and returns None (you may read the repo's files), "log in" (401),
+    "request access" (403) or "check the repo id" (404). Checked against the hub's real answers."""
     if is_placeholder(advice_for):
         return not_started("advice_for")
     if not callable(advice_for):
         return failed(f"`advice_for` should be a function, not a {type(advice_for).__name__}.",
-                      "Define it with `def advice_for(status_code): ...`.")
-    if all(_call(advice_for, code) == (None, None) for code in ADVICE):  # the exercise cell's `...` body
+                      "Define it with `def advice_for(repo_id, token=None): ...`.")
+    results = []
+    for who, repo_id, token in _advice_cases(course):
+        code = _status(repo_id, token)
+        expected = ADVICE.get(code) if code is not None else None
+        got, error = _call(advice_for, repo_id, token)
+        results.append((who, repo_id, token, code, expected, got, error))
+    if all(got is None and error is None for *_, got, error in results):  # the exercise cell's `...` body
         return not_started("advice_for")
-    for code, expected in ADVICE.items():
-        got, error = _call(advice_for, code)
+    for who, repo_id, token, code, expected, got, error in results:
+        call = f"`advice_for({repo_id!r}, token={'False' if token is False else 'None' if token is None else '...'})`"
         if error:
-            return failed(f"`advice_for({code})` raised {error}.", "Return a string; do not raise.")
-        if _norm(got) != expected:
-            wrong = {v: k for k, v in ADVICE.items()}.get(_norm(got))
-            hint = f"{WHY[code][0].upper()}{WHY[code][1:]}: return {expected!r}."
-            if wrong is not None:
-                hint = f"{expected!r} is the advice for {code}; {got!r} is the advice for {wrong}. " + hint
-            elif isinstance(got, str):
-                hint = f"Return exactly one of {LOG_IN!r}, {REQUEST_ACCESS!r}, {CHECK_REPO_ID!r}. " + hint
-            return failed(f"`advice_for({code})` returned {got!r}, expected {expected!r}.", hint)
-    for code in (200, 500):
-        got, error = _call(advice_for, code)
-        if error:
-            return failed(f"`advice_for({code})` raised {error}.", "For any other status code, return None.")
-        if got is not None:
-            return failed(f"`advice_for({code})` returned {got!r}, expected None.",
-                          "Only 401, 403 and 404 have advice here; return None for every other status code "
-                          "(a 500 is the server's problem, not yours).")
-    if real:
-        seen = _real_status_code()
-        if seen is not None:
-            what, code = seen
-            got, error = _call(advice_for, code)
-            if error or _norm(got) != ADVICE.get(code):
-                return failed(f"For {what} the hub answered {code}, and `advice_for({code})` gave "
-                              f"{error or repr(got)}.", f"Expected {ADVICE.get(code)!r}.")
-            return passed(f"`advice_for` gives the right advice for 401, 403 and 404 "
-                          f"(and for the real {code} of {what}).")
-    return passed("`advice_for` gives the right advice for 401, 403 and 404, and None otherwise.")
+            hint = ("Catch the Hub's errors: `except GatedRepoError as e:` first, then "
+                    "`except RepositoryNotFoundError as e:`, and read `e.response.status_code`.")
+            return failed(f"{call} raised {error} (the hub answered {code or 'OK'} for {who}).", hint)
+        if _norm(got) == expected:
+            continue
+        if code is None:
+            hint = ("`auth_check` returned without an error, so you may read the repo: return None."
+                    if token is not False else "")
+            return failed(f"{call} returned {got!r}, but {who} may read {repo_id}: expected None.", hint or None)
+        hint = f"{WHY[code][0].upper()}{WHY[code][1:]}: return {expected!r}."
+        login_code = _status(repo_id, None) if token is not None else code
+        if token is not None and _norm(got) == (ADVICE.get(login_code) if login_code is not None else None):
+            hint = (f"The hub answers {code} for {who}, but your function found no error: pass the token on, "
+                    "`HfApi().auth_check(repo_id, token=token)` (token=False sends none; a token string is used "
+                    "instead of your login). " + hint)
+        elif isinstance(got, str) and _norm(got) not in ADVICE.values():
+            hint = f"Return exactly one of {LOG_IN!r}, {REQUEST_ACCESS!r}, {CHECK_REPO_ID!r}. " + hint
+        elif isinstance(got, str):
+            wrong = {v: k for k, v in ADVICE.items()}[_norm(got)]
+            hint = f"{got!r} is the advice for {wrong}, and {repo_id} gives {who} a {code}. " + hint
+        return failed(f"{call} returned {got!r}; the hub answers {who} with {code}, so expected {expected!r}.", hint)
+    codes = sorted({r[3] for r in results if r[3] is not None})
+    return passed(f"`advice_for` matches the hub's real answers in {len(results)} cases "
+                  f"(statuses {', '.join(map(str, codes))}, and None where you may read).")
 
 
 def _token_cases(course) -> list[tuple[str, str]]:
