@@ -88,7 +88,7 @@ def peers_sections(todo: set[str], quick: bool) -> dict:
             from . import spaces
 
             print("spaces ...", flush=True)
-            out["spaces"] = spaces.measure(hub.url, hub.proc.pid, calls=10 if quick else 30)
+            out["spaces"] = spaces.measure(hub.url, hub.proc.pid, calls=10 if quick else 30, hub_dir=hub_dir)
         if "classroom" in todo:
             print("classroom ...", flush=True)
             out["classroom"] = classroom.measure(hub.url, learners=30, reps=1 if quick else 2)
