@@ -32,7 +32,8 @@ def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
 # COURSE_HUB_INFERENCE_MEMORY_MB=… and so on
 INFERENCE_ENV = {"inference_memory_mb": int, "inference_threads": int, "inference_queue": int,
                  "inference_timeout_s": float, "inference_idle_s": float, "inference_max_tokens": int,
-                 "inference_max_prompt_tokens": int, "inference_max_input_chars": int, "inference_default_model": str}
+                 "inference_max_prompt_tokens": int, "inference_max_input_chars": int, "inference_default_model": str,
+                 "inference_dtype": str}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class Settings:
     space_start_timeout: float = 180.0
     space_memory_mb: int = 3072
     # inference (course_hub/inference): one worker process, models in an LRU under a memory cap
-    inference_memory_mb: int = 700  # weights loaded as float32 (Binder: 2 GB with a notebook kernel beside it)
+    inference_memory_mb: int = 700  # loaded weights (Binder: 2 GB with a notebook kernel beside it)
+    inference_dtype: str = "auto"  # "auto": each checkpoint's own dtype, as from_pretrained; "float32"
     inference_threads: int = 1  # torch threads in the worker (file downloads stay fast while models run)
     inference_queue: int = 8  # requests in flight; more get 503 + Retry-After
     inference_timeout_s: float = 120.0  # one request, model load included (then 504)

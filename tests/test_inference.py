@@ -122,6 +122,29 @@ def test_text_generation_greedy_stream_and_details(hub_built):
     assert sampled[0] == sampled[1]  # seeded
 
 
+def test_image_classification_if_the_hub_has_such_a_model(hub_built):
+    import io
+
+    from huggingface_hub import HfApi
+    from PIL import Image
+
+    models = [m.id for m in HfApi(endpoint=hub_built.url).list_models(pipeline_tag="image-classification")
+              if not m.private and not m.gated]
+    if not models:
+        pytest.skip("no image-classification model on this hub")
+    image = Image.new("L", (8, 8), 0)
+    for y in range(1, 7):  # a vertical stroke: something like a 1
+        image.putpixel((4, y), 255)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    got = client(f"{hub_built.url}/models/{models[0]}").image_classification(buf.getvalue(), top_k=3)
+    assert 1 <= len(got) <= 3 and all(0 <= x.score <= 1 for x in got)
+    assert got == sorted(got, key=lambda x: -x.score)
+    bad = httpx.post(f"{hub_built.url}/models/{models[0]}", content=b"not an image",
+                     headers={"Content-Type": "image/png"}, timeout=LONG)
+    assert bad.status_code == 400, bad.text
+
+
 # --- chat completions ------------------------------------------------------------------------------------------
 def test_chat_completion_base_url_and_stream(hub_built):
     c = client(None, base_url=f"{hub_built.url}/v1")
@@ -275,8 +298,8 @@ def test_stream_client_that_disconnects_stops_the_generation(hub_built):
         with h.stream("POST", f"{hub_built.url}/v1/chat/completions", json=body) as r:
             assert r.status_code == 200
             for line in r.iter_lines():
-                if line.startswith("data:"):
-                    break  # hang up after the first event
+                if line.startswith("data:") and '"content": ""' not in line:
+                    break  # hang up after the first token (the first event, the role, comes before any)
     # the server noticed, cancelled the job; the worker logs it (before its 500th token)
     end = time.monotonic() + 60
     while time.monotonic() < end:

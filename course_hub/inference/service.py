@@ -84,6 +84,7 @@ class InferenceService:
         config = {"parent": os.getpid(), "threads": self.settings.inference_threads,
                   "max_model_bytes": self.settings.inference_memory_mb * MiB,
                   "max_prompt_tokens": self.settings.inference_max_prompt_tokens,
+                  "dtype": self.settings.inference_dtype,
                   "hf_home": str(inference_dir / "hf-home")}
         root = Path(__file__).resolve().parents[2]
         with open(self.dir.logs_dir / "inference-worker.log", "ab") as log:

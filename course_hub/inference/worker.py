@@ -59,8 +59,9 @@ def die_with_parent(parent: int) -> None:
 
 
 # --- models --------------------------------------------------------------------------------------------------
-def weights_bytes(folder: Path) -> int:
-    """Bytes of the weights once loaded as float32 (from the safetensors headers: no tensor is read)."""
+def weights_bytes(folder: Path, dtype: str = "auto") -> int:
+    """Bytes of the weights once loaded (from the safetensors headers: no tensor is read): in their own dtype
+    ("auto", what `from_pretrained` does by default), or with every float as float32."""
     sizes = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
     total = 0
     for f in folder.rglob("*.safetensors"):
@@ -71,7 +72,8 @@ def weights_bytes(folder: Path) -> int:
             if name == "__metadata__":
                 continue
             count = math.prod(t["shape"]) if t["shape"] else 1
-            total += count * (4 if t["dtype"] in ("F16", "BF16", "F32") else sizes.get(t["dtype"], 4))
+            as_f32 = dtype == "float32" and t["dtype"] in ("F16", "BF16")
+            total += count * (4 if as_f32 else sizes.get(t["dtype"], 4))
     if total == 0:  # no safetensors: the file sizes are the best guess
         total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     return total
@@ -86,8 +88,8 @@ class Loaded:
 class Models:
     """An LRU of loaded models under a byte cap."""
 
-    def __init__(self, cap: int):
-        self.cap = cap
+    def __init__(self, cap: int, dtype: str = "auto"):
+        self.cap, self.dtype = cap, dtype
         self.lru: "collections.OrderedDict[str, Loaded]" = collections.OrderedDict()
 
     def total(self) -> int:
@@ -100,9 +102,9 @@ class Models:
         path = Path(folder)
         if not path.is_dir():
             raise JobError(503, f"The model files of {key} are not prepared (retry)")
-        size = weights_bytes(path)
+        size = weights_bytes(path, self.dtype)
         if size > self.cap:
-            raise JobError(503, f"{key} needs {size / 2**20:.0f} MB as float32, more than the inference memory cap "
+            raise JobError(503, f"{key} needs {size / 2**20:.0f} MB of weights, more than the inference memory cap "
                                 f"of {self.cap / 2**20:.0f} MB (COURSE_HUB_INFERENCE_MEMORY_MB)")
         for k in list(self.lru):
             if self.total() + size <= self.cap:
@@ -112,7 +114,7 @@ class Models:
         if self.total() + size > self.cap:
             raise JobError(503, f"No room to load {key} now: the models in use fill the inference memory cap; retry "
                                 "when the current generations finish")
-        m = Loaded(key, task, size, load(task, path))
+        m = Loaded(key, task, size, load(task, path, self.dtype))
         self.lru[key] = m
         return m
 
@@ -127,15 +129,17 @@ class Models:
             self.unload(k)
 
 
-def load(task: str, path: Path) -> dict:
+def load(task: str, path: Path, dtype: str = "auto") -> dict:
     import torch
     import transformers
+
+    dtype = torch.float32 if dtype == "float32" else "auto"
 
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     if task == "text-generation":
         tok = transformers.AutoTokenizer.from_pretrained(path)
-        model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+        model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype).eval()
         eos = set()
         for src in (model.generation_config.eos_token_id, model.config.eos_token_id, tok.eos_token_id):
             if isinstance(src, int):
@@ -146,18 +150,19 @@ def load(task: str, path: Path) -> dict:
         return {"model": model, "tokenizer": tok, "eos": eos, "max_positions": int(limit)}
     if task == "text-classification":
         tok = transformers.AutoTokenizer.from_pretrained(path)
-        model = transformers.AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32).eval()
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(path, dtype=dtype).eval()
         return {"model": model, "tokenizer": tok}
     if task in ("feature-extraction", "sentence-similarity"):
         if (path / "modules.json").exists():
             from sentence_transformers import SentenceTransformer
 
-            return {"st": SentenceTransformer(str(path), device="cpu", local_files_only=True)}
+            return {"st": SentenceTransformer(str(path), device="cpu", local_files_only=True,
+                                              model_kwargs={"dtype": dtype})}
         tok = transformers.AutoTokenizer.from_pretrained(path)
-        model = transformers.AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+        model = transformers.AutoModel.from_pretrained(path, dtype=dtype).eval()
         return {"model": model, "tokenizer": tok}
     if task == "image-classification":
-        pipe = transformers.pipeline("image-classification", model=str(path), device="cpu")
+        pipe = transformers.pipeline("image-classification", model=str(path), device="cpu", dtype=dtype)
         return {"pipeline": pipe}
     raise JobError(400, f"Task {task!r} is not run by the course hub")
 
@@ -305,7 +310,7 @@ def prompt_ids(m: Loaded, p: dict, max_prompt: int) -> list[int]:
 class Worker:
     def __init__(self, chan: Channel, inbox: "queue.Queue", config: dict):
         self.chan, self.inbox, self.config = chan, inbox, config
-        self.models = Models(int(config["max_model_bytes"]))
+        self.models = Models(int(config["max_model_bytes"]), config.get("dtype", "auto"))
         self.pending: "collections.deque[dict]" = collections.deque()
         self.active: "collections.OrderedDict[int, Gen]" = collections.OrderedDict()
         self.cancelled: set = set()
@@ -334,7 +339,10 @@ class Worker:
             if op == "exit":
                 os._exit(0)
             elif op == "cancel":
+                waiting = len(self.pending)
                 self.pending = collections.deque(j for j in self.pending if j["id"] != msg["id"])
+                if len(self.pending) < waiting:
+                    print(f"cancelled job {msg['id']} after 0 tokens (before it started)", file=sys.stderr, flush=True)
                 g = self.active.pop(msg["id"], None)
                 if g is not None:
                     g.m.busy -= 1
