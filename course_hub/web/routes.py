@@ -449,7 +449,8 @@ def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: s
         raise BadRequest("Invalid page number") from None
     data = viewer.page(w.hub, git, sha, card, chosen, page_no)
     counts = {(s.config, s.name): viewer.count(w.hub, git, sha, s) for s in all_splits}
-    return {"splits": all_splits, "current": chosen, "data": data, "counts": counts}
+    return {"splits": all_splits, "current": chosen, "data": data, "counts": counts,
+            "configs": len({s.config for s in all_splits})}
 
 
 def viewer_page(w: Web) -> Response:

@@ -57,7 +57,7 @@ def splits(card: dict, files: list[str]) -> list[Split]:
 
 @dataclass
 class ParquetMeta:
-    key: str  # the content's id (LFS sha256 or git blob sha): the file never changes under it
+    key: str  # the git blob's sha (of the file, or of its LFS pointer): the content never changes under it
     path: str
     rows: int
     groups: list[int]  # rows per row group
@@ -83,12 +83,13 @@ def _open(source):
 
 
 def _meta(hub, git, files: dict, path: str) -> ParquetMeta:
-    """A Parquet file's footer only (row counts, row groups, schema), cached by content."""
-    key, source = _source(hub, git, files, path)
+    """A Parquet file's footer only (row counts, row groups, schema), cached by content: the git blob's sha names
+    the file's bytes, or the LFS pointer that names them (nothing is read on a hit)."""
+    key = files[path].blob
     with _lock:
         if key in _metas:
             return _metas[key]
-    md = _open(source).metadata
+    md = _open(_source(hub, git, files, path)[1]).metadata
     meta = ParquetMeta(key, path, md.num_rows, [md.row_group(i).num_rows for i in range(md.num_row_groups)],
                        md.schema.to_arrow_schema())
     with _lock:
