@@ -31,6 +31,23 @@ def is_built(hub_dir: Path | str) -> bool:
     return HubDir(hub_dir).is_built(key=build_key())
 
 
+COLLECTION = ("course", "Hugging Face, hands-on", "Every public repo the course's notebooks use")
+
+
+def collect(hub: Hub, specs) -> str:
+    """The course's public repos as one collection of the `course` org (`HfApi.get_collection(slug)`); the slug
+    is fixed, as the commit SHAs are."""
+    namespace, title, description = COLLECTION
+    slug = f"{namespace}/hugging-face-hands-on-{hashlib.sha1(title.encode()).hexdigest()[:24]}"
+    if hub.store.get_collection(slug) is not None:
+        hub.store.delete_collection(slug)
+    hub.store.create_collection(slug, namespace, title, description)
+    for spec in specs:
+        if not spec.private:
+            hub.store.add_collection_item(slug, spec.repo_type, spec.repo_id, None)
+    return slug
+
+
 def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
     hub_dir = Path(hub_dir)
     if not force and is_built(hub_dir):
@@ -64,6 +81,7 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         git = hub.git(spec.repo_type, spec.repo_id)
         for tag, index in spec.tags.items():
             git.create_tag(tag, shas[index], f"Release {tag}", author, date=created + index * 3600)
+    collect(hub, specs)
     marker = hub.dir.build_marker
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"key": build_key(), "repos": [f"{s.repo_type}:{s.repo_id}" for s in specs]}, indent=1))

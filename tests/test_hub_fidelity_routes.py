@@ -186,3 +186,15 @@ def test_collections(hub, api, bob_api, new_repo_id):
     with pytest.raises(HfHubHTTPError) as e:  # bob reads in acme, he cannot make collections there
         bob_api.create_collection("Bob in acme", namespace="acme")
     assert e.value.response.status_code == 403
+
+
+@pytest.mark.content
+def test_the_course_collection(api):
+    """`course-hub build` makes one collection of the course's public repos."""
+    found = [c for c in api.list_collections(owner="course") if c.title == "Hugging Face, hands-on"]
+    assert len(found) == 1
+    coll = api.get_collection(found[0].slug)
+    items = {(i.item_type, i.item_id) for i in coll.items}
+    assert {("model", "course/minilm-sentiment"), ("dataset", "course/sentiment-snippets"),
+            ("space", "course/sentiment-demo"), ("model", "sentence-transformers/all-MiniLM-L6-v2")} <= items
+    assert not any(i.item_id == "alice/private-notes" for i in coll.items)
