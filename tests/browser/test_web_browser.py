@@ -143,7 +143,7 @@ def test_browse_download_and_gated_access(hub, browser, tmp_path):
         row = ipage.locator(f'#requests-pending tr[data-user="{learner}"]')
         expect(row).to_contain_text("The course")
         shot(ipage, "access_requests")
-        row.locator("button.accepted").click()
+        row.locator("button.act-accepted").click()
         expect(ipage.locator(f'#requests-accepted tr[data-user="{learner}"]')).to_be_visible()
         ictx.close()
 
