@@ -72,6 +72,7 @@ def sign_in(page, hub, user: str, token: str) -> None:
     page.goto(f"{hub.url}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=token]", token)
+    shot(page, "login")
     page.click("form.stack button[type=submit]")
     page.wait_for_url(f"{hub.url}/")
     assert page.locator("header a.me").inner_text() == user
@@ -121,6 +122,9 @@ def test_browse_download_and_gated_access(hub, browser, tmp_path):
         shot(page, "blob")
         page.click(".tabs >> text=Commits")
         shot(page, "commits")
+        page.locator("#commits a.title").first.click()
+        expect(page.locator("#commit")).to_contain_text("files changed")
+        shot(page, "commit")
 
         # sign in, ask for access to the gated model
         sign_in(page, hub, learner, learner_token)
@@ -189,6 +193,9 @@ def test_dataset_viewer_and_space(hub, browser):
     shot(page, "space")
     page.goto(f"{hub.url}/course")
     shot(page, "org")
+    page.goto(f"{hub.url}/instructor")
+    expect(page.locator("h1")).to_contain_text("instructor")
+    shot(page, "user")
     page.close()
 
 
