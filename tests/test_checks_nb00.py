@@ -20,33 +20,38 @@ def run(check, answer, capsys, **kwargs):
     return ok, capsys.readouterr().out
 
 
-# --- check_classification ---------------------------------------------------------------------------------
+# --- check_one_word_flip ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer", [[{"label": "POSITIVE", "score": 0.9912}], [{"label": "NEGATIVE", "score": 0.51}],
-                                    {"label": "NEGATIVE", "score": 1.0}])
-def test_classification_right(hub, capsys, answer):
-    ok, out = run(nb00.check_classification, answer, capsys)
-    assert ok and out.startswith("✅"), out
+@pytest.mark.parametrize("answer", [("The film was good.", "The film was not good."),
+                                    ["I liked this phone.", "I hated this phone."]])
+def test_flip_right(hub, capsys, answer):
+    ok, out = run(nb00.check_one_word_flip, answer, capsys)
+    assert ok and out.startswith("✅") and "→" in out, out
 
 
-def test_classification_placeholder(hub, capsys):
-    ok, out = run(nb00.check_classification, ..., capsys)
+def test_flip_placeholder(hub, capsys):
+    ok, out = run(nb00.check_one_word_flip, ..., capsys)
     assert not ok and out.startswith("⏳"), out
 
 
 @pytest.mark.parametrize("answer, expected", [
-    ("I love it", "not your sentence"),
-    (lambda text: [], "pipeline itself"),
-    ([{"label": "POSITIVE", "score": 0.9}, {"label": "NEGATIVE", "score": 0.8}], "exactly one sentence"),
-    ([{"label": "LABEL_1", "score": 0.9}], "not a label of course/minilm-sentiment"),
-    ([{"label": "POSITIVE", "score": 98.0}], "not a probability"),
-    ([{"text": "hello"}], "'label' and 'score'"),
-    (42, "'label' and 'score'"),
+    ("The film was good.", "a pair of two sentences"),
+    (("The film was good.",), "a pair of two sentences"),
+    (("The film was good.", ""), "a pair of two sentences"),
+    (("The film was good.", "the film, was good"), "same words"),
+    (("The film was good.", "The film was not bad at all."), "more than one word"),
+    (("The film was good.", "The film was great."), "did not flip"),
 ])
-def test_classification_wrong(hub, capsys, answer, expected):
-    ok, out = run(nb00.check_classification, answer, capsys)
+def test_flip_wrong(hub, capsys, answer, expected):
+    ok, out = run(nb00.check_one_word_flip, answer, capsys)
     assert not ok and out.startswith("❌") and expected in out, out
     assert "Hint:" in out
+
+
+def test_one_word_apart():
+    w = nb00._words
+    assert nb00._one_word_apart(w("a b c"), w("a x c")) and nb00._one_word_apart(w("a b c"), w("a c"))
+    assert nb00._one_word_apart(w("a c"), w("a not c")) and not nb00._one_word_apart(w("a b c"), w("x y c"))
 
 
 def test_classification_labels_come_from_the_hub(hub):

@@ -34,58 +34,61 @@ def run(capsys, check, *args):
     return ok, capsys.readouterr().out
 
 
-# --- exercise 1: review labels ---------------------------------------------------------------------------------
+# --- exercise 1: POSITIVE probabilities ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("placeholder", [..., None])
-def test_labels_placeholder_is_not_started(capsys, placeholder):
-    ok, out = run(capsys, nb02.check_review_labels, placeholder, REVIEWS)
+def test_scores_placeholder_is_not_started(capsys, placeholder):
+    ok, out = run(capsys, nb02.check_positive_scores, placeholder, REVIEWS)
     assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.parametrize("answer, needle", [
-    ("POSITIVE", "one string"),
-    ([{"label": "POSITIVE", "score": 0.9}] * 5, "r['label']"),
-    ([[{"label": "POSITIVE", "score": 0.9}, {"label": "NEGATIVE", "score": 0.1}]] * 5, "top_k"),
-    (["POSITIVE", "NEGATIVE"], "2 labels for 5 reviews"),
-    (42, "not int"),
+    ([0.1, 0.9], "is a list"),
+    ("POSITIVE", "not str"),
+    ({REVIEWS[0]: 0.1}, "4 of 5 reviews are missing"),
+    ({r: [{"label": "POSITIVE", "score": 0.5}] for r in REVIEWS}, "one number"),
+    ({r: "0.5" for r in REVIEWS}, "not str"),
 ])
-def test_labels_wrong_shapes_fail_with_a_hint(capsys, answer, needle):
-    ok, out = run(capsys, nb02.check_review_labels, answer, REVIEWS)
-    assert not ok and out.startswith("❌") and needle in out
+def test_scores_wrong_shapes_fail_with_a_hint(capsys, answer, needle):
+    ok, out = run(capsys, nb02.check_positive_scores, answer, REVIEWS)
+    assert not ok and out.startswith("❌") and needle in out, out
 
 
-def test_labels_without_reviews_explains_the_call(capsys):
-    ok, out = run(capsys, nb02.check_review_labels, ["POSITIVE"], None)
+def test_scores_without_reviews_explains_the_call(capsys):
+    ok, out = run(capsys, nb02.check_positive_scores, {}, None)
     assert not ok and "second argument" in out
 
 
-def model_labels(reviews):
+@pytest.fixture(scope="module")
+def all_scores(hub):
     from transformers import pipeline
 
-    return [r["label"] for r in pipeline("text-classification", model=nb02.SENTIMENT_MODEL, revision="v1.0")(reviews)]
+    return pipeline("text-classification", model=nb02.SENTIMENT_MODEL, revision="v1.0")(REVIEWS, top_k=None)
 
 
 @pytest.mark.content
-def test_labels_right_answer_passes(hub, capsys):
-    labels = model_labels(REVIEWS)
-    assert labels[1] == "POSITIVE" and labels[4] == "NEGATIVE"  # the clear cases, so the model is sane
-    ok, out = run(capsys, nb02.check_review_labels, labels, REVIEWS)
-    assert ok and out.startswith("✅")
+def test_scores_right_answer_passes(all_scores, capsys):
+    import torch
+
+    answer = {r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(REVIEWS, all_scores)}
+    ok, out = run(capsys, nb02.check_positive_scores, answer, REVIEWS)
+    assert ok and out.startswith("✅") and "least sure" in out, out
+    as_tensors = {r: torch.tensor(v) for r, v in answer.items()}
+    assert run(capsys, nb02.check_positive_scores, as_tensors, REVIEWS)[0]
 
 
 @pytest.mark.content
-def test_labels_wrong_answers_fail(hub, capsys):
-    labels = model_labels(REVIEWS)
-    flip = {"POSITIVE": "NEGATIVE", "NEGATIVE": "POSITIVE"}
-    ok, out = run(capsys, nb02.check_review_labels, [flip[x] for x in labels], REVIEWS)
-    assert not ok and "opposite" in out
-    one_wrong = labels[:1] + [flip[labels[1]]] + labels[2:]
-    ok, out = run(capsys, nb02.check_review_labels, one_wrong, REVIEWS)
-    assert not ok and "review 1" in out and "1 of 5" in out
-    ok, out = run(capsys, nb02.check_review_labels, [x.lower() for x in labels], REVIEWS)
-    assert not ok and "case-sensitive" in out
-    ok, out = run(capsys, nb02.check_review_labels, ["GOOD"] * 5, REVIEWS)
-    assert not ok and "'GOOD' is not a label" in out
+def test_scores_typical_mistakes_get_their_hint(all_scores, capsys):
+    positive = {r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(REVIEWS, all_scores)}
+    best = {r: scores[0]["score"] for r, scores in zip(REVIEWS, all_scores)}
+    cases = [
+        (best, "top_k=None"),
+        ({r: 1 - p for r, p in positive.items()}, "probabilities of NEGATIVE"),
+        ({**positive, REVIEWS[1]: 0.5}, "1 of 5 values differ"),
+    ]
+    for answer, needle in cases:
+        ok, out = run(capsys, nb02.check_positive_scores, answer, REVIEWS)
+        assert not ok and out.startswith("❌") and needle in out, out
 
 
 # --- exercise 2: most similar sentence -------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def cosine_scores(query, sentences):
     import torch.nn.functional as F
     from transformers import pipeline
 
-    embedder = pipeline("feature-extraction", model=nb02.EMBEDDING_MODEL, revision="v1.0")
+    embedder = pipeline("feature-extraction", model=nb02.EMBEDDING_MODEL)
 
     def embed(text):
         return F.normalize(embedder(text, return_tensors=True)[0].mean(dim=0), dim=0)

@@ -43,7 +43,7 @@ def test_attention_without_sentences_explains_the_call(capsys):
 def batch(hub):
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(nb03.EMBEDDING_MODEL, revision="v1.0")
+    tokenizer = AutoTokenizer.from_pretrained(nb03.EMBEDDING_MODEL)
     return tokenizer, tokenizer(SENTENCES, padding=True, return_tensors="pt")
 
 
@@ -75,63 +75,81 @@ def test_attention_typical_mistakes_get_their_hint(batch, capsys):
     assert not ok and "several numbers" in out
 
 
-# --- exercise 2: probabilities from logits ---------------------------------------------------------------------
+# --- exercise 2: a greedy decoding loop ------------------------------------------------------------------------
 
-def test_probabilities_placeholder_is_not_started(capsys):
-    ok, out = run(capsys, nb03.check_probabilities, ..., REVIEW)
+PROMPT, N_NEW = "The capital of France is", 6
+
+
+def test_greedy_placeholder_is_not_started(capsys):
+    ok, out = run(capsys, nb03.check_greedy_loop, ..., PROMPT, N_NEW)
     assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.parametrize("answer, needle", [
-    ([0.3, 0.7], "name each probability"),
-    ("POSITIVE", "not str"),
+    ("Paris", "not str"),
+    ([0.5, 1.5], "not list"),
 ])
-def test_probabilities_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
-    ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
-    assert not ok and out.startswith("❌") and needle in out
+def test_greedy_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
+    ok, out = run(capsys, nb03.check_greedy_loop, answer, PROMPT, N_NEW)
+    assert not ok and out.startswith("❌") and needle in out, out
+
+
+def test_greedy_without_prompt_explains_the_call(capsys):
+    ok, out = run(capsys, nb03.check_greedy_loop, [1, 2, 3], N_NEW, PROMPT)
+    assert not ok and "check_greedy_loop(answer, prompt, N_NEW, model)" in out
 
 
 @pytest.fixture(scope="module")
-def logits(hub):
+def lm(hub):
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(nb03.SENTIMENT_MODEL)
-    model = AutoModelForSequenceClassification.from_pretrained(nb03.SENTIMENT_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(nb03.CHAT_MODEL)
+    model = AutoModelForCausalLM.from_pretrained(nb03.CHAT_MODEL, dtype=torch.float32)
+    return tokenizer, model
+
+
+def greedy(model, ids, n, position=-1):
+    import torch
+
     with torch.no_grad():
-        return model(**tokenizer(REVIEW, return_tensors="pt")).logits[0], model.config.id2label
+        for _ in range(n):
+            next_id = model(ids).logits[:, position].argmax(dim=-1, keepdim=True)
+            ids = torch.cat([ids, next_id], dim=1)
+    return ids
 
 
 @pytest.mark.content
-def test_probabilities_right_answer_passes(logits, capsys):
-    import torch
-
-    values, id2label = logits
-    probs = torch.softmax(values, dim=-1)
-    answer = {id2label[i]: p.item() for i, p in enumerate(probs)}
-    ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
-    assert ok and out.startswith("✅")
-    as_tensors = {id2label[i]: p for i, p in enumerate(probs)}  # 0-d tensors are accepted too
-    ok, out = run(capsys, nb03.check_probabilities, as_tensors, REVIEW)
-    assert ok
+def test_greedy_right_answer_passes_and_equals_generate(lm, capsys):
+    tokenizer, model = lm
+    ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
+    mine = greedy(model, ids, N_NEW)
+    reference = model.generate(ids, attention_mask=ids.new_ones(ids.shape), max_new_tokens=N_NEW, do_sample=False)
+    assert mine.tolist() == reference.tolist()
+    for answer in (mine, mine[0], mine.tolist(), mine[0].tolist()):  # (1, n) or (n,), tensor or list
+        ok, out = run(capsys, nb03.check_greedy_loop, answer, PROMPT, N_NEW)
+        assert ok and out.startswith("✅") and "generate" in out, out
+    ok, out = run(capsys, nb03.check_greedy_loop, mine, PROMPT, N_NEW, model)  # the notebook passes its model
+    assert ok, out
 
 
 @pytest.mark.content
-def test_probabilities_typical_mistakes_get_their_hint(logits, capsys):
+def test_greedy_typical_mistakes_get_their_hint(lm, capsys):
     import torch
 
-    values, id2label = logits
-    probs = torch.softmax(values, dim=-1)
+    tokenizer, model = lm
+    ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
+    right = greedy(model, ids, N_NEW)
+    wrong_token = right.clone()
+    wrong_token[0, -2] = (wrong_token[0, -2] + 1) % len(tokenizer)
     cases = [
-        ({id2label[i]: v.item() for i, v in enumerate(values)}, "raw logits"),
-        ({id2label[i]: p.item() for i, p in enumerate(probs.flip(0))}, "swapped"),
-        ({i: p.item() for i, p in enumerate(probs)}, "id2label"),
-        ({id2label[i].lower(): p.item() for i, p in enumerate(probs)}, "case-sensitive"),
-        ({id2label[i]: p.item() for i, p in enumerate(torch.sigmoid(values))}, ""),  # sum may or may not be 1
-        ({id2label[0]: 0.5, id2label[1]: 0.5}, "the pipeline says"),
+        (right[:, ids.shape[1]:], "only the new tokens"),
+        (greedy(model, ids, N_NEW - 1), "5 new tokens"),
+        (greedy(model, ids, N_NEW, position=0), "first position"),
+        (wrong_token, "New token 5"),
+        (torch.cat([ids[:, 1:], right[:, ids.shape[1]:]], dim=1), "does not start with the prompt"),
+        (right.repeat(2, 1), "2 rows"),
     ]
     for answer, needle in cases:
-        ok, out = run(capsys, nb03.check_probabilities, answer, REVIEW)
+        ok, out = run(capsys, nb03.check_greedy_loop, answer, PROMPT, N_NEW)
         assert not ok and out.startswith("❌") and needle in out, out
-    ok, out = run(capsys, nb03.check_probabilities, probs, REVIEW)
-    assert not ok and "name each probability" in out

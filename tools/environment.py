@@ -1,6 +1,7 @@
 """Write `environment.yml` (conda, Binder) from pyproject.toml, so both ask for the same packages.
 
-torch comes from conda-forge's CPU-only `pytorch-cpu`; everything else from pip, with pyproject's lower bounds.
+torch comes from conda-forge's CPU-only `pytorch-cpu`, git and git-lfs from conda-forge too; every other package
+from pip, with pyproject's lower bounds.
 
     python -m tools.environment          # rewrite environment.yml
     python -m tools.environment --check  # exit 1 if it is out of date
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = "3.11"
 CONDA = {"torch": "pytorch-cpu"}  # pip name -> conda-forge package
+CONDA_TOOLS = ["git", "git-lfs"]  # programs, not Python packages: notebook 01 clones a model with git-lfs
 
 HEADER = f"""\
 # Conda environment for Binder and conda users: `conda env create -f environment.yml`.
@@ -47,7 +49,7 @@ def render() -> str:
             conda.append(f"  - {CONDA[name]}{spec}")
         else:
             pip.append(f"      - {req}")
-    return HEADER + "\n".join([*conda, "  - git", "  - pip", "  - pip:", *pip]) + "\n"
+    return HEADER + "\n".join([*conda, *(f"  - {name}" for name in CONDA_TOOLS), "  - pip", "  - pip:", *pip]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

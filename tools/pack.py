@@ -43,12 +43,14 @@ touch .venv/.installed
 mkdir -p data
 if [ ! -e data/hub ]; then mv "$HERE/hub" data/hub; fi
 .venv/bin/course-hub status > /dev/null
+git lfs version > /dev/null 2>&1 || echo "Note: git-lfs is missing (notebook 01 clones a model with it): apt/brew install git-lfs"
 echo "Installed. Start the course with: cd course && make lab   (instructors: see docs/instructor-guide.md)"
 """
 
 README_TXT = """Hugging Face, hands-on: workshop pack ({platform})
 
-Needs Python {python} on {platform}; no internet.
+Needs Python {python} on {platform}, and git with git-lfs (notebook 01 clones a model:
+Debian/Ubuntu `apt install git-lfs`, macOS `brew install git-lfs`); no internet.
     bash install.sh            # about a minute: a venv in course/.venv, the course hub in course/data/hub
     cd course && make lab      # or: .venv/bin/python -m tools.lab
 Classroom (one machine serves the room): see course/docs/instructor-guide.md.

@@ -1,6 +1,6 @@
 """Self-checks for notebook 00 · Welcome.
 
-    helpers.checks.nb00.check_classification(answer)   # the classifier's output for your own sentence
+    helpers.checks.nb00.check_one_word_flip(answer)    # two sentences, one word apart, with opposite labels
     helpers.checks.nb00.check_vocabulary(answer)       # {"repo": "C", ...}
     helpers.checks.nb00.check_revision(answer)         # the commit SHA that `main` of the dataset points at
 
@@ -9,6 +9,7 @@ ask the hub this kernel is connected to (`HF_ENDPOINT`), with the real `huggingf
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -41,35 +42,47 @@ def model_labels(model_id: str = MODEL_ID) -> set[str]:
         return set(json.load(f).get("id2label", {}).values())
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+def _one_word_apart(a: list[str], b: list[str]) -> bool:
+    """True if one word replaced, added or removed turns `a` into `b`."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+@functools.lru_cache(maxsize=1)
+def _classifier(model_id: str = MODEL_ID):
+    from transformers import pipeline
+
+    return pipeline("text-classification", model=model_id)
+
+
 @never_raises
-def check_classification(answer, model_id: str = MODEL_ID) -> bool:
-    """`answer` is what `classifier("your sentence")` returned: a list with one {"label", "score"} dict."""
+def check_one_word_flip(answer, model_id: str = MODEL_ID) -> bool:
+    """`answer`: two sentences, one word apart (replaced, added or removed), that the model labels differently."""
     if is_placeholder(answer):
         return not_started("answer")
-    if isinstance(answer, str):
-        return failed("`answer` is a string: it should be what the classifier returns, not your sentence.",
-                      'Write `answer = classifier("your sentence")`.')
-    if callable(answer):
-        return failed("`answer` is the pipeline itself: call it on a sentence.",
-                      'Write `answer = classifier("your sentence")`.')
-    if isinstance(answer, list):
-        if len(answer) != 1:
-            return failed(f"`answer` holds {len(answer)} results; classify exactly one sentence.",
-                          'Pass one string, not a list of strings: `classifier("your sentence")`.')
-        answer = answer[0]
-    if not isinstance(answer, dict) or not {"label", "score"} <= set(answer):
-        return failed(f"`answer` should be a list with one dict with 'label' and 'score', not {type(answer).__name__}.",
-                      'Write `answer = classifier("your sentence")`.')
-    label, score = answer["label"], answer["score"]
-    labels = model_labels(model_id)
-    if label not in labels:
-        return failed(f"{label!r} is not a label of {model_id} (its labels: {', '.join(sorted(labels))}).",
-                      f"Did the pipeline load model={model_id!r}? Without `model=`, it picks another model.")
-    if not isinstance(score, (int, float)) or not 0.0 <= float(score) <= 1.0:
-        return failed(f"The score {score!r} is not a probability between 0 and 1.",
-                      "Keep the classifier's output as it is; don't rescale the score.")
-    return passed(f"{label} with a score of {float(score):.3f}: one of the model's labels "
-                  f"({'/'.join(sorted(labels))}) and a probability in [0, 1].")
+    if isinstance(answer, str) or not isinstance(answer, (list, tuple)) or len(answer) != 2 \
+            or not all(isinstance(x, str) and x.strip() for x in answer):
+        return failed("`answer` should be a pair of two sentences: `(first, second)`.",
+                      'Write `answer = ("The film was good.", "...")` with your own two sentences.')
+    first, second = answer
+    a, b = _words(first), _words(second)
+    if a == b:
+        return failed("The two sentences have the same words.", "Change exactly one word of the first sentence.")
+    if not _one_word_apart(a, b):
+        return failed("The sentences differ by more than one word.",
+                      "Keep the first sentence and replace, add or remove a single word (for example 'not').")
+    r1, r2 = _classifier(model_id)([first, second])
+    shown = f"{r1['label']} {r1['score']:.3f} → {r2['label']} {r2['score']:.3f}"
+    if r1["label"] == r2["label"]:
+        return failed(f"Both sentences are {r1['label']} ({shown}): the label did not flip.",
+                      "Pick the word that carries the opinion: swap an adjective for its opposite, or add 'not'.")
+    return passed(f"One word flips the label: {shown}.")
 
 
 @never_raises

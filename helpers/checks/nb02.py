@@ -1,6 +1,6 @@
 """Self-checks for notebook 02 · Pipelines.
 
-    helpers.checks.nb02.check_review_labels(answer, reviews)           # one label per review, as the model says
+    helpers.checks.nb02.check_positive_scores(answer, reviews)         # {review: probability of POSITIVE}
     helpers.checks.nb02.check_most_similar(answer, query, sentences)   # the sentence closest in meaning to query
     helpers.checks.nb02.check_chat_messages(answer)                    # a system + user chat for the chat model
 
@@ -18,7 +18,7 @@ from . import failed, is_placeholder, never_raises, not_started, passed
 SENTIMENT_MODEL = "course/minilm-sentiment"
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-REVISION = "v1.0"  # the tag the notebook pins, for both MiniLM models
+REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
 ROLES = ("system", "user", "assistant")
 
 
@@ -41,8 +41,8 @@ def _classifier():
 def _encoder():
     from transformers import AutoModel, AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL, revision=REVISION), \
-        AutoModel.from_pretrained(EMBEDDING_MODEL, revision=REVISION).eval()
+    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL), \
+        AutoModel.from_pretrained(EMBEDDING_MODEL).eval()
 
 
 def _embed(texts: list[str]):
@@ -69,48 +69,62 @@ def _is_text_list(value) -> bool:
     return isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, str) for v in value)
 
 
+TOLERANCE = 1e-4  # your probabilities vs the pipeline's
+
+
 @never_raises
-def check_review_labels(answer, reviews) -> bool:
-    """`answer`: a list of label strings, one per review, in order, as `course/minilm-sentiment` classifies them."""
+def check_positive_scores(answer, reviews) -> bool:
+    """`answer`: {review: probability that it is POSITIVE} for every review, as `course/minilm-sentiment` says with
+    `top_k=None` (the score of the POSITIVE label, whichever label wins)."""
     if is_placeholder(answer):
         return not_started("answer")
     if not _is_text_list(reviews):
         return failed("The check needs the list of reviews as its second argument.",
                       "Run the exercise's first cell (it defines `reviews`), then "
-                      "`check_review_labels(answer, reviews)`.")
-    if isinstance(answer, str):
-        return failed("`answer` is one string; it should be a list with one label per review.",
-                      "Classify the whole list at once: `results = classifier(reviews)`.")
-    if not isinstance(answer, (list, tuple)):
-        return failed(f"`answer` should be a list of labels, not {type(answer).__name__}.",
-                      "Build it with a list comprehension over the pipeline's results.")
-    if any(isinstance(a, list) for a in answer):
-        return failed("`answer` holds lists: that is what the pipeline returns with `top_k=None` "
-                      "(every label per text).",
-                      "Call the pipeline without `top_k`, so each review gets one dict with its best label.")
-    if any(isinstance(a, dict) for a in answer):
-        return failed("`answer` holds the pipeline's dicts ({'label': ..., 'score': ...}); keep only the labels.",
-                      "Take the label out of each result: `[r['label'] for r in results]`.")
-    if len(answer) != len(reviews):
-        return failed(f"`answer` has {len(answer)} labels for {len(reviews)} reviews.",
-                      "Give exactly one label per review, in the same order.")
-    labels = set(_classifier().model.config.id2label.values())
-    unknown = sorted({str(a) for a in answer} - labels)
-    if unknown:
-        hint = "Labels are case-sensitive: copy them from the pipeline's output." if all(
-            str(u).upper() in labels for u in unknown) else "Use the labels the pipeline returns."
-        return failed(f"{', '.join(repr(u) for u in unknown)} is not a label of {SENTIMENT_MODEL} "
-                      f"(its labels: {', '.join(sorted(labels))}).", hint)
-    expected = [r["label"] for r in _classifier()(list(reviews))]
-    wrong = [i for i, (a, e) in enumerate(zip(answer, expected)) if a != e]
-    if wrong:
-        i = wrong[0]
-        hint = ("Every label is the opposite of the model's: did you swap them?" if len(wrong) == len(reviews)
-                else "Keep the reviews' order and take each result's 'label'; do not edit or re-order the reviews.")
-        return failed(f"{len(wrong)} of {len(reviews)} labels differ from the model's answers; first: review {i} "
-                      f"({_short(reviews[i])!r}): you have {answer[i]}, the model says {expected[i]}.", hint)
-    counts = ", ".join(f"{expected.count(lab)} {lab}" for lab in sorted(labels))
-    return passed(f"All {len(reviews)} labels match the model's answers ({counts}).")
+                      "`check_positive_scores(answer, reviews)`.")
+    if isinstance(answer, (list, tuple)):
+        return failed("`answer` is a list; it should be a dict that maps each review (the text) to a probability.",
+                      "Build it in a loop: `answer[review] = ...` for each review and its scores.")
+    if not isinstance(answer, dict):
+        return failed(f"`answer` should be a dict {{review: probability}}, not {type(answer).__name__}.",
+                      "Start with `answer = {}` and fill it in a loop over `zip(reviews, results)`.")
+    missing = [r for r in reviews if r not in answer]
+    if missing:
+        return failed(f"{len(missing)} of {len(reviews)} reviews are missing from `answer`, e.g. "
+                      f"{_short(missing[0])!r}.", "Use each review string itself as the key, for all the reviews.")
+    values = {}
+    for review in reviews:
+        value = answer[review]
+        if isinstance(value, (list, dict)):
+            return failed(f"The value for {_short(review)!r} is a {type(value).__name__}; it should be one number.",
+                          "Pick the score of the dict whose 'label' is 'POSITIVE' out of the list `top_k=None` gives.")
+        if hasattr(value, "item") and callable(value.item):
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return failed(f"The value for {_short(review)!r} should be a number, not {type(value).__name__}.",
+                          "Store the 'score' of the POSITIVE label (a float).")
+        values[review] = float(value)
+    results = _classifier()(list(reviews), top_k=None)
+    positive = {r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(reviews, results)}
+    best = {r: scores[0] for r, scores in zip(reviews, results)}
+    wrong = [r for r in reviews if abs(values[r] - positive[r]) > TOLERANCE]
+    if not wrong:
+        unsure = min(reviews, key=lambda r: abs(positive[r] - 0.5))
+        return passed(f"All {len(reviews)} POSITIVE probabilities match. The model is least sure about "
+                      f"{_short(unsure)!r} ({positive[unsure]:.3f}).")
+    if all(abs(values[r] - best[r]["score"]) <= TOLERANCE for r in reviews):
+        neg = next(r for r in wrong)
+        return failed(f"For {_short(neg)!r} you stored {values[neg]:.3f}, the score of its best label "
+                      f"({best[neg]['label']}), not the probability of POSITIVE ({positive[neg]:.3f}).",
+                      "Without `top_k=None` the score belongs to the best label. Call `classifier(reviews, top_k=None)` "
+                      "and take the score whose 'label' is 'POSITIVE'.")
+    if all(abs(values[r] - (1 - positive[r])) <= TOLERANCE for r in reviews):
+        return failed("These are the probabilities of NEGATIVE.",
+                      "Take the score of the dict whose 'label' is 'POSITIVE'.")
+    r = wrong[0]
+    return failed(f"{len(wrong)} of {len(reviews)} values differ from the model's; first: {_short(r)!r}: you have "
+                  f"{values[r]:.3f}, the model says {positive[r]:.3f}.",
+                  "Classify exactly these reviews with `classifier(reviews, top_k=None)`, without editing them.")
 
 
 @never_raises

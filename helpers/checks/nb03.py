@@ -1,7 +1,7 @@
 """Self-checks for notebook 03 · AutoModel vs pipeline.
 
     helpers.checks.nb03.check_attention_sum(answer, sentences)   # real tokens in a padded batch of the sentences
-    helpers.checks.nb03.check_probabilities(answer, text)        # {label: probability} computed from the logits
+    helpers.checks.nb03.check_greedy_loop(answer, prompt, n_new, model)  # prompt + n_new greedy tokens
 
 Each check prints ✅ / ❌ (with a hint) / ⏳ and returns a true or false `Verdict`; none raises.
 The expected answers are not stored here: the checks ask the real tokenizer and pipeline on the hub this kernel is
@@ -10,21 +10,19 @@ connected to (`HF_ENDPOINT`).
 from __future__ import annotations
 
 import functools
-import math
 
 from . import Verdict, failed, is_placeholder, never_raises, not_started, passed  # noqa: F401
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SENTIMENT_MODEL = "course/minilm-sentiment"
-REVISION = "v1.0"  # the tag the notebook pins, for both MiniLM models
-TOLERANCE = 1e-4  # probabilities from your own softmax vs the pipeline's
+REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
 
 
 @functools.lru_cache(maxsize=1)
 def _tokenizer():
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL, revision=REVISION)
+    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL)
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,53 +83,90 @@ def check_attention_sum(answer, sentences) -> bool:
                   "then sum its 'attention_mask'.")
 
 
+CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(CHAT_MODEL)
+
+
+@functools.lru_cache(maxsize=1)
+def _causal_lm():
+    """SmolLM2 on the CPU in float32, when the learner's model is not passed."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(CHAT_MODEL, dtype=torch.float32).eval()
+
+
+def _as_ids(answer) -> list[int] | None:
+    """A flat list of ints from a (1, n) or (n,) tensor/array or a list of ints; None otherwise."""
+    if hasattr(answer, "tolist"):
+        answer = answer.tolist()
+    if isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], list):
+        answer = answer[0]
+    if isinstance(answer, list) and answer and all(isinstance(i, int) and not isinstance(i, bool) for i in answer):
+        return answer
+    return None
+
+
 @never_raises
-def check_probabilities(answer, text) -> bool:
-    """`answer`: {label: probability} for `text`, computed from the logits of course/minilm-sentiment with a
-    softmax and the model's `id2label`; it must match the pipeline's scores with `top_k=None`."""
+def check_greedy_loop(answer, prompt, n_new, model=None) -> bool:
+    """`answer`: the ids of `prompt` (SmolLM2's tokenizer) followed by `n_new` tokens chosen one at a time, each the
+    argmax of the model's logits at the last position; equal to `generate(..., do_sample=False)` for that many.
+    `model`: the notebook's SmolLM2 (the reference runs on it, on its device and dtype); else the check loads one."""
     if is_placeholder(answer):
         return not_started("answer")
-    if not isinstance(text, str):
-        return failed("The check needs the text you classified as its second argument.",
-                      "Call it as `check_probabilities(answer, text)`.")
-    if not isinstance(answer, dict):
-        if hasattr(answer, "shape") or isinstance(answer, (list, tuple)):
-            return failed("`answer` is a list or tensor of numbers; name each probability by its label.",
-                          "Build a dict: `{model.config.id2label[i]: p.item() for i, p in enumerate(probs[0])}`.")
-        return failed(f"`answer` should be a dict {{label: probability}}, not {type(answer).__name__}.",
-                      "Build it with `model.config.id2label`.")
-    results = _classifier()(text, top_k=None)
-    expected = {r["label"]: r["score"] for r in results}
-    if set(map(str, answer)) != set(expected):
-        keys = sorted(map(str, answer))
-        if all(isinstance(k, int) for k in answer):
-            hint = "Turn the class indices into names with `model.config.id2label[i]`."
-        elif {k.upper() for k in keys} == set(expected):
-            hint = "Labels are case-sensitive: use the names in `model.config.id2label`."
-        else:
-            hint = "Use the label names in `model.config.id2label`."
-        return failed(f"`answer` has the keys {keys}; the model's labels are {sorted(expected)}.", hint)
-    values = {k: _as_number(v) for k, v in answer.items()}
-    if any(v is None for v in values.values()):
-        return failed("Every value of `answer` should be one number (a float).",
-                      "Use `.item()` to turn a one-element tensor into a float.")
-    total = sum(values.values())
-    if any(v < 0 or v > 1 for v in values.values()) or not math.isclose(total, 1.0, abs_tol=1e-3):
-        exp = [math.exp(v) for v in values.values()] if all(v < 50 for v in values.values()) else None
-        softmax_matches = exp is not None and all(
-            math.isclose(e / sum(exp), expected[k], abs_tol=TOLERANCE) for e, k in zip(exp, values))
-        hint = ("These are the raw logits: apply `torch.softmax(logits, dim=-1)` to get probabilities."
-                if softmax_matches else
-                "Probabilities lie between 0 and 1 and add up to 1: apply a softmax over the last dimension.")
-        return failed(f"Your values add up to {total:.4f}, so they are not probabilities.", hint)
-    diffs = {k: abs(values[k] - expected[k]) for k in expected}
-    if max(diffs.values()) <= TOLERANCE:
-        shown = ", ".join(f"{k}: {values[k]:.4f}" for k in sorted(values))
-        return passed(f"Your probabilities ({shown}) match the pipeline's scores.")
-    labels = sorted(expected)
-    if len(labels) == 2 and all(abs(values[a] - expected[b]) <= TOLERANCE for a, b in zip(labels, reversed(labels))):
-        return failed("Your probabilities are attached to the wrong labels (they are swapped).",
-                      "Index i of the logits is the class `model.config.id2label[i]`.")
-    worst = max(diffs, key=diffs.get)
-    return failed(f"{worst}: you have {values[worst]:.4f}, the pipeline says {expected[worst]:.4f}.",
-                  "Tokenize exactly `text`, run the model under torch.no_grad(), softmax over the last dimension.")
+    if not isinstance(prompt, str) or not isinstance(n_new, int) or n_new < 1:
+        return failed("The check needs the prompt and the number of new tokens as its other arguments.",
+                      "Call it as `check_greedy_loop(answer, prompt, N_NEW, model)`.")
+    if hasattr(answer, "shape") and len(answer.shape) == 2 and answer.shape[0] != 1:
+        return failed(f"`answer` has {answer.shape[0]} rows; the loop works on a batch of one text, shape (1, n).",
+                      "Append along the token dimension: `torch.cat([ids, next_id], dim=1)` with next_id of shape "
+                      "(1, 1).")
+    ids = _as_ids(answer)
+    if ids is None:
+        return failed(f"`answer` should be the token ids (a tensor of shape (1, n)), not {type(answer).__name__}.",
+                      "Keep `ids` as a tensor and store it: `answer = ids` after the loop.")
+    import torch
+
+    tokenizer = _chat_tokenizer()
+    model = model if model is not None else _causal_lm()
+
+    def step_logits(ids: list[int]):
+        return model(torch.tensor([ids], device=model.device)).logits[0]
+
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    expected = list(prompt_ids)
+    with torch.no_grad():
+        for _ in range(n_new):
+            expected.append(int(step_logits(expected)[-1].argmax()))
+    new = expected[len(prompt_ids):]
+    if ids == expected:
+        return passed(f"{n_new} tokens, one argmax at a time: {tokenizer.decode(new)!r}; "
+                      f"`generate(..., do_sample=False, max_new_tokens={n_new})` gives the same ids.")
+    if ids == new:
+        return failed("`answer` holds only the new tokens; the loop's result keeps the prompt in front.",
+                      "Start from the prompt's ids and append to them: `answer = ids`, shape (1, prompt + N_NEW).")
+    if ids[:len(prompt_ids)] != prompt_ids:
+        return failed("`answer` does not start with the prompt's ids.",
+                      "Start from `ids = tokenizer(prompt, return_tensors='pt')['input_ids']` and append to it.")
+    got_new = ids[len(prompt_ids):]
+    if len(got_new) != n_new:
+        return failed(f"`answer` has {len(got_new)} new tokens after the prompt; the loop should add {n_new}.",
+                      f"Run the step exactly {n_new} times: `for _ in range(N_NEW):`, one token appended per step.")
+    step = next(i for i, (a, b) in enumerate(zip(got_new, new)) if a != b)
+    first = list(prompt_ids)
+    with torch.no_grad():
+        for _ in range(n_new):
+            first.append(int(step_logits(first)[0].argmax()))
+    if ids == first:
+        return failed("You took the prediction at the first position, `logits[:, 0]`.",
+                      "The next token is predicted at the last position: `out.logits[:, -1].argmax(dim=-1)`.")
+    return failed(f"New token {step + 1} is {tokenizer.decode(got_new[step])!r}; the most likely one there is "
+                  f"{tokenizer.decode(new[step])!r}.",
+                  "At each step run the model on all the ids so far and append `out.logits[:, -1].argmax(dim=-1)` "
+                  "(greedy: no sampling, no temperature).")
