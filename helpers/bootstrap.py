@@ -53,6 +53,15 @@ class Course:
             self._tokens[(user, role)] = classroom_token(self.endpoint, self.classroom_token, user, role)
         return self._tokens[(user, role)]
 
+    def web_url(self, path: str = "") -> str:
+        """The address of a course-hub page for your browser: through the Jupyter server on JupyterHub and Binder
+        (`{base_url}course-hub/…`, see helpers/jupyter_proxy.py), else the hub's own address."""
+        from .jupyter_proxy import NAME, proxy_prefix
+
+        prefix = proxy_prefix() if self.is_local else None
+        base = f"{prefix}{NAME}" if prefix else self.endpoint
+        return f"{base}/{path.lstrip('/')}"
+
     def __repr__(self) -> str:
         return f"Course(endpoint={self.endpoint!r}, mode={self.mode!r})"
 

@@ -16,6 +16,21 @@ from course_hub.server import free_port  # noqa: F401  (the notebooks' `gradio_t
 LOCALHOST = "127.0.0.1"
 
 
+def browser_root(port: int) -> str | None:
+    """Where a learner's browser reaches an app on `port` of the kernel's machine when it is not that machine
+    (JupyterHub, Binder: `{base_url}proxy/{port}`, through jupyter-server-proxy), else None (open 127.0.0.1).
+    Pass it to `demo.launch(root_path=...)` (or `GRADIO_ROOT_PATH`) so the app's own links go through the proxy."""
+    from .jupyter_proxy import proxy_prefix
+
+    prefix = proxy_prefix()
+    return f"{prefix}proxy/{port}" if prefix else None
+
+
+def browser_url(port: int) -> str:
+    """The address to open in your browser for an app on `port` (see `browser_root`)."""
+    return (browser_root(port) or f"http://{LOCALHOST}:{port}") + "/"
+
+
 def answers(url: str, timeout: float = 1.0) -> bool:
     """True when `url` answers an HTTP GET with a status below 500 (no proxy: the app is on this machine)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
