@@ -132,7 +132,8 @@ def refs(ctx: Ctx):
            "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())],
            "converts": []}
     if ctx.flag("include_prs"):
-        out["pullRequests"] = []
+        out["pullRequests"] = [{"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": s}
+                               for n, s in sorted(ctx.hub.git(rec.type, rec.id).pr_refs().items())]
     return JSONResponse(out)
 
 

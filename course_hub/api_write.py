@@ -7,6 +7,7 @@ import json
 
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from . import api_community
 from .cards import validate_card
 from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
 from .gitrepo import ConflictError, RevisionNotFound as GitRevisionNotFound, valid_ref_name
@@ -85,7 +86,10 @@ def create_branch(ctx: Ctx):
     if not valid_ref_name(branch):
         raise BadRequest(f"Invalid reference for a branch: {branch!r}")
     data = ctx.json()
-    git, sha = ctx.hub.resolve(rec.type, rec.id, data.get("startingPoint") or "main")
+    start = data.get("startingPoint") or "main"
+    if not isinstance(start, str):
+        raise BadRequest("`startingPoint` must be a revision (a branch, tag or commit)")
+    git, sha = ctx.hub.resolve(rec.type, rec.id, start)
     try:
         git.create_branch(branch, sha)
     except ConflictError as e:
@@ -128,8 +132,10 @@ def delete_tag(ctx: Ctx):
 def preupload(ctx: Ctx):
     """For each file: `uploadMode` from the repo's `.gitattributes` at that revision and the size rule,
     `shouldIgnore` from its `.gitignore` (or the `gitIgnore` text the client sends), and the `oid` of the file
-    already there, so that the client skips unchanged files."""
-    rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+    already there, so that the client skips unchanged files. For a pull request (`create_pr=1`, `refs/pr/N`):
+    anyone who may propose one."""
+    rec = (api_community.may_propose(ctx) if api_community.wants_pr(ctx)
+           else ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id))
     data = ctx.json()
     files = data.get("files")
     if not isinstance(files, list):
@@ -161,9 +167,11 @@ def preupload(ctx: Ctx):
 
 def commit(ctx: Ctx):
     """NDJSON: a `header` line, then `file` / `lfsFile` / `deletedFile` / `deletedFolder` lines."""
+    if api_community.wants_pr(ctx):  # create_pr=1 or refs/pr/N: readers propose; api_community decides, commits
+        api_community.may_propose(ctx)
+        header, changes, folders = parse_ndjson(ctx.body)
+        return api_community.commit_pr(ctx, header, changes, folders)
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
-    if ctx.flag("create_pr"):
-        raise BadRequest("Pull requests are not supported by the course hub; commit to a branch instead")
     branch = ctx.params["rev"]
     header, changes, folders = parse_ndjson(ctx.body)
     git = ctx.hub.git(rec.type, rec.id)

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http, inference
-from . import api_manage, api_social
+from . import api_community, api_manage, api_social
 from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 from .settings import Settings
 from .spaces import SpaceManager, routes as space_routes
-from .web import routes as web_routes
+from .web import community as web_community, routes as web_routes
 
 API = rf"/api/{TYPE}/{ANY_REPO}"
 COLLECTION = r"/api/collections/(?P<slug>[^/]+/[^/]+)"
+DISCUSSION = rf"{API}/discussions/(?P<num>[0-9]+)"
 
 ROUTES: list[Route] = [
     # who am I, is it up
@@ -58,6 +59,16 @@ ROUTES: list[Route] = [
     route("POST", rf"{COLLECTION}/items", api_social.add_item),
     route("PATCH", rf"{COLLECTION}/items/(?P<item>[0-9a-f]+)", api_social.update_item),
     route("DELETE", rf"{COLLECTION}/items/(?P<item>[0-9a-f]+)", api_social.delete_item),
+    # discussions and pull requests (the community tab; PR commits go through `commit` above)
+    route("GET", rf"{API}/discussions", api_community.list_discussions),
+    route("POST", rf"{API}/discussions", api_community.create_discussion),
+    route("GET", rf"{DISCUSSION}", api_community.get_discussion),
+    route("POST", rf"{DISCUSSION}/comment", api_community.comment),
+    route("POST", rf"{DISCUSSION}/comment/(?P<comment>[^/]+)/edit", api_community.edit_comment),
+    route("POST", rf"{DISCUSSION}/comment/(?P<comment>[^/]+)/hide", api_community.hide_comment),
+    route("POST", rf"{DISCUSSION}/title", api_community.rename),
+    route("POST", rf"{DISCUSSION}/status", api_community.change_status),
+    route("POST", rf"{DISCUSSION}/merge", api_community.merge),
     # gated access
     route("GET", rf"{API}/user-access-request/(?P<status>pending|accepted|rejected)", api_access.list_requests),
     route("POST", rf"{API}/user-access-request/handle", api_access.handle),
@@ -75,6 +86,7 @@ ROUTES: list[Route] = [
     # inference: the task API (/models/{id}), chat completions (/v1/...), the widget's files
     *inference.ROUTES,
 ]
+ROUTES += web_community.ROUTES  # the website's Community tab (course_hub/web/community.py)
 ROUTES += web_routes.ROUTES  # the website (course_hub/web): after every API, LFS and git route, so none is shadowed
 
 

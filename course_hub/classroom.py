@@ -2,7 +2,7 @@
 
 `course-hub classroom roster 30` makes learner accounts and a token sheet (one `COURSE_HUB_URL` line per learner);
 `course-hub serve --classroom` binds to the LAN and refuses anonymous requests; `course-hub classroom report` shows
-who asked for gated access and who pushed what.
+who asked for gated access, who pushed what and who opened which pull request.
 """
 from __future__ import annotations
 
@@ -127,6 +127,13 @@ def report(hub: Hub) -> str:
     for date, author, repo_type, repo_id, title in sorted(pushes)[-200:]:
         out.append(f"  {_when(date)}  {author:16} {repo_type:7} {repo_id}: {title}")
     if not pushes:
+        out.append("  (none)")
+    out.append("Pull requests by learners:")
+    prs = [d for user in sorted(learners) for d in hub.store.discussions_by(user) if d["is_pr"]]
+    for d in sorted(prs, key=lambda d: d["created"])[-200:]:
+        out.append(f"  {_when(d['created'])}  {d['author']:16} {d['type']:7} {d['id']}#{d['num']} "
+                   f"[{d['status']}]: {d['title']}")
+    if not prs:
         out.append("  (none)")
     return "\n".join(out)
 

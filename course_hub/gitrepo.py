@@ -47,6 +47,11 @@ class CommitInfo:
     parents: tuple[str, ...]
 
 
+def ref_of(branch: str) -> bytes:
+    """A branch name, or a full `refs/...` name (a pull request's `refs/pr/N`), as the ref it names."""
+    return (branch if branch.startswith("refs/") else f"refs/heads/{branch}").encode()
+
+
 def valid_ref_name(name: str) -> bool:
     return bool(REF_NAME_RE.match(name)) and not name.startswith("refs/")
 
@@ -118,7 +123,7 @@ class GitRepo:
 
     def head(self, branch: str = DEFAULT_BRANCH) -> str | None:
         try:
-            return self.repo.refs[f"refs/heads/{branch}".encode()].decode()
+            return self.repo.refs[ref_of(branch)].decode()
         except KeyError:
             return None
 
@@ -185,9 +190,9 @@ class GitRepo:
         `allow_empty=False`: when the result has the same tree as the branch head, no commit is made and the head
         is returned.
         `parent`, when given, must be the branch's current head (the Hub's `parentCommit`), else ConflictError.
-        The ref moves by compare-and-swap, so two writers can't both win.
+        The ref moves by compare-and-swap, so two writers can't both win. `branch` may be a full `refs/...` name.
         """
-        ref = f"refs/heads/{branch}".encode()
+        ref = ref_of(branch)
         current = self.head(branch)
         if parent is not None and parent != current:
             raise ConflictError(f"A commit has happened since. Please refresh and try again. "
@@ -301,3 +306,103 @@ class GitRepo:
 
     def delete_tag(self, name: str) -> bool:
         return self._delete_ref(f"refs/tags/{name}".encode())
+
+    # --- pull requests: refs/pr/N, merging -------------------------------------------------------
+    def pr_refs(self) -> dict[int, str]:
+        """Pull requests' refs: N -> the sha of `refs/pr/N`."""
+        out = {}
+        for ref in self.repo.refs.allkeys():
+            name = ref.decode()
+            if name.startswith("refs/pr/") and name[len("refs/pr/"):].isdigit():
+                out[int(name[len("refs/pr/"):])] = self.repo.refs[ref].decode()
+        return out
+
+    def create_ref(self, ref: str, sha: str) -> None:
+        """A new full ref (`refs/pr/N`) at `sha`; ConflictError if it exists."""
+        if not self.repo.refs.add_if_new(ref.encode(), sha.encode()):
+            raise ConflictError(f"Reference {ref} already exists")
+
+    def delete_ref(self, ref: str) -> bool:
+        """Delete a full ref (`refs/...`); False when it does not exist."""
+        return self._delete_ref(ref.encode())
+
+    def ancestors(self, sha: str) -> set[str]:
+        seen, todo = set(), [sha]
+        while todo:
+            c = todo.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            todo.extend(p.decode() for p in self.repo[c.encode()].parents)
+        return seen
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The nearest commit both `a` and `b` descend from (breadth-first from `b`), or None."""
+        mine = self.ancestors(a)
+        seen, queue = set(), [b]
+        while queue:
+            c = queue.pop(0)
+            if c in mine:
+                return c
+            if c in seen:
+                continue
+            seen.add(c)
+            queue.extend(p.decode() for p in self.repo[c.encode()].parents)
+        return None
+
+    def merge_plan(self, target: str, source: str) -> tuple[str, dict[str, tuple[int, bytes]] | None, list[str]]:
+        """How `source` merges into `target`: ("up-to-date" | "fast-forward" | "merge", the merged files for a
+        merge commit, the paths changed on both sides differently (conflicts: no merge)). File-level three-way
+        merge: a file changed on one side only takes that side; changed on both sides to different contents is a
+        conflict (no line-level merging)."""
+        if target == source or source in self.ancestors(target):
+            return "up-to-date", None, []
+        base = self.merge_base(target, source)
+        if base == target:
+            return "fast-forward", None, []
+        b = {p: (e.mode, e.blob) for p, e in (self.files(base).items() if base else [])}
+        o = {p: (e.mode, e.blob) for p, e in self.files(target).items()}
+        t = {p: (e.mode, e.blob) for p, e in self.files(source).items()}
+        merged, conflicts = {}, []
+        for path in sorted(set(b) | set(o) | set(t)):
+            bo, oo, to = b.get(path), o.get(path), t.get(path)
+            if oo == to or to == bo:
+                pick = oo
+            elif oo == bo:
+                pick = to
+            else:
+                conflicts.append(path)
+                continue
+            if pick is not None:  # None: deleted
+                merged[path] = (pick[0], pick[1].encode())
+        return "merge", (None if conflicts else merged), conflicts
+
+    def merge(self, branch: str, source: str, message: str, author: str) -> tuple[str, list[str]]:
+        """Merge commit `source` into `branch` (fast-forward when possible, else a merge commit with two
+        parents); the ref moves by compare-and-swap. (new head, conflicting paths): with conflicts nothing
+        moves."""
+        ref = ref_of(branch)
+        current = self.head(branch)
+        if current is None:
+            raise RevisionNotFound(branch)
+        how, files, conflicts = self.merge_plan(current, source)
+        if conflicts:
+            return current, conflicts
+        if how == "up-to-date":
+            return current, []
+        if how == "fast-forward":
+            new = source.encode()
+        else:
+            c = Commit()
+            c.tree = self._write_tree(files)
+            c.parents = [current.encode(), source.encode()]
+            c.author = c.committer = f"{author} <{author}@users.noreply.course-hub>".encode()
+            c.author_time = c.commit_time = int(time.time())
+            c.author_timezone = c.commit_timezone = 0
+            c.encoding = b"UTF-8"
+            c.message = (message.rstrip("\n") + "\n").encode()
+            self.repo.object_store.add_object(c)
+            new = c.id
+        if not self.repo.refs.set_if_equals(ref, current.encode(), new):
+            raise ConflictError(f"branch {branch} moved while merging; please retry")
+        return new.decode(), []

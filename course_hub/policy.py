@@ -170,6 +170,52 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         return rec, self.signed_in(ident, "ask for access (log in first)")
 
+    # --- discussions and pull requests (course_hub/api_community.py) ----------------------------------------
+    def discuss(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
+        """Open a discussion or comment in one: anyone signed in who can see the repo (a gated repo's included),
+        with a write token (a read token only reads, as on huggingface.co)."""
+        rec = self.see(ident, repo_type, repo_id)
+        ident = self.signed_in(ident, "take part in a repo's discussions (with a write token)")
+        if not ident.can_write:
+            raise Forbidden(f"You cannot open or comment on discussions of {rec.id}: your token has the "
+                            f"'{ident.role}' role; use a 'write' token")
+        return rec, ident
+
+    def propose(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str) -> tuple[RepoRecord, Identity]:
+        """Open a pull request (`create_commit(create_pr=True)`, `create_pull_request`) or upload its files:
+        anyone signed in who can read the repo's files (a gated repo: access granted), with a write token; the
+        repo's writers are not needed (the PR lands on its own `refs/pr/N`)."""
+        rec = self.see(ident, repo_type, repo_id)
+        ident = self.signed_in(ident, "open a pull request (with a write token)")
+        self.download(ident, repo_type, repo_id, endpoint)
+        if not ident.can_write:
+            raise Forbidden(f"You cannot open a pull request on {rec.id}: your token has the '{ident.role}' role; "
+                            "use a 'write' token")
+        return rec, ident
+
+    def push_to_pr(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str,
+                   pr_author: str) -> tuple[RepoRecord, Identity]:
+        """Commit to an open pull request's `refs/pr/N`: `propose`, and be its author or a writer of the repo."""
+        rec, ident = self.propose(ident, repo_type, repo_id, endpoint)
+        if ident.user != pr_author and not self.can_write(ident, rec.namespace):
+            raise Forbidden(f"You cannot push to this pull request of {rec.id}: only its author ({pr_author!r}) "
+                            f"and the writers of {rec.namespace!r} can")
+        return rec, ident
+
+    def moderate(self, ident: Identity | None, repo_type: str, repo_id: str, author: str, what: str,
+                 writers: bool = True) -> tuple[RepoRecord, Identity]:
+        """Change a discussion or a comment (`what`): its `author` (close/reopen or rename their own discussion,
+        edit or hide their own comment) or, with `writers`, a writer of the repo."""
+        rec, ident = self.discuss(ident, repo_type, repo_id)
+        if ident.user != author and not (writers and self.can_write(ident, rec.namespace)):
+            raise Forbidden(f"You cannot {what}: only its author ({author!r})"
+                            + (f" and the writers of {rec.namespace!r} can" if writers else " can"))
+        return rec, ident
+
+    def merge(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
+        """Merge a pull request into its target branch: the repo's writers only."""
+        return self.write(ident, repo_type, repo_id)
+
     def may_run_space(self, rec: RepoRecord, allowed: tuple[str, ...] | None, classroom: bool) -> str | None:
         """May the hub run this Space's code on its own machine? None if so, else why not. `allowed` is
         `Settings.run_spaces` (`course-hub serve --run-spaces OWNER,...`; "*" = everyone); unset, every Space runs

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import sqlite3
 import string
@@ -39,6 +40,14 @@ CREATE TABLE IF NOT EXISTS collections (
 CREATE TABLE IF NOT EXISTS collection_items (
     item_id TEXT PRIMARY KEY, slug TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, note TEXT,
     position INTEGER NOT NULL, UNIQUE (slug, type, id));
+CREATE TABLE IF NOT EXISTS discussions (
+    type TEXT NOT NULL, id TEXT NOT NULL, num INTEGER NOT NULL, title TEXT NOT NULL, author TEXT NOT NULL,
+    is_pr INTEGER NOT NULL, status TEXT NOT NULL, created REAL NOT NULL, target TEXT,
+    merge_commit TEXT, PRIMARY KEY (type, id, num));
+CREATE TABLE IF NOT EXISTS discussion_events (
+    event_id TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, num INTEGER NOT NULL, kind TEXT NOT NULL,
+    author TEXT NOT NULL, created REAL NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS discussion_events_of ON discussion_events (type, id, num);
 """
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 ROLES = ("read", "write", "access")  # access: read, plus managing access requests (classroom demo)
@@ -248,7 +257,7 @@ class Store:
 
     def delete_repo(self, repo_type: str, repo_id: str) -> None:
         with self._db() as db:
-            for table in ("repos", "access", "lfs_links", "likes"):
+            for table in ("repos", "access", "lfs_links", "likes", "discussions", "discussion_events"):
                 db.execute(f"DELETE FROM {table} WHERE type=? AND id=?", (repo_type, repo_id))
             db.execute("DELETE FROM redirects WHERE type=? AND new_id=?", (repo_type, repo_id))
             db.execute("DELETE FROM collection_items WHERE type=? AND id=?", (repo_type, repo_id))
@@ -256,7 +265,8 @@ class Store:
     def move_repo(self, repo_type: str, old_id: str, new_id: str) -> None:
         """Rename or transfer: every row of the repo follows it, and the old id redirects to the new one."""
         with self._db() as db:
-            for table in ("repos", "access", "lfs_links", "likes", "collection_items"):
+            for table in ("repos", "access", "lfs_links", "likes", "collection_items", "discussions",
+                          "discussion_events"):
                 db.execute(f"UPDATE {table} SET id=? WHERE type=? AND id=?", (new_id, repo_type, old_id))
             db.execute("UPDATE redirects SET new_id=? WHERE type=? AND new_id=?", (new_id, repo_type, old_id))
             db.execute("DELETE FROM redirects WHERE type=? AND old_id=?", (repo_type, new_id))
@@ -452,6 +462,93 @@ class Store:
             rows = db.execute("SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? "
                               "ORDER BY updated", (repo_type, repo_id, status)).fetchall()
         return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
+
+
+    # --- discussions and pull requests (course_hub/api_community.py) ---------------------------------------------
+    _DISC = "SELECT type, id, num, title, author, is_pr, status, created, target, merge_commit FROM discussions"
+
+    def create_discussion(self, repo_type: str, repo_id: str, title: str, author: str, is_pr: bool, status: str,
+                          target: str | None, events: list[tuple[str, dict]]) -> int:
+        """A new discussion (or pull request) numbered after the repo's last one, with its first events
+        (`(kind, data)`, by `author`); its number."""
+        now = time.time()
+        with self._db() as db:
+            num = db.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM discussions WHERE type=? AND id=?",
+                             (repo_type, repo_id)).fetchone()[0]
+            db.execute("INSERT INTO discussions (type, id, num, title, author, is_pr, status, created, target) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (repo_type, repo_id, num, title, author, int(is_pr), status, now, target))
+            for kind, data in events:
+                self._add_event(db, repo_type, repo_id, num, kind, author, data, now)
+        return num
+
+    @staticmethod
+    def _add_event(db, repo_type, repo_id, num, kind, author, data, now=None) -> str:
+        event_id = secrets.token_hex(12)
+        db.execute("INSERT INTO discussion_events (event_id, type, id, num, kind, author, created, data) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (event_id, repo_type, repo_id, num, kind, author,
+                                                       now if now is not None else time.time(), json.dumps(data)))
+        return event_id
+
+    def add_discussion_event(self, repo_type: str, repo_id: str, num: int, kind: str, author: str, data: dict,
+                             **changes) -> dict:
+        """Append an event; `changes` (title, status, merge_commit) update the discussion in the same
+        transaction. The new event."""
+        with self._db() as db:
+            for key, value in changes.items():
+                if key not in ("title", "status", "merge_commit"):
+                    raise ValueError(key)
+                db.execute(f"UPDATE discussions SET {key}=? WHERE type=? AND id=? AND num=?",
+                           (value, repo_type, repo_id, num))
+            event_id = self._add_event(db, repo_type, repo_id, num, kind, author, data)
+        return self.discussion_event(event_id)
+
+    def update_discussion_event(self, event_id: str, data: dict) -> dict:
+        with self._db() as db:
+            db.execute("UPDATE discussion_events SET data=? WHERE event_id=?", (json.dumps(data), event_id))
+        return self.discussion_event(event_id)
+
+    def discussion(self, repo_type: str, repo_id: str, num: int) -> dict | None:
+        with self._db(write=False) as db:
+            row = db.execute(self._DISC + " WHERE type=? AND id=? AND num=?", (repo_type, repo_id, num)).fetchone()
+        return _discussion(row) if row else None
+
+    def discussions(self, repo_type: str, repo_id: str) -> list[dict]:
+        """Newest first, each with its number of comments."""
+        with self._db(write=False) as db:
+            rows = db.execute(self._DISC + " WHERE type=? AND id=? ORDER BY num DESC", (repo_type, repo_id)).fetchall()
+            counts = dict(db.execute("SELECT num, COUNT(*) FROM discussion_events WHERE type=? AND id=? AND "
+                                     "kind='comment' GROUP BY num", (repo_type, repo_id)).fetchall())
+        return [{**_discussion(r), "comments": counts.get(r[2], 0)} for r in rows]
+
+    def discussions_by(self, author: str) -> list[dict]:
+        """Every discussion and pull request `author` opened, on any repo (the classroom's report)."""
+        with self._db(write=False) as db:
+            rows = db.execute(self._DISC + " WHERE author=? ORDER BY created", (author,)).fetchall()
+        return [_discussion(r) for r in rows]
+
+    def discussion_events(self, repo_type: str, repo_id: str, num: int) -> list[dict]:
+        with self._db(write=False) as db:
+            rows = db.execute("SELECT event_id, kind, author, created, data FROM discussion_events WHERE type=? AND "
+                              "id=? AND num=? ORDER BY created, rowid", (repo_type, repo_id, num)).fetchall()
+        return [_event(r) for r in rows]
+
+    def discussion_event(self, event_id: str) -> dict | None:
+        with self._db(write=False) as db:
+            row = db.execute("SELECT event_id, kind, author, created, data FROM discussion_events WHERE event_id=?",
+                             (event_id,)).fetchone()
+        return _event(row) if row else None
+
+
+def _discussion(row) -> dict:
+    t, i, num, title, author, is_pr, status, created, target, merge_commit = row
+    return {"type": t, "id": i, "num": num, "title": title, "author": author, "is_pr": bool(is_pr),
+            "status": status, "created": created, "target": target, "merge_commit": merge_commit}
+
+
+def _event(row) -> dict:
+    event_id, kind, author, created, data = row
+    return {"event_id": event_id, "kind": kind, "author": author, "created": created, "data": json.loads(data)}
 
 
 def _collection(row) -> dict:

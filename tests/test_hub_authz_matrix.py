@@ -46,6 +46,7 @@ class Rights:
     readable: bool  # files (gated repos: only members and those let in)
     writer: bool  # commits, branches, tags (a write token in a namespace the caller can write)
     admin: bool  # settings, deletion, access requests
+    write_token: bool = False  # the caller's token has the write role (discussions, pull requests)
 
 
 def rights(role: str, kind: str) -> Rights:
@@ -54,7 +55,8 @@ def rights(role: str, kind: str) -> Rights:
     visible = kind not in ("private-other", "private-own") or member
     readable = visible and (kind not in GATED or member or (kind == "gated-granted" and role in ("read", "write")))
     writer = member and role != "read"
-    return Rights(role not in ("anonymous", "wrong-token"), visible, readable, writer, writer)
+    return Rights(role not in ("anonymous", "wrong-token"), visible, readable, writer, writer,
+                  role in ("write", "owner", "org-admin"))
 
 
 def not_found(r: Rights) -> tuple[int, str]:
@@ -177,7 +179,32 @@ def expect_page_ask(r: Rights, kind: str):
     return SEE_OTHER if kind in GATED else (400, "BadRequest")
 
 
+# --- discussions and pull requests: a read token only reads; a pull request needs the files (gated: access); the
+# matrix's discussions and PRs are opened by the user of the repo's namespace (the org's admin for the org), so
+# "its author" and "a writer" are the same callers here (tests/test_hub_community.py tells them apart)
+def expect_discuss(r: Rights, kind: str):
+    return _signed_in_and(r, r.write_token)
+
+
+def expect_propose(r: Rights, kind: str):
+    if not r.visible:
+        return not_found(r)
+    if not r.signed_in:
+        return login()
+    if not r.readable:
+        return 403, "GatedRepo"
+    return OK if r.write_token else forbidden()
+
+
+def expect_push_pr(r: Rights, kind: str):
+    first = expect_propose(r, kind)
+    return first if first != OK else (OK if r.writer else forbidden())
+
+
 EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
+    "discuss": expect_discuss,
+    "propose": expect_propose,
+    "push-pr": expect_push_pr,
     "open": lambda r, kind: OK,
     "who": lambda r, kind: OK if r.signed_in else login(),
     "info": expect_info,
@@ -205,6 +232,9 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "page-logout": expect_page_form(lambda r, kind: SEE_OTHER),
     "page-token-create": expect_page_form(lambda r, kind: OK),
     "page-token-delete": expect_page_form(lambda r, kind: (404, "NotFound")),  # no token has that id
+    # the Community tab's forms (new discussion, comment): as the API's `discuss`, a page's 404 for hidden repos
+    "page-discuss": expect_page_form(
+        lambda r, kind: page_not_found(r) if not r.visible else SEE_OTHER if r.write_token else forbidden()),
     # inference: access as for a download; the matrix's repos have no pipeline_tag, so an allowed caller gets the
     # 400 that names the tasks the hub runs (the worker is never started by these)
     "inference": lambda r, kind: expect_files(r, kind) if expect_files(r, kind) != OK else (400, "BadRequest"),
@@ -501,6 +531,68 @@ CASES = [
 ]
 
 
+def community(w, role, kind) -> dict:
+    """The cell's repo's discussion (a description and a second comment), a draft PR to merge and one to push to,
+    opened once by its namespace's user."""
+    repo_id = w.repo(role, kind)
+    made = w.__dict__.setdefault("community", {})
+    if repo_id not in made:
+        h = bearer(w.setup[repo_id.split("/")[0]])
+        url = f"{w.hub.url}/api/models/{repo_id}/discussions"
+        talk = HTTP.post(url, headers=h, json={"title": "matrix talk", "description": "first"}).json()
+        second = HTTP.post(f"{url}/{talk['num']}/comment", headers=h, json={"comment": "second"}).json()
+        pr = HTTP.post(url, headers=h, json={"title": "matrix merge", "pullRequest": True}).json()
+        push = HTTP.post(url, headers=h, json={"title": "matrix push", "pullRequest": True}).json()
+        made[repo_id] = {"talk": talk["num"], "first": talk["events"][0]["id"],
+                         "second": second["newMessage"]["id"], "pr": pr["num"], "push": push["num"]}
+    return made[repo_id]
+
+
+def discussion_path(w, role, kind, which="talk", rest=""):
+    return api_path(w, role, kind, f"/discussions/{community(w, role, kind)[which]}{rest}")
+
+
+CASES += [
+    Case("discussions", "api_community.list_discussions", "info",
+         lambda w, role, kind: ("GET", api_path(w, role, kind, "/discussions"), None, None)),
+    Case("discussion create", "api_community.create_discussion", "discuss",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/discussions"),
+                                json.dumps({"title": f"by {role}", "description": "hi"}).encode(), JSON)),
+    Case("pull request create", "api_community.create_discussion", "propose",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/discussions"),
+                                json.dumps({"title": f"PR by {role}", "pullRequest": True}).encode(), JSON)),
+    Case("discussion", "api_community.get_discussion", "info",
+         lambda w, role, kind: ("GET", discussion_path(w, role, kind, "pr", "?diff=1"), None, None)),
+    Case("discussion comment", "api_community.comment", "discuss",
+         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/comment"),
+                                json.dumps({"comment": f"from {role}"}).encode(), JSON)),
+    Case("discussion comment edit", "api_community.edit_comment", "write",
+         lambda w, role, kind: ("POST", discussion_path(
+             w, role, kind, "talk", f"/comment/{community(w, role, kind)['first']}/edit"),
+             json.dumps({"content": f"edited by {role}"}).encode(), JSON)),
+    Case("discussion comment hide", "api_community.hide_comment", "write",
+         lambda w, role, kind: ("POST", discussion_path(
+             w, role, kind, "talk", f"/comment/{community(w, role, kind)['second']}/hide"), None, None)),
+    Case("discussion title", "api_community.rename", "write",
+         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/title"),
+                                json.dumps({"title": f"renamed by {role}"}).encode(), JSON)),
+    Case("discussion status", "api_community.change_status", "write",
+         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/status"),
+                                json.dumps({"status": "closed"}).encode(), JSON)),
+    Case("pull request merge", "api_community.merge", "write",
+         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "pr", "/merge"), None, None)),
+    Case("commit create_pr", "api_write.commit", "propose",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/commit/main?create_pr=1"), commit_body(role, kind),
+                                "application/x-ndjson")),
+    Case("commit to refs/pr/N", "api_write.commit", "push-pr",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, f"/commit/refs%2Fpr%2F{community(w, role, kind)['push']}"),
+                                commit_body(role, kind), "application/x-ndjson")),
+    Case("preupload create_pr", "api_write.preupload", "propose",
+         lambda w, role, kind: ("POST", api_path(w, role, kind, "/preupload/main?create_pr=1"),
+                                b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}', JSON)),
+]
+
+
 def head_of(w, role, kind) -> str:
     from course_hub.gitrepo import GitRepo
 
@@ -540,6 +632,17 @@ CASES += [
     # the matrix's repos are models: as a dataset, none exists (the viewer itself: tests/test_web_pages.py)
     Case("web viewer", "routes.viewer_page", "page-never",
          lambda w, role, kind: ("GET", f"/datasets/{w.repo(role, kind)}/viewer", None, None)),
+    Case("web discussions", "community.discussions", "page-info",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/discussions", None, None)),
+    Case("web discussion new", "community.discussions", "page-discuss",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/discussions", b"title=From+the+page&description=x",
+                                FORM)),
+    Case("web discussion", "community.discussion", "page-info",
+         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['pr']}", None,
+                                None)),
+    Case("web discussion comment", "community.discussion", "page-discuss",
+         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['talk']}",
+                                b"action=comment&comment=from+the+page", FORM)),
     Case("web request access", "routes.request_access", "page-ask",
          lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/request-access", b"Name=matrix", FORM)),
     Case("web access requests", "routes.access_requests", "page-manage",

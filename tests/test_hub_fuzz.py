@@ -129,6 +129,7 @@ def fz(tmp_path_factory):
         api.upload_file(path_or_fileobj=b"hello\n", path_in_repo="dir/a.txt", repo_id=repo_id,
                         repo_type=kw.get("repo_type"))
     api.update_repo_settings("alice/fuzz-gated", gated="manual")
+    api.create_pull_request("alice/fuzz", "fuzz pull request")  # #1: a PR to comment, rename, close, merge, push to
     api.upload_file(path_or_fileobj=os.urandom(100), path_in_repo="w.safetensors", repo_id="alice/fuzz")
     # symlinks committed through git: one relative, one absolute, both pointing at the canary outside the hub
     work = h.root / "work"
@@ -201,6 +202,12 @@ TEMPLATES = [
     ("GET", "/api/collections/{repo}"), ("PATCH", "/api/collections/{repo}"), ("DELETE", "/api/collections/{repo}"),
     ("POST", "/api/collections/{repo}/items"), ("PATCH", "/api/collections/{repo}/items/{oid}"),
     ("DELETE", "/api/collections/{repo}/items/{oid}"),
+    # discussions and pull requests (course_hub/api_community)
+    ("GET", "/api/{type}/{repo}/discussions"), ("POST", "/api/{type}/{repo}/discussions"),
+    ("GET", "/api/{type}/{repo}/discussions/1"), ("POST", "/api/{type}/{repo}/discussions/1/comment"),
+    ("POST", "/api/{type}/{repo}/discussions/1/comment/{oid}/edit"),
+    ("POST", "/api/{type}/{repo}/discussions/1/comment/{oid}/hide"), ("POST", "/api/{type}/{repo}/discussions/1/title"),
+    ("POST", "/api/{type}/{repo}/discussions/1/status"), ("POST", "/api/{type}/{repo}/discussions/1/merge"),
     # Spaces that run (course_hub/spaces)
     ("GET", "/api/spaces/{repo}/runtime"), ("POST", "/api/spaces/{repo}/restart"), ("POST", "/api/spaces/{repo}/pause"),
     ("GET", "/api/spaces/{repo}/logs/run"), ("GET", "/spaces/{repo}/app/{path}"), ("POST", "/spaces/{repo}/app/{path}"),
@@ -218,6 +225,8 @@ WEB_TEMPLATES = [
     ("GET", "/{prefix}{repo}/commits/{rev}"), ("GET", "/{prefix}{repo}/commit/" + "0" * 40),
     ("POST", "/{prefix}{repo}/request-access"), ("GET", "/{prefix}{repo}/access-requests"),
     ("POST", "/{prefix}{repo}/access-requests"), ("GET", "/{prefix}{repo}"), ("GET", "/{rev}"),
+    ("GET", "/{prefix}{repo}/discussions"), ("POST", "/{prefix}{repo}/discussions"),
+    ("GET", "/{prefix}{repo}/discussions/1"), ("POST", "/{prefix}{repo}/discussions/1"),
 ]
 TEMPLATES += WEB_TEMPLATES
 
@@ -300,7 +309,12 @@ JSON_ROUTES = [("POST", "/api/repos/create"), ("DELETE", "/api/repos/delete"), (
                ("POST", "/alice/fuzz-gated/ask-access"), ("POST", "/alice/fuzz.git/info/lfs/objects/batch"),
                ("POST", "/api/repos/move"), ("POST", "/api/models/alice/fuzz/duplicate"), ("POST", "/api/collections"),
                ("POST", "/api/models/alice/fuzz-victim/lfs-files/batch"), ("PATCH", "/api/collections/alice/x-0"),
-               ("POST", "/models/alice/fuzz"), ("POST", "/v1/chat/completions")]
+               ("POST", "/models/alice/fuzz"), ("POST", "/v1/chat/completions"),
+               ("POST", "/api/models/alice/fuzz/discussions"), ("POST", "/api/models/alice/fuzz/discussions/1/comment"),
+               ("POST", "/api/models/alice/fuzz/discussions/1/title"),
+               ("POST", "/api/models/alice/fuzz/discussions/1/status"),
+               ("POST", "/api/models/alice/fuzz/discussions/1/merge"),
+               ("POST", "/api/models/alice/fuzz/preupload/main?create_pr=1")]
 field_st = st.one_of(json_st, st.sampled_from(NASTY), st.sampled_from(["fuzz", "alice", "bob", "model", "dataset",
                                                                        "space", "manual", "auto", "private"]))
 
@@ -311,7 +325,8 @@ field_st = st.one_of(json_st, st.sampled_from(NASTY), st.sampled_from(["fuzz", "
                                               "tag", "message", "startingPoint", "files", "paths", "expand", "user",
                                               "status", "content", "role", "requestId", "operation", "objects",
                                               "fromRepo", "toRepo", "repository", "visibility", "title", "namespace",
-                                              "description", "theme", "item", "note", "position", "deletions"]),
+                                              "description", "theme", "item", "note", "position", "deletions",
+                                              "comment", "pullRequest"]),
                              field_st, max_size=5)),
        raw=st.one_of(st.none(), st.binary(max_size=64)), who=token_st)
 def test_fuzz_json_bodies(fz, target, body, raw, who):
@@ -341,7 +356,8 @@ line_st = st.one_of(
 
 @FUZZ
 @given(lines=st.lists(line_st, max_size=6), junk=st.one_of(st.none(), st.binary(max_size=40)),
-       header=st.booleans(), rev=st.sampled_from(["main", "fz", "nope", "refs%2Fheads%2Fmain", ".."]))
+       header=st.booleans(), rev=st.sampled_from(["main", "fz", "nope", "refs%2Fheads%2Fmain", "..",
+                                                   "main?create_pr=1", "refs%2Fpr%2F1", "refs%2Fpr%2F1?create_pr=1"]))
 def test_fuzz_ndjson_commits(fz, lines, junk, header, rev):
     items = ([{"key": "header", "value": {"summary": "fuzz"}}] if header else []) + lines
     body = b"\n".join(json.dumps(i).encode() for i in items) + (b"\n" + junk if junk else b"")

@@ -193,9 +193,8 @@ def test_commit_to_branch_and_missing_branch(api, new_repo_id, tmp_path):
     assert content(repo_id, "d.txt", tmp_path, revision="feat/dev") == b"dev"
     with pytest.raises(RevisionNotFoundError):
         api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id, revision="no-such-branch")
-    with pytest.raises(HfHubHTTPError) as e:
-        api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id, create_pr=True)
-    assert e.value.response.status_code == 400
+    pr = api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo_id, create_pr=True)
+    assert pr.pr_revision == "refs/pr/1"  # a pull request (tests/test_hub_community.py): main is unchanged
     assert files_of(api, repo_id) == {".gitattributes"}
 
 

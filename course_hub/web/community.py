@@ -40,7 +40,7 @@ def discussions(w: Web) -> Response:
               "closed": sum(d["status"] in ("closed", "merged") for d in rows), "all": len(rows)}
     rows = [d for d in rows if (kind == "all" or d["is_pr"] == (kind == "pull_request"))
             and (status == "all" or (d["status"] in ("closed", "merged")) == (status == "closed"))]
-    return w.page("discussions.html", rows=rows, status=status, kind=kind, counts=counts,
+    return w.page("discussions.html", rows=rows, state=status, kind=kind, counts=counts,
                   can_discuss=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
                   **{**_common(w, rec, tab="community"), "title": f"Community · {rec.id}"})
 
