@@ -37,7 +37,7 @@ def batch(ctx: Ctx):
     if operation not in ("upload", "download") or not isinstance(objects, list):
         raise BadRequest("LFS batch needs `operation` (upload|download) and a list of `objects`")
     if operation == "upload":
-        rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+        rec = ctx.policy.upload_objects(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     else:
         rec = ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     out = []

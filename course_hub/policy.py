@@ -202,6 +202,15 @@ class Policy:
                             f"and the writers of {rec.namespace!r} can")
         return rec, ident
 
+    def upload_objects(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str) -> RepoRecord:
+        """Upload LFS objects to a repo (the batch API's `upload`): its writers, and whoever may `propose` a pull
+        request (huggingface_hub uploads a PR's LFS files before the commit, with no revision). An object only
+        becomes a file through a commit, which `write` / `push_to_pr` decide."""
+        rec = self.see(ident, repo_type, repo_id)
+        if self.can_write(ident, rec.namespace):
+            return rec
+        return self.propose(ident, repo_type, repo_id, endpoint)[0]
+
     def moderate(self, ident: Identity | None, repo_type: str, repo_id: str, author: str, what: str,
                  writers: bool = True) -> tuple[RepoRecord, Identity]:
         """Change a discussion or a comment (`what`): its `author` (close/reopen or rename their own discussion,

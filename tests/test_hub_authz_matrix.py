@@ -447,7 +447,8 @@ CASES = [
     Case("resolve HEAD", "api_files.resolve", "files",
          lambda w, role, kind: ("HEAD", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None)),
     Case("lfs-batch download", "api_lfs.batch", "files", lfs_batch("download")),
-    Case("lfs-batch upload", "api_lfs.batch", "write", lfs_batch("upload")),
+    # a pull request's LFS files are uploaded before its commit: whoever may propose one uploads (api_community)
+    Case("lfs-batch upload", "api_lfs.batch", "propose", lfs_batch("upload")),
     Case("lfs-object PUT", "api_lfs.upload", "signed-url",
          lambda w, role, kind: ("PUT", f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=upload&sig=00",
                                 b"x", "application/octet-stream"), False),

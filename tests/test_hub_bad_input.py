@@ -229,7 +229,7 @@ def test_lfs_batch_bad_operation_and_auth(hub, repo):
     r = batch(hub, repo, {"operation": "delete", "objects": obj}, hub.token("alice"))
     assert_4xx(r.status_code, r.headers, r.content, 400)
     r = batch(hub, repo, {"operation": "upload", "objects": obj}, hub.token("bob"))
-    assert_4xx(r.status_code, r.headers, r.content, 403)
+    assert r.status_code == 200  # a stranger's pull request uploads its LFS files first (tests/test_hub_community.py)
     r = batch(hub, repo, {"operation": "upload", "objects": obj}, hub.token("alice", "read"))
     assert_4xx(r.status_code, r.headers, r.content, 403)
     r = batch(hub, repo, {"operation": "upload", "objects": obj}, None)

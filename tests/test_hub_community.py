@@ -160,6 +160,23 @@ def test_pull_request_from_a_stranger_is_readable_then_merged(hub, api, bob_api,
     assert status_of(e) == (400, "BadRequest")
 
 
+def test_pull_request_with_lfs_files(hub, api, bob_api, repo, tmp_path):
+    """A stranger's PR with weights: the LFS upload (no revision, as huggingface_hub sends it), then the commit."""
+    weights = os.urandom(50_000)
+    pr = bob_api.upload_file(path_or_fileobj=weights, path_in_repo="model.safetensors", repo_id=repo, create_pr=True)
+    got = hf_hub_download(repo, "model.safetensors", revision=pr.pr_revision, token=hub.token("bob"),
+                          cache_dir=tmp_path / "c")
+    assert Path(got).read_bytes() == weights
+    assert next(f for f in api.list_repo_tree(repo, revision=pr.pr_revision) if f.path == "model.safetensors").lfs
+    api.merge_pull_request(repo, pr.pr_num)
+    got = hf_hub_download(repo, "model.safetensors", token=hub.token("carol"), cache_dir=tmp_path / "d")
+    assert Path(got).read_bytes() == weights
+    with pytest.raises(HfHubHTTPError) as e:  # a read token uploads nothing
+        read_api(hub, "bob").upload_file(path_or_fileobj=os.urandom(50_000), path_in_repo="w.safetensors",
+                                         repo_id=repo, create_pr=True)
+    assert status_of(e)[0] == 403
+
+
 def test_merge_commit_and_conflict(hub, api, bob_api, repo):
     pr = bob_api.create_commit(repo, [CommitOperationAdd("bob.txt", b"bob\n")], commit_message="Add bob.txt",
                                create_pr=True)
