@@ -1,5 +1,6 @@
-"""The demo Space in a real browser (Debian's Chromium through Playwright): its app through the course hub's
-proxy, at the address `space_info(id).host` gives. A learner types a sentence and reads the label.
+"""The demo Space in a real browser (Debian's Chromium through Playwright): its page on the course hub's website
+embeds the app (through the hub's proxy, at the address `space_info(id).host` gives); a learner types a sentence
+into the embedded app and reads the label, then opens the app on its own.
 
 The test runs its own course hub over a copy of the built hub (the app costs seconds of CPU to start; the session
 hub is left alone). The screenshot goes to build/web/space-app.png (also when a step fails).
@@ -48,7 +49,17 @@ def test_demo_space_in_the_browser(space_hub):
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            page.goto(host, timeout=240_000)  # the first request starts the app and waits for it
+            # the Space's page on the website embeds the running app; opening it starts the app
+            page.goto(f"{space_hub}/spaces/{DEMO}", timeout=60_000)
+            frame = page.frame_locator("#space-app iframe.space-frame")
+            box = frame.locator("textarea").first
+            box.wait_for(timeout=240_000)
+            box.fill("What a wonderful, heart-warming film. I loved every minute of it!")
+            frame.get_by_role("button", name="Submit").click()
+            frame.get_by_test_id("label-output-value").get_by_text("POSITIVE").wait_for(timeout=180_000)
+            page.screenshot(path=str(OUT / "space-page.png"))
+            # the app on its own, at space_info(id).host
+            page.goto(host, timeout=240_000)
             # the app's page runs in a sandbox (an opaque origin): its scripts cannot use the hub as the visitor
             assert page.evaluate("() => window.origin") == "null"
             box = page.locator("textarea").first
