@@ -219,7 +219,8 @@ def open_discussion(hub, rec, user: str, title, description, is_pr: bool = False
         raise BadRequest(f"{rec.id} has no main branch to open a pull request against")
     with hub.repo_lock(rec.type, rec.id):
         num = hub.store.create_discussion(rec.type, rec.id, title, user, is_pr, "draft" if is_pr else "open",
-                                          "main" if is_pr else None, [("comment", _comment(description, user))])
+                                          "main" if is_pr else None, [("comment", _comment(description, user))],
+                                          after=max(git.pr_refs(), default=0))
         if is_pr:
             git.create_ref(f"refs/pr/{num}", target)
     return num
@@ -385,7 +386,8 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
             with hub.repo_lock(rec.type, rec.id):
                 num = hub.store.create_discussion(rec.type, rec.id, summary, ident.user, True, "open", rev,
                                                   [("comment", _comment(description, ident.user)),
-                                                   ("commit", {"subject": summary, "oid": sha})])
+                                                   ("commit", {"subject": summary, "oid": sha})],
+                                                  after=max(git.pr_refs(), default=0))
                 git.create_ref(f"refs/pr/{num}", sha)
         finally:
             git.delete_ref(scratch)

@@ -468,13 +468,14 @@ class Store:
     _DISC = "SELECT type, id, num, title, author, is_pr, status, created, target, merge_commit FROM discussions"
 
     def create_discussion(self, repo_type: str, repo_id: str, title: str, author: str, is_pr: bool, status: str,
-                          target: str | None, events: list[tuple[str, dict]]) -> int:
-        """A new discussion (or pull request) numbered after the repo's last one, with its first events
-        (`(kind, data)`, by `author`); its number."""
+                          target: str | None, events: list[tuple[str, dict]], after: int = 0) -> int:
+        """A new discussion (or pull request) numbered after the repo's last one (and after `after`: the highest
+        `refs/pr/N` already in its git repo, e.g. copied by duplicate_repo), with its first events (`(kind, data)`,
+        by `author`); its number."""
         now = time.time()
         with self._db() as db:
-            num = db.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM discussions WHERE type=? AND id=?",
-                             (repo_type, repo_id)).fetchone()[0]
+            num = db.execute("SELECT MAX(COALESCE(MAX(num), 0), ?) + 1 FROM discussions WHERE type=? AND id=?",
+                             (after, repo_type, repo_id)).fetchone()[0]
             db.execute("INSERT INTO discussions (type, id, num, title, author, is_pr, status, created, target) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (repo_type, repo_id, num, title, author, int(is_pr), status, now, target))

@@ -238,6 +238,18 @@ def test_private_and_gated_repos(hub, api, bob_api, anon_api, new_repo_id):
         api.delete_repo(repo_id)
 
 
+def test_duplicated_repo_keeps_pr_refs_and_numbers_after_them(api, bob_api, repo, new_repo_id):
+    """duplicate_repo copies refs/pr/N (git) but not the discussions: new ones are numbered after the refs."""
+    bob_api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo, create_pr=True)
+    copy = new_repo_id(prefix="community-copy")
+    api.duplicate_repo(repo, to_id=copy)
+    assert list(api.get_repo_discussions(copy)) == []
+    assert api.create_discussion(copy, "First here").num == 2
+    assert bob_api.upload_file(path_or_fileobj=b"y", path_in_repo="y.txt", repo_id=copy, create_pr=True).pr_num == 3
+    assert [r.ref for r in api.list_repo_refs(copy, include_pull_requests=True).pull_requests] == ["refs/pr/1",
+                                                                                                 "refs/pr/3"]
+
+
 def test_bad_pr_revisions(hub, api, bob_api, repo):
     with pytest.raises(RevisionNotFoundError):
         bob_api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo, revision="refs/pr/7")
