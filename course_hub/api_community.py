@@ -129,7 +129,7 @@ def details(ctx: Ctx, rec, d: dict, with_diff: bool = True) -> dict:
         if head and target and d["status"] in ("open", "draft"):
             conflicts = git.merge_plan(target, head)[2]
         out["filesWithConflicts"] = conflicts
-        if with_diff and head:
+        if with_diff and head and ctx.policy.has_file_access(ctx.ident, rec):  # a gated repo's contents stay gated
             base = (git.merge_base(target, head) if target else None) or head
             out["diff"] = pr_diff(git, base, head)
     return out

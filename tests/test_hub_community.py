@@ -233,7 +233,17 @@ def test_private_and_gated_repos(hub, api, bob_api, anon_api, new_repo_id):
         bob_api.create_pull_request(gated, "A PR")
     assert status_of(e) == (403, "GatedRepo")
     api.grant_access(gated, "bob")
-    assert bob_api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=gated, create_pr=True).pr_num == 2
+    assert bob_api.upload_file(path_or_fileobj=b"secret\n", path_in_repo="x.txt", repo_id=gated,
+                               create_pr=True).pr_num == 2
+    # the PR's diff is file contents: gated like them (the discussion itself stays readable)
+    carol = HfApi(endpoint=hub.url, token=hub.token("carol", "write"))
+    for client in (carol, anon_api):
+        d = client.get_discussion_details(gated, 2)
+        assert d.diff is None and d.is_pull_request and d.title
+    assert "+secret" in bob_api.get_discussion_details(gated, 2).diff
+    from test_web_pages import page
+
+    assert "+secret" not in page(hub, f"/{gated}/discussions/2") and "x.txt" in page(hub, f"/{gated}/discussions/2")
     for repo_id in (private, gated):  # out of the lists the website's tests check (`/models?gated=true`)
         api.delete_repo(repo_id)
 
@@ -333,6 +343,7 @@ def test_community_pages(hub, api, bob_api, repo):
     pr = page(hub, f"/{repo}/discussions/2")
     assert "onerror=alert" not in pr.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert "+d" in pr and "notes.txt" in pr and 'value="merge"' not in pr
+    assert "notes.txt" in page(hub, f"/{repo}/tree/refs%2Fpr%2F2")  # "browse files at refs/pr/2"
     # bob (signed in): comments through the form (CSRF checked), no merge button on alice's repo
     bob = sign_in(hub, "bob", hub.token("bob"))
     text = page(hub, f"/{repo}/discussions/2", client=bob)

@@ -83,7 +83,8 @@ def discussion(w: Web) -> Response:
             base = (git.merge_base(target, head) if target else None) or head
             files = [(p, "added" if a is None else "deleted" if b is None else "modified")
                      for p, a, b in api_community.changed_files(git, base, head)]
-            diff = api_community.pr_diff(git, base, head)
+            if w.policy.has_file_access(w.ident, rec):  # a gated repo's file list is public, its contents are not
+                diff = api_community.pr_diff(git, base, head)
             if target and d["status"] in ("open", "draft"):
                 conflicts = git.merge_plan(target, head)[2]
     return w.page("discussion.html", d=d, events=events, files=files, diff=diff, conflicts=conflicts,
