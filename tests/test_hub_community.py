@@ -271,13 +271,23 @@ def test_bad_pr_revisions(hub, api, bob_api, repo):
     with pytest.raises(HfHubHTTPError) as e:
         api.merge_pull_request(repo, 1)
     assert status_of(e) == (400, "BadRequest")
+    # create_pr with parent_commit: the pull request starts there; a commit that is not on main is refused
+    first = api.model_info(repo).sha
+    api.upload_file(path_or_fileobj=b"newer\n", path_in_repo="notes.txt", repo_id=repo)
+    pr = bob_api.create_commit(repo, [CommitOperationAdd("old.txt", b"old\n")], commit_message="From the past",
+                               parent_commit=first, create_pr=True)
+    assert [c.commit_id for c in api.list_repo_commits(repo, revision=pr.pr_revision)][:2] == [pr.oid, first]
+    with pytest.raises(HfHubHTTPError) as e:
+        bob_api.create_commit(repo, [CommitOperationAdd("a.txt", b"a")], commit_message="x", parent_commit=pr.oid,
+                              create_pr=True)
+    assert status_of(e) == (400, "BadRequest")
     # a refused commit leaves no pull request behind
     r = HTTP.post(f"{hub.url}/api/models/{repo}/commit/main?create_pr=1",
                   headers={**bearer(hub.token("bob")), "Content-Type": "application/x-ndjson"},
                   content=b'{"key": "header", "value": {"summary": "x"}}\n{"key": "lfsFile", "value": '
                           b'{"path": "w.bin", "algo": "sha256", "oid": "' + b"a" * 64 + b'", "size": 3}}')
     assert r.status_code == 422
-    assert [d.num for d in api.get_repo_discussions(repo)] == [1]
+    assert [d.num for d in api.get_repo_discussions(repo)] == [2, 1]
     branches = api.list_repo_refs(repo)
     assert [b.name for b in branches.branches] == ["main"]
 
