@@ -32,7 +32,7 @@ def fresh_start(course, repos: list[tuple[str, str]]) -> None:
     if course.mode in COURSE_HUBS:
         for repo_id, repo_type in repos:
             api.delete_repo(repo_id, repo_type=repo_type, missing_ok=True)
-        print(f"Course hub: a fresh start, {names} do not exist yet.")
+        print(f"Course hub: a fresh start, {names} {'does' if len(repos) == 1 else 'do'} not exist yet.")
         return
     existing = [repo_id for repo_id, repo_type in repos if api.repo_exists(repo_id, repo_type=repo_type)]
     if existing:
@@ -40,7 +40,8 @@ def fresh_start(course, repos: list[tuple[str, str]]) -> None:
             f"{', '.join(existing)} already exist(s) on {course.endpoint}. The course never deletes or overwrites "
             "your repos there: delete it yourself on the website (Settings > Delete this repository) if you mean "
             "to, or change the name in the cell above, then run this cell again.")
-    print(f"{course.endpoint}: {names} do not exist yet; this notebook creates them.")
+    print(f"{course.endpoint}: {names} {'does' if len(repos) == 1 else 'do'} not exist yet; this notebook creates "
+          f"{'it' if len(repos) == 1 else 'them'}.")
 
 
 def reset_gated_lesson(course, gated: str, cache: Path) -> None:
