@@ -150,3 +150,96 @@ def test_wait_until_up_reports_an_app_that_exits(tmp_path):
         gradio_tools.wait_until_up(f"http://127.0.0.1:{gradio_tools.free_port()}/", proc, timeout=20, log=log)
     assert "boom" in str(info.value)
     assert gradio_tools.stop(proc) == 3
+
+
+# --- check_two_outputs: the build exercise (a real Gradio app on a free port, no model needed) ---------------
+
+def fake_classify(text):
+    return {"POSITIVE": 0.9, "NEGATIVE": 0.1}
+
+
+@pytest.fixture
+def launched():
+    """Launch Gradio apps for a test and close them all after it."""
+    apps = []
+
+    def launch(app):
+        app.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", inline=False)
+        apps.append(app)
+        return app
+
+    yield launch
+    for app in apps:
+        app.close(verbose=False)
+
+
+def two_output_app(examples=("An instant classic.", "The battery died."), api_name="classify"):
+    import gradio as gr
+
+    return gr.Interface(fn=lambda text: (fake_classify(text), len(text.split())), inputs=gr.Textbox(label="Text"),
+                        outputs=[gr.Label(label="Sentiment"), gr.Number(label="Words")],
+                        examples=list(examples) or None, api_name=api_name)
+
+
+def test_two_outputs_right(launched, capsys):
+    from gradio_client import Client
+
+    app = launched(two_output_app())
+    answer = Client(app.local_url, verbose=False).predict("Good.", api_name="/classify")
+    ok, out = run(nb06.check_two_outputs, app, capsys, answer)
+    assert ok and out.startswith("✅") and "2 examples" in out, out
+
+
+def test_two_outputs_blocks_with_gr_examples_right(launched, capsys):
+    import gradio as gr
+
+    with gr.Blocks() as app:
+        box = gr.Textbox()
+        label, number = gr.Label(), gr.Number()
+        gr.Examples(examples=["Great.", "Bad.", "Fine."], inputs=box)
+        gr.Button().click(lambda t: (fake_classify(t), len(t.split())), box, [label, number], api_name="classify")
+    launched(app)
+    ok, out = run(nb06.check_two_outputs, app, capsys, ({"label": "POSITIVE", "confidences": []}, 1))
+    assert ok and "3 examples" in out, out
+
+
+def test_two_outputs_placeholder_and_not_launched(capsys):
+    ok, out = run(nb06.check_two_outputs, ..., capsys, ...)
+    assert not ok and "⏳" in out
+    ok, out = run(nb06.check_two_outputs, two_output_app(), capsys, ...)
+    assert not ok and "not running" in out and "launch(" in out
+
+
+def test_two_outputs_one_output_fails(launched, capsys):
+    import gradio as gr
+
+    app = launched(gr.Interface(fn=fake_classify, inputs="text", outputs=gr.Label(), examples=["A.", "B."],
+                                api_name="classify"))
+    ok, out = run(nb06.check_two_outputs, app, capsys, ...)
+    assert not ok and "one output, not two" in out, out
+
+
+def test_two_outputs_wrong_count_and_missing_examples_fail(launched, capsys):
+    import gradio as gr
+
+    app = launched(gr.Interface(fn=lambda t: (fake_classify(t), len(t)), inputs="text",
+                                outputs=[gr.Label(), gr.Number()], examples=["A.", "B."], api_name="classify"))
+    ok, out = run(nb06.check_two_outputs, app, capsys, ...)
+    assert not ok and "len(text.split())" in out, out
+    app2 = launched(two_output_app(examples=()))
+    ok, out = run(nb06.check_two_outputs, app2, capsys, ...)
+    assert not ok and "at least two" in out, out
+
+
+def test_two_outputs_wrong_endpoint_name_and_bad_answer(launched, capsys):
+    app = launched(two_output_app(api_name="predict"))
+    ok, out = run(nb06.check_two_outputs, app, capsys, ...)
+    assert not ok and "api_name='classify'" in out, out
+    app2 = launched(two_output_app())
+    ok, out = run(nb06.check_two_outputs, app2, capsys, "POSITIVE")
+    assert not ok and "predict(" in out, out
+
+
+def test_two_outputs_not_an_app(capsys):
+    ok, out = run(nb06.check_two_outputs, "app.py", capsys, ...)
+    assert not ok and "gr.Interface" in out
