@@ -79,9 +79,24 @@ def transformers_serve(model_dir: Path, workdir: Path, threads: int | None) -> S
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    return Server(f"transformers-serve-{threads or 'default'}",
-                  lambda port: [str(exe), "serve", str(model_dir), "--port", str(port), "--host", "127.0.0.1",
-                                "--device", "cpu"], workdir, "/health", env=env)
+    return SlowServer(f"transformers-serve-{threads or 'default'}",
+                      lambda port: [str(exe), "serve", str(model_dir), "--port", str(port), "--host", "127.0.0.1",
+                                    "--device", "cpu"], workdir, "/health", env=env)
+
+
+class SlowServer(Server):
+    """transformers serve imports torch and loads the model before it answers: up to 5 minutes on a busy machine."""
+
+    def __enter__(self) -> "SlowServer":
+        import subprocess
+
+        from .common import wait_http
+
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.argv(self.port), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env=self.env)
+        self.startup_s = wait_http(self.url + self.health, self.proc, self.log, timeout=300)
+        return self
 
 
 def classification(url: str, model_dir: Path, n: int) -> dict:

@@ -454,6 +454,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     config = json.loads(args.config)
     die_with_parent(int(config["parent"]))
+    try:  # below the hub: when the cores are scarce, serving files comes first
+        os.nice(int(config.get("nice", 10)))
+    except (OSError, AttributeError):
+        pass
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threads = str(int(config.get("threads", 1)))
