@@ -89,7 +89,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}"
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            timeout_keep_alive=30, lifespan="off")
+                            timeout_keep_alive=30, lifespan="off",
+                            timeout_graceful_shutdown=5)  # a stream still open (chat, a Space) holds stop at most 5 s
     server = uvicorn.Server(config)
     info_file = hub_dir.server_file
     tmp = info_file.with_suffix(".tmp")
