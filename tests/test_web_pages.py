@@ -86,7 +86,8 @@ def test_home_and_lists(hub):
     assert SPACE in page(hub, "/spaces")
     page(hub, "/models?sort=nonsense", status=400)
     # private repos: listed for their owner only
-    assert "alice/private-notes" in page(hub, "/models", headers=bearer(hub.token("alice")))
+    assert "alice/private-notes" in page(hub, "/models?search=private-notes", headers=bearer(hub.token("alice")))
+    assert "alice/private-notes" not in page(hub, "/models?search=private-notes")
 
 
 @content
