@@ -151,6 +151,10 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["TQDM_DISABLE"] = "1"
+        # Trainer(push_to_hub=True) turns huggingface_hub's bars back on after train(); the variable above wins
+        # and huggingface_hub says so in a warning (CI only, with a machine path in it): not the lesson's
+        import warnings
+        warnings.filterwarnings("ignore", message="Cannot enable progress bars", category=UserWarning)
     course = Course(endpoint=endpoint, mode=mode, hub_dir=hub_dir, hf_home=hf_home)
     if mode == "classroom":
         _, user, token = split_classroom_url(os.environ["COURSE_HUB_URL"])
