@@ -1,0 +1,47 @@
+"""A repo that belongs to someone else, for notebook 09 to contribute to (course machinery, on a course hub only).
+
+`typo_repo(course)` makes `course/typo-practice` afresh as the course's instructor — a small model card with a
+typo in it — so that every run of the lesson starts from the same repo with no discussions (its first pull request
+is number 1). On huggingface.co nothing is created: the lesson tells you what to do there instead.
+"""
+from __future__ import annotations
+
+from .lesson import COURSE_HUBS
+
+REPO = "course/typo-practice"
+CARD = """---
+license: apache-2.0
+tags:
+- course
+- practice
+---
+
+# typo-practice
+
+A repo of the course organisation that you can read but not write: the place to practise contributing.
+This card has a typo in the next sentence; fix it with a pull request.
+
+This modle card describes no model at all.
+"""
+
+
+def typo_repo(course) -> str | None:
+    """The practice repo's id, made afresh on a course hub; None elsewhere (nothing is created online)."""
+    if course.mode not in COURSE_HUBS:
+        print(f"{course.endpoint} is not a course hub: open a pull request to a repo of your own choice there "
+              "(the calls below are the same), or run this notebook on the course hub.")
+        return None
+    from huggingface_hub import HfApi
+
+    if course.mode == "classroom":  # many learners share it: the instructor made it once (instructor guide)
+        if HfApi(token=course.token()).repo_exists(REPO):
+            return REPO
+        print(f"Ask your instructor to create {REPO} (notebook 09 run once on the classroom hub's machine).")
+        return None
+    owner = HfApi(token=course.token("instructor", "write"))  # an admin of the course org
+    owner.delete_repo(REPO, missing_ok=True)
+    owner.create_repo(REPO)
+    owner.upload_file(path_or_fileobj=CARD.encode(), path_in_repo="README.md", repo_id=REPO,
+                      commit_message="A card with a typo, for the pull-request lesson")
+    print(f"Course hub: {REPO} is ready (owned by the course org; you can read it, not write to it).")
+    return REPO
