@@ -55,7 +55,9 @@ class Settings:
     space_memory_mb: int = 3072
     # inference (course_hub/inference): one worker process, models in an LRU under a memory cap
     inference_memory_mb: int = 700  # loaded weights (Binder: 2 GB with a notebook kernel beside it)
-    inference_dtype: str = "auto"  # "auto": each checkpoint's own dtype, as from_pretrained; "float32"
+    # float32 by default: SmolLM2-135M's answers degrade in bfloat16 (with a system prompt it answers in French
+    # nonsense), and the notebooks' own pipelines run float32; "auto": each checkpoint's own dtype
+    inference_dtype: str = "float32"
     inference_threads: int = 1  # torch threads in the worker (file downloads stay fast while models run)
     inference_queue: int = 8  # requests in flight; more get 503 + Retry-After
     inference_timeout_s: float = 120.0  # one request, model load included (then 504)

@@ -159,6 +159,19 @@ def test_chat_completion_base_url_and_stream(hub_built):
     assert c.chat_completion(FRANCE, max_tokens=12).choices[0].message.content == answer
 
 
+def test_chat_with_a_system_prompt_answers_like_the_local_model(hub_built):
+    """The hub's answer is the kernel's: same weights, same dtype (float32), same chat template. (In bfloat16 the
+    135M model answers this in French nonsense.)"""
+    from transformers import pipeline
+
+    messages = [{"role": "system", "content": "You are a concise assistant."}, *FRANCE]
+    hub_answer = client(None, base_url=f"{hub_built.url}/v1").chat_completion(
+        messages, model=SMOL, max_tokens=16).choices[0].message.content
+    local = pipeline("text-generation", model=SMOL, device="cpu", dtype="float32")
+    local_answer = local(messages, max_new_tokens=16, do_sample=False)[0]["generated_text"][-1]["content"]
+    assert "Paris" in hub_answer and hub_answer.strip() == local_answer.strip()
+
+
 def test_chat_completion_on_a_model_url(hub_built):
     c = client(f"{hub_built.url}/models/{SMOL}")
     out = c.chat_completion(FRANCE, max_tokens=12)
