@@ -46,15 +46,7 @@ def list_repos(ctx: Ctx):
             info.pop("siblings", None)
         if not card:
             info.pop("cardData", None)
-    limit = ctx.query("limit")
-    if limit is not None:
-        try:
-            rows = rows[:max(0, int(limit))]
-        except ValueError:
-            raise BadRequest(f"Invalid limit {limit!r}") from None
-    page, headers = listing.paginate(rows, ctx.query("cursor"), ctx.settings.page_size,
-                                     f"{ctx.endpoint}/api/{repo_type}s", dict(ctx.request.query_params.multi_items()))
-    return JSONResponse(page, headers=headers)
+    return listing.paged(ctx, rows, f"/api/{repo_type}s")
 
 
 def tree(ctx: Ctx):

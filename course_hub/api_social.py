@@ -118,15 +118,7 @@ def list_collections(ctx: Ctx):
         entry = collection_json(ctx, coll, max_items=4)
         entry.pop("position")  # the list's order is the position (HfApi.list_collections numbers them itself)
         out.append(entry)
-    limit = ctx.query("limit")
-    if limit is not None:
-        try:
-            out = out[:max(0, int(limit))]
-        except ValueError:
-            raise BadRequest(f"Invalid limit {limit!r}") from None
-    page, headers = listing.paginate(out, ctx.query("cursor"), ctx.settings.page_size,
-                                     f"{ctx.endpoint}/api/collections", dict(ctx.request.query_params.multi_items()))
-    return JSONResponse(page, headers=headers)
+    return listing.paged(ctx, out, "/api/collections")
 
 
 def create_collection(ctx: Ctx):

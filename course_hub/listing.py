@@ -232,6 +232,22 @@ def commit_json(c) -> dict:
     return {"id": c.sha, "title": c.title, "message": c.message, "authors": [{"user": c.author}], "date": iso(c.date)}
 
 
+def paged(ctx, rows: list, path: str):
+    """The JSON answer of a list route: `limit` applied, then a page of `ctx.settings.page_size` rows with the
+    `Link` header of the next page (`path`: the route's own, e.g. /api/models)."""
+    from starlette.responses import JSONResponse
+
+    limit = ctx.query("limit")
+    if limit is not None:
+        try:
+            rows = rows[:max(0, int(limit))]
+        except ValueError:
+            raise BadRequest(f"Invalid limit {limit!r}") from None
+    page, headers = paginate(rows, ctx.query("cursor"), ctx.settings.page_size, f"{ctx.endpoint}{path}",
+                             dict(ctx.request.query_params.multi_items()))
+    return JSONResponse(page, headers=headers)
+
+
 def paginate(items: list, cursor: str | None, size: int, url: str, query: dict) -> tuple[list, dict]:
     """A page of `items` and the `Link` header pointing at the next one."""
     try:

@@ -215,3 +215,12 @@ def new_repo_id(request):
         return f"{namespace}/{prefix or stem}-{uuid.uuid4().hex[:8]}"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for the browser tests (Playwright never downloads a browser)."""
+    path = shutil.which("chromium")
+    if not path:
+        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
+    return path

@@ -3,7 +3,6 @@ against the session's hub: label bars for the classifier, similarity scores for 
 SmolLM2 (and its Stop button). Screenshots go to build/web/inference_*.png. `make test-browser` runs it."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,11 @@ OUT = ROOT / "build" / "web"
 
 
 @pytest.fixture
-def page(hub):
+def page(hub, chromium):
     from playwright.sync_api import sync_playwright
 
     if not hub.built:
         pytest.skip("the course hub is not built (make hub)")
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])

@@ -8,7 +8,6 @@ build/browser/.
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -75,7 +74,7 @@ def lab(hub, tmp_path):
         stop(proc, timeout=30)
 
 
-def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path):
+def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path, chromium):
     from playwright.sync_api import expect, sync_playwright
 
     from helpers.bootstrap import Course
@@ -100,7 +99,7 @@ def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path):
     try:
         wait_until_up(f"http://127.0.0.1:{app_port}/", app, timeout=120, log=app_log)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=_chromium())
+            browser = p.chromium.launch(executable_path=chromium)
             try:
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
                 origin = f"http://127.0.0.1:{lab['port']}"
@@ -124,12 +123,3 @@ def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path):
                 browser.close()
     finally:
         stop(app)
-
-
-def _chromium() -> str:
-    import shutil
-
-    path = shutil.which("chromium")
-    if not path:
-        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
-    return path

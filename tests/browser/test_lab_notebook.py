@@ -55,13 +55,6 @@ NOTEBOOK_STATE_JS = """() => {
 }"""
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if not path:
-        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
-    return path
-
-
 def _copy_without_outputs(src: Path, dest: Path) -> None:
     """The notebook as a learner gets it fresh: no outputs, no execution counts, no saved widget state."""
     nb = nbformat.read(src, as_version=4)
@@ -135,14 +128,14 @@ def _text(output: dict) -> str:
     return "".join(data.get("text/plain", ""))
 
 
-def test_notebook_00_runs_and_renders_in_jupyterlab(lab):
+def test_notebook_00_runs_and_renders_in_jupyterlab(lab, chromium):
     from playwright.sync_api import expect, sync_playwright
 
     url, token = lab
     rel = COPY.relative_to(ROOT).as_posix()
     started = time.monotonic()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{url}/lab/tree/{rel}?token={token}")

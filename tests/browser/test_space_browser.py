@@ -7,7 +7,6 @@ hub is left alone). The screenshot goes to build/web/space-app.png (also when a 
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -33,13 +32,10 @@ def space_hub(tmp_path):
         stop_server(proc)
 
 
-def test_demo_space_in_the_browser(space_hub):
+def test_demo_space_in_the_browser(space_hub, chromium):
     from huggingface_hub import HfApi
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
     host = HfApi(endpoint=space_hub, token=False).space_info(DEMO).host
     assert host == f"{space_hub}/spaces/{DEMO}/app/"
     OUT.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ to build/web/ (also when a step fails). `make test-browser` runs it.
 """
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -44,20 +43,13 @@ DOM_CHECK_JS = """() => {
 }"""
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if not path:
-        pytest.fail("Debian's `chromium` is not installed (apt-get install chromium; .ci/run does it)")
-    return path
-
-
 @pytest.fixture
-def browser():
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox"])
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         try:
             yield b
         finally:
