@@ -33,12 +33,18 @@ class PeakRSS(threading.Thread):
     def run(self):
         me = psutil.Process()
         while not self._halt.is_set():
-            total = 0
-            for p in me.children(recursive=True):
+            total, hub_tree = 0, set()
+            children = me.children(recursive=True)
+            for p in children:  # the course hub and what it runs (inference worker, Spaces) are not the notebook's
                 try:
                     if "course_hub" in p.cmdline():
-                        continue
-                    total += p.memory_info().rss
+                        hub_tree |= {p.pid, *(c.pid for c in p.children(recursive=True))}
+                except psutil.Error:
+                    pass
+            for p in children:
+                try:
+                    if p.pid not in hub_tree:
+                        total += p.memory_info().rss
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
