@@ -19,6 +19,23 @@ def project_root() -> Path | None:
         return None
 
 
+DEFAULT_ORG = "course"
+
+
+def course_org(root: Path | None = None) -> str:
+    """The organisation that owns the course's own repos (`course/minilm-sentiment`, ...): `[tool.hf-hands-on]
+    org` in the checkout's pyproject.toml, the same name on the course hub and on huggingface.co; "course" when
+    unset or outside a checkout. `python -m tools.publish` writes it into the notebooks."""
+    root = root or project_root()
+    try:
+        import tomllib  # Python 3.11+; on 3.10 the default stands
+
+        data = tomllib.loads((root / "pyproject.toml").read_text()) if root else {}
+    except (ImportError, OSError, ValueError):
+        data = {}
+    return str(data.get("tool", {}).get("hf-hands-on", {}).get("org") or DEFAULT_ORG)
+
+
 def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """`$COURSE_HUB_DIR`, else `data/hub/` in the course checkout, else a folder in the user's cache."""
     if environ.get("COURSE_HUB_DIR"):

@@ -1,8 +1,11 @@
-"""Point the course at the repository it is published from: one URL, in pyproject.toml's [project.urls].
+"""Point the course at the repository it is published from: one URL, in pyproject.toml's [project.urls], and at
+the organisation that owns its repos on the Hub: one name, pyproject.toml's [tool.hf-hands-on] org.
 
 Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
 notebooks, the README's `git clone` line, and each notebook's setup cell (cell 2, the same in all of them: on Colab
-it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py).
+it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py),
+and the ids of the course's own repos in every notebook cell (`course/minilm-sentiment` -> `ORG/minilm-sentiment`;
+the organisation the notebooks name now is in their metadata, `hf_hands_on.org`, absent for "course").
 
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
@@ -17,6 +20,9 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from course_hub.settings import DEFAULT_ORG, course_org  # noqa: E402
 BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
 SETUP_INDEX = 2  # title, parameters, setup
 SETUP_CELL = """\
@@ -38,6 +44,30 @@ def repository() -> str:
     return data["project"]["urls"]["Repository"].rstrip("/")
 
 
+def org() -> str:
+    """The organisation of the course's own repos, on the course hub and on huggingface.co."""
+
+    return course_org(ROOT)
+
+
+def course_repo_names() -> list[str]:
+    """The names (without the organisation) of the course's own repos, longest first."""
+    from course_content import REPO_IDS
+    from helpers.practice import REPO as PRACTICE
+
+    names = {i.split("/", 1)[1] for i in [*REPO_IDS, PRACTICE] if i.split("/", 1)[0] == PRACTICE.split("/", 1)[0]}
+    return sorted(names, key=len, reverse=True)
+
+
+def repo_id_re(old_org: str, names: list[str]) -> re.Pattern:
+    """`OLD-ORG/name` for a course repo's name, as a whole id (not `learner/minilm-sentiment-capstone`)."""
+    return re.compile(rf"(?<![\w.-]){re.escape(old_org)}/({'|'.join(map(re.escape, names))})(?![\w.-])")
+
+
+def with_org(text: str, old_org: str, org_name: str, names: list[str]) -> str:
+    return repo_id_re(old_org, names).sub(lambda m: f"{org_name}/{m[1]}", text)
+
+
 def badges(repo: str, notebook: str, branch: str = "main") -> str:
     owner_name = repo.removeprefix("https://github.com/")
     colab = f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/notebooks/{notebook}"
@@ -55,10 +85,20 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
-    """Badges as the second line of the title cell; the setup cell (source only: outputs are kept). True if
-    changed."""
+def update_notebook(path: Path, repo: str, write: bool = True, org_name: str | None = None,
+                    names: list[str] = ()) -> bool:
+    """Badges as the second line of the title cell; the setup cell; the course repos' organisation in every cell
+    (sources only: outputs are kept). True if changed."""
     nb = json.loads(path.read_text())
+    changed = False
+    old_org = nb["metadata"].get("hf_hands_on", {}).get("org", DEFAULT_ORG)
+    if org_name and names and old_org != org_name:
+        for cell in nb["cells"]:
+            cell["source"] = _lines(with_org("".join(cell["source"]), old_org, org_name, names))
+        nb["metadata"].pop("hf_hands_on", None)
+        if org_name != DEFAULT_ORG:
+            nb["metadata"]["hf_hands_on"] = {"org": org_name}
+        changed = True
     title = "".join(nb["cells"][0]["source"])
     line = badges(repo, path.name)
     if BADGE_RE.search(title):
@@ -66,7 +106,7 @@ def update_notebook(path: Path, repo: str, write: bool = True) -> bool:
     else:
         head, _, rest = title.partition("\n")
         new_title = f"{head}\n\n{line}\n{rest}"
-    changed = new_title != title
+    changed |= new_title != title
     nb["cells"][0]["source"] = _lines(new_title)
     setup = nb["cells"][SETUP_INDEX]
     if setup["cell_type"] != "code" or "helpers.connect(" not in "".join(setup["source"]):
@@ -94,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", action="store_true", help="only report what is out of date")
     args = p.parse_args(argv)
-    repo = repository()
+    repo, org_name, names = repository(), org(), course_repo_names()
     stale = [nb.relative_to(ROOT) for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-             if update_notebook(nb, repo, write=not args.check)]
+             if update_notebook(nb, repo, write=not args.check, org_name=org_name, names=names)]
     if update_readme(ROOT / "README.md", repo, write=not args.check):
         stale.append("README.md")
     for s in stale:
