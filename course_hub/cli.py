@@ -130,6 +130,25 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    import os
+
+    from .publish import PublishError, publish
+    from .settings import course_org
+
+    token = args.token or os.environ.get("HF_TOKEN")
+    if not token:
+        print("course-hub publish: give a write token with --token (or HF_TOKEN)", file=sys.stderr)
+        return 2
+    try:
+        publish(args.hub_dir, args.endpoint, token, args.org or course_org(), gated=args.gated,
+                upstream=args.upstream)
+    except PublishError as e:
+        print(f"course-hub publish: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="course-hub", description=__doc__)
     hub_dir_help = "where the hub keeps its repos (default: $COURSE_HUB_DIR or data/hub/)"
@@ -165,6 +184,18 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", parents=[common], help="build the course's models, datasets and Space")
     s.add_argument("--force", action="store_true", help="rebuild even if the hub is already built")
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("publish", parents=[common],
+                       help="push the built course repos to a Hub you control (huggingface.co or another course hub)")
+    s.add_argument("--endpoint", required=True, help="the Hub's URL, e.g. https://huggingface.co")
+    s.add_argument("--token", default=None, help="a write token of an admin of the org (default: $HF_TOKEN)")
+    s.add_argument("--org", default=None, help="the course's organisation (default: pyproject.toml's "
+                                               "[tool.hf-hands-on] org, 'course')")
+    s.add_argument("--gated", choices=("auto", "manual"), default="auto",
+                   help="the gate of the gated repo there (default auto: learners are admitted when they ask)")
+    s.add_argument("--upstream", action="store_true",
+                   help="also push the upstream models under their own ids (only for a stand-in of huggingface.co)")
+    s.set_defaults(func=cmd_publish)
 
     s = sub.add_parser("token", help="manage access tokens")
     tsub = s.add_subparsers(dest="token_command", required=True)

@@ -3,7 +3,8 @@
     import helpers
     course = helpers.connect()
 
-Order of choice: `COURSE_HUB=online` -> huggingface.co; `HF_ENDPOINT` if already set; `COURSE_HUB_URL` (an
+Order of choice: `COURSE_HUB=online` -> huggingface.co (or `COURSE_ONLINE_ENDPOINT`, a Hub that stands in for it:
+the course's tests publish the course into a second course hub and run every notebook there); `HF_ENDPOINT` if already set; `COURSE_HUB_URL` (an
 instructor's classroom hub); else a course hub already running for this checkout, or one started in the background.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from course_hub import HubDir
 from course_hub.settings import default_hub_dir, project_root
 
 ONLINE = "https://huggingface.co"
+ONLINE_ENDPOINT_VAR = "COURSE_ONLINE_ENDPOINT"  # online mode against another Hub with huggingface.co's repos
 HF_MODULES = ("huggingface_hub", "transformers", "datasets", "sentence_transformers", "gradio", "langchain_huggingface")
 FIRST_PORT = 8765
 
@@ -31,8 +33,9 @@ class Course:
     mode: str  # "local" | "classroom" | "online" | "custom"
     hub_dir: Path | None
     hf_home: Path
-    user: str = "learner"  # you: "learner" on your own hub, your roster name on a classroom hub
+    user: str = "learner"  # you: "learner" on your own hub, your roster name on a classroom hub, your Hub user online
     classroom_token: str | None = field(default=None, repr=False)
+    online_token: str | None = field(default=None, repr=False)  # HF_TOKEN as connect() found it (online, custom)
     _tokens: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -44,8 +47,8 @@ class Course:
         the classroom hub, or `HF_TOKEN` on any other hub."""
         if self.is_local:
             return local_token(self.hub_dir, user, role)
-        if self.mode != "classroom":
-            return os.environ.get("HF_TOKEN")
+        if self.mode != "classroom":  # online: only your own token exists (no instructor's, no alice's)
+            return (self.online_token or os.environ.get("HF_TOKEN")) if user == "learner" else None
         user = self.user if user == "learner" else user
         if user == self.user and role == "write":
             return self.classroom_token
@@ -164,6 +167,8 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         course.user, course.classroom_token = user, token
         _save_login(hf_home, token)
         _git_sends_token(endpoint, token)
+    if mode in ("online", "custom"):
+        _online_user(course)
     ignored = mode == "local" and os.environ.pop("HF_TOKEN", None) is not None
     if not quiet:
         _report(course)
@@ -175,7 +180,7 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
 def _choose_endpoint() -> tuple[str, str, Path | None]:
     choice = os.environ.get("COURSE_HUB", "local").lower()
     if choice == "online":
-        return ONLINE, "online", None
+        return (os.environ.get(ONLINE_ENDPOINT_VAR) or ONLINE).rstrip("/"), "online", None
     if os.environ.get("HF_ENDPOINT") and os.environ["HF_ENDPOINT"].rstrip("/") != ONLINE:
         endpoint = os.environ["HF_ENDPOINT"].rstrip("/")
         hub_dir = default_hub_dir()
@@ -190,6 +195,20 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
         raise ValueError(f"COURSE_HUB must be 'local' or 'online', not {choice!r}")
     hub_dir = default_hub_dir()
     return ensure_server(hub_dir), "local", hub_dir
+
+
+def _online_user(course: Course) -> None:
+    """Online: your token is `HF_TOKEN` (kept: notebook 04 logs out and unsets it), your name the Hub's answer to
+    it, so that `f"{course.user}/..."` is a repo id in your own namespace."""
+    course.online_token = os.environ.get("HF_TOKEN")
+    if not course.online_token:
+        return
+    from huggingface_hub import HfApi
+
+    try:
+        course.user = HfApi(endpoint=course.endpoint, token=course.online_token).whoami()["name"]
+    except Exception as e:  # noqa: BLE001  (a bad token must not stop the setup cell; the lesson shows the error)
+        print(f"Note: {course.endpoint} did not accept HF_TOKEN ({type(e).__name__}); you are not signed in.")
 
 
 def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
@@ -257,8 +276,9 @@ def _report(course: Course) -> None:
         except PackageNotFoundError:
             parts.append(f"{n} (not installed)")
     print(f"Python {platform.python_version()} | " + " | ".join(parts))
-    if course.mode == "classroom":
-        print(f"Signed in as {course.user}")
-    where = {"local": "the course hub", "classroom": "the classroom hub", "online": "huggingface.co",
+    if course.mode == "classroom" or (course.mode in ("online", "custom") and course.online_token):
+        print(f"Signed in as {course.user}" + ("" if course.mode == "classroom" else " (HF_TOKEN)"))
+    where = {"local": "the course hub", "classroom": "the classroom hub",
+             "online": "huggingface.co" if course.endpoint == ONLINE else "a stand-in for huggingface.co",
              "custom": "the hub in HF_ENDPOINT"}[course.mode]
     print(f"Connected to {where} at {course.endpoint}")

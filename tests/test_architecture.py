@@ -26,11 +26,11 @@ LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 LAYERS = [
     {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store"},  # storage, plain data
     {"policy", "hub"},                                                            # who may do what; the model
-    {"http", "listing", "classroom"},                                             # HTTP toolkit, JSON shapes
+    {"http", "listing", "classroom", "jupyterhub"},                               # HTTP toolkit, JSON shapes
     {"api_access", "api_course", "api_files", "api_lfs", "api_manage", "api_read", "api_social", "api_write",
      "git_http"},                                                                 # route handlers
     {"app"},                                                                      # the route table
-    {"server"},                                                                   # uvicorn, server.json
+    {"server", "publish"},  # uvicorn, server.json; publish: a client of a remote hub reading the local hub dir
     {"cli", "__main__"},                                                          # the command
 ]
 HANDLER_LAYER = 3
