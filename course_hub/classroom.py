@@ -65,6 +65,26 @@ def create_roster(hub: Hub, users: list[str], hub_url: str) -> list[Seat]:
     return seats
 
 
+def seat(hub: Hub, user: str, hub_url: str, token_name: str) -> Seat:
+    """One learner's seat, made again each time (JupyterHub's spawn hook): the account if it is new, a new write
+    token named `token_name` in place of the earlier ones of that name (the user's other tokens stay), the roster."""
+    hub.store.ensure_user(user, user)
+    if hub.store.get_user(user)["is_org"]:
+        raise ValueError(f"{user!r} is an organisation on the course hub, not a learner")
+    for old in hub.store.tokens_of(user):
+        if old["name"] == token_name:
+            hub.store.delete_token(user, old["id"])
+    token = hub.store.create_token(user, role="write", name=token_name)
+    path = hub.dir.root / ROSTER_FILE
+    known = roster(hub)
+    if user not in known:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(sorted({*known, user}), indent=1))
+        os.replace(tmp, path)
+    return Seat(user, token, join_url(hub_url, user, token))
+
+
 def roster(hub: Hub) -> list[str]:
     try:
         return json.loads((hub.dir.root / ROSTER_FILE).read_text())

@@ -24,8 +24,11 @@ def cmd_serve(args) -> int:
         return 1
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
     run_spaces = tuple(o.strip() for o in args.run_spaces.split(",") if o.strip()) if args.run_spaces else None
-    serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path,
-                            run_spaces=run_spaces), host=host, port=args.port)
+    try:
+        serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path,
+                                run_spaces=run_spaces), host=host, port=args.port)
+    except KeyboardInterrupt:  # Ctrl+C, or SIGINT from JupyterHub stopping its service: a normal stop
+        pass
     return 0
 
 

@@ -149,9 +149,14 @@ class Router:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
+        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        root = self.settings.root_path  # a proxy that keeps its prefix (JupyterHub's /services/course-hub/)
+        if root and (raw_path == root or raw_path.startswith(root + "/")):
+            raw_path = raw_path[len(root):] or "/"
+            scope = {**scope, "raw_path": scope.get("raw_path", b"")[len(root):] or b"/",
+                     "path": unquote(raw_path), "course_hub.prefix": root}
         request = Request(scope, receive)
         method = request.method
-        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
         request_id = uuid.uuid4().hex  # on every answer, as the Hub's X-Request-Id (clients print it in errors)
         try:
             response = await self._dispatch(request, method, raw_path)
@@ -178,7 +183,8 @@ class Router:
         anonymous = policy.anonymous_refused(ident, raw_path) and not r.page
         if anonymous and method not in ("GET", "HEAD"):
             raise policy.token_required()
-        endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
+        endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}" \
+            f"{request.scope.get('course_hub.prefix', '')}"
         ctx = Ctx(request, params, b"", self.hub, ident, endpoint, self.settings)
         if r.is_async:
             response = await r.handler(ctx)

@@ -32,7 +32,11 @@ def course_hub() -> dict:
 
     hub_dir = default_hub_dir()
     port = FIRST_PORT
-    if HubDir(hub_dir).exists():  # not built yet: the tile answers 502 until `make hub` and a notebook start it
+    classroom = os.environ.get("COURSE_HUB_URL")
+    if classroom:  # a classroom hub (JupyterHub's spawn hook sets it): the tile shows it; no hub of our own
+        parts = urlsplit(classroom)
+        port = parts.port if parts.hostname in ("127.0.0.1", "localhost") and parts.port else port
+    elif HubDir(hub_dir).exists():  # not built yet: the tile answers 502 until `make hub` and a notebook start it
         port = urlsplit(ensure_server(hub_dir)).port
     return {
         "command": [],  # the hub is not the proxy's child: notebooks use the same server and it outlives JupyterLab

@@ -1,0 +1,129 @@
+"""The course hub behind JupyterHub: a hub-managed service and the spawn hooks (configs in deploy/jupyterhub/).
+
+    from course_hub.jupyterhub import configure
+    configure(c, hub_dir="/srv/course-hub", learner_url="http://127.0.0.1:8765")   # in jupyterhub_config.py
+
+- JupyterHub starts `course-hub serve --classroom` as the service `course-hub` (restarts it if it dies, stops it
+  with the hub) and proxies `/services/course-hub/` to it; the hub strips that prefix (`--root-path`), so browsers
+  reach the website through JupyterHub while learners' kernels use `learner_url`.
+- Before a learner's server starts, `pre_spawn` gives them a seat on the course hub (`classroom.seat`: the account,
+  a new write token in place of the previous one, the roster that `course-hub classroom report` reads) and puts
+  `COURSE_HUB_URL` (the token sheet's line) and a per-learner `COURSE_HF_HOME` into the server's environment: the
+  notebooks' setup cell signs the learner in with no token sheet. `post_stop` deletes that token when the server
+  stops (culled, stopped, or the hub shut down), so a token lives as long as the learner's server.
+- The idle culler (`jupyterhub-idle-culler`) stops servers unused for `idle_timeout` seconds; `mem_limit` is
+  the per-learner limit (enforced by KubeSpawner and SystemdSpawner; LocalProcessSpawner only sets `MEM_LIMIT`).
+
+Nothing here imports jupyterhub: the hooks get JupyterHub's spawner and set its `environment`. Tokens are never
+logged; they live in the server's environment (readable by the learner and root, as a token sheet line would be).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from pathlib import Path
+
+from . import classroom
+from .hub import Hub
+
+SERVICE = "course-hub"
+PREFIX = f"/services/{SERVICE}"
+TOKEN_NAME = "jupyterhub"  # the seat's token; the learner's own tokens (website, notebooks) keep their names
+CULLER = "jupyterhub-idle-culler"
+# the course hub's demo accounts and its organisation: a JupyterHub user of that name gets a learner account beside
+RESERVED = {"course", "instructor", "alice", "learner"}
+
+_hubs: dict[Path, Hub] = {}
+
+
+def course_user(name: str) -> str:
+    """A JupyterHub user name as a course-hub user name: letters, digits, '-', '_', '.'; a name that had to change
+    (an e-mail address, a demo account's name) gets a short hash of the original, so two never meet."""
+    clean = re.sub(r"[-.]{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", name)).strip("-.")[:60].strip("-.")
+    if clean.lower().endswith(".git"):
+        clean = clean[:-4].strip("-.")
+    if clean == name and clean.lower() not in RESERVED:
+        return clean
+    return f"{clean or 'user'}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
+
+
+def _hub(hub_dir: Path | str) -> Hub:
+    key = Path(hub_dir).resolve()
+    if key not in _hubs:
+        _hubs[key] = Hub(key)
+    return _hubs[key]
+
+
+def home_of(spawner) -> str:
+    """The learner's home on the machine: SimpleLocalProcessSpawner's `home_dir`, else the system user's."""
+    home = getattr(spawner, "home_dir", None)
+    if home:
+        return str(home)
+    return os.path.expanduser(f"~{spawner.user.name}")
+
+
+def pre_spawn(spawner, hub_dir: Path | str, learner_url: str, hf_home: str = "{home}/.cache/hf-hands-on") -> str:
+    """JupyterHub's `pre_spawn_hook`: the learner's seat and their server's environment. Returns the course-hub
+    user name. Safe to run again for the same learner (each spawn rotates the seat's token)."""
+    user = course_user(spawner.user.name)
+    seat = classroom.seat(_hub(hub_dir), user, learner_url, TOKEN_NAME)
+    spawner.environment = {**spawner.environment, "COURSE_HUB_URL": seat.join,
+                           "COURSE_HF_HOME": hf_home.format(home=home_of(spawner), user=user)}
+    spawner.log.info("course hub: %s signed in as %s", spawner.user.name, user)  # never the token
+    return user
+
+
+def post_stop(spawner, hub_dir: Path | str) -> None:
+    """JupyterHub's `post_stop_hook`: the seat's token goes with the server."""
+    hub = _hub(hub_dir)
+    user = course_user(spawner.user.name)
+    if hub.store.user_exists(user):
+        for token in hub.store.tokens_of(user):
+            if token["name"] == TOKEN_NAME:
+                hub.store.delete_token(user, token["id"])
+
+
+def service(hub_dir: Path | str, port: int = 8765, python: str = sys.executable, host: str = "127.0.0.1",
+            environment: dict | None = None) -> dict:
+    """The `c.JupyterHub.services` entry: `course-hub serve --classroom` on `host:port`, proxied at PREFIX."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("COURSE_HUB_") and k != "COURSE_HUB_URL"}
+    env.update(HOME=os.environ.get("HOME", "/root"), COURSE_HUB_DIR=str(hub_dir), **(environment or {}))
+    return {"name": SERVICE, "url": f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
+            "command": [python, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--classroom",
+                        "--host", host, "--port", str(port), "--root-path", PREFIX],
+            "environment": env, "display": True}
+
+
+def culler(timeout: int = 3600, every: int = 300, python: str = sys.executable) -> tuple[dict, dict]:
+    """The idle culler's service and role (the scopes jupyterhub-idle-culler's README asks for)."""
+    svc = {"name": CULLER, "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={timeout}",
+                                       f"--cull-every={every}"]}
+    role = {"name": f"{CULLER}-role", "scopes": ["list:users", "read:users:activity", "read:servers",
+                                                  "delete:servers"], "services": [CULLER]}
+    return svc, role
+
+
+def configure(c, hub_dir: Path | str, learner_url: str | None = None, port: int = 8765, host: str = "127.0.0.1",
+              python: str = sys.executable, idle_timeout: int = 3600, mem_limit: str | None = "2G",
+              hf_home: str = "{home}/.cache/hf-hands-on", prepare=None) -> None:
+    """Add the course hub to a JupyterHub config `c`: the service, the culler, the spawn hooks, the memory limit.
+    `learner_url`: how learners' kernels reach the hub (default: loopback, the same machine); `prepare(spawner,
+    user)`: an extra step before the server starts (copying the course into the learner's home)."""
+    learner_url = learner_url or f"http://127.0.0.1:{port}"
+    culler_service, culler_role = culler(idle_timeout, python=python)
+    c.JupyterHub.services.append(service(hub_dir, port, python, host))
+    if idle_timeout:
+        c.JupyterHub.services.append(culler_service)
+        c.JupyterHub.load_roles.append(culler_role)
+
+    def pre_spawn_hook(spawner):
+        user = pre_spawn(spawner, hub_dir, learner_url, hf_home)
+        if prepare is not None:
+            prepare(spawner, user)
+
+    c.Spawner.pre_spawn_hook = pre_spawn_hook
+    c.Spawner.post_stop_hook = lambda spawner: post_stop(spawner, hub_dir)
+    if mem_limit:
+        c.Spawner.mem_limit = mem_limit

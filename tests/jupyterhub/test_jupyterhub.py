@@ -1,0 +1,163 @@
+"""The course on a real JupyterHub (deploy/jupyterhub/jupyterhub_config.py), as a workshop room runs it.
+
+JupyterHub from PyPI, configurable-http-proxy from npm (build/jupyterhub/), DummyAuthenticator and
+SimpleLocalProcessSpawner on loopback (tests/jupyterhub/jupyterhub_test_config.py). Ten learners log in and their
+servers spawn signed in to the course hub service; each runs notebooks 01 and 05 through its own Jupyter server
+(sessions API + kernel websocket, through JupyterHub's proxy); `course-hub classroom report` lists every learner's
+push; stopping JupyterHub leaves no process behind. `make test-jupyterhub` (part of `make test`) runs it.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from course_hub import HubDir
+from course_hub.jupyterhub import TOKEN_NAME, course_user
+from course_hub.store import Store
+from tools.jupyterhub import LocalJupyterHub
+
+ROOT = Path(__file__).resolve().parents[2]
+# ten learners; "alice" is a demo account of the course hub, so that learner gets an account of her own
+USERS = [f"learner{i:02d}" for i in range(1, 10)] + ["alice"]
+NOTEBOOKS = ["01_hub_models", "05_datasets"]
+PARALLEL = 3  # notebooks executing at once (all ten servers stay up); more only thrashes two cores
+STATE: dict = {}
+
+
+@pytest.fixture(scope="module")
+def jh(tmp_path_factory):
+    from conftest import SOURCE_HUB as source  # tests/conftest.py: the built hub, read before the session's own
+    if not HubDir(source).is_built():
+        pytest.fail(f"the course hub is not built in {source}: run `make hub`")
+    base = tmp_path_factory.mktemp("jupyterhub")
+    HubDir(source).copy_to(base / "hub")
+    hub = LocalJupyterHub(base / "state", base / "hub")
+    try:
+        hub.start()
+        yield hub
+    finally:
+        STATE["left"] = hub.stop()
+
+
+def seat_tokens(jh, user: str) -> list[str]:
+    store = Store(HubDir(jh.hub_dir).store_db)
+    return [t["id"] for t in store.tokens_of(course_user(user)) if t["name"] == TOKEN_NAME]
+
+
+def env_digest(jh, user: str) -> tuple[str, str]:
+    """The server's COURSE_HUB_URL as a digest (the token stays out of the test's output), and the user in it."""
+    kernel = jh.open_kernel(user, "hf-hands-on/notebooks/01_hub_models.ipynb")
+    try:
+        out = kernel.execute("import hashlib, os\nfrom urllib.parse import urlsplit\nu = os.environ['COURSE_HUB_URL']\n"
+                             "print(hashlib.sha256(u.encode()).hexdigest(), urlsplit(u).username)")
+    finally:
+        kernel.close()
+    digest, name = out.split()
+    return digest, name
+
+
+def test_the_course_hub_is_a_service_behind_the_proxy(jh):
+    health = httpx.get(f"{jh.url}/services/course-hub/api/health", timeout=10)
+    assert health.status_code == 200 and health.json()["service"] == "course-hub"
+    # classroom mode: the API wants a token, the website a sign-in, under the service's prefix
+    api = httpx.get(f"{jh.url}/services/course-hub/api/models/course/minilm-sentiment", timeout=10)
+    assert api.status_code == 401
+    page = httpx.get(f"{jh.url}/services/course-hub/models", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code in (302, 303) and page.headers["location"].startswith("/services/course-hub/login")
+    login = httpx.get(f"{jh.url}/services/course-hub/login", headers={"Accept": "text/html"}, timeout=10)
+    assert login.status_code == 200 and 'href="/services/course-hub/' in login.text
+    services = {s["name"] for s in jh.api("GET", "/services").values()}
+    assert {"course-hub", "jupyterhub-idle-culler"} <= services
+
+
+def test_ten_learners_run_notebooks_01_and_05_through_jupyterhub(jh):
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(USERS)) as pool:
+        list(pool.map(jh.login, USERS))
+        list(pool.map(jh.spawn, USERS))
+    ready = jh.wait_ready(USERS)
+    live = [u for u in jh.api("GET", "/users") if (u.get("servers") or {}).get("", {}).get("ready")]
+    assert {u["name"] for u in live} >= set(USERS), "all ten servers are up at the same time"
+    assert all(len(seat_tokens(jh, u)) == 1 for u in USERS)
+
+    # a second spawn of the same learner: a new token in place of the old one, nothing fails
+    first = USERS[0]
+    before, name = env_digest(jh, first)
+    old_ids = seat_tokens(jh, first)
+    assert name == course_user(first)
+    jh.stop_server(first)
+    assert seat_tokens(jh, first) == [], "the seat's token goes with the server"
+    jh.spawn(first)
+    jh.wait_ready([first])
+    after, _ = env_digest(jh, first)
+    assert after != before and seat_tokens(jh, first) != old_ids and len(seat_tokens(jh, first)) == 1
+
+    def learner(user: str) -> tuple[str, list[str], float]:
+        t0 = time.monotonic()
+        errors, texts = [], []
+        for nb in NOTEBOOKS:
+            try:
+                texts += jh.run_notebook(user, ROOT / "notebooks" / f"{nb}.ipynb",
+                                         f"hf-hands-on/notebooks/{nb}.ipynb")
+            except Exception as e:  # one learner's failure is reported with the others'
+                errors.append(f"{type(e).__name__}: {e}")
+        joined = "".join(texts)
+        if not errors and f"Signed in as {course_user(user)}" not in joined:
+            errors.append(f"{user}: the setup cell did not sign in as {course_user(user)}")
+        if _live_tokens_in(jh, joined):
+            errors.append(f"{user}: a live course-hub token appears in a cell's output")
+        return user, errors, time.monotonic() - t0
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        results = list(pool.map(learner, USERS))
+    errors = [e for _, errs, _ in results for e in errs]
+    slowest = max(t for *_, t in results)
+    print(f"\n{len(USERS)} learners: servers ready in {max(ready.values()):.1f}s; notebooks {', '.join(NOTEBOOKS)}: "
+          f"slowest learner {slowest:.1f}s, all in {time.monotonic() - started:.1f}s, {len(errors)} errors")
+    assert not errors, "\n\n".join(errors)[:8000]
+    STATE["ran"] = True
+
+
+def _live_tokens_in(jh, text: str) -> list[str]:
+    """The `hf_…` words of `text` that are live tokens of the course hub (none may be shown)."""
+    import re
+
+    store = Store(HubDir(jh.hub_dir).store_db)
+    return [w for w in set(re.findall(r"hf_[A-Za-z0-9]{20,}", text)) if store.identify(w)]
+
+
+def test_classroom_report_lists_each_learners_push(jh):
+    if not STATE.get("ran"):
+        pytest.skip("the learners did not run")
+    out = subprocess.run([sys.executable, "-m", "course_hub", "classroom", "report", "--hub-dir", str(jh.hub_dir)],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    pushes = out.split("Pushes by learners:")[1].split("Pull requests by learners:")[0]
+    for user in USERS:
+        assert f"dataset {course_user(user)}/my-sentiment-subset" in pushes, f"no push by {user}:\n{out}"
+    assert "hf_" not in out
+
+
+def test_no_token_in_logs(jh):
+    """The tokens JupyterHub's hook made are in no log: JupyterHub's (servers and services log there too)."""
+    log = jh.log_path.read_text(errors="replace")
+    assert _live_tokens_in(jh, log) == [], "a live course-hub token in JupyterHub's log"
+    assert "COURSE_HUB_URL=" not in log
+
+
+def test_stopping_jupyterhub_leaves_no_process(jh):
+    before = jh.processes()
+    kinds = " ".join(" ".join(p.cmdline()) for p in before)
+    assert "configurable-http-proxy" in kinds and "course_hub serve" in kinds and "jupyterhub-singleuser" in kinds
+    assert "jupyterhub_idle_culler" in kinds
+    # a kernel left open in every server: JupyterHub's stop must take it too
+    for user in USERS:
+        jh.open_kernel(user, "hf-hands-on/notebooks/05_datasets.ipynb").ws.close()
+    assert len([p for p in jh.processes() if "ipykernel" in " ".join(p.cmdline())]) >= len(USERS)
+    left = jh.stop()
+    assert left == [], "processes outlived JupyterHub:\n" + "\n".join(left)
