@@ -15,7 +15,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-latest test-launch pack lock run bench notebooks screenshots stop clean
+	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -48,10 +48,11 @@ lab: hub
 	$(BIN)/python -m tools.lab
 
 # test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub test-hub test-notebooks test-browser test-papermill test-launch test-hygiene
+test: hub test-hub test-notebooks test-browser test-papermill test-online test-launch test-hygiene
 
 test-hub: setup
-	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch
+	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
+		--ignore=tests/online
 
 test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
@@ -63,6 +64,11 @@ test-browser: hub
 test-papermill: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
 
+# Online mode where every repo exists: `course-hub publish` into a second course hub standing in for huggingface.co,
+# then every notebook with papermill in online mode there, HF_TOKEN = a learner's token (build/papermill-online)
+test-online: hub
+	$(STRICT) $(BIN)/python -m pytest tests/online -p no:cacheprovider
+
 # The workshop pack (wheels + course + built hub in one tar), then the ways in: the pack installed offline,
 # a notebook's Colab setup cell (simulated google.colab), Binder's environment.yml and postBuild
 pack: hub
@@ -72,7 +78,7 @@ test-launch: pack
 	$(BIN)/python -m pytest tests/launch -p no:cacheprovider
 
 test-hygiene: setup
-	COURSE_EXECUTED_DIRS=build/papermill-fast$(if $(wildcard build/run/*.ipynb),:build/run) \
+	COURSE_EXECUTED_DIRS=build/papermill-fast$(if $(wildcard build/papermill-online/*.ipynb),:build/papermill-online)$(if $(wildcard build/run/*.ipynb),:build/run) \
 		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_hygiene.py
 
 # A second venv with the newest releases (no constraints; torch stays the pinned CPU build), then `make test` in it.

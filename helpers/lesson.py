@@ -4,6 +4,8 @@
   (your own or a classroom's). On huggingface.co nothing is ever deleted or overwritten: an existing repo stops
   the notebook with a message.
 - `reset_gated_lesson`: notebook 04 starts logged out and without access to the gated model.
+- `course_hub_only`: a cell that plays someone else (the instructor, another user) runs on a course hub only;
+  elsewhere it says what to do on huggingface.co instead.
 """
 from __future__ import annotations
 
@@ -42,6 +44,15 @@ def fresh_start(course, repos: list[tuple[str, str]]) -> None:
             "to, or change the name in the cell above, then run this cell again.")
     print(f"{course.endpoint}: {names} {'does' if len(repos) == 1 else 'do'} not exist yet; this notebook creates "
           f"{'it' if len(repos) == 1 else 'them'}.")
+
+
+def course_hub_only(course, elsewhere: str) -> bool:
+    """True on a course hub (run the cell). Elsewhere print `elsewhere`, what to do on huggingface.co instead,
+    and return False: there you hold only your own token (no instructor's, no other user's)."""
+    if course.mode in COURSE_HUBS:
+        return True
+    print(f"Course hub only (you are on {course.endpoint}). {elsewhere}")
+    return False
 
 
 def reset_gated_lesson(course, gated: str, cache: Path) -> None:

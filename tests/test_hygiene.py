@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXECUTED_DEFAULT = ("build/run", "build/papermill-fast")
+EXECUTED_DEFAULT = ("build/run", "build/papermill-fast", "build/papermill-online")
 MAX_BYTES = 20 * 2**20
 NOT_PREFIXED = r"(?<![\w.-])"  # a path starts a word: `https://host/home/x` is a URL path, not a machine path
 

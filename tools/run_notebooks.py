@@ -3,6 +3,7 @@
     python -m tools.run_notebooks --out build/run          # papermill, default parameters (make run)
     python -m tools.run_notebooks --fast --out build/fast  # papermill with FAST=True (make test)
     python -m tools.run_notebooks --in-place               # re-execute and save notebooks/ (make notebooks)
+    COURSE_HUB=online HF_TOKEN=... python -m tools.run_notebooks --online --out build/online  # against a Hub
 """
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="folder for executed copies and the report")
     ap.add_argument("--fast", action="store_true", help="run with FAST=True (smaller data, fewer steps)")
     ap.add_argument("--in-place", action="store_true", help="save outputs back into notebooks/")
+    ap.add_argument("--online", action="store_true",
+                    help="online mode (COURSE_HUB=online; COURSE_ONLINE_ENDPOINT for a stand-in): no course hub")
     ap.add_argument("notebooks", nargs="*", help="names to run (default: all)")
     args = ap.parse_args(argv)
     if not args.in_place and not args.out:
@@ -89,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     from helpers.bootstrap import ensure_server
     from course_hub.settings import default_hub_dir
 
-    ensure_server(default_hub_dir())  # started here, so it is not counted in a notebook's memory
+    if args.online:
+        os.environ["COURSE_HUB"] = "online"
+    else:
+        ensure_server(default_hub_dir())  # started here, so it is not counted in a notebook's memory
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
         paths = [p for p in paths if any(n in p.name for n in args.notebooks)]

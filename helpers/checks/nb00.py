@@ -13,10 +13,14 @@ import functools
 import json
 import re
 
+from course_hub.settings import course_org
+
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-MODEL_ID = "course/minilm-sentiment"
-DATASET_ID = "course/sentiment-snippets"
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
+MODEL_ID = f"{ORG}/minilm-sentiment"
+DATASET_ID = f"{ORG}/sentiment-snippets"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 # The exercise's definitions, lettered in the notebook's order; the right letter for each term.

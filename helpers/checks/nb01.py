@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from course_hub.settings import course_org
+
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-SENTIMENT = "course/minilm-sentiment"
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
+SENTIMENT = f"{ORG}/minilm-sentiment"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TASK = "text-classification"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import functools
 
+from course_hub.settings import course_org
+
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-SENTIMENT_MODEL = "course/minilm-sentiment"
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
+SENTIMENT_MODEL = f"{ORG}/minilm-sentiment"
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import functools
 
+from course_hub.settings import course_org
+
 from . import Verdict, failed, is_placeholder, never_raises, not_started, passed  # noqa: F401
 
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-SENTIMENT_MODEL = "course/minilm-sentiment"
+SENTIMENT_MODEL = f"{ORG}/minilm-sentiment"
 REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
 
 

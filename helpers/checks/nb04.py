@@ -1,9 +1,13 @@
 """Self-checks for notebook 04 (tokens and gated models)."""
 from __future__ import annotations
 
+from course_hub.settings import course_org
+
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-GATED = "course/gated-sentiment"
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
+GATED = f"{ORG}/gated-sentiment"
 LOG_IN = "log in"
 REQUEST_ACCESS = "request access"
 CHECK_REPO_ID = "check the repo id"
@@ -44,7 +48,7 @@ def _status(repo_id: str, token) -> int | None:
 
 def _advice_cases(course) -> list[tuple[str, str, object]]:
     """(who, repo_id, token) cases to ask about; the hub's real answers are the oracle."""
-    cases = [("you", "course/minilm-sentiment", None), ("an anonymous caller", GATED, False),
+    cases = [("you", f"{ORG}/minilm-sentiment", None), ("an anonymous caller", GATED, False),
              ("you", "course/no-such-model", None), ("you", "alice/private-notes", None),
              ("an anonymous caller", "alice/private-notes", False)]
     if getattr(course, "mode", "local") in ("local", "classroom"):

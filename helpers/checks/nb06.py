@@ -1,9 +1,13 @@
 """Self-checks for notebook 06 (Spaces): a Gradio Space's card header, and calling a running app."""
 from __future__ import annotations
 
+from course_hub.settings import course_org
+
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-SPACE_MODEL = "course/minilm-sentiment"
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+
+SPACE_MODEL = f"{ORG}/minilm-sentiment"
 LABELS = ("POSITIVE", "NEGATIVE")
 
 
