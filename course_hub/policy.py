@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .errors import Forbidden, GatedRepo, InvalidCredentials, NotFound, TokenRequired, repo_not_found
 from .names import check_repo_id, check_type
+from .settings import course_org
 from .store import Identity, RepoRecord, Store
 
 # no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
@@ -228,10 +229,10 @@ class Policy:
     def may_run_space(self, rec: RepoRecord, allowed: tuple[str, ...] | None, classroom: bool) -> str | None:
         """May the hub run this Space's code on its own machine? None if so, else why not. `allowed` is
         `Settings.run_spaces` (`course-hub serve --run-spaces OWNER,...`; "*" = everyone); unset, every Space runs
-        on a learner's own hub, and in classroom mode only those of the `course` org and `instructor` (a learner's
+        on a learner's own hub, and in classroom mode only those of the course's org and `instructor` (a learner's
         pushed code does not run on the instructor's machine unless allowed)."""
         if allowed is None:
-            allowed = ("course", "instructor") if classroom else ("*",)
+            allowed = (course_org(), "instructor") if classroom else ("*",)
         if "*" in allowed or rec.namespace in allowed:
             return None
         return (f"This course hub does not run Spaces of {rec.namespace!r}: it runs only those of "
