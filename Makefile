@@ -15,7 +15,8 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean
+	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
+	test-jupyterhub bench-jupyterhub jupyterhub-deps
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -25,6 +26,8 @@ help:
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, setup, the hub vs nginx and olah (benchmarks/RESULTS.md)"
+	@echo "make test-jupyterhub   10 learners on a real JupyterHub (deploy/jupyterhub/) run notebooks 01 and 05"
+	@echo "make bench-jupyterhub  10 and 30 learners on JupyterHub at once: errors, slowest, peak RAM"
 	@echo "make screenshots  the website's pages as PNGs in notebooks/images/"
 	@echo "make pack       the workshop pack: wheels, course and built hub in one archive (offline install)"
 	@echo "make notebooks  re-execute the notebooks in place (commit the result)"
@@ -48,11 +51,11 @@ lab: hub
 	$(BIN)/python -m tools.lab
 
 # test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub test-hub test-notebooks test-browser test-papermill test-online test-launch test-hygiene
+test: hub test-hub test-notebooks test-browser test-papermill test-online test-launch test-jupyterhub test-hygiene
 
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
-		--ignore=tests/online
+		--ignore=tests/online --ignore=tests/jupyterhub
 
 test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
@@ -105,6 +108,22 @@ screenshots: hub
 # about 15 minutes; installs nginx-light with apt-get if nginx is missing (needs root), olah into build/bench/
 bench: hub
 	$(STRICT) $(BIN)/python -m benchmarks
+
+# JupyterHub beside the course (deploy/jupyterhub/): its pins into .venv, configurable-http-proxy into build/
+CHP := build/jupyterhub/node_modules/.bin/configurable-http-proxy
+$(CHP):
+	npm install --prefix build/jupyterhub --no-audit --no-fund --no-save --silent configurable-http-proxy@5.3.0
+
+jupyterhub-deps: setup $(CHP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r deploy/jupyterhub/requirements.txt
+
+# about 6 minutes: ten learners' servers, notebooks 01 and 05 each, through the proxy
+test-jupyterhub: hub jupyterhub-deps
+	$(STRICT) $(BIN)/python -m pytest tests/jupyterhub -p no:cacheprovider
+
+# about 5 minutes; writes the JupyterHub section of benchmarks/RESULTS.md
+bench-jupyterhub: hub jupyterhub-deps
+	$(STRICT) $(BIN)/python -m benchmarks.jupyterhub
 
 notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --in-place

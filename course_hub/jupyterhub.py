@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -86,14 +87,20 @@ def post_stop(spawner, hub_dir: Path | str) -> None:
 
 
 def service(hub_dir: Path | str, port: int = 8765, python: str = sys.executable, host: str = "127.0.0.1",
-            environment: dict | None = None) -> dict:
-    """The `c.JupyterHub.services` entry: `course-hub serve --classroom` on `host:port`, proxied at PREFIX."""
+            url: str | None = None, build: bool = False, environment: dict | None = None) -> dict:
+    """The `c.JupyterHub.services` entry: `course-hub serve --classroom` on `host:port`, proxied at PREFIX.
+    `url`: where JupyterHub's proxy reaches it (default: loopback; Kubernetes: the hub's Service); `build`: run
+    `course-hub build` first (an empty volume on the first start; idempotent, a second of checks afterwards)."""
     env = {k: v for k, v in os.environ.items() if k.startswith("COURSE_HUB_") and k != "COURSE_HUB_URL"}
     env.update(HOME=os.environ.get("HOME", "/root"), COURSE_HUB_DIR=str(hub_dir), **(environment or {}))
-    return {"name": SERVICE, "url": f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
-            "command": [python, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--classroom",
-                        "--host", host, "--port", str(port), "--root-path", PREFIX],
-            "environment": env, "display": True}
+    serve = [python, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--classroom", "--host", host,
+             "--port", str(port), "--root-path", PREFIX]
+    if build:
+        quoted = " ".join(shlex.quote(a) for a in serve)
+        serve = ["sh", "-c", f"{shlex.quote(python)} -m course_hub build --hub-dir {shlex.quote(str(hub_dir))} "
+                             f"&& exec {quoted}"]
+    return {"name": SERVICE, "url": url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
+            "command": serve, "environment": env, "display": True}
 
 
 def culler(timeout: int = 3600, every: int = 300, python: str = sys.executable) -> tuple[dict, dict]:
@@ -107,13 +114,15 @@ def culler(timeout: int = 3600, every: int = 300, python: str = sys.executable) 
 
 def configure(c, hub_dir: Path | str, learner_url: str | None = None, port: int = 8765, host: str = "127.0.0.1",
               python: str = sys.executable, idle_timeout: int = 3600, mem_limit: str | None = "2G",
-              hf_home: str = "{home}/.cache/hf-hands-on", prepare=None) -> None:
+              hf_home: str = "{home}/.cache/hf-hands-on", prepare=None, service_url: str | None = None,
+              build: bool = False) -> None:
     """Add the course hub to a JupyterHub config `c`: the service, the culler, the spawn hooks, the memory limit.
     `learner_url`: how learners' kernels reach the hub (default: loopback, the same machine); `prepare(spawner,
-    user)`: an extra step before the server starts (copying the course into the learner's home)."""
+    user)`: an extra step before the server starts (copying the course into the learner's home); `service_url`,
+    `build`: see `service`. `idle_timeout=0` leaves culling to someone else (Zero to JupyterHub's `cull:`)."""
     learner_url = learner_url or f"http://127.0.0.1:{port}"
     culler_service, culler_role = culler(idle_timeout, python=python)
-    c.JupyterHub.services.append(service(hub_dir, port, python, host))
+    c.JupyterHub.services.append(service(hub_dir, port, python, host, url=service_url, build=build))
     if idle_timeout:
         c.JupyterHub.services.append(culler_service)
         c.JupyterHub.load_roles.append(culler_role)
