@@ -9,11 +9,13 @@ from pathlib import Path
 
 from course_hub import HubDir
 from course_hub.hub import Hub
+from course_hub.settings import DEFAULT_ORG, course_org
 
 BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed commit SHAs
 DAY = 86400
 USERS = {"learner": "A course learner", "instructor": "The course instructor", "alice": "Alice (another learner)"}
-ORGS = {"course": [("instructor", "admin")], "sentence-transformers": [("instructor", "admin")],
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org: the course's own repos live there ("course")
+ORGS = {ORG: [("instructor", "admin")], "sentence-transformers": [("instructor", "admin")],
         "HuggingFaceTB": [("instructor", "admin")]}
 
 
@@ -23,6 +25,7 @@ def build_key() -> str:
     here = Path(__file__).parent
     for p in sorted(here.glob("*.py")):
         h.update(p.name.encode() + p.read_bytes())
+    h.update(ORG.encode())  # another org: other repo ids
     return h.hexdigest()[:16]
 
 
@@ -31,7 +34,7 @@ def is_built(hub_dir: Path | str) -> bool:
     return HubDir(hub_dir).is_built(key=build_key())
 
 
-COLLECTION = ("course", "Hugging Face, hands-on", "Every public repo the course's notebooks use")
+COLLECTION = (ORG, "Hugging Face, hands-on", "Every public repo the course's notebooks use")
 
 
 def collect(hub: Hub, specs) -> str:
@@ -46,6 +49,35 @@ def collect(hub: Hub, specs) -> str:
         if not spec.private:
             hub.store.add_collection_item(slug, spec.repo_type, spec.repo_id, None)
     return slug
+
+
+def with_org(specs, org: str):
+    """The specs with the course's own repos (`course/…`) under `org` instead, in their ids and in the text of
+    their files (cards, the Space's code, configs) — a publisher who owns another organisation on huggingface.co."""
+    if org == DEFAULT_ORG:
+        return specs
+    import re
+    from dataclasses import replace
+
+    names = sorted((s.repo_id.split("/", 1)[1] for s in specs if s.repo_id.startswith(f"{DEFAULT_ORG}/")),
+                   key=len, reverse=True)
+    pattern = re.compile(rf"(?<![\w.-]){DEFAULT_ORG}/({'|'.join(map(re.escape, names))})(?![\w.-])".encode())
+
+    def text(content):
+        if (content.stat().st_size if isinstance(content, Path) else len(content)) > 1 << 20:
+            return content  # weights, Parquet: no ids in them
+        data = content.read_bytes() if isinstance(content, Path) else content
+        if b"\0" in data[:8192]:
+            return content
+        new = pattern.sub(rb"%s/\1" % org.encode(), data)
+        return content if new == data else new
+
+    out = []
+    for s in specs:
+        repo_id = f"{org}/{s.repo_id.split('/', 1)[1]}" if s.repo_id.startswith(f"{DEFAULT_ORG}/") else s.repo_id
+        commits = [replace(c, files={p: text(v) for p, v in c.files.items()}) for c in s.commits]
+        out.append(replace(s, repo_id=repo_id, commits=commits))
+    return out
 
 
 def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
@@ -63,7 +95,7 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         hub.store.ensure_user(org, org, is_org=True)
         for user, role in members:
             hub.store.add_member(org, user, role)
-    specs = build_specs(hub.dir.root / ".build", progress)
+    specs = with_org(build_specs(hub.dir.root / ".build", progress), ORG)
     for n, spec in enumerate(specs):
         progress(f"[{n + 1}/{len(specs)}] committing {spec.repo_type} {spec.repo_id}")
         if hub.store.get_repo(spec.repo_type, spec.repo_id) is not None:
