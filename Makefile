@@ -16,16 +16,17 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 
 .PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
 	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
-	test-jupyterhub bench-jupyterhub jupyterhub-deps
+	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
 	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks, browser)"
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
+	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
-	@echo "make bench      benchmarks: course run, setup, the hub vs nginx and olah (benchmarks/RESULTS.md)"
+	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah"
 	@echo "make test-jupyterhub   10 learners on a real JupyterHub (deploy/jupyterhub/) run notebooks 01 and 05"
 	@echo "make bench-jupyterhub  10 and 30 learners on JupyterHub at once: errors, slowest, peak RAM"
 	@echo "make screenshots  the website's pages as PNGs in notebooks/images/"
@@ -85,6 +86,11 @@ test-hygiene: setup
 		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_hygiene.py
 
 # A second venv with the newest releases (no constraints; torch stays the pinned CPU build), then `make test` in it.
+# `make test` under Python 3.13 in a Debian trixie root (debootstrap) under build/py313/: needs root; torch for 3.13
+# comes from PyPI as its CUDA build (GBs, once). `tools/py313.sh test-hub test-notebooks` runs a part.
+test-py313:
+	tools/py313.sh test
+
 test-latest:
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade "pip>=24"

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference")
+SECTIONS = ("course", "learners_day", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference")
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -125,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"course run x{1 if args.quick else args.course_runs} ...", flush=True)
         results["course"] = course_run.measure(1 if args.quick else args.course_runs)
         timings["course"] = round(time.monotonic() - started)
+    if "learners_day" in todo:  # JupyterLab and every notebook under Binder's 2 GB (benchmarks/learners_day.py)
+        from . import learners_day
+
+        print("learner's day ...", flush=True)
+        t = time.monotonic()
+        results["learners_day"] = learners_day.measure(log=lambda *a, **k: print(*a, **k))
+        timings["learners_day"] = round(time.monotonic() - t)
     if "setup" in todo:
         print("setup from a clean clone ...", flush=True)
         t = time.monotonic()

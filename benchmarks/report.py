@@ -55,6 +55,10 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
         from .spaces import verdicts as spaces_verdicts
 
         out += spaces_verdicts(r["spaces"])
+    if "learners_day" in r:
+        from .learners_day import verdicts as learners_day_verdicts
+
+        out += learners_day_verdicts(r["learners_day"])
     if "inference" in r:
         from .inference import verdicts as inference_verdicts
 
@@ -159,6 +163,10 @@ def render(r: dict) -> str:
         from .spaces import render as spaces_render
 
         lines += spaces_render(r["spaces"])
+    if "learners_day" in r:
+        from .learners_day import render as learners_day_render
+
+        lines += learners_day_render(r["learners_day"])
     if "inference" in r:
         from .inference import render as inference_render
 

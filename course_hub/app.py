@@ -5,6 +5,7 @@ from . import api_access, api_course, api_files, api_lfs, api_read, api_write, g
 from . import api_community, api_manage, api_social
 from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
+from .inference.service import release_if_idle
 from .settings import Settings
 from .spaces import SpaceManager, routes as space_routes
 from .web import community as web_community, routes as web_routes
@@ -96,4 +97,6 @@ def create_app(settings: Settings) -> Router:
     hub = Hub(settings.hub_dir, classroom=settings.classroom)
     hub.recover()
     hub.spaces = SpaceManager(hub, settings)
+    if settings.lean:  # a small machine: a Space and the inference worker never hold memory together
+        hub.spaces.before_start.append(lambda: release_if_idle(settings))
     return Router(hub, ROUTES, settings)

@@ -84,6 +84,9 @@ class Settings:
     inference_max_input_chars: int = 20000  # all text of one request
     inference_default_model: str = "HuggingFaceTB/SmolLM2-135M-Instruct"  # /v1/chat/completions without a model
     root_path: str = ""  # the website's links start with it (behind a proxy: /user/NAME/proxy/8765)
+    # a small machine (Binder: 2 GB for JupyterLab, kernels and the hub): one Space at a time, shorter idle times,
+    # and a Space and the inference worker never hold memory together (starting one puts the other, idle, to sleep)
+    lean: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> "Settings":
@@ -102,6 +105,11 @@ class Settings:
                if f"COURSE_HUB_{name.upper()}" in environ},
             "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
         }
+        if environ.get("COURSE_HUB_LEAN") == "1":  # defaults of a small machine; a variable set explicitly wins
+            values["lean"] = True
+            values["max_spaces"] = int(environ.get("COURSE_HUB_MAX_SPACES", 1))
+            values["space_idle_s"] = float(environ.get("COURSE_HUB_SPACE_IDLE", 300))
+            values.setdefault("inference_idle_s", 120.0)
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
         values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""

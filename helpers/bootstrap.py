@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import colab, strict_warnings
+from . import colab, kernels, strict_warnings
 from course_hub import HubDir
 from course_hub.settings import default_hub_dir, project_root
 
@@ -170,8 +170,11 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
     if mode in ("online", "custom"):
         _online_user(course)
     ignored = mode == "local" and os.environ.pop("HF_TOKEN", None) is not None
+    freed = kernels.free_idle_course_kernels()  # a small machine (Binder: 2 GB): the other notebooks' idle kernels
     if not quiet:
         _report(course)
+        if freed:
+            print(kernels.report(freed))
         if ignored:
             print("Note: HF_TOKEN is a huggingface.co token; it is not sent to the course hub.")
     return course
@@ -225,7 +228,9 @@ def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
         return running["url"]
     port = server.free_port(first=FIRST_PORT)
     log = hub_dir / "server.log"
-    proc = server.start(hub_dir, port, log, detach=True, cwd=hub_dir)  # outlives this kernel
+    # a small machine (Binder's 2 GB): the hub runs lean (one Space at a time, never beside the inference worker)
+    lean = {"COURSE_HUB_LEAN": "1"} if kernels.small_machine() else None
+    proc = server.start(hub_dir, port, log, env=lean, detach=True, cwd=hub_dir)  # outlives this kernel
     url = f"http://127.0.0.1:{port}"
     try:
         server.wait_healthy(url, proc, timeout)

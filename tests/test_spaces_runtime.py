@@ -483,3 +483,36 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
         assert_all_gone(procs)
     finally:
         stop_server(srv.proc)
+
+
+def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
+    """COURSE_HUB_LEAN=1 (a small machine, Binder): the inference worker starting puts an idle Space to sleep, a
+    Space starting stops the idle worker; one Space at a time."""
+    if not HubDir(SOURCE_HUB).is_built():
+        pytest.skip(f"the course hub is not built in {SOURCE_HUB}")
+    srv = Server(tmp_path, {"COURSE_HUB_LEAN": "1", "COURSE_HUB_SPACE_START_TIMEOUT": "30"}, source=SOURCE_HUB)
+    worker_pid_file = HubDir(srv.dir).inference_dir / "worker.pid"
+    try:
+        api = srv.api("alice")
+        repo_id = new_id()
+        push_space(api, repo_id, {"app.py": tiny()})
+        app = HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=60).json()
+        assert alive(app["pid"]) and stage(api, repo_id) == "RUNNING"
+
+        r = HTTP.post(f"{srv.url}/models/course/minilm-sentiment", json={"inputs": "A lovely film."},
+                      headers=bearer(srv.token("alice")), timeout=120)
+        assert r.status_code == 200, r.text
+        worker = int(worker_pid_file.read_text())
+        assert alive(worker)
+        assert stage(api, repo_id) == "SLEEPING"
+        wait_for(lambda: not alive(app["pid"]), 10, "the Space's app to end")
+        from course_hub.spaces.runtime import space_key
+
+        log = (HubDir(srv.dir).spaces_dir / space_key(repo_id) / "run.log").read_text()
+        assert "put to sleep: the machine is small (COURSE_HUB_LEAN=1) and the inference API needed the memory" in log
+
+        again = HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=60).json()
+        assert alive(again["pid"]) and again["pid"] != app["pid"]
+        wait_for(lambda: not alive(worker), 15, "the idle inference worker to stop")
+    finally:
+        assert_all_gone(srv.stop())

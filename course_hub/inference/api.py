@@ -155,7 +155,11 @@ def unsupported(repo_id: str, tag: str | None) -> BadRequest:
 
 async def run_job(ctx: Ctx, rec, sha: str, load_task: str, task: str, payload: dict) -> Job:
     folder = await run_in_threadpool(snapshot, ctx.hub, rec, sha)
-    return service_for(ctx.settings).submit({"task": task, "load_task": load_task, "key": f"{rec.id}@{sha}",
+    service = service_for(ctx.settings)
+    if ctx.settings.lean and service.worker_pid() is None:  # a small machine: idle Spaces make room for the worker
+        await run_in_threadpool(ctx.hub.spaces.sleep_idle, "the machine is small (COURSE_HUB_LEAN=1) and the "
+                                "inference API needed the memory")
+    return service.submit({"task": task, "load_task": load_task, "key": f"{rec.id}@{sha}",
                                              "folder": str(folder), "payload": payload})
 
 

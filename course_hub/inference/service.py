@@ -168,6 +168,15 @@ class InferenceService:
             except subprocess.TimeoutExpired:
                 w.proc.kill()
 
+    def release_if_idle(self) -> bool:
+        """Stop the worker now if no request is in flight (a lean hub, before a Space starts); True if it did."""
+        with self.lock:
+            w = self.worker
+            if w is None or w.jobs:
+                return False
+            self._stop(w)
+            return True
+
     def worker_pid(self) -> int | None:
         with self.lock:
             return self.worker.proc.pid if self.worker else None
@@ -212,6 +221,13 @@ class InferenceService:
 
 _services: dict[Path, InferenceService] = {}
 _services_lock = threading.Lock()
+
+
+def release_if_idle(settings: Settings) -> bool:
+    """The worker of this hub dir lets go of its memory if it has nothing to do (no service yet: nothing to do)."""
+    with _services_lock:
+        s = _services.get(settings.hub_dir)
+    return s.release_if_idle() if s is not None else False
 
 
 def service_for(settings: Settings) -> InferenceService:

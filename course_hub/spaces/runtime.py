@@ -158,6 +158,8 @@ class SpaceManager:
         self._monitor: threading.Thread | None = None
         self._closed = threading.Event()
         self._paused = self._load_paused()
+        self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
+        # worker lets go of its memory if idle (course_hub/app.py)
         atexit.register(self.close)
 
     # --- what a Space is ----------------------------------------------------------------------------------
@@ -253,6 +255,8 @@ class SpaceManager:
         run.ready.clear()
         run.started = run.last_used = time.monotonic()
         self._make_room(rec.id)
+        for hook in self.before_start:
+            hook()
         self._ensure_threads()
         threading.Thread(target=self._start, args=(rec, run, run.gen), daemon=True,
                          name=f"space-start-{rec.id}").start()
@@ -447,6 +451,18 @@ class SpaceManager:
                 except psutil.Error:
                     break
                 time.sleep(0.02)
+
+    def sleep_idle(self, why: str) -> list[str]:
+        """Put every running Space with no request in flight to sleep (a lean hub, before the inference worker
+        starts); returns their ids."""
+        slept = []
+        with self.lock:
+            for run in self.runs.values():
+                if run.stage == "RUNNING" and run.active == 0 and run.proc is not None:
+                    self._log(run.id, f"put to sleep: {why}")
+                    self._stop_locked(run, "SLEEPING")
+                    slept.append(run.id)
+        return slept
 
     def close(self) -> None:
         """Stop every app (the hub is going down)."""

@@ -1,0 +1,118 @@
+"""Run a notebook through a Jupyter server the way a browser tab does: a session over the REST API, then each code
+cell as an `execute_request` on the kernel's websocket (no nbclient, no file written).
+
+    server = JupyterServer("http://127.0.0.1:8888/", token)
+    session = server.open_session("01_hub_models.ipynb")
+    results = run_notebook(server, session, Path("notebooks/01_hub_models.ipynb"))
+
+Used by the learner's-day benchmark (benchmarks/learners_day.py); works behind a base_url or a proxy prefix.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+@dataclass
+class CellRun:
+    index: int
+    seconds: float
+    status: str  # "ok" | "error" | "timeout"
+    error: str = ""
+
+
+@dataclass
+class JupyterServer:
+    """A Jupyter server's REST API at `base_url` (ending in /), authenticated with its token."""
+
+    base_url: str
+    token: str
+    headers: dict = field(default_factory=dict)
+
+    def _auth(self) -> dict:
+        return {"Authorization": f"token {self.token}", **self.headers}
+
+    def request(self, method: str, path: str, body: dict | None = None, timeout: float = 60):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base_url + path.lstrip("/"), data=data, method=method,
+                                     headers={"Content-Type": "application/json", **self._auth()})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def sessions(self) -> list[dict]:
+        return self.request("GET", "api/sessions")
+
+    def open_session(self, path: str, kernel: str = "python3") -> dict:
+        """A notebook session (and its kernel), as opening the notebook in JupyterLab makes one."""
+        return self.request("POST", "api/sessions",
+                            {"path": path, "name": Path(path).name, "type": "notebook", "kernel": {"name": kernel}})
+
+    def kernel_ws_url(self, kernel_id: str, session_id: str) -> str:
+        base = self.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        return f"{base}api/kernels/{kernel_id}/channels?session_id={session_id}"
+
+
+def _message(session_id: str, code: str) -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "username": "learner", "session": session_id,
+                       "msg_type": "execute_request", "version": "5.3",
+                       "date": datetime.now(timezone.utc).isoformat()},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}
+
+
+def code_cells(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text())["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "code"]
+
+
+def run_notebook(server: JupyterServer, session: dict, notebook: Path, cell_timeout: float = 300,
+                 stop_on_error: bool = True) -> list[CellRun]:
+    """Execute the notebook's code cells in the session's kernel, in order, as "Run All Cells" does."""
+    import websocket  # websocket-client, a dependency of jupyter_server
+
+    ws_session = uuid.uuid4().hex
+    ws = websocket.create_connection(server.kernel_ws_url(session["kernel"]["id"], ws_session),
+                                     header=[f"{k}: {v}" for k, v in server._auth().items()], timeout=cell_timeout)
+    runs: list[CellRun] = []
+    try:
+        for i, code in enumerate(code_cells(notebook)):
+            if not code.strip():
+                continue
+            msg = _message(ws_session, code)
+            ws.send(json.dumps(msg))
+            started, error, replied, idle = time.monotonic(), "", False, False
+            status = "ok"
+            while not (replied and idle):
+                if time.monotonic() - started > cell_timeout:
+                    status, error = "timeout", f"no reply within {cell_timeout:.0f} s"
+                    break
+                try:
+                    reply = json.loads(ws.recv())
+                except websocket.WebSocketTimeoutException:
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
+                    continue
+                kind = reply["header"]["msg_type"]
+                if kind == "error":
+                    status = "error"
+                    error = f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}"
+                elif kind == "execute_reply":
+                    replied = True
+                    if reply["content"].get("status") == "error" and status == "ok":
+                        status, error = "error", reply["content"].get("ename", "error")
+                elif kind == "status" and reply["content"].get("execution_state") == "idle":
+                    idle = True
+            runs.append(CellRun(i, round(time.monotonic() - started, 2), status, error))
+            if status != "ok" and stop_on_error:
+                break
+    finally:
+        ws.close()
+    return runs
