@@ -58,20 +58,27 @@ def _hub(hub_dir: Path | str) -> Hub:
 
 
 def home_of(spawner) -> str:
-    """The learner's home on the machine: SimpleLocalProcessSpawner's `home_dir`, else the system user's."""
+    """The learner's home on the machine: SimpleLocalProcessSpawner's `home_dir`, else the system user's
+    (SystemdSpawner's `username_template`: TLJH's `jupyter-NAME`)."""
     home = getattr(spawner, "home_dir", None)
     if home:
         return str(home)
-    return os.path.expanduser(f"~{spawner.user.name}")
+    name = getattr(spawner, "username_template", "{USERNAME}").format(USERNAME=spawner.user.name, USERID="")
+    home = os.path.expanduser(f"~{name}")
+    return home if not home.startswith("~") else os.path.join("/home", name)
 
 
-def pre_spawn(spawner, hub_dir: Path | str, learner_url: str, hf_home: str = "{home}/.cache/hf-hands-on") -> str:
+def pre_spawn(spawner, hub_dir: Path | str, learner_url: str,
+              hf_home: str | None = "{home}/.cache/hf-hands-on") -> str:
     """JupyterHub's `pre_spawn_hook`: the learner's seat and their server's environment. Returns the course-hub
-    user name. Safe to run again for the same learner (each spawn rotates the seat's token)."""
+    user name. Safe to run again for the same learner (each spawn rotates the seat's token). `hf_home`: the
+    learner's own HF_HOME when learners share one machine and checkout (None: a container each, the default)."""
     user = course_user(spawner.user.name)
     seat = classroom.seat(_hub(hub_dir), user, learner_url, TOKEN_NAME)
-    spawner.environment = {**spawner.environment, "COURSE_HUB_URL": seat.join,
-                           "COURSE_HF_HOME": hf_home.format(home=home_of(spawner), user=user)}
+    env = {"COURSE_HUB_URL": seat.join}
+    if hf_home:
+        env["COURSE_HF_HOME"] = hf_home.format(home=home_of(spawner), user=user)
+    spawner.environment = {**spawner.environment, **env}
     spawner.log.info("course hub: %s signed in as %s", spawner.user.name, user)  # never the token
     return user
 
@@ -114,7 +121,7 @@ def culler(timeout: int = 3600, every: int = 300, python: str = sys.executable) 
 
 def configure(c, hub_dir: Path | str, learner_url: str | None = None, port: int = 8765, host: str = "127.0.0.1",
               python: str = sys.executable, idle_timeout: int = 3600, mem_limit: str | None = "2G",
-              hf_home: str = "{home}/.cache/hf-hands-on", prepare=None, service_url: str | None = None,
+              hf_home: str | None = "{home}/.cache/hf-hands-on", prepare=None, service_url: str | None = None,
               build: bool = False) -> None:
     """Add the course hub to a JupyterHub config `c`: the service, the culler, the spawn hooks, the memory limit.
     `learner_url`: how learners' kernels reach the hub (default: loopback, the same machine); `prepare(spawner,

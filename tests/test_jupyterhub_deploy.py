@@ -47,7 +47,7 @@ def test_the_spawn_hook_seats_the_learner_and_rotates_the_token(hub_dir, tmp_pat
     assert pre_spawn(sp, hub_dir, "http://127.0.0.1:8765") == "ada"
     endpoint, user, token = split_classroom_url(sp.environment["COURSE_HUB_URL"])
     assert (endpoint, user) == ("http://127.0.0.1:8765", "ada") and sp.environment["KEEP"] == "1"
-    assert sp.environment["COURSE_HF_HOME"] == f"{tmp_path}/home/ada/.cache/hf-hands-on"
+    assert sp.environment["COURSE_HF_HOME"] == str(tmp_path / "home" / "ada" / ".cache" / "hf-hands-on")
     store = Hub(hub_dir).store
     assert store.identify(token).user == "ada" and store.identify(token).role == "write"
     assert "ada" in classroom.roster(Hub(hub_dir))
@@ -61,6 +61,9 @@ def test_the_spawn_hook_seats_the_learner_and_rotates_the_token(hub_dir, tmp_pat
     assert classroom.roster(Hub(hub_dir)).count("ada") == 1
     post_stop(again, hub_dir)  # the server stopped: its token goes
     assert store.identify(token2) is None and seat_tokens(hub_dir, "ada") == [] and store.identify(own)
+    pod = spawner("bea", tmp_path / "home" / "bea")  # a container each (Kubernetes): the course's own HF_HOME
+    pre_spawn(pod, hub_dir, "http://hub:8765", hf_home=None)
+    assert "COURSE_HF_HOME" not in pod.environment and pod.environment["COURSE_HUB_URL"].endswith("@hub:8765")
 
 
 def test_jupyterhub_names_that_the_course_hub_keeps_for_itself(hub_dir, tmp_path):
@@ -91,7 +94,9 @@ def test_the_single_machine_config_loads(tmp_path, monkeypatch):
     (role,) = c.JupyterHub.load_roles.get_value([])
     assert role["services"] == ["jupyterhub-idle-culler"] and "delete:servers" in role["scopes"]
     assert c.Spawner.mem_limit == "2G" and callable(c.Spawner.pre_spawn_hook) and callable(c.Spawner.post_stop_hook)
-    assert c.Spawner.cmd[0].endswith("jupyterhub-singleuser") and c.JupyterHub.cleanup_servers is True
+    assert c.Spawner.cmd[:2] == ["sh", "-c"] and 'exec "$COURSE_SINGLEUSER" "$@"' in c.Spawner.cmd[2]
+    assert c.Spawner.environment.get_value({})["COURSE_SINGLEUSER"].endswith("jupyterhub-singleuser")
+    assert c.JupyterHub.cleanup_servers is True
 
 
 def test_the_helm_values_hold_what_the_guide_promises():
@@ -117,6 +122,8 @@ def test_the_helm_values_hold_what_the_guide_promises():
     assert "--host 0.0.0.0" in svc["command"][2] and f"--root-path {PREFIX}" in svc["command"][2]
     assert c.JupyterHub.load_roles.get_value([]) == []  # culling: the chart's own `cull:`
     assert "mem_limit" not in c.Spawner and callable(c.Spawner.pre_spawn_hook)
+    assert single["defaultUrl"] == "/lab/tree/hf-hands-on/notebooks/00_welcome.ipynb"
+    assert "cp -r /srv/hf-hands-on/notebooks" in " ".join(single["lifecycleHooks"]["postStart"]["exec"]["command"])
 
 
 def test_the_course_hub_answers_under_its_service_prefix(hub_dir):

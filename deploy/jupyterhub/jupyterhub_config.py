@@ -5,7 +5,8 @@ Littlest JupyterHub (copy this file into /opt/tljh/config/jupyterhub_config.d/, 
   at /services/course-hub/), in classroom mode: every request needs a token;
 - when a learner's server spawns, the hook gives them a course-hub account and a token and sets `COURSE_HUB_URL`
   in the server's environment, so the notebooks' setup cell says "Signed in as NAME" with no token sheet; the token
-  is deleted when the server stops; the course's notebooks are copied into ~/hf-hands-on/ the first time;
+  is deleted when the server stops; the server copies the course's notebooks into ~/hf-hands-on/ the first time
+  (as the learner: the copy is theirs) and keeps the learner's Hugging Face cache in ~/.cache/hf-hands-on;
 - idle servers are culled after an hour; each learner gets a 2 GB memory limit (Binder's size; the learner's day
   fits in it, see benchmarks/RESULTS.md). LocalProcessSpawner does NOT enforce it (it only sets MEM_LIMIT);
   TLJH's SystemdSpawner and Kubernetes do.
@@ -20,8 +21,6 @@ Settings (environment variables, all optional):
   COURSE_MEM_LIMIT        per-learner memory limit (default 2G)
 """
 import os
-import pwd
-import shutil
 import sys
 from pathlib import Path
 
@@ -38,36 +37,25 @@ sys.path.insert(0, str(COURSE))  # course_hub, when JupyterHub's Python has the 
 from course_hub.jupyterhub import configure  # noqa: E402
 
 
-def copy_course(spawner, user: str) -> None:
-    """~/hf-hands-on/{notebooks,data}: the notebooks and their small data files, once (the learner's edits stay);
-    the notebooks write their outputs to ~/hf-hands-on/build/."""
-    from course_hub.jupyterhub import home_of
-
-    home = Path(home_of(spawner))
-    target = home / "hf-hands-on"
-    if (target / "notebooks").exists():
-        return
-    (target / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copytree(COURSE / "notebooks", target / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    for f in (COURSE / "data").glob("*.*"):
-        if f.is_file():
-            shutil.copy2(f, target / "data" / f.name)
-    try:  # a system user (LocalProcessSpawner, TLJH): the copy is theirs
-        owner = pwd.getpwnam(spawner.user.name)
-    except KeyError:
-        return
-    for p in [home, target, *target.rglob("*")]:
-        os.chown(p, owner.pw_uid, owner.pw_gid, follow_symlinks=False)
-
-
 configure(c, hub_dir=HUB_DIR, port=PORT, python=PYTHON,
           idle_timeout=int(os.environ.get("COURSE_IDLE_TIMEOUT", "3600")),
-          mem_limit=os.environ.get("COURSE_MEM_LIMIT", "2G"), prepare=copy_course)
+          mem_limit=os.environ.get("COURSE_MEM_LIMIT", "2G"),
+          hf_home=None)  # set by the server's start below, where the learner's $HOME is known
+
+# The learner's server starts as the learner: ~/hf-hands-on/{notebooks,data} copied once (their edits stay; the
+# notebooks write to ~/hf-hands-on/build/), their own HF_HOME (learners share this checkout), then the server.
+SINGLEUSER = "/opt/tljh/user/bin/jupyterhub-singleuser" if TLJH else str(Path(PYTHON).with_name("jupyterhub-singleuser"))
+START = ('export COURSE_HF_HOME="${COURSE_HF_HOME:-$HOME/.cache/hf-hands-on}"; '
+         'if [ ! -d "$HOME/hf-hands-on/notebooks" ]; then mkdir -p "$HOME/hf-hands-on/data" && '
+         'cp -r "$COURSE_CHECKOUT/notebooks" "$HOME/hf-hands-on/" && '
+         'cp "$COURSE_CHECKOUT"/data/*.csv "$COURSE_CHECKOUT"/data/*.jsonl "$HOME/hf-hands-on/data/"; fi; '
+         'exec "$COURSE_SINGLEUSER" "$@"')
+c.Spawner.cmd = ["sh", "-c", START, "jupyterhub-singleuser"]
+c.Spawner.environment.update({"COURSE_CHECKOUT": str(COURSE), "COURSE_SINGLEUSER": SINGLEUSER})
 
 c.Spawner.default_url = "/lab/tree/hf-hands-on/notebooks/00_welcome.ipynb"
 c.Spawner.cpu_limit = 1.0  # a learner's kernel uses one core at a time (OMP_NUM_THREADS below)
 c.Spawner.environment.update({"OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"})
 if not TLJH:
-    c.Spawner.cmd = [str(Path(PYTHON).with_name("jupyterhub-singleuser"))]
     c.JupyterHub.bind_url = os.environ.get("COURSE_JUPYTERHUB_URL", "http://:8000")
     c.JupyterHub.cleanup_servers = True  # stopping JupyterHub stops every learner's server and kernels

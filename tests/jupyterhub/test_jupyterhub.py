@@ -150,10 +150,15 @@ def test_no_token_in_logs(jh):
 
 
 def test_stopping_jupyterhub_leaves_no_process(jh):
+    # the course hub's inference worker runs too (a learner's request starts it): it must go with the service
+    token = Store(HubDir(jh.hub_dir).store_db).create_token(course_user(USERS[1]), role="read", name="test")
+    r = httpx.post(f"http://127.0.0.1:{jh.course_port}/models/course/minilm-sentiment", json={"inputs": "Lovely!"},
+                   headers={"Authorization": f"Bearer {token}"}, timeout=300)
+    assert r.status_code == 200, r.text[:300]
     before = jh.processes()
     kinds = " ".join(" ".join(p.cmdline()) for p in before)
     assert "configurable-http-proxy" in kinds and "course_hub serve" in kinds and "jupyterhub-singleuser" in kinds
-    assert "jupyterhub_idle_culler" in kinds
+    assert "jupyterhub_idle_culler" in kinds and "course_hub.inference.worker" in kinds
     # a kernel left open in every server: JupyterHub's stop must take it too
     for user in USERS:
         jh.open_kernel(user, "hf-hands-on/notebooks/05_datasets.ipynb").ws.close()
