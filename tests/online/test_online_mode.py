@@ -106,6 +106,7 @@ def test_publish_is_idempotent_and_complete(published):
     assert api.space_info(f"{org}/sentiment-demo").sdk == "gradio"
 
 
+@pytest.mark.timeout(1800)  # ten notebooks: about 5 minutes on a quiet machine, twice that on a busy one
 def test_every_notebook_runs_online(published):
     """papermill, FAST=True, online mode pointed at the stand-in, the learner's token in HF_TOKEN only."""
     standin = published
