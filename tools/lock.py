@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints.txt"
 HEADER = "# Exact versions `make setup` installs (reproducible CI). torch is pinned in the Makefile (CPU build).\n"
 NOT_LOCKED = {"torch", "hf-hands-on", "pip", "setuptools", "wheel"}
+# JupyterHub beside the course (`make jupyterhub-deps` adds them to .venv): pinned in their own file, never here
+JUPYTERHUB_ONLY = ROOT / "deploy" / "jupyterhub" / "requirements.txt"
 
 
 def canonical(name: str) -> str:
@@ -46,8 +48,16 @@ def read_pins(path: Path = CONSTRAINTS) -> dict[str, tuple[str, str]]:
     return pins
 
 
+def jupyterhub_only() -> set[str]:
+    try:
+        return set(read_pins(JUPYTERHUB_ONLY))
+    except OSError:
+        return set()
+
+
 def render(packages: dict[str, tuple[str, str]]) -> str:
-    pins = sorted((name, version) for key, (name, version) in packages.items() if key not in NOT_LOCKED)
+    skip = NOT_LOCKED | jupyterhub_only()
+    pins = sorted((name, version) for key, (name, version) in packages.items() if key not in skip)
     return HEADER + "".join(f"{name}=={version}\n" for name, version in sorted(pins, key=lambda p: p[0].casefold()))
 
 
