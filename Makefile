@@ -120,8 +120,10 @@ CHP := build/jupyterhub/node_modules/.bin/configurable-http-proxy
 $(CHP):
 	npm install --prefix build/jupyterhub --no-audit --no-fund --no-save --silent configurable-http-proxy@5.3.0
 
+# (in test-latest's venv without constraints.txt: it would take its newer packages back to the pins)
 jupyterhub-deps: setup $(CHP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -r deploy/jupyterhub/requirements.txt
+	$(BIN)/python -m pip install --quiet $(if $(filter .venv,$(VENV)),-c constraints.txt) \
+		-r deploy/jupyterhub/requirements.txt
 
 # about 6 minutes: ten learners' servers, notebooks 01 and 05 each, through the proxy
 test-jupyterhub: hub jupyterhub-deps
