@@ -149,6 +149,17 @@ def test_no_token_in_logs(jh):
     assert not re.search(r"COURSE_HUB_URL=\S*hf_", log)
 
 
+def test_the_course_hub_tile_reaches_the_service(jh):
+    """JupyterLab's Course Hub tile ({base_url}course-hub/, jupyter-server-proxy) shows the classroom hub on
+    loopback: no hub of the learner's own is started."""
+    user = USERS[2]
+    r = httpx.get(f"{jh.url}/user/{user}/course-hub/api/health", timeout=60,
+                  headers={"Authorization": f"token {jh.tokens[user]}"})
+    assert r.status_code == 200 and r.json()["service"] == "course-hub"
+    assert not [p for p in jh.processes() if "course_hub serve" in " ".join(p.cmdline())
+                and str(jh.hub_dir) not in " ".join(p.cmdline())]
+
+
 def test_stopping_jupyterhub_leaves_no_process(jh):
     # the course hub's inference worker runs too (a learner's request starts it): it must go with the service
     token = Store(HubDir(jh.hub_dir).store_db).create_token(course_user(USERS[1]), role="read", name="test")
