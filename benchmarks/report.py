@@ -171,6 +171,13 @@ def render(r: dict) -> str:
         from .inference import render as inference_render
 
         lines += inference_render(r["inference"])
+    jupyterhub = HERE / "results-jupyterhub.json"  # `make bench-jupyterhub` writes its own results
+    if jupyterhub.exists():
+        import json
+
+        from .jupyterhub import render as jupyterhub_render
+
+        lines += ["", jupyterhub_render(json.loads(jupyterhub.read_text())).rstrip("\n")]
     notes = HERE / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]
