@@ -59,9 +59,13 @@ class Course:
     def web_url(self, path: str = "") -> str:
         """The address of a course-hub page for your browser: through the Jupyter server on JupyterHub and Binder
         (`{base_url}course-hub/…`, see helpers/jupyter_proxy.py), else the hub's own address."""
+        from urllib.parse import urlsplit
+
         from .jupyter_proxy import NAME, proxy_prefix
 
-        prefix = proxy_prefix() if self.is_local else None
+        # a hub on the kernel's machine (yours, or JupyterHub's course-hub service): the tile's proxy reaches it
+        on_this_machine = self.is_local or urlsplit(self.endpoint).hostname in ("127.0.0.1", "localhost")
+        prefix = proxy_prefix() if on_this_machine else None
         base = f"{prefix}{NAME}" if prefix else self.endpoint
         return f"{base}/{path.lstrip('/')}"
 

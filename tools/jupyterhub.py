@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -240,50 +237,24 @@ class LocalJupyterHub:
 
 
 class Kernel:
-    """A kernel's websocket (`/user/NAME/api/kernels/ID/channels`, Jupyter's JSON protocol) through the proxy."""
+    """A kernel's websocket (`/user/NAME/api/kernels/ID/channels`) through the proxy (tools/remote_kernel.py)."""
 
     def __init__(self, hub: LocalJupyterHub, user: str, session: dict):
-        import websocket
+        from .remote_kernel import KernelChannel
 
         self.hub, self.user, self.session = hub, user, session
         self.kernel_id = session["kernel"]["id"]
         url = f"ws://127.0.0.1:{hub.port}/user/{quote(user)}/api/kernels/{self.kernel_id}/channels"
-        self.ws = websocket.create_connection(url, header=[f"Authorization: token {hub.tokens[user]}"], timeout=30)
-        self.client_session = uuid.uuid4().hex
+        self.channel = KernelChannel(url, {"Authorization": f"token {hub.tokens[user]}"}, username=user)
+        self.ws = self.channel.ws
 
     def execute(self, code: str, timeout: float = 300, label: str = "") -> str:
-        msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.user, "session": self.client_session,
-                       "msg_type": "execute_request", "version": "5.3",
-                       "date": datetime.now(timezone.utc).isoformat()},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
-        text, replied, idle = [], None, False
-        deadline = time.monotonic() + timeout
-        while not (replied and idle):
-            self.ws.settimeout(max(1.0, deadline - time.monotonic()))
-            if time.monotonic() > deadline:
-                raise CellError(f"{self.user}: {label} did not finish within {timeout:.0f}s")
-            msg = json.loads(self.ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                text.append(content["text"])
-            elif kind in ("execute_result", "display_data"):
-                text.append(content.get("data", {}).get("text/plain", ""))
-            elif kind == "error":
-                tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(content.get("traceback", [])))
-                raise CellError(f"{self.user}: {label}: {content['ename']}: {content['evalue']}\n{tb[-2000:]}")
-            elif kind == "status" and content["execution_state"] == "idle":
-                idle = True
-            elif kind == "execute_reply":
-                replied = content
-                if content["status"] != "ok":
-                    raise CellError(f"{self.user}: {label}: {content.get('ename')}: {content.get('evalue')}")
-        return "".join(text)
+        done = self.channel.execute(code, timeout)
+        if done.status == "timeout":
+            raise CellError(f"{self.user}: {label} did not finish within {timeout:.0f}s")
+        if done.status == "error":
+            raise CellError(f"{self.user}: {label}: {done.ename}: {done.evalue}\n{done.traceback[-2000:]}")
+        return done.text
 
     def close(self) -> None:
         try:

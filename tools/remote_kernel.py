@@ -10,6 +10,7 @@ Used by the learner's-day benchmark (benchmarks/learners_day.py); works behind a
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 import uuid
@@ -58,13 +59,74 @@ class JupyterServer:
         return f"{base}api/kernels/{kernel_id}/channels?session_id={session_id}"
 
 
-def _message(session_id: str, code: str) -> dict:
-    return {"header": {"msg_id": uuid.uuid4().hex, "username": "learner", "session": session_id,
+def _message(session_id: str, code: str, username: str = "learner") -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "username": username, "session": session_id,
                        "msg_type": "execute_request", "version": "5.3",
                        "date": datetime.now(timezone.utc).isoformat()},
             "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
             "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                         "allow_stdin": False, "stop_on_error": True}}
+
+
+@dataclass
+class Execution:
+    status: str  # "ok" | "error" | "timeout"
+    text: str = ""  # stream output and the text/plain of results and displays
+    ename: str = ""
+    evalue: str = ""
+    traceback: str = ""
+    seconds: float = 0.0
+
+
+class KernelChannel:
+    """One websocket to a kernel (`…/api/kernels/ID/channels`, Jupyter's JSON protocol), as a browser tab holds."""
+
+    def __init__(self, ws_url: str, headers: dict, username: str = "learner", timeout: float = 30):
+        import websocket  # websocket-client, a dependency of jupyter_server
+
+        self.ws = websocket.create_connection(ws_url, header=[f"{k}: {v}" for k, v in headers.items()],
+                                              timeout=timeout)
+        self.session_id, self.username = uuid.uuid4().hex, username
+
+    def execute(self, code: str, timeout: float = 300) -> Execution:
+        """Run `code` as a cell; wait for its reply and for the kernel to go idle."""
+        import websocket
+
+        msg = _message(self.session_id, code, self.username)
+        self.ws.send(json.dumps(msg))
+        started, out = time.monotonic(), Execution("ok")
+        text, replied, idle = [], False, False
+        while not (replied and idle):
+            left = timeout - (time.monotonic() - started)
+            if left <= 0:
+                out.status, out.evalue = "timeout", f"no reply within {timeout:.0f} s"
+                break
+            self.ws.settimeout(max(1.0, min(left, 30)))
+            try:
+                reply = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
+            if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
+                continue
+            kind, content = reply["header"]["msg_type"], reply["content"]
+            if kind == "stream":
+                text.append(content.get("text", ""))
+            elif kind in ("execute_result", "display_data"):
+                text.append(content.get("data", {}).get("text/plain", ""))
+            elif kind == "error":
+                out.status, out.ename, out.evalue = "error", content.get("ename", ""), content.get("evalue", "")
+                out.traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(content.get("traceback", [])))
+            elif kind == "execute_reply":
+                replied = True
+                if content.get("status") == "error" and out.status == "ok":
+                    out.status, out.ename, out.evalue = "error", content.get("ename", ""), content.get("evalue", "")
+            elif kind == "status" and content.get("execution_state") == "idle":
+                idle = True
+        out.text, out.seconds = "".join(text), round(time.monotonic() - started, 2)
+        return out
+
+    def close(self) -> None:
+        self.ws.close()
 
 
 def code_cells(notebook: Path) -> list[str]:
@@ -76,43 +138,17 @@ def code_cells(notebook: Path) -> list[str]:
 def run_notebook(server: JupyterServer, session: dict, notebook: Path, cell_timeout: float = 300,
                  stop_on_error: bool = True) -> list[CellRun]:
     """Execute the notebook's code cells in the session's kernel, in order, as "Run All Cells" does."""
-    import websocket  # websocket-client, a dependency of jupyter_server
-
-    ws_session = uuid.uuid4().hex
-    ws = websocket.create_connection(server.kernel_ws_url(session["kernel"]["id"], ws_session),
-                                     header=[f"{k}: {v}" for k, v in server._auth().items()], timeout=cell_timeout)
+    channel = KernelChannel(server.kernel_ws_url(session["kernel"]["id"], uuid.uuid4().hex), server._auth())
     runs: list[CellRun] = []
     try:
         for i, code in enumerate(code_cells(notebook)):
             if not code.strip():
                 continue
-            msg = _message(ws_session, code)
-            ws.send(json.dumps(msg))
-            started, error, replied, idle = time.monotonic(), "", False, False
-            status = "ok"
-            while not (replied and idle):
-                if time.monotonic() - started > cell_timeout:
-                    status, error = "timeout", f"no reply within {cell_timeout:.0f} s"
-                    break
-                try:
-                    reply = json.loads(ws.recv())
-                except websocket.WebSocketTimeoutException:
-                    continue
-                if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
-                    continue
-                kind = reply["header"]["msg_type"]
-                if kind == "error":
-                    status = "error"
-                    error = f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}"
-                elif kind == "execute_reply":
-                    replied = True
-                    if reply["content"].get("status") == "error" and status == "ok":
-                        status, error = "error", reply["content"].get("ename", "error")
-                elif kind == "status" and reply["content"].get("execution_state") == "idle":
-                    idle = True
-            runs.append(CellRun(i, round(time.monotonic() - started, 2), status, error))
-            if status != "ok" and stop_on_error:
+            done = channel.execute(code, cell_timeout)
+            error = f"{done.ename}: {done.evalue}" if done.status == "error" else done.evalue
+            runs.append(CellRun(i, done.seconds, done.status, error if done.status != "ok" else ""))
+            if done.status != "ok" and stop_on_error:
                 break
     finally:
-        ws.close()
+        channel.close()
     return runs

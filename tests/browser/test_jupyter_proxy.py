@@ -87,6 +87,10 @@ def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path, 
     os.environ["JUPYTERHUB_SERVICE_PREFIX"] = BASE
     try:
         assert Course(hub.url, "local", hub.dir, tmp_path).web_url("models") == f"{BASE}course-hub/models"
+        # JupyterHub's course-hub service on the same machine: the tile's proxy too; a LAN hub: its own address
+        assert Course(hub.url, "classroom", None, tmp_path).web_url("models") == f"{BASE}course-hub/models"
+        assert Course("http://10.0.0.5:8765", "classroom", None, tmp_path).web_url("models") == \
+            "http://10.0.0.5:8765/models"
     finally:
         del os.environ["JUPYTERHUB_SERVICE_PREFIX"]
 
