@@ -226,7 +226,8 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
             alive = {s["kernel"]["id"] for s in server.sessions()}
             row = {"seconds": round(time.monotonic() - t, 1), "cells": len(runs),
                    "peak_mb": round(sampler.mark_peak / MB), "after_mb": round(sampler.now_rss / MB),
-                   "kernels_alive": sum(1 for k in sampler.kernels if k in alive)}
+                   "kernels_alive": sum(1 for k in sampler.kernels if k in alive),
+                   "slowest_cells": [[r.index, r.seconds] for r in sorted(runs, key=lambda r: -r.seconds)[:3]]}
             if failed:
                 row["error"] = f"cell {failed[0].index}: {failed[0].error}"[:300]
                 out["errors"].append(f"{nb.name}: {row['error']}")
