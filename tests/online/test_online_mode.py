@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,17 @@ from course_hub.settings import course_org
 OUT = ROOT / "build" / "papermill-online"
 HF_HOME = ROOT / "build" / "online-hf-home"  # in the checkout, as data/hf-home is: paths print relative
 LEARNER = "ada"  # not "learner": the notebooks must use course.user, whoever you are
+
+
+@dataclass
+class StandIn:
+    """The stand-in hub; its tokens stay out of reprs (pytest prints a failing test's arguments)."""
+
+    url: str
+    dir: Path
+    store: object = field(repr=False)
+    publisher: str = field(repr=False)
+    learner: str = field(repr=False)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +58,7 @@ def standin():
         for org in ORGS:  # the course org, and the upstream orgs that huggingface.co has anyway
             store.add_member(org, "publisher", "admin")
         learner = store.create_token(LEARNER, role="write", name="course")
-        yield {"url": f"http://127.0.0.1:{port}", "dir": hub_dir, "publisher": publisher, "learner": learner,
-               "store": store}
+        yield StandIn(f"http://127.0.0.1:{port}", hub_dir, store, publisher, learner)
     finally:
         stop_server(proc)
 
@@ -56,18 +67,18 @@ def publish(standin, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
     env.pop("HF_TOKEN", None)
     return subprocess.run([sys.executable, "-m", "course_hub", "publish", "--hub-dir", str(SOURCE_HUB),
-                           "--endpoint", standin["url"], *extra], capture_output=True, text=True, env=env,
+                           "--endpoint", standin.url, *extra], capture_output=True, text=True, env=env,
                           timeout=600, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
 def published(standin):
     """The course published into the stand-in (and notebook 09's practice repo, as the publisher makes it)."""
-    first = publish(standin, "--token", standin["publisher"], "--upstream")
+    first = publish(standin, "--token", standin.publisher, "--upstream")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "new commit(s)" in first.stdout
-    practice = subprocess.run([sys.executable, "-m", "helpers.practice", "--endpoint", standin["url"], "--token",
-                               standin["publisher"]], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    practice = subprocess.run([sys.executable, "-m", "helpers.practice", "--endpoint", standin.url, "--token",
+                               standin.publisher], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert practice.returncode == 0 and "created" in practice.stdout, practice.stdout + practice.stderr
     return standin
 
@@ -75,21 +86,21 @@ def published(standin):
 def test_publish_refuses_a_bad_token_and_a_stranger(standin):
     bad = publish(standin, "--token", "hf_" + "x" * 30)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "refused the token (401)" in bad.stderr
-    stranger = publish(standin, "--token", standin["store"].create_token("stranger", role="write"))
+    stranger = publish(standin, "--token", standin.store.create_token("stranger", role="write"))
     assert stranger.returncode == 1 and f"is not a member of the organisation {course_org()!r}" in stranger.stderr
-    reader = publish(standin, "--token", standin["store"].create_token("publisher", role="read"))
+    reader = publish(standin, "--token", standin.store.create_token("publisher", role="read"))
     assert reader.returncode == 1 and "read token" in reader.stderr
 
 
 def test_publish_is_idempotent_and_complete(published):
     standin = published
-    again = publish(standin, "--token", standin["publisher"], "--upstream")
+    again = publish(standin, "--token", standin.publisher, "--upstream")
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.rstrip().endswith("up to date: no new commits"), again.stdout
 
     from huggingface_hub import HfApi
 
-    api = HfApi(endpoint=standin["url"], token=standin["learner"])
+    api = HfApi(endpoint=standin.url, token=standin.learner)
     built = HubDir(SOURCE_HUB).build_info()["repos"]
     org = course_org()
     for entry in built:
@@ -114,7 +125,7 @@ def test_every_notebook_runs_online(published):
     standin = published
     shutil.rmtree(HF_HOME, ignore_errors=True)  # the learner's login of an earlier run (a token of a gone hub)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_HUB"))}
-    env.update(COURSE_HUB="online", COURSE_ONLINE_ENDPOINT=standin["url"], HF_TOKEN=standin["learner"],
+    env.update(COURSE_HUB="online", COURSE_ONLINE_ENDPOINT=standin.url, HF_TOKEN=standin.learner,
                HF_HUB_DISABLE_XET="1", COURSE_HF_HOME=str(HF_HOME), COURSE_CI="1",
                COURSE_STRICT_WARNINGS="1")
     out = subprocess.run([sys.executable, "-m", "tools.run_notebooks", "--fast", "--online",
@@ -125,13 +136,13 @@ def test_every_notebook_runs_online(published):
     assert len(executed) == len(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     for path in executed:
         text = path.read_text()
-        assert standin["learner"] not in text and standin["publisher"] not in text, f"a token in {path.name}"
+        assert standin.learner not in text and standin.publisher not in text, f"a token in {path.name}"
         setup = json.loads(text)["cells"][2]
         printed = "".join(o.get("text", "") for o in setup.get("outputs", []) if isinstance(o.get("text"), str))
         assert "a stand-in for huggingface.co" in printed and f"Signed in as {LEARNER}" in printed, path.name
     # what the learner made there is in the learner's namespace
     from huggingface_hub import HfApi
 
-    mine = {m.id for m in HfApi(endpoint=standin["url"]).list_models(author=LEARNER)}
+    mine = {m.id for m in HfApi(endpoint=standin.url).list_models(author=LEARNER)}
     assert f"{LEARNER}/minilm-sentiment-capstone" in mine
     shutil.rmtree(HF_HOME, ignore_errors=True)  # it holds the learner's login
