@@ -91,6 +91,13 @@ ROUTES += web_community.ROUTES  # the website's Community tab (course_hub/web/co
 ROUTES += web_routes.ROUTES  # the website (course_hub/web): after every API, LFS and git route, so none is shadowed
 
 
+def release_memory(app: Router, why: str) -> list[str]:
+    """What a hub lets go of when the learner moves on (a lean hub: SIGUSR1 from a notebook's setup cell, see
+    course_hub/server.py): idle Spaces sleep, an idle inference worker stops. Returns what went."""
+    gone = [f"Space {s}" for s in app.hub.spaces.sleep_idle(why)]
+    return gone + (["inference worker"] if release_if_idle(app.settings) else [])
+
+
 def create_app(settings: Settings) -> Router:
     """The ASGI app over `settings.hub_dir`; in classroom mode every request needs a valid token (but the few in
     `policy.OPEN_IN_CLASSROOM`)."""

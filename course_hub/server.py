@@ -94,7 +94,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     server = uvicorn.Server(config)
     info_file = hub_dir.server_file
     tmp = info_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom}))
+    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom,
+                               "lean": settings.lean}))  # lean: SIGUSR1 releases idle Spaces and inference
     os.replace(tmp, info_file)
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
     if classroom:
@@ -108,6 +109,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     # below runs (with the default handler the process dies on the spot and leaves a stale server.json)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        if settings.lean and hasattr(signal, "SIGUSR1"):  # a small machine: a notebook's setup cell says "moved on"
+            from .app import release_memory
+
+            signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(
+                target=release_memory, args=(app, "the learner moved on to another notebook"), daemon=True).start())
     try:
         server.run()
     finally:

@@ -175,6 +175,8 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         _online_user(course)
     ignored = mode == "local" and os.environ.pop("HF_TOKEN", None) is not None
     freed = kernels.free_idle_course_kernels()  # a small machine (Binder: 2 GB): the other notebooks' idle kernels
+    if freed and mode == "local":  # ... and what the hub ran for them (idle Spaces, the inference worker)
+        kernels.release_hub_memory(hub_dir)
     if not quiet:
         _report(course)
         if freed:

@@ -158,6 +158,25 @@ def free_idle_course_kernels(force: bool = False) -> list[str]:
         return []
 
 
+def release_hub_memory(hub_dir) -> bool:
+    """Tell this checkout's lean course hub (a small machine) that the learner moved on: its idle Spaces sleep and
+    its idle inference worker stops (SIGUSR1, see course_hub/server.py). True if a lean hub was told."""
+    import signal
+
+    if not hub_dir or not hasattr(signal, "SIGUSR1"):
+        return False
+    try:
+        from course_hub.server import running_server
+
+        info = running_server(hub_dir)
+        if not info or not info.get("lean"):  # a hub that is not lean would die of the signal
+            return False
+        os.kill(int(info["pid"]), signal.SIGUSR1)
+        return True
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def report(freed: list[str]) -> str:
     limit = memory_limit_mb()
     names = ", ".join(freed)
