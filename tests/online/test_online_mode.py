@@ -127,7 +127,8 @@ def test_every_notebook_runs_online(published):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_HUB"))}
     env.update(COURSE_HUB="online", COURSE_ONLINE_ENDPOINT=standin.url, HF_TOKEN=standin.learner,
                HF_HUB_DISABLE_XET="1", COURSE_HF_HOME=str(HF_HOME), COURSE_CI="1",
-               COURSE_STRICT_WARNINGS="1")
+               COURSE_STRICT_WARNINGS="1", GIT_CONFIG_GLOBAL=str(SESSION_TMP / "empty-gitconfig"))
+    (SESSION_TMP / "empty-gitconfig").touch()  # not /dev/null: a chroot's bind mount once left a file there
     out = subprocess.run([sys.executable, "-m", "tools.run_notebooks", "--fast", "--online",
                           "--out", str(OUT.relative_to(ROOT))],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
