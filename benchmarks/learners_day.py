@@ -202,6 +202,8 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
     if limit_mb:
         env["MEM_LIMIT"] = str(limit_mb * MB)  # what Binder (repo2docker) and JupyterHub's spawners set
     group = Cgroup(limit_mb)
+    if threading.current_thread() is threading.main_thread():  # a SIGTERM still stops JupyterLab and the hub
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     log_file = (work / "jupyterlab.log").open("w")
     lab = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
