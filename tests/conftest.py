@@ -51,9 +51,12 @@ os.environ.update({
     # git: no user config, no credential helpers, never prompt
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
+    # an empty file of the session, not /dev/null: a `git lfs install` in a notebook under test writes the global
+    # config, and a newer git (Debian 13's) replaces the file it writes to — /dev/null itself, once
+    "GIT_CONFIG_GLOBAL": str(SESSION_TMP / "gitconfig"),
     "GCM_INTERACTIVE": "never",
 })
+(SESSION_TMP / "gitconfig").touch()
 os.environ.pop("COURSE_HUB_PAGE_SIZE", None)
 
 def file_state(root: Path) -> dict:

@@ -56,8 +56,8 @@ def git(*args: str, cwd: Path | str | None = None, check: bool = True, timeout: 
         env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real `git` binary, isolated from any user/system configuration and never prompting."""
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_CONFIG_GLOBAL": os.devnull, "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false",
-                **(env or {})}
+                "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false", **(env or {})}
+    full_env.setdefault("GIT_CONFIG_GLOBAL", os.devnull)  # tests/conftest.py sets an empty file of the session
     cmd = ["git", "-c", "credential.helper=", "-c", "user.name=Test", "-c", "user.email=test@example.com",
            "-c", "init.defaultBranch=main", "-c", "protocol.version=2", *args]
     proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)

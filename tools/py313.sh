@@ -35,19 +35,26 @@ cleanup() {
 }
 trap cleanup EXIT
 mount_in proc /proc -t proc
-mount_in /dev /dev --bind
-mount_in devpts /dev/pts -t devpts
+# a /dev of its own (never the host's, bound: a test that replaces /dev/null in the root must not touch the host's)
+mount_in tmpfs /dev -t tmpfs -o mode=755,nosuid
+for node in "null c 1 3" "zero c 1 5" "full c 1 7" "random c 1 8" "urandom c 1 9" "tty c 5 0"; do
+  set -- $node; mknod -m 666 "$JAIL/dev/$1" "$2" "$3" "$4"
+done
+ln -s /proc/self/fd "$JAIL/dev/fd"; ln -s /proc/self/fd/0 "$JAIL/dev/stdin"
+ln -s /proc/self/fd/1 "$JAIL/dev/stdout"; ln -s /proc/self/fd/2 "$JAIL/dev/stderr"
+mount_in devpts /dev/pts -t devpts -o newinstance,ptmxmode=0666
+ln -sf pts/ptmx "$JAIL/dev/ptmx"
 mount_in tmpfs /dev/shm -t tmpfs
 mount_in sysfs /sys -t sysfs
 if [ ! -x "$JAIL/usr/bin/chromium" ]; then
   chroot "$JAIL" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $LATE_PACKAGES
 fi
 
-# this checkout's HEAD, as CI takes main: a clone, cleaned of everything but its .venv (torch for 3.13 is GBs)
+# this checkout's HEAD, as CI takes main: a clone, cleaned of all but .venv (torch for 3.13: GBs) and the built hub
 if [ -d "$JAIL/course/.git" ]; then
   git -C "$JAIL/course" fetch -q "$ROOT_DIR" HEAD
   git -C "$JAIL/course" reset -q --hard FETCH_HEAD
-  git -C "$JAIL/course" clean -q -fdx -e .venv
+  git -C "$JAIL/course" clean -q -fdx -e .venv -e data/hub  # `make hub` rebuilds it when stale
 else
   git clone -q "$ROOT_DIR" "$JAIL/course"
 fi
