@@ -61,11 +61,33 @@ def render(packages: dict[str, tuple[str, str]]) -> str:
     return HEADER + "".join(f"{name}=={version}\n" for name, version in sorted(pins, key=lambda p: p[0].casefold()))
 
 
-def differences(pins: dict, have: dict) -> list[str]:
-    """One line per pin that `have` does not match: another version, or missing."""
+def required_here() -> set[str]:
+    """Canonical names that some installed distribution requires on this Python (markers evaluated): a pin of
+    constraints.txt that nothing here needs (`overrides` is for Python < 3.12 only) is not missing."""
+    from importlib.metadata import distributions
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    out = set()
+    for dist in distributions():
+        for spec in dist.requires or []:
+            try:
+                req = Requirement(spec)
+            except InvalidRequirement:
+                continue
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                out.add(canonical(req.name))
+    return out
+
+
+def differences(pins: dict, have: dict, needed: set[str] | None = None) -> list[str]:
+    """One line per pin that `have` does not match: another version, or missing (when `needed` is given, only a
+    missing pin that something installed needs on this Python)."""
     out = []
     for key, (name, version) in sorted(pins.items()):
         if key not in have:
+            if needed is not None and key not in needed:
+                continue
             out.append(f"{name}: pinned {version}, not installed")
         elif have[key][1] != version:
             out.append(f"{name}: pinned {version}, installed {have[key][1]}")

@@ -51,16 +51,18 @@ if [ ! -x "$JAIL/usr/bin/chromium" ]; then
 fi
 
 # this checkout's HEAD, as CI takes main: a clone, cleaned of all but .venv (torch for 3.13: GBs) and the built hub
-if [ -d "$JAIL/course/.git" ]; then
-  git -C "$JAIL/course" fetch -q "$ROOT_DIR" HEAD
-  git -C "$JAIL/course" reset -q --hard FETCH_HEAD
-  git -C "$JAIL/course" clean -q -fdx -e .venv -e data/hub  # `make hub` rebuilds it when stale
+# (a path no file of the course contains: the hygiene test flags the checkout's path wherever it appears)
+CHECKOUT=/srv/hf-hands-on-py313
+if [ -d "$JAIL$CHECKOUT/.git" ]; then
+  git -C "$JAIL$CHECKOUT" fetch -q "$ROOT_DIR" HEAD
+  git -C "$JAIL$CHECKOUT" reset -q --hard FETCH_HEAD
+  git -C "$JAIL$CHECKOUT" clean -q -fdx -e .venv -e data/hub  # `make hub` rebuilds it when stale
 else
-  git clone -q "$ROOT_DIR" "$JAIL/course"
+  git clone -q "$ROOT_DIR" "$JAIL$CHECKOUT"
 fi
 echo "python in the root: $(chroot "$JAIL" python3 --version)"
 chroot "$JAIL" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   LANG=C.UTF-8 CI=true PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CERT=/etc/ssl/host-ca-certificates.crt \
   SSL_CERT_FILE=/etc/ssl/host-ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/host-ca-certificates.crt \
   NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca-certificates.crt npm_config_cafile=/etc/ssl/host-ca-certificates.crt \
-  bash -c "cd /course && git lfs install >/dev/null && make ${TARGETS[*]}; rc=\$?; make stop >/dev/null 2>&1; exit \$rc"
+  bash -c "cd $CHECKOUT && git lfs install >/dev/null && make ${TARGETS[*]}; rc=\$?; make stop >/dev/null 2>&1; exit \$rc"
