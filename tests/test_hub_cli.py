@@ -98,14 +98,15 @@ def test_hub_dir_option_overrides_the_environment(tmp_path):
 
 
 def test_serve_starts_fast_then_status_and_stop(tmp_path, record_property):
-    """Serve an empty hub dir: it answers /api/health quickly (under a second here; asserted < 5 s), records itself
-    in server.json, refuses a second server on the same port, and `course-hub stop` ends it."""
+    """Serve an empty hub dir: it answers /api/health (under a second on a quiet machine; its speed is make bench's
+    to report, so this only bounds it loosely), records itself in server.json, refuses a second server on the same
+    port, and `course-hub stop` ends it."""
     hub_dir, port = tmp_path / "fresh-hub", free_port()
     proc, startup = start_server(hub_dir, port, tmp_path / "serve.log")
     try:
         record_property("serve_startup_s", round(startup, 3))
         print(f"course-hub serve answered /api/health after {startup:.2f}s")
-        assert startup < 5
+        assert startup < 30  # no build, no model load on the way (a loaded 2-core machine: seconds, not minutes)
         url = f"http://127.0.0.1:{port}"
         info = json.loads((hub_dir / "server.json").read_text())
         assert info["url"] == url and info["pid"] == proc.pid
@@ -125,9 +126,9 @@ def test_serve_starts_fast_then_status_and_stop(tmp_path, record_property):
 
 
 def test_serve_the_session_hub_started_fast(hub):
-    """The session's server (on a copy of the built hub, when there is one) started quickly too."""
+    """The session's server (on a copy of the built hub, when there is one) starts without rebuilding anything."""
     print(f"session hub (built content: {hub.built}) answered after {hub.startup_s:.2f}s")
-    assert hub.startup_s < 5
+    assert hub.startup_s < 30
 
 
 def test_second_server_on_port_zero(tmp_path):
