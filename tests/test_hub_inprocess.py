@@ -130,6 +130,20 @@ def test_settings_reach_the_handlers(world):
     assert r.status_code == 413 and r.headers["x-error-code"] == "PayloadTooLarge"
 
 
+def test_lean_settings_are_a_small_machines_defaults(tmp_path):
+    """COURSE_HUB_LEAN=1 (set by helpers.ensure_server on a small machine): one Space, shorter idle times; a
+    variable set explicitly still wins."""
+    from course_hub.settings import Settings
+
+    plain = Settings.from_env({"COURSE_HUB_DIR": str(tmp_path)})
+    assert (plain.lean, plain.max_spaces, plain.space_idle_s, plain.inference_idle_s) == (False, 2, 1800.0, 600.0)
+    lean = Settings.from_env({"COURSE_HUB_DIR": str(tmp_path), "COURSE_HUB_LEAN": "1"})
+    assert (lean.lean, lean.max_spaces, lean.space_idle_s, lean.inference_idle_s) == (True, 1, 300.0, 120.0)
+    mine = Settings.from_env({"COURSE_HUB_DIR": str(tmp_path), "COURSE_HUB_LEAN": "1", "COURSE_HUB_MAX_SPACES": "3",
+                              "COURSE_HUB_INFERENCE_IDLE_S": "30"})
+    assert (mine.max_spaces, mine.inference_idle_s) == (3, 30.0)
+
+
 def test_classroom_refuses_anonymous_but_keeps_the_hubs_own_answers(world):
     c = client(world, classroom=True)
     assert c.get("/api/health").status_code == 200
