@@ -52,7 +52,7 @@ fi
 
 # this checkout's HEAD, as CI takes main: a clone, cleaned of all but .venv (torch for 3.13: GBs) and the built hub
 # (a path no file of the course contains: the hygiene test flags the checkout's path wherever it appears)
-CHECKOUT=/srv/hf-hands-on-py313
+CHECKOUT="/srv/$(basename "$ROOT_DIR")-py313"
 if [ -d "$JAIL$CHECKOUT/.git" ]; then
   git -C "$JAIL$CHECKOUT" fetch -q "$ROOT_DIR" HEAD
   git -C "$JAIL$CHECKOUT" reset -q --hard FETCH_HEAD
