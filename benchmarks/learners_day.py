@@ -169,22 +169,6 @@ class Sampler(threading.Thread):
         self.join()
 
 
-def _wait_lab(url: str, token: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{url}api/status",
-                                                          headers={"Authorization": f"token {token}"}), timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("JupyterLab did not answer within 90 s")
-
-
 def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print, cell_timeout: float = 900) -> dict:
     from course_hub.server import free_port
     from tools.remote_kernel import JupyterServer, run_notebook
@@ -215,8 +199,8 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
     out = {"limit_mb": limit_mb, "cgroup": bool(group.path), "notebooks": {}, "errors": []}
     started = time.monotonic()
     try:
-        _wait_lab(url, token, lab)
         server = JupyterServer(url, token)
+        server.wait_ready(lab)
         sampler.start()
         for nb in notebooks:
             sampler.mark_peak = sampler.now_rss

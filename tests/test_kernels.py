@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,15 +45,11 @@ def jupyter(tmp_path):
                              "--ServerApp.base_url=/user/learner/", f"--ServerApp.root_dir={folder}",
                              "--allow-root"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = JupyterServer(f"http://127.0.0.1:{port}/user/learner/", token)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            server.request("GET", "api/status", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.3)
     try:
+        try:
+            server.wait_ready(proc, timeout=60)
+        except RuntimeError as e:
+            raise AssertionError(f"{e}\n{(tmp_path / 'server.log').read_text()}") from None
         yield server, folder
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -19,18 +19,12 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from course_hub.server import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "jupyterhub" / "jupyterhub_test_config.py"
 CHP = ROOT / "build" / "jupyterhub" / "node_modules" / ".bin" / "configurable-http-proxy"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CellError(RuntimeError):

@@ -46,6 +46,20 @@ class JupyterServer:
             raw = r.read()
         return json.loads(raw) if raw else None
 
+    def wait_ready(self, proc, timeout: float = 90) -> None:
+        """Wait until the server (started as `proc`) answers `api/status`; RuntimeError if it exits or times out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the Jupyter server exited with {proc.returncode}")
+            try:
+                self.request("GET", "api/status", timeout=2)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the Jupyter server did not answer within {timeout:.0f} s") from None
+                time.sleep(0.3)
+
     def sessions(self) -> list[dict]:
         return self.request("GET", "api/sessions")
 
