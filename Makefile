@@ -14,7 +14,7 @@ LATEST := build/latest-venv
 LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test test-hub test-notebooks test-browser test-papermill test-hygiene \
+.PHONY: help setup hub lab test lint format test-hub test-notebooks test-browser test-papermill test-hygiene \
 	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
 	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313
 
@@ -52,7 +52,16 @@ lab: hub
 	$(BIN)/python -m tools.lab
 
 # test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub test-hub test-notebooks test-browser test-papermill test-online test-launch test-jupyterhub test-hygiene
+test: hub lint test-hub test-notebooks test-browser test-papermill test-online test-launch test-jupyterhub test-hygiene
+
+# ruff: lint + format check of every Python file (pyproject.toml [tool.ruff]); `make format` fixes what it can
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \

@@ -1,8 +1,9 @@
 """`python -m benchmarks` (`make bench`): course run, setup, and the course hub against nginx and olah.
 
-    python -m benchmarks                       # everything; writes benchmarks/results.json and RESULTS.md
-    python -m benchmarks --only downloads,latency --quick   # a part, fewer runs (updates those sections)
+python -m benchmarks                       # everything; writes benchmarks/results.json and RESULTS.md
+python -m benchmarks --only downloads,latency --quick   # a part, fewer runs (updates those sections)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,10 @@ def machine(started: float, load_start: str) -> dict:
     from . import peers
     from .common import ROOT
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
     mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
     versions = {}
     for p in PACKAGES:
@@ -35,12 +38,22 @@ def machine(started: float, load_start: str) -> dict:
         except PackageNotFoundError:
             versions[p] = "absent"
     versions.update({"nginx": peers.nginx_version(), "olah": peers.olah_version()})
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu, "cores": os.cpu_count(),
-            "memory_gb": round(mem / 2**20, 1), "os": f"{platform.system()} {platform.release()}",
-            "python": platform.python_version(), "versions": versions, "commit": commit,
-            "wall_s": time.monotonic() - started, "load_start": load_start, "load_end": _load()}
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem / 2**20, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit,
+        "wall_s": time.monotonic() - started,
+        "load_start": load_start,
+        "load_end": _load(),
+    }
 
 
 def _load() -> str:
@@ -106,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     if todo - set(SECTIONS):
         ap.error(f"unknown sections: {', '.join(todo - set(SECTIONS))}")
 
+    from course_content.build import is_built
+
     from . import course_run, report, setup_time
     from .common import BENCH, ROOT
-    from course_content.build import is_built
 
     if not is_built(ROOT / "data" / "hub"):
         print("the course hub is not built: run `make hub` first", file=sys.stderr)
@@ -156,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     results_file.write_text(json.dumps(results, indent=1) + "\n")
     (ROOT / "benchmarks" / "RESULTS.md").write_text(report.render(results))
     failed = [w for w, _, _, ok in report.verdicts(results) if ok is False]
-    print(f"wrote benchmarks/RESULTS.md in {time.monotonic() - started:.0f} s; "
-          f"{len(failed)} target(s) missed{': ' + '; '.join(failed) if failed else ''}")
+    print(
+        f"wrote benchmarks/RESULTS.md in {time.monotonic() - started:.0f} s; "
+        f"{len(failed)} target(s) missed{': ' + '; '.join(failed) if failed else ''}"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 
 Worker side: `python -m benchmarks.classroom URL ROOT INDEX`, one phase `go`.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,15 +28,28 @@ def measure(url: str, learners: int = 30, reps: int = 2) -> dict:
         times = [r["s"] for r in results if "s" in r]
         errors = [r["error"] for r in results if "error" in r]
         total = sum(r.get("bytes", 0) for r in results)
-        runs.append({"learners": learners, "errors": len(errors), "first_error": errors[0] if errors else None,
-                     "wall_s": round(wall, 2), "slowest_s": round(max(times), 2) if times else None,
-                     "median_learner_s": median(times), "mb_total": round(total / 1e6, 1),
-                     "aggregate_mb_s": round(total / 1e6 / wall, 1)})
+        runs.append(
+            {
+                "learners": learners,
+                "errors": len(errors),
+                "first_error": errors[0] if errors else None,
+                "wall_s": round(wall, 2),
+                "slowest_s": round(max(times), 2) if times else None,
+                "median_learner_s": median(times),
+                "mb_total": round(total / 1e6, 1),
+                "aggregate_mb_s": round(total / 1e6 / wall, 1),
+            }
+        )
         shutil.rmtree(root, ignore_errors=True)
-    return {"model": MODEL, "dataset": DATASET, "reps": reps, "runs": runs,
-            "errors": sum(r["errors"] for r in runs),
-            "slowest_s": median([r["slowest_s"] for r in runs if r["slowest_s"] is not None]),
-            "aggregate_mb_s": median([r["aggregate_mb_s"] for r in runs])}
+    return {
+        "model": MODEL,
+        "dataset": DATASET,
+        "reps": reps,
+        "runs": runs,
+        "errors": sum(r["errors"] for r in runs),
+        "slowest_s": median([r["slowest_s"] for r in runs if r["slowest_s"] is not None]),
+        "aggregate_mb_s": median([r["aggregate_mb_s"] for r in runs]),
+    }
 
 
 # --- worker ------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What every benchmark shares: paths, statistics, a private copy of the built hub and a server over it,
 and a pool of client processes released at the same instant."""
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,21 @@ CLIENT_ENV = {
     "TQDM_DISABLE": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
-_DROP = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
-         "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_XET_CACHE", "HF_TOKEN_PATH", "HF_ENDPOINT", "COURSE_HUB_URL",
-         "COURSE_HUB", "COURSE_HF_HOME")
+_DROP = (
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "HF_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "HF_XET_CACHE",
+    "HF_TOKEN_PATH",
+    "HF_ENDPOINT",
+    "COURSE_HUB_URL",
+    "COURSE_HUB",
+    "COURSE_HF_HOME",
+)
 
 
 def client_env(**extra: str) -> dict:
@@ -99,10 +112,16 @@ class Server:
         self.log = workdir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv(self.port), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=self.env)
+            self.proc = subprocess.Popen(
+                self.argv(self.port),
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+            )
         self.startup_s = wait_http(self.url + self.health, self.proc, self.log)
         return self
 
@@ -112,9 +131,13 @@ class Server:
 
 def course_hub(hub_dir: Path, workdir: Path) -> Server:
     """The course hub as learners run it: `python -m course_hub serve` over hub_dir."""
-    return Server("course-hub", lambda port: [PYTHON, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
-                                              "--port", str(port)], workdir, "/api/health",
-                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return Server(
+        "course-hub",
+        lambda port: [PYTHON, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--port", str(port)],
+        workdir,
+        "/api/health",
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 # --- client processes released together -----------------------------------------------------------------------
@@ -126,9 +149,18 @@ class Workers:
         BENCH.mkdir(parents=True, exist_ok=True)
         self.log = BENCH / f"{module.rsplit('.', 1)[-1]}-workers.log"  # their stderr (a pipe could fill up)
         with open(self.log, "ab") as log:
-            self.procs = [subprocess.Popen([PYTHON, "-m", module, *args, str(i)], cwd=ROOT, env=env, text=True,
-                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
-                          for i in range(n)]
+            self.procs = [
+                subprocess.Popen(
+                    [PYTHON, "-m", module, *args, str(i)],
+                    cwd=ROOT,
+                    env=env,
+                    text=True,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                )
+                for i in range(n)
+            ]
         for p in self.procs:
             line = p.stdout.readline()
             if line.strip() != "ready":
@@ -166,7 +198,7 @@ class Workers:
                 p.kill()
                 p.wait()
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -182,6 +214,6 @@ def worker_loop(run_phase) -> None:
             break
         try:
             result = run_phase(words[1:])
-        except Exception as e:  # reported, counted as an error by the parent
+        except Exception as e:  # reported, counted as an error by the parent  # noqa: BLE001
             result = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
         print(json.dumps(result), flush=True)

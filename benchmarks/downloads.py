@@ -3,6 +3,7 @@
 
 Worker side: `python -m benchmarks.downloads CACHE_ROOT INDEX`, phases `go URL file|snapshot`.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -26,7 +27,7 @@ def measure(servers: dict[str, str], reps: int) -> dict:
     names = list(servers)
     with Workers(1, "benchmarks.downloads", [str(cache_root)], client_env()) as w:
         for rep, kind in itertools.product(range(reps), KINDS):
-            for name in names[rep % len(names):] + names[:rep % len(names)]:  # rotate who goes first
+            for name in names[rep % len(names) :] + names[: rep % len(names)]:  # rotate who goes first
                 [res], _ = w.phase(servers[name], kind)
                 if "error" in res:
                     errors[kind][name].append(res["error"])
@@ -39,12 +40,19 @@ def measure(servers: dict[str, str], reps: int) -> dict:
         for name in names:
             med = median(runs[kind][name])
             mb = sizes.get(kind, 0) / 1e6
-            out[kind][name] = {"runs_s": [round(x, 3) for x in runs[kind][name]], "median_s": med,
-                               "mb": round(mb, 1), "mb_s": round(mb / med, 1) if med else None,
-                               "errors": errors[kind][name]}
+            out[kind][name] = {
+                "runs_s": [round(x, 3) for x in runs[kind][name]],
+                "median_s": med,
+                "mb": round(mb, 1),
+                "mb_s": round(mb / med, 1) if med else None,
+                "errors": errors[kind][name],
+            }
     shutil.rmtree(cache_root, ignore_errors=True)
-    return {"what": {"file": f"hf_hub_download {LARGEST[0]} {LARGEST[1]}", "snapshot": f"snapshot_download {SNAPSHOT}"},
-            "reps": reps, "results": out}
+    return {
+        "what": {"file": f"hf_hub_download {LARGEST[0]} {LARGEST[1]}", "snapshot": f"snapshot_download {SNAPSHOT}"},
+        "reps": reps,
+        "results": out,
+    }
 
 
 # --- worker ------------------------------------------------------------------------------------------------------

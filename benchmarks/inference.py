@@ -10,6 +10,7 @@
 
     python -m benchmarks.inference [--quick]      # prints the JSON; `python -m benchmarks --only inference` records it
 """
+
 from __future__ import annotations
 
 import json
@@ -25,11 +26,20 @@ from .common import BENCH, PYTHON, ROOT, Server, copy_hub, course_hub, fresh_dir
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 CLASSIFIER = "course/minilm-sentiment"
-PROMPTS = ["What is the capital of France?", "Give me three tips to learn Python.",
-           "Explain what a neural network is in two sentences.", "Write a haiku about the sea."]
-SENTENCES = ["I loved every minute of this film.", "The service was slow and the food was cold.",
-             "An average product, nothing special.", "Absolutely brilliant, I would buy it again!",
-             "This is the worst book I have ever read.", "The hotel was clean and the staff friendly."]
+PROMPTS = [
+    "What is the capital of France?",
+    "Give me three tips to learn Python.",
+    "Explain what a neural network is in two sentences.",
+    "Write a haiku about the sea.",
+]
+SENTENCES = [
+    "I loved every minute of this film.",
+    "The service was slow and the food was cold.",
+    "An average product, nothing special.",
+    "Absolutely brilliant, I would buy it again!",
+    "This is the worst book I have ever read.",
+    "The hotel was clean and the staff friendly.",
+]
 
 
 def _chat(url: str, prompt: str, max_tokens: int, token: str = "none", model: str = SMOL) -> dict:
@@ -39,8 +49,9 @@ def _chat(url: str, prompt: str, max_tokens: int, token: str = "none", model: st
     client = OpenAI(base_url=f"{url}/v1", api_key=token, timeout=600, max_retries=0)
     started = time.perf_counter()
     first, tokens = None, 0
-    stream = client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}],
-                                            max_tokens=max_tokens, temperature=0, stream=True)
+    stream = client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens, temperature=0, stream=True
+    )
     for chunk in stream:
         if chunk.choices and chunk.choices[0].delta.content:
             tokens += 1
@@ -69,9 +80,16 @@ def chat_load(url: str, clients: int, rounds: int, max_tokens: int, token: str, 
     wall = time.perf_counter() - started
     tokens = sum(r["tokens"] for r in results)
     ttft = [r["ttft_s"] for r in results if r["ttft_s"] is not None]
-    return {"clients": clients, "requests": len(results), "errors": len(errors), "first_error": errors[0] if errors
-            else None, "tokens": tokens, "wall_s": round(wall, 2), "tokens_per_s": round(tokens / wall, 2),
-            "ttft_p50_s": round(statistics.median(ttft), 3) if ttft else None}
+    return {
+        "clients": clients,
+        "requests": len(results),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+        "tokens": tokens,
+        "wall_s": round(wall, 2),
+        "tokens_per_s": round(tokens / wall, 2),
+        "ttft_p50_s": round(statistics.median(ttft), 3) if ttft else None,
+    }
 
 
 def transformers_serve(model_dir: Path, workdir: Path, threads: int | None) -> Server:
@@ -79,22 +97,32 @@ def transformers_serve(model_dir: Path, workdir: Path, threads: int | None) -> S
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    return SlowServer(f"transformers-serve-{threads or 'default'}",
-                      lambda port: [str(exe), "serve", str(model_dir), "--port", str(port), "--host", "127.0.0.1",
-                                    "--device", "cpu"], workdir, "/health", env=env)
+    return SlowServer(
+        f"transformers-serve-{threads or 'default'}",
+        lambda port: [str(exe), "serve", str(model_dir), "--port", str(port), "--host", "127.0.0.1", "--device", "cpu"],
+        workdir,
+        "/health",
+        env=env,
+    )
 
 
 class SlowServer(Server):
     """transformers serve imports torch and loads the model before it answers: up to 5 minutes on a busy machine."""
 
-    def __enter__(self) -> "SlowServer":
+    def __enter__(self) -> SlowServer:
         import subprocess
 
         from .common import wait_http
 
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv(self.port), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=self.env)
+            self.proc = subprocess.Popen(
+                self.argv(self.port),
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+            )
         self.startup_s = wait_http(self.url + self.health, self.proc, self.log, timeout=300)
         return self
 
@@ -119,8 +147,12 @@ def classification(url: str, model_dir: Path, n: int) -> dict:
         pipe(text)
         local_ms.append((time.perf_counter() - t) * 1000)
     hub_p50, local_p50 = statistics.median(hub_ms), statistics.median(local_ms)
-    return {"n": n, "hub_p50_ms": round(hub_p50, 1), "pipeline_p50_ms": round(local_p50, 1),
-            "ratio": round(hub_p50 / local_p50, 2)}
+    return {
+        "n": n,
+        "hub_p50_ms": round(hub_p50, 1),
+        "pipeline_p50_ms": round(local_p50, 1),
+        "ratio": round(hub_p50 / local_p50, 2),
+    }
 
 
 def download_under_load(url: str, token: str, reps: int) -> dict:
@@ -157,8 +189,13 @@ def download_under_load(url: str, token: str, reps: int) -> dict:
         for t in threads:
             t.join()
     idle_mb, busy_mb = statistics.median(idle), statistics.median(busy)
-    return {"reps": reps, "idle_mb_s": round(idle_mb, 1), "busy_mb_s": round(busy_mb, 1),
-            "ratio": round(busy_mb / idle_mb, 2), "tokens_streamed_meanwhile": streamed[0]}
+    return {
+        "reps": reps,
+        "idle_mb_s": round(idle_mb, 1),
+        "busy_mb_s": round(busy_mb, 1),
+        "ratio": round(busy_mb / idle_mb, 2),
+        "tokens_streamed_meanwhile": streamed[0],
+    }
 
 
 def measure(quick: bool = False) -> dict:
@@ -173,9 +210,14 @@ def measure(quick: bool = False) -> dict:
     hub_dir = copy_hub(ROOT / "data" / "hub", work / "hub")
     token = Store(hub_dir / "hub.sqlite3").create_token("bench", role="read", name="bench")
     max_tokens, rounds = (16, 1) if quick else (32, 2)
-    out: dict = {"model": SMOL, "max_tokens": max_tokens, "prompts": len(PROMPTS), "greedy": True,
-                 "note": "course hub worker: 1 torch thread (Settings.inference_threads); transformers serve with "
-                         "torch's default threads and with 1 thread"}
+    out: dict = {
+        "model": SMOL,
+        "max_tokens": max_tokens,
+        "prompts": len(PROMPTS),
+        "greedy": True,
+        "note": "course hub worker: 1 torch thread (Settings.inference_threads); transformers serve with "
+        "torch's default threads and with 1 thread",
+    }
     with ExitStack() as stack:
         hub = stack.enter_context(course_hub(hub_dir, work))
         smol_dir = Path(snapshot_download(SMOL, cache_dir=work / "cache", endpoint=hub.url, token=False))
@@ -203,8 +245,14 @@ def measure(quick: bool = False) -> dict:
     out["throughput_ratio"] = {}
     for name in ("transformers_serve_default_threads", "transformers_serve_1_thread"):
         theirs = out.get(name, {})
-        out["throughput_ratio"][name] = {c: (round(ours[c]["tokens_per_s"] / theirs[c]["tokens_per_s"], 2)
-                                             if theirs.get(c, {}).get("tokens_per_s") else None) for c in ("c1", "c4")}
+        out["throughput_ratio"][name] = {
+            c: (
+                round(ours[c]["tokens_per_s"] / theirs[c]["tokens_per_s"], 2)
+                if theirs.get(c, {}).get("tokens_per_s")
+                else None
+            )
+            for c in ("c1", "c4")
+        }
     return out
 
 
@@ -212,23 +260,46 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     out = []
     for c in ("c1", "c4"):
         ratio = r.get("throughput_ratio", {}).get("transformers_serve_default_threads", {}).get(c)
-        out.append((f"chat tokens/s vs transformers serve, {c[1:]} client(s)", "≥ 1.0× its throughput",
-                    "—" if ratio is None else f"{ratio}×", None if ratio is None else ratio >= 1.0))
+        out.append(
+            (
+                f"chat tokens/s vs transformers serve, {c[1:]} client(s)",
+                "≥ 1.0× its throughput",
+                "—" if ratio is None else f"{ratio}×",
+                None if ratio is None else ratio >= 1.0,
+            )
+        )
     k = r.get("classification", {})
-    out.append(("text-classification p50 via InferenceClient vs in-process pipeline", "≤ 2×",
-                "—" if not k else f"{k['ratio']}× ({k['hub_p50_ms']} vs {k['pipeline_p50_ms']} ms)",
-                None if not k else k["ratio"] <= 2))
+    out.append(
+        (
+            "text-classification p50 via InferenceClient vs in-process pipeline",
+            "≤ 2×",
+            "—" if not k else f"{k['ratio']}× ({k['hub_p50_ms']} vs {k['pipeline_p50_ms']} ms)",
+            None if not k else k["ratio"] <= 2,
+        )
+    )
     d = r.get("download", {})
-    out.append(("hf_hub_download (269 MB) while 4 clients stream chat", "≥ 0.8× idle speed",
-                "—" if not d else f"{d['ratio']}× ({d['busy_mb_s']} vs {d['idle_mb_s']} MB/s)",
-                None if not d else d["ratio"] >= 0.8))
+    out.append(
+        (
+            "hf_hub_download (269 MB) while 4 clients stream chat",
+            "≥ 0.8× idle speed",
+            "—" if not d else f"{d['ratio']}× ({d['busy_mb_s']} vs {d['idle_mb_s']} MB/s)",
+            None if not d else d["ratio"] >= 0.8,
+        )
+    )
     return out
 
 
 def render(r: dict) -> list[str]:
-    lines = ["", f"## 5. Inference (SmolLM2 chat, greedy, max_tokens {r['max_tokens']}, {r['prompts']} prompts; "
-             "streamed through the `openai` client)", "", r.get("note", ""), "",
-             "| server | clients | requests | tokens | tokens/s | TTFT p50 (s) | errors |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        f"## 5. Inference (SmolLM2 chat, greedy, max_tokens {r['max_tokens']}, {r['prompts']} prompts; "
+        "streamed through the `openai` client)",
+        "",
+        r.get("note", ""),
+        "",
+        "| server | clients | requests | tokens | tokens/s | TTFT p50 (s) | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name in ("course_hub", "transformers_serve_default_threads", "transformers_serve_1_thread"):
         x = r.get(name, {})
         if "error" in x:
@@ -237,16 +308,24 @@ def render(r: dict) -> list[str]:
         for c in ("c1", "c4"):
             y = x.get(c)
             if y:
-                lines.append(f"| {name} | {y['clients']} | {y['requests']} | {y['tokens']} | {y['tokens_per_s']} "
-                             f"| {y['ttft_p50_s']} | {y['errors']} |")
+                lines.append(
+                    f"| {name} | {y['clients']} | {y['requests']} | {y['tokens']} | {y['tokens_per_s']} "
+                    f"| {y['ttft_p50_s']} | {y['errors']} |"
+                )
     k, d = r.get("classification"), r.get("download")
     if k:
-        lines += ["", f"text-classification, {k['n']} inputs one at a time: InferenceClient p50 {k['hub_p50_ms']} ms, "
-                  f"in-process pipeline p50 {k['pipeline_p50_ms']} ms ({k['ratio']}×)."]
+        lines += [
+            "",
+            f"text-classification, {k['n']} inputs one at a time: InferenceClient p50 {k['hub_p50_ms']} ms, "
+            f"in-process pipeline p50 {k['pipeline_p50_ms']} ms ({k['ratio']}×).",
+        ]
     if d:
-        lines += ["", f"hf_hub_download of model.safetensors (n = {d['reps']}): idle {d['idle_mb_s']} MB/s, while 4 "
-                  f"clients stream chat completions {d['busy_mb_s']} MB/s ({d['ratio']}×; "
-                  f"{d['tokens_streamed_meanwhile']} tokens streamed meanwhile)."]
+        lines += [
+            "",
+            f"hf_hub_download of model.safetensors (n = {d['reps']}): idle {d['idle_mb_s']} MB/s, while 4 "
+            f"clients stream chat completions {d['busy_mb_s']} MB/s ({d['ratio']}×; "
+            f"{d['tokens_streamed_meanwhile']} tokens streamed meanwhile).",
+        ]
     return lines
 
 

@@ -9,6 +9,7 @@ peak resident memory of JupyterHub's whole process tree (proxy, course hub and i
 kernel; psutil, sampled every 0.5 s) and the machine's peak used memory (total - available), and what was used
 before JupyterHub started. Writes benchmarks/results-jupyterhub.json and the "JupyterHub" section of RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,10 @@ class Sampler(threading.Thread):
                     except psutil.Error:
                         pass
                 kernels = len(kernels)
-                self.tripped = (f"stopped: the machine's available memory fell below {GUARD_MB} MB "
-                                f"({(vm.total - vm.available) / MB:.0f} MB used, {kernels} kernels running)")
+                self.tripped = (
+                    f"stopped: the machine's available memory fell below {GUARD_MB} MB "
+                    f"({(vm.total - vm.available) / MB:.0f} MB used, {kernels} kernels running)"
+                )
                 self.jh.stop()
                 return
             self.done.wait(self.every)
@@ -106,7 +109,7 @@ def measure(learners: int, hub_source: Path) -> dict:
             try:
                 jh.run_notebook(user, NOTEBOOK, f"hf-hands-on/notebooks/{NOTEBOOK.name}", timeout=900)
                 return time.monotonic() - started, None
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001
                 return time.monotonic() - started, f"{user}: {type(e).__name__}: {str(e)[:300]}"
 
         t1 = time.monotonic()
@@ -115,10 +118,14 @@ def measure(learners: int, hub_source: Path) -> dict:
         wall = time.monotonic() - t1
         errors = [e for _, e in runs if e]
         times = sorted(t for t, e in runs if not e)
-        result.update(errors=len(errors), first_error=errors[0] if errors else None, wall_s=round(wall, 1),
-                      slowest_s=round(max(t for t, _ in runs), 1),
-                      median_s=round(times[len(times) // 2], 1) if times else None,
-                      slowest_ready_s=round(max(ready.values()), 1))
+        result.update(
+            errors=len(errors),
+            first_error=errors[0] if errors else None,
+            wall_s=round(wall, 1),
+            slowest_s=round(max(t for t, _ in runs), 1),
+            median_s=round(times[len(times) // 2], 1) if times else None,
+            slowest_ready_s=round(max(ready.values()), 1),
+        )
     finally:
         sampler.done.set()
         if sampler.is_alive():
@@ -126,28 +133,37 @@ def measure(learners: int, hub_source: Path) -> dict:
         left = jh.stop()
         result["left_behind"] = len(left)
     result["stopped"] = sampler.tripped
-    result.update(tree_peak_mb=round(sampler.tree_peak / MB), system_peak_mb=round(sampler.system_peak / MB),
-                  per_learner_peak_mb=round(sampler.tree_peak / MB / learners))
+    result.update(
+        tree_peak_mb=round(sampler.tree_peak / MB),
+        system_peak_mb=round(sampler.system_peak / MB),
+        per_learner_peak_mb=round(sampler.tree_peak / MB / learners),
+    )
     shutil.rmtree(base, ignore_errors=True)
     return result
 
 
 def render(data: dict) -> str:
-    lines = [START, "## JupyterHub: learners running notebook 01 at once (`make bench-jupyterhub`)", "",
-             f"{data['date']}; {data['machine']}. JupyterHub {data['jupyterhub']} with configurable-http-proxy, "
-             "the course hub as its service (classroom mode), SimpleLocalProcessSpawner, every learner's server "
-             "and kernel on this machine; notebook 01 (FAST) started by every learner at the same instant through "
-             "the proxy (sessions API + kernel websocket). Peak RSS: JupyterHub's whole process tree (proxy, "
-             "course hub, servers, kernels), sampled every 0.5 s; machine: total - available, other work included.",
-             "",
-             "| learners | errors | slowest learner (s) | median (s) | servers ready (s) | tree idle (MB) "
-             "| tree peak (MB) | per learner (MB) | machine used before → peak (MB) | left behind |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        START,
+        "## JupyterHub: learners running notebook 01 at once (`make bench-jupyterhub`)",
+        "",
+        f"{data['date']}; {data['machine']}. JupyterHub {data['jupyterhub']} with configurable-http-proxy, "
+        "the course hub as its service (classroom mode), SimpleLocalProcessSpawner, every learner's server "
+        "and kernel on this machine; notebook 01 (FAST) started by every learner at the same instant through "
+        "the proxy (sessions API + kernel websocket). Peak RSS: JupyterHub's whole process tree (proxy, "
+        "course hub, servers, kernels), sampled every 0.5 s; machine: total - available, other work included.",
+        "",
+        "| learners | errors | slowest learner (s) | median (s) | servers ready (s) | tree idle (MB) "
+        "| tree peak (MB) | per learner (MB) | machine used before → peak (MB) | left behind |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in data["runs"]:
-        lines.append(f"| {r['learners']} | {r['errors']} | {r.get('slowest_s')} | {r.get('median_s')} | "
-                     f"{r.get('servers_ready_s')} | {r.get('tree_idle_mb')} | {r['tree_peak_mb']} | "
-                     f"{r['per_learner_peak_mb']} | {r['system_used_before_mb']} → {r['system_peak_mb']} | "
-                     f"{r['left_behind']} |")
+        lines.append(
+            f"| {r['learners']} | {r['errors']} | {r.get('slowest_s')} | {r.get('median_s')} | "
+            f"{r.get('servers_ready_s')} | {r.get('tree_idle_mb')} | {r['tree_peak_mb']} | "
+            f"{r['per_learner_peak_mb']} | {r['system_used_before_mb']} → {r['system_peak_mb']} | "
+            f"{r['left_behind']} |"
+        )
     lines += [f"\n{r['learners']} learners: {r['stopped']}." for r in data["runs"] if r.get("stopped")]
     errs = [r["first_error"] for r in data["runs"] if r.get("first_error") and not r.get("stopped")]
     if errs:
@@ -160,7 +176,7 @@ def write_results(data: dict) -> None:
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
     section = render(data)
     if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END) + 1:]
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text)
@@ -180,10 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     source = default_hub_dir()
     sizes = [int(n) for n in args.learners.split(",")]
-    data = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GB RAM, "
-                       f"Python {platform.python_version()}",
-            "jupyterhub": version("jupyterhub"), "runs": []}
+    data = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GB RAM, "
+        f"Python {platform.python_version()}",
+        "jupyterhub": version("jupyterhub"),
+        "runs": [],
+    }
     if JSON.exists():  # keep the other sizes' figures when one size is re-run
         old = {r["learners"]: r for r in json.loads(JSON.read_text()).get("runs", [])}
         data["runs"] = [old[n] for n in sorted(old) if n not in sizes]

@@ -3,6 +3,7 @@ HEAD of `/resolve/` that every `hf_hub_download` and `from_pretrained` starts wi
 
 Worker side: `python -m benchmarks.latency INDEX`, phases `go URL CALL N` (N calls in a row, one at a time).
 """
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,9 @@ REPO = "sentence-transformers/all-MiniLM-L6-v2"
 CALLS = ("model_info", "list_models", "resolve_head")
 
 
-def measure(servers: dict[str, str], concurrency: tuple[int, ...] = (1, 30), calls_per_client: dict | None = None
-            ) -> dict:
+def measure(
+    servers: dict[str, str], concurrency: tuple[int, ...] = (1, 30), calls_per_client: dict | None = None
+) -> dict:
     """{call: {server: {"c1": {...}, "c30": {...}}}} with p50/p99 in ms, requests/s and errors."""
     per_client = calls_per_client or {1: 100, 30: 10}
     out = {call: {name: {} for name in servers} for call in CALLS}
@@ -26,13 +28,22 @@ def measure(servers: dict[str, str], concurrency: tuple[int, ...] = (1, 30), cal
                     results, wall = w.phase(url, call, per_client[c], n=c)
                     ms = [x for r in results for x in r.get("ms", [])]
                     errors = sum(r.get("errors", 0) for r in results) + sum(1 for r in results if "ms" not in r)
-                    first = next((r.get("first_error") or r.get("error") for r in results
-                                  if r.get("first_error") or r.get("error")), None)
+                    first = next(
+                        (
+                            r.get("first_error") or r.get("error")
+                            for r in results
+                            if r.get("first_error") or r.get("error")
+                        ),
+                        None,
+                    )
                     out[call][name][f"c{c}"] = {
-                        "requests": len(ms), "errors": errors, "first_error": first,
+                        "requests": len(ms),
+                        "errors": errors,
+                        "first_error": first,
                         "p50_ms": round(percentile(ms, 50), 1) if ms else None,
                         "p99_ms": round(percentile(ms, 99), 1) if ms else None,
-                        "req_s": round(len(ms) / wall, 1) if wall else None}
+                        "req_s": round(len(ms) / wall, 1) if wall else None,
+                    }
     return {"repo": REPO, "calls_per_client": {f"c{k}": v for k, v in per_client.items()}, "results": out}
 
 
@@ -60,7 +71,7 @@ def _worker() -> None:
             try:
                 one(url, call)
                 ms.append((time.perf_counter() - started) * 1000)
-            except Exception as e:  # counted; the first one is reported
+            except Exception as e:  # counted; the first one is reported  # noqa: BLE001
                 errors += 1
                 first = first or f"{type(e).__name__}: {str(e)[:200]}"
         return {"ms": ms, "errors": errors, "first_error": first}

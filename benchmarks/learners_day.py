@@ -7,6 +7,7 @@ cgroup limited to the same size, so an overrun is an out-of-memory kill (a dead 
     python -m benchmarks.learners_day                 # all notebooks, 2048 MB
     python -m benchmarks.learners_day --limit-mb 0    # no limit: what the course takes when nothing is freed
 """
+
 from __future__ import annotations
 
 import argparse
@@ -175,26 +176,45 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
 
     work = fresh_dir(BENCH / "learners-day")
     hub_dir = copy_hub(ROOT / "data" / "hub", work / "hub")
-    notebooks = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
-                       if not only or p.name[:2] in only)
+    notebooks = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb") if not only or p.name[:2] in only)
     port, token = free_port(first=8890), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}/lab-prefix/"  # a base_url, as JupyterHub and Binder give one
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "HF_", "JPY_", "JUPYTER"))}
-    env.update(COURSE_HUB_DIR=str(hub_dir), COURSE_HF_HOME=str(work / "hf-home"),
-               JUPYTER_RUNTIME_DIR=str(work / "runtime"), JUPYTER_DATA_DIR=str(work / "data"),
-               IPYTHONDIR=str(work / "ipython"), PYTHONUNBUFFERED="1")
+    env.update(
+        COURSE_HUB_DIR=str(hub_dir),
+        COURSE_HF_HOME=str(work / "hf-home"),
+        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+        JUPYTER_DATA_DIR=str(work / "data"),
+        IPYTHONDIR=str(work / "ipython"),
+        PYTHONUNBUFFERED="1",
+    )
     if limit_mb:
         env["MEM_LIMIT"] = str(limit_mb * MB)  # what Binder (repo2docker) and JupyterHub's spawners set
     group = Cgroup(limit_mb)
     if threading.current_thread() is threading.main_thread():  # a SIGTERM still stops JupyterLab and the hub
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     log_file = (work / "jupyterlab.log").open("w")
-    lab = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-                            "--ServerApp.base_url=/lab-prefix/", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
-                            "--allow-root"],
-                           env=env, cwd=ROOT / "notebooks", stdout=log_file, stderr=subprocess.STDOUT,
-                           preexec_fn=group.enter, start_new_session=True)
+    lab = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.base_url=/lab-prefix/",
+            f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+            "--allow-root",
+        ],
+        env=env,
+        cwd=ROOT / "notebooks",
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=group.enter,
+        start_new_session=True,
+    )
     sampler = Sampler(lab, hub_dir, group)
     out = {"limit_mb": limit_mb, "cgroup": bool(group.path), "notebooks": {}, "errors": []}
     started = time.monotonic()
@@ -210,16 +230,23 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
             runs = run_notebook(server, session, nb, cell_timeout=cell_timeout)
             failed = [r for r in runs if r.status != "ok"]
             alive = {s["kernel"]["id"] for s in server.sessions()}
-            row = {"seconds": round(time.monotonic() - t, 1), "cells": len(runs),
-                   "peak_mb": round(sampler.mark_peak / MB), "after_mb": round(sampler.now_rss / MB),
-                   "kernels_alive": sum(1 for k in sampler.kernels if k in alive),
-                   "slowest_cells": [[r.index, r.seconds] for r in sorted(runs, key=lambda r: -r.seconds)[:3]]}
+            row = {
+                "seconds": round(time.monotonic() - t, 1),
+                "cells": len(runs),
+                "peak_mb": round(sampler.mark_peak / MB),
+                "after_mb": round(sampler.now_rss / MB),
+                "kernels_alive": sum(1 for k in sampler.kernels if k in alive),
+                "slowest_cells": [[r.index, r.seconds] for r in sorted(runs, key=lambda r: -r.seconds)[:3]],
+            }
             if failed:
                 row["error"] = f"cell {failed[0].index}: {failed[0].error}"[:300]
                 out["errors"].append(f"{nb.name}: {row['error']}")
             out["notebooks"][nb.stem] = row
-            log(f"  {nb.stem}: {row['seconds']} s, peak {row['peak_mb']} MB, after {row['after_mb']} MB, "
-                f"{row['kernels_alive']} kernel(s) alive{', ' + row['error'] if failed else ''}", flush=True)
+            log(
+                f"  {nb.stem}: {row['seconds']} s, peak {row['peak_mb']} MB, after {row['after_mb']} MB, "
+                f"{row['kernels_alive']} kernel(s) alive{', ' + row['error'] if failed else ''}",
+                flush=True,
+            )
         time.sleep(2)
     finally:
         sampler.stop()
@@ -231,21 +258,30 @@ def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print,
             lab.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(lab.pid, signal.SIGKILL)
-        subprocess.run([sys.executable, "-m", "course_hub", "--hub-dir", str(hub_dir), "stop"],
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "course_hub", "--hub-dir", str(hub_dir), "stop"], capture_output=True, timeout=60
+        )
         group.close()
         log_file.close()
-    out.update(seconds=round(time.monotonic() - started), peak_rss_mb=round(sampler.peak_rss / MB),
-               peak_pss_mb=round(sampler.peak_pss / MB), peak_anon_mb=round(sampler.peak_anon / MB) or None,
-               at_peak_mb={k: round(v / MB) for k, v in sorted(sampler.peak_parts.items(), key=lambda kv: -kv[1])})
+    out.update(
+        seconds=round(time.monotonic() - started),
+        peak_rss_mb=round(sampler.peak_rss / MB),
+        peak_pss_mb=round(sampler.peak_pss / MB),
+        peak_anon_mb=round(sampler.peak_anon / MB) or None,
+        at_peak_mb={k: round(v / MB) for k, v in sorted(sampler.peak_parts.items(), key=lambda kv: -kv[1])},
+    )
     return out
 
 
 def baseline(r: dict) -> dict:
     """The figures of a run without the measures, kept beside the real one."""
     last = list(r["notebooks"].values())[-1] if r["notebooks"] else {}
-    return {"peak_pss_mb": r["peak_pss_mb"], "peak_rss_mb": r["peak_rss_mb"], "kernels": last.get("kernels_alive"),
-            "errors": len(r["errors"])}
+    return {
+        "peak_pss_mb": r["peak_pss_mb"],
+        "peak_rss_mb": r["peak_rss_mb"],
+        "kernels": last.get("kernels_alive"),
+        "errors": len(r["errors"]),
+    }
 
 
 def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -253,37 +289,59 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     pages split between processes) stayed under the target; the RSS sum is shown beside it."""
     held = r["peak_pss_mb"]
     ok = not r["errors"] and not r.get("oom_kills") and held <= TARGET_MB
-    return [("learner's day: every notebook in one JupyterLab, kernels left running", f"≤ {TARGET_MB} MB, 0 errors",
-             f"{held} MB PSS ({r['peak_rss_mb']} MB RSS sum), {len(r['errors'])} errors, "
-             f"{r.get('oom_kills')} OOM kills", ok)]
+    return [
+        (
+            "learner's day: every notebook in one JupyterLab, kernels left running",
+            f"≤ {TARGET_MB} MB, 0 errors",
+            f"{held} MB PSS ({r['peak_rss_mb']} MB RSS sum), {len(r['errors'])} errors, {r.get('oom_kills')} OOM kills",
+            ok,
+        )
+    ]
 
 
 def render(r: dict) -> list[str]:
-    lines = ["", "## The learner's day: every notebook in one JupyterLab under 2 GB", "",
-             "A real JupyterLab server (with a base_url, as on JupyterHub and Binder) opens each notebook in order "
-             "and runs all its cells over the kernel's websocket, leaving its kernel running, as a learner does. "
-             f"`MEM_LIMIT` is {r['limit_mb']} MB"
-             + (" and everything runs in a memory cgroup of that size, as on Binder (an overrun kills a process)"
-                if r["cgroup"] else " (no cgroup could be made: the limit was not enforced)")
-             + ". Memory counts JupyterLab, its kernels, the course hub and everything they started. The RSS sum "
-               "counts a shared library's pages once per process that maps it (torch's, in every kernel, the "
-               "inference worker and each Space); PSS splits shared pages between the processes, so its sum is "
-               "what the machine holds; the cgroup's anonymous memory is what it could not reclaim.", "",
-             "| notebook | seconds | peak MB (RSS sum) | after MB (RSS sum) | kernels alive after |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## The learner's day: every notebook in one JupyterLab under 2 GB",
+        "",
+        "A real JupyterLab server (with a base_url, as on JupyterHub and Binder) opens each notebook in order "
+        "and runs all its cells over the kernel's websocket, leaving its kernel running, as a learner does. "
+        f"`MEM_LIMIT` is {r['limit_mb']} MB"
+        + (
+            " and everything runs in a memory cgroup of that size, as on Binder (an overrun kills a process)"
+            if r["cgroup"]
+            else " (no cgroup could be made: the limit was not enforced)"
+        )
+        + ". Memory counts JupyterLab, its kernels, the course hub and everything they started. The RSS sum "
+        "counts a shared library's pages once per process that maps it (torch's, in every kernel, the "
+        "inference worker and each Space); PSS splits shared pages between the processes, so its sum is "
+        "what the machine holds; the cgroup's anonymous memory is what it could not reclaim.",
+        "",
+        "| notebook | seconds | peak MB (RSS sum) | after MB (RSS sum) | kernels alive after |",
+        "|---|---|---|---|---|",
+    ]
     for name, row in r["notebooks"].items():
-        lines.append(f"| {name} | {row['seconds']} | {row['peak_mb']} | {row['after_mb']} | {row['kernels_alive']}"
-                     + (f" — **{row['error']}**" if row.get("error") else "") + " |")
+        lines.append(
+            f"| {name} | {row['seconds']} | {row['peak_mb']} | {row['after_mb']} | {row['kernels_alive']}"
+            + (f" — **{row['error']}**" if row.get("error") else "")
+            + " |"
+        )
     parts = ", ".join(f"{k} {v}" for k, v in r["at_peak_mb"].items())
-    lines += ["", f"Peak: **{r['peak_pss_mb']} MB PSS** (target ≤ {TARGET_MB} MB), {r['peak_rss_mb']} MB RSS sum, "
-                  f"{r.get('peak_anon_mb')} MB anonymous memory in the cgroup; out-of-memory kills: "
-                  f"{r.get('oom_kills')}; errors: {len(r['errors'])}; {r['seconds']} s in all. "
-                  f"At the RSS peak (MB): {parts}."]
+    lines += [
+        "",
+        f"Peak: **{r['peak_pss_mb']} MB PSS** (target ≤ {TARGET_MB} MB), {r['peak_rss_mb']} MB RSS sum, "
+        f"{r.get('peak_anon_mb')} MB anonymous memory in the cgroup; out-of-memory kills: "
+        f"{r.get('oom_kills')}; errors: {len(r['errors'])}; {r['seconds']} s in all. "
+        f"At the RSS peak (MB): {parts}.",
+    ]
     if r.get("baseline"):
         b = r["baseline"]
-        lines += ["", f"Without the small-machine measures (no `MEM_LIMIT`, no cgroup: every kernel stays, the hub "
-                      f"not lean), the same day peaks at {b['peak_pss_mb']} MB PSS, {b['peak_rss_mb']} MB RSS sum "
-                      f"({b.get('kernels', '?')} kernels alive at the end)."]
+        lines += [
+            "",
+            f"Without the small-machine measures (no `MEM_LIMIT`, no cgroup: every kernel stays, the hub "
+            f"not lean), the same day peaks at {b['peak_pss_mb']} MB PSS, {b['peak_rss_mb']} MB RSS sum "
+            f"({b.get('kernels', '?')} kernels alive at the end).",
+        ]
     return lines
 
 

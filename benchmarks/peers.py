@@ -1,6 +1,7 @@
 """The course hub's peers, over the same bytes: nginx serving a static tree (hard links to the same LFS objects,
 API answers recorded from the course hub as JSON files) and olah in offline mode over git mirrors of the same repos.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,11 @@ from .common import BENCH, Server, fresh_dir
 OLAH_VERSION = "0.5.4"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # (repo type, repo id): what the peer benchmarks download
-REPOS = [("model", "sentence-transformers/all-MiniLM-L6-v2"), ("model", "HuggingFaceTB/SmolLM2-135M-Instruct"),
-         ("dataset", "course/sentiment-snippets")]
+REPOS = [
+    ("model", "sentence-transformers/all-MiniLM-L6-v2"),
+    ("model", "HuggingFaceTB/SmolLM2-135M-Instruct"),
+    ("dataset", "course/sentiment-snippets"),
+]
 POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1\noid sha256:"
 
 
@@ -38,7 +42,7 @@ def checkout(hub_dir: Path, repo_type: str, repo_id: str, rev: str = "main"):
             continue
         data = git(repo, "cat-file", "blob", blob, text=False)
         if int(size) < 200 and data.startswith(POINTER_PREFIX):
-            oid = data[len(POINTER_PREFIX):].split(b"\n", 1)[0].decode()
+            oid = data[len(POINTER_PREFIX) :].split(b"\n", 1)[0].decode()
             files.append((path, None, hub_dir / "lfs" / oid[:2] / oid[2:4] / oid))
         else:
             files.append((path, data, None))
@@ -93,7 +97,9 @@ def nginx_config(root: Path, commits: dict[str, str], port: int) -> str:
             alias {root}/static/files/{files}/$p;
         }}""")
     user = "user root;\n" if os.geteuid() == 0 else ""  # the LFS objects are 0600 and owned by us
-    temps = "\n".join(f"    {k}_temp_path {root}/tmp/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temps = "\n".join(
+        f"    {k}_temp_path {root}/tmp/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return f"""{user}worker_processes 1;
 daemon off;
 pid {root}/nginx.pid;
@@ -114,7 +120,7 @@ http {{
         location /api/ {{
             default_type application/json;
             try_files $uri/index.json =404;
-        }}{''.join(resolve)}
+        }}{"".join(resolve)}
     }}
 }}
 """
@@ -146,8 +152,9 @@ def olah_venv() -> Path:
     if not cli.exists():
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"olah=={OLAH_VERSION}"],
-                       check=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"olah=={OLAH_VERSION}"], check=True
+        )
     return venv
 
 
@@ -196,9 +203,12 @@ offline = true
 def olah_version() -> str:
     venv = BENCH / "olah-venv"
     try:
-        out = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.metadata as m;"
-                              "print(m.version('olah'))"], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m;print(m.version('olah'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "not installed"
-

@@ -1,5 +1,6 @@
 """Setup from a clean clone: `make setup` (fresh .venv; pip's inputs cached or local) then `make hub` (build
 inputs cached in ~/.cache/hf-hands-on/inputs), and `make hub` again with nothing to do."""
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,14 @@ def measure(cold_reps: int = 1, noop_reps: int = 5, keep: bool = False) -> dict:
                 errors.append(err)
     if not keep:
         shutil.rmtree(clone, ignore_errors=True)
-    return {"cold_reps": cold_reps, "cold_runs": cold,
-            "cold_s": median([c["total_s"] for c in cold]), "setup_s": median([c["setup_s"] for c in cold]),
-            "hub_build_s": median([c["hub_s"] for c in cold]),
-            "noop_reps": noop_reps, "noop_runs_s": noop, "noop_s": median(noop), "errors": errors}
+    return {
+        "cold_reps": cold_reps,
+        "cold_runs": cold,
+        "cold_s": median([c["total_s"] for c in cold]),
+        "setup_s": median([c["setup_s"] for c in cold]),
+        "hub_build_s": median([c["hub_s"] for c in cold]),
+        "noop_reps": noop_reps,
+        "noop_runs_s": noop,
+        "noop_s": median(noop),
+        "errors": errors,
+    }

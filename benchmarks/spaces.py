@@ -4,6 +4,7 @@ SLEEPING -> RUNNING) and `predict` through the hub's proxy against the same call
     python -m benchmarks --only spaces       # as part of make bench
     python -m benchmarks.spaces              # alone, over a fresh copy of data/hub; prints the JSON
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,11 @@ from .common import median
 DEMO = "course/sentiment-demo"
 COLD_TARGET_S = 10.0
 PROXY_TARGET = 1.2
-TEXTS = ["What a wonderful, heart-warming film. I loved it!",
-         "The battery died after two days and support never answered my emails.",
-         "The plot is predictable, but the acting is superb."]
+TEXTS = [
+    "What a wonderful, heart-warming film. I loved it!",
+    "The battery died after two days and support never answered my emails.",
+    "The plot is predictable, but the acting is superb.",
+]
 
 
 def _first_request(url: str, timeout: float = 300) -> float:
@@ -41,8 +44,10 @@ def _app_port(hub_pid: int) -> int | None:
     return None
 
 
-IMPORTS = ("import time; t = time.perf_counter(); import gradio; from transformers import pipeline; import torch; "
-           "print(time.perf_counter() - t)")
+IMPORTS = (
+    "import time; t = time.perf_counter(); import gradio; from transformers import pipeline; import torch; "
+    "print(time.perf_counter() - t)"
+)
 TINY_APP = """import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class H(BaseHTTPRequestHandler):
@@ -63,8 +68,9 @@ def _hub_overhead(hub_url: str, hub_dir) -> float:
     token = Store(HubDir(hub_dir).store_db).create_token("bench", role="write")
     api = HfApi(endpoint=hub_url, token=token)
     api.create_repo("bench/tiny-app", repo_type="space", space_sdk="gradio", exist_ok=True)
-    api.create_commit("bench/tiny-app", [CommitOperationAdd("app.py", TINY_APP.encode())], commit_message="tiny",
-                      repo_type="space")
+    api.create_commit(
+        "bench/tiny-app", [CommitOperationAdd("app.py", TINY_APP.encode())], commit_message="tiny", repo_type="space"
+    )
     return _first_request(f"{hub_url}/spaces/bench/tiny-app/app/")
 
 
@@ -77,8 +83,14 @@ def measure(hub_url: str, hub_pid: int, calls: int = 30, hub_dir=None) -> dict:
     app = f"{hub_url}/spaces/{DEMO}/app/"
     out: dict = {"calls": calls, "errors": []}
     try:
-        out["app_imports_s"] = round(float(subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True,
-                                                          text=True, check=True).stdout.strip()), 2)
+        out["app_imports_s"] = round(
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True
+                ).stdout.strip()
+            ),
+            2,
+        )
         out["cold_start_s"] = round(_first_request(app + "config"), 2)
         port = _app_port(hub_pid)
         if port is None:
@@ -107,34 +119,48 @@ def measure(hub_url: str, hub_pid: int, calls: int = 30, hub_dir=None) -> dict:
         out["ratio"] = round(median(times["hub"]) / median(times["direct"]), 2)
         if hub_dir is not None:
             out["minimal_app_cold_start_s"] = round(_hub_overhead(hub_url, hub_dir), 2)
-    except Exception as e:  # reported in RESULTS.md, counted as a missed target
+    except Exception as e:  # reported in RESULTS.md, counted as a missed target  # noqa: BLE001
         out["errors"].append(f"{type(e).__name__}: {str(e)[:300]}")
     return out
 
 
 def verdicts(s: dict) -> list[tuple[str, str, str, bool | None]]:
     cold, ratio = s.get("cold_start_s"), s.get("ratio")
-    return [("demo Space cold start (first request -> RUNNING)", f"≤ {COLD_TARGET_S:g} s",
-             "error" if cold is None else f"{cold} s", None if cold is None else cold <= COLD_TARGET_S),
-            ("Space predict through the hub vs straight to the app", f"≤ {PROXY_TARGET}×",
-             "error" if ratio is None else f"{ratio}×", None if ratio is None else ratio <= PROXY_TARGET)]
+    return [
+        (
+            "demo Space cold start (first request -> RUNNING)",
+            f"≤ {COLD_TARGET_S:g} s",
+            "error" if cold is None else f"{cold} s",
+            None if cold is None else cold <= COLD_TARGET_S,
+        ),
+        (
+            "Space predict through the hub vs straight to the app",
+            f"≤ {PROXY_TARGET}×",
+            "error" if ratio is None else f"{ratio}×",
+            None if ratio is None else ratio <= PROXY_TARGET,
+        ),
+    ]
 
 
 def render(s: dict) -> list[str]:
-    lines = ["", "## Spaces: the demo Space through the hub", "",
-             "| measure | value |", "|---|---|",
-             f"| cold start: first request to the app URL until it answers (SLEEPING → RUNNING) | "
-             f"{s.get('cold_start_s')} s (target ≤ {COLD_TARGET_S:g} s) |",
-             f"| the demo app's imports alone (gradio, transformers, torch), for comparison | "
-             f"{s.get('app_imports_s')} s |",
-             f"| cold start of a minimal app (the hub's own part: checkout, spawn, proxy) | "
-             f"{s.get('minimal_app_cold_start_s')} s |",
-             f"| first `predict` (the app downloads and loads the model) | {s.get('first_predict_s')} s |",
-             f"| `predict`, median of {s['calls']}, through the hub (p90) | {s.get('predict_hub_ms')} ms "
-             f"({s.get('predict_hub_p90_ms')} ms) |",
-             f"| `predict`, straight to the app's port (p90) | {s.get('predict_direct_ms')} ms "
-             f"({s.get('predict_direct_p90_ms')} ms) |",
-             f"| ratio hub / direct | {s.get('ratio')}× (target ≤ {PROXY_TARGET}×) |"]
+    lines = [
+        "",
+        "## Spaces: the demo Space through the hub",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| cold start: first request to the app URL until it answers (SLEEPING → RUNNING) | "
+        f"{s.get('cold_start_s')} s (target ≤ {COLD_TARGET_S:g} s) |",
+        f"| the demo app's imports alone (gradio, transformers, torch), for comparison | {s.get('app_imports_s')} s |",
+        f"| cold start of a minimal app (the hub's own part: checkout, spawn, proxy) | "
+        f"{s.get('minimal_app_cold_start_s')} s |",
+        f"| first `predict` (the app downloads and loads the model) | {s.get('first_predict_s')} s |",
+        f"| `predict`, median of {s['calls']}, through the hub (p90) | {s.get('predict_hub_ms')} ms "
+        f"({s.get('predict_hub_p90_ms')} ms) |",
+        f"| `predict`, straight to the app's port (p90) | {s.get('predict_direct_ms')} ms "
+        f"({s.get('predict_direct_p90_ms')} ms) |",
+        f"| ratio hub / direct | {s.get('ratio')}× (target ≤ {PROXY_TARGET}×) |",
+    ]
     if s.get("errors"):
         lines += ["", "Errors: " + "; ".join(s["errors"])]
     return lines

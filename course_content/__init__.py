@@ -7,11 +7,12 @@ Inputs are fetched once into `$COURSE_CACHE` (default `~/.cache/hf-hands-on/inpu
 (dequantizing SmolLM2, fine-tuning the sentiment model) are cached in `work_dir`, keyed by a hash of their
 inputs, settings and code version, so a second build only hashes files and writes cards.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import digits, gated, minilm, private, sentiment_model, smollm2, snippets, space, vit_digits
 from .samples import write_samples
@@ -34,14 +35,28 @@ def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list
     smollm2_spec, _, smollm2_info = smollm2.build(work_dir, progress)
     snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
     sentiment_spec, sentiment_dir, metrics = sentiment_model.build(
-        work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress)
+        work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress
+    )
     digits_spec, digits_dir, _ = digits.build(work_dir, progress)
     vit_spec, _, vit_metrics = vit_digits.build(work_dir, digits_dir, digits_dir.name, progress)
-    built = {s.repo_id: s for s in (minilm_spec, smollm2_spec, snippets_spec, sentiment_spec,
-                                    gated.build(sentiment_dir, metrics), private.build(), space.build(),
-                                    digits_spec, vit_spec)}
+    built = {
+        s.repo_id: s
+        for s in (
+            minilm_spec,
+            smollm2_spec,
+            snippets_spec,
+            sentiment_spec,
+            gated.build(sentiment_dir, metrics),
+            private.build(),
+            space.build(),
+            digits_spec,
+            vit_spec,
+        )
+    }
     specs = [built[repo_id] for repo_id in REPO_IDS]
-    progress(f"content: {len(specs)} repos in {time.time() - start:.1f}s "
-             f"(sentiment test accuracy {metrics['test_accuracy']:.4f}, digits {vit_metrics['test_accuracy']:.4f}, "
-             f"SmolLM2 {smollm2_info['dtype']}: {smollm2_info['check_answer']!r})")
+    progress(
+        f"content: {len(specs)} repos in {time.time() - start:.1f}s "
+        f"(sentiment test accuracy {metrics['test_accuracy']:.4f}, digits {vit_metrics['test_accuracy']:.4f}, "
+        f"SmolLM2 {smollm2_info['dtype']}: {smollm2_info['check_answer']!r})"
+    )
     return specs

@@ -1,4 +1,5 @@
 """`course-hub build`: commit the course's repos (from `course_content`) into a hub dir, deterministically."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,11 @@ BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed co
 DAY = 86400
 USERS = {"learner": "A course learner", "instructor": "The course instructor", "alice": "Alice (another learner)"}
 ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org: the course's own repos live there ("course")
-ORGS = {ORG: [("instructor", "admin")], "sentence-transformers": [("instructor", "admin")],
-        "HuggingFaceTB": [("instructor", "admin")]}
+ORGS = {
+    ORG: [("instructor", "admin")],
+    "sentence-transformers": [("instructor", "admin")],
+    "HuggingFaceTB": [("instructor", "admin")],
+}
 
 
 def build_key() -> str:
@@ -59,8 +63,9 @@ def with_org(specs, org: str):
     import re
     from dataclasses import replace
 
-    names = sorted((s.repo_id.split("/", 1)[1] for s in specs if s.repo_id.startswith(f"{DEFAULT_ORG}/")),
-                   key=len, reverse=True)
+    names = sorted(
+        (s.repo_id.split("/", 1)[1] for s in specs if s.repo_id.startswith(f"{DEFAULT_ORG}/")), key=len, reverse=True
+    )
     pattern = re.compile(rf"(?<![\w.-]){DEFAULT_ORG}/({'|'.join(map(re.escape, names))})(?![\w.-])".encode())
 
     def text(content):
@@ -101,15 +106,23 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         if hub.store.get_repo(spec.repo_type, spec.repo_id) is not None:
             hub.delete_repo(spec.repo_type, spec.repo_id)
         created = BASE_DATE + n * DAY
-        hub.create_repo(spec.repo_type, spec.repo_id, private=spec.private, gated=spec.gated,
-                        downloads=spec.downloads, likes=spec.likes, created=created)
+        hub.create_repo(
+            spec.repo_type,
+            spec.repo_id,
+            private=spec.private,
+            gated=spec.gated,
+            downloads=spec.downloads,
+            likes=spec.likes,
+            created=created,
+        )
         author = spec.repo_id.split("/")[0]
         shas = []
         for i, commit in enumerate(spec.commits):
             files = dict(commit.files)
             files.update({p: None for p in commit.deletes})
-            shas.append(hub.commit(spec.repo_type, spec.repo_id, "main", files, commit.message, author,
-                                   date=created + i * 3600))
+            shas.append(
+                hub.commit(spec.repo_type, spec.repo_id, "main", files, commit.message, author, date=created + i * 3600)
+            )
         git = hub.git(spec.repo_type, spec.repo_id)
         for tag, index in spec.tags.items():
             git.create_tag(tag, shas[index], f"Release {tag}", author, date=created + index * 3600)

@@ -1,12 +1,14 @@
 """Build steps cached in work_dir: one folder per step, named by a hash of everything the step reads."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 DONE = ".done.json"  # written last: a folder without it is an interrupted build and is rebuilt
 
@@ -17,8 +19,9 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def cached_step(work_dir: Path, step: str, key: str, build: Callable[[Path], dict | None],
-                progress: Callable[[str], None] = print) -> tuple[Path, dict]:
+def cached_step(
+    work_dir: Path, step: str, key: str, build: Callable[[Path], dict | None], progress: Callable[[str], None] = print
+) -> tuple[Path, dict]:
     """Return (folder, info) for `step` at `key`, running `build(tmp_folder)` only on a cache miss.
 
     `build` fills the folder it is given and may return a JSON-able dict (e.g. metrics) that is

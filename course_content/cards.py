@@ -1,4 +1,5 @@
 """Model, dataset and Space cards: a README.md with a YAML front matter block and a markdown body."""
+
 from __future__ import annotations
 
 import yaml
@@ -19,7 +20,7 @@ def parse_card(card: bytes | str) -> tuple[dict, str]:
     end = text.find("\n---\n", 4)
     if end < 0:
         return {}, text
-    return yaml.safe_load(text[4:end]) or {}, text[end + 5:]
+    return yaml.safe_load(text[4:end]) or {}, text[end + 5 :]
 
 
 def provenance(*lines: str) -> str:

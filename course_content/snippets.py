@@ -1,10 +1,11 @@
 """Dataset `course/sentiment-snippets`: the human-rated snippets of Hutto & Gilbert (ICWSM 2014)."""
+
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import inputs
 from .cache import cached_step, files_under, key_of
@@ -123,8 +124,8 @@ def split_snippets(snippets: list[Snippet], seed: int = SEED) -> dict[str, list[
         n_val = round(len(rows) * SPLITS["validation"])
         n_test = round(len(rows) * SPLITS["test"])
         out["validation"] += rows[:n_val]
-        out["test"] += rows[n_val:n_val + n_test]
-        out["train"] += rows[n_val + n_test:]
+        out["test"] += rows[n_val : n_val + n_test]
+        out["train"] += rows[n_val + n_test :]
     for name, rows in out.items():
         rows.sort(key=lambda s: s.id)
         random.Random(f"{seed}-{name}").shuffle(rows)
@@ -135,13 +136,15 @@ def features():
     """The `datasets.Features` of every split (label is a ClassLabel)."""
     from datasets import ClassLabel, Features, Value
 
-    return Features({
-        "id": Value("string"),
-        "text": Value("string"),
-        "rating": Value("float64"),
-        "label": ClassLabel(names=LABEL_NAMES),
-        "domain": Value("string"),
-    })
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "rating": Value("float64"),
+            "label": ClassLabel(names=LABEL_NAMES),
+            "domain": Value("string"),
+        }
+    )
 
 
 def to_dataset(rows: list[Snippet]):
@@ -201,10 +204,14 @@ def dataset_info_yaml(info: dict) -> dict:
     feats = []
     for name, feat in features().items():
         if name == "label":
-            feats.append({"name": name, "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(LABEL_NAMES)}}}})
+            feats.append(
+                {"name": name, "dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(LABEL_NAMES)}}}}
+            )
         else:
             feats.append({"name": name, "dtype": feat.dtype})
-    splits = [{"name": n, "num_bytes": s["num_bytes"], "num_examples": s["num_examples"]} for n, s in info["splits"].items()]
+    splits = [
+        {"name": n, "num_bytes": s["num_bytes"], "num_examples": s["num_examples"]} for n, s in info["splits"].items()
+    ]
     return {
         "features": feats,
         "splits": splits,
@@ -224,16 +231,19 @@ def card(info: dict, sdist_name: str) -> bytes:
         "size_categories": ["10K<n<100K" if total >= 10_000 else "1K<n<10K"],
         "pretty_name": "Sentiment snippets (VADER ground truth)",
         "tags": ["sentiment", "vader", "course"],
-        "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": name, "path": f"data/{name}-*"} for name in SPLITS],
-        }],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": name, "path": f"data/{name}-*"} for name in SPLITS],
+            }
+        ],
         "dataset_info": dataset_info_yaml(info),
     }
     stats = info["stats"]
     rows = "\n".join(
         f"| {d} | {stats[d]['lines']:,} | {stats[d]['neutral']:,} | {stats[d]['malformed']:,} | "
-        + " | ".join(f"{info['splits'][n]['by_domain'][d]:,}" for n in SPLITS) + " |"
+        + " | ".join(f"{info['splits'][n]['by_domain'][d]:,}" for n in SPLITS)
+        + " |"
         for d in DOMAINS
     )
     totals = " | ".join(f"**{info['splits'][n]['num_examples']:,}**" for n in SPLITS)
@@ -286,13 +296,15 @@ The data is distributed under the MIT license with the `vaderSentiment` package.
 {CITATION}
 ```
 
-{provenance(
-    f"Source: PyPI package `vadersentiment` {inputs.VADER.version}, source distribution `{sdist_name}` "
-    f"({inputs.VADER.url}), file `{TARBALL.split('/', 1)[1]}` inside it.",
-    "Files used from that tarball: " + ", ".join(f"`{m.split('/')[-1]}`" for m in SOURCES) + ".",
-    "Transformation: each tab-separated line `id, mean rating, text` is parsed (UTF-8, latin-1 as fallback; "
-    "malformed lines skipped and counted above), neutral snippets dropped, labels derived by the rule above, "
-    "split as described, and written with `datasets.Dataset.to_parquet` (the ClassLabel feature is stored "
-    "in the parquet schema metadata).",
-)}"""
+{
+        provenance(
+            f"Source: PyPI package `vadersentiment` {inputs.VADER.version}, source distribution `{sdist_name}` "
+            f"({inputs.VADER.url}), file `{TARBALL.split('/', 1)[1]}` inside it.",
+            "Files used from that tarball: " + ", ".join(f"`{m.split('/')[-1]}`" for m in SOURCES) + ".",
+            "Transformation: each tab-separated line `id, mean rating, text` is parsed (UTF-8, latin-1 as fallback; "
+            "malformed lines skipped and counted above), neutral snippets dropped, labels derived by the rule above, "
+            "split as described, and written with `datasets.Dataset.to_parquet` (the ClassLabel feature is stored "
+            "in the parquet schema metadata).",
+        )
+    }"""
     return render_card(meta, body)

@@ -1,4 +1,5 @@
 """Space `course/sentiment-demo`: a Gradio app around `course/minilm-sentiment`."""
+
 from __future__ import annotations
 
 from importlib.metadata import version
@@ -92,7 +93,7 @@ as POSITIVE or NEGATIVE, with the model's score for each label.
 ```bash
 git clone "$HF_ENDPOINT/spaces/{REPO_ID}"   # the hub you are connected to
 cd sentiment-demo
-pip install gradio=={meta['sdk_version']} -r requirements.txt
+pip install gradio=={meta["sdk_version"]} -r requirements.txt
 python app.py
 ```
 
@@ -115,5 +116,6 @@ client.predict("I loved it!", api_name="{API_NAME}")
         "app.py": APP.encode(),
         "requirements.txt": REQUIREMENTS.encode(),
     }
-    return RepoSpec(repo_type="space", repo_id=REPO_ID, commits=[Commit("Add Gradio sentiment demo", files)],
-                    downloads=0, likes=25)
+    return RepoSpec(
+        repo_type="space", repo_id=REPO_ID, commits=[Commit("Add Gradio sentiment demo", files)], downloads=0, likes=25
+    )

@@ -1,11 +1,11 @@
 """What `course-hub build` puts on the hub: repos described as data, committed by the builder."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
-FileContent = Union[bytes, Path]
+FileContent = bytes | Path
 
 
 @dataclass
@@ -25,7 +25,7 @@ class RepoSpec:
     repo_id: str  # "namespace/name"
     commits: list[Commit]
     private: bool = False
-    gated: Union[bool, str] = False  # False | "auto" | "manual"
+    gated: bool | str = False  # False | "auto" | "manual"
     tags: dict[str, int] = field(default_factory=dict)  # tag name -> index into commits
     downloads: int = 0  # starting counter, so sort="downloads" has something to sort
     likes: int = 0

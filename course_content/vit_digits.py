@@ -1,9 +1,10 @@
 """Model `course/vit-digits`: a tiny Vision Transformer trained on `course/digits` at build time (CPU, seconds)."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
@@ -13,8 +14,15 @@ from .spec import Commit, RepoSpec
 REPO_ID = "course/vit-digits"
 DATASET = "course/digits"
 VERSION = "vit-digits-1"  # bump when the training code changes
-ARCHITECTURE = {"image_size": 8, "patch_size": 2, "num_channels": 3, "hidden_size": 64, "num_hidden_layers": 3,
-                "num_attention_heads": 4, "intermediate_size": 128}
+ARCHITECTURE = {
+    "image_size": 8,
+    "patch_size": 2,
+    "num_channels": 3,
+    "hidden_size": 64,
+    "num_hidden_layers": 3,
+    "num_attention_heads": 4,
+    "intermediate_size": 128,
+}
 HYPERPARAMETERS = {"epochs": 30, "batch_size": 64, "max_learning_rate": 3e-3, "weight_decay": 0.01, "seed": 0}
 MIN_ACCURACY = 0.95  # the build fails below this: the course promises a model that works
 
@@ -23,8 +31,15 @@ def processor():
     """Rescale 0..255 to [-1, 1]; no resizing (the images are 8×8 already). The PIL backend: no torchvision."""
     from transformers.models.vit import ViTImageProcessorPil
 
-    return ViTImageProcessorPil(do_resize=False, size={"height": 8, "width": 8}, do_rescale=True,
-                                rescale_factor=1 / 255, do_normalize=True, image_mean=[0.5] * 3, image_std=[0.5] * 3)
+    return ViTImageProcessorPil(
+        do_resize=False,
+        size={"height": 8, "width": 8},
+        do_rescale=True,
+        rescale_factor=1 / 255,
+        do_normalize=True,
+        image_mean=[0.5] * 3,
+        image_std=[0.5] * 3,
+    )
 
 
 def train(data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS, progress: Callable[[str], None] = print) -> dict:
@@ -45,20 +60,26 @@ def train(data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS, progress: Calla
         return proc(images, return_tensors="pt")["pixel_values"], torch.tensor(table["label"])
 
     (x_train, y_train), (x_test, y_test) = load("train"), load("test")
-    config = ViTConfig(**ARCHITECTURE, num_labels=10, id2label=dict(enumerate(LABEL_NAMES)),
-                       label2id={n: i for i, n in enumerate(LABEL_NAMES)},
-                       hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    config = ViTConfig(
+        **ARCHITECTURE,
+        num_labels=10,
+        id2label=dict(enumerate(LABEL_NAMES)),
+        label2id={n: i for i, n in enumerate(LABEL_NAMES)},
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     model = ViTForImageClassification(config)
     batches = -(-len(y_train) // hp["batch_size"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=hp["max_learning_rate"], weight_decay=hp["weight_decay"])
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=hp["max_learning_rate"],
-                                                    total_steps=hp["epochs"] * batches)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=hp["max_learning_rate"], total_steps=hp["epochs"] * batches
+    )
     start = time.time()
     model.train()
     for epoch in range(hp["epochs"]):
         order = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(hp["seed"] + epoch))
         for b in range(batches):
-            idx = order[b * hp["batch_size"]:(b + 1) * hp["batch_size"]]
+            idx = order[b * hp["batch_size"] : (b + 1) * hp["batch_size"]]
             loss = model(pixel_values=x_train[idx], labels=y_train[idx]).loss
             loss.backward()
             optimizer.step()
@@ -73,19 +94,31 @@ def train(data_dir: Path, out: Path, hp: dict = HYPERPARAMETERS, progress: Calla
         raise RuntimeError(f"vit-digits reached {accuracy:.4f} test accuracy, below {MIN_ACCURACY}")
     model.save_pretrained(out)
     proc.save_pretrained(out)
-    return {"test_accuracy": round(accuracy, 4), "test_examples": len(y_test), "train_examples": len(y_train),
-            "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": round(time.time() - start, 1)}
+    return {
+        "test_accuracy": round(accuracy, 4),
+        "test_examples": len(y_test),
+        "train_examples": len(y_train),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_seconds": round(time.time() - start, 1),
+    }
 
 
-def build(work_dir: Path, data_dir: Path, data_key: str,
-          progress: Callable[[str], None] = print) -> tuple[RepoSpec, Path, dict]:
+def build(
+    work_dir: Path, data_dir: Path, data_key: str, progress: Callable[[str], None] = print
+) -> tuple[RepoSpec, Path, dict]:
     key = key_of(VERSION, data_key, ARCHITECTURE, HYPERPARAMETERS)
-    folder, metrics = cached_step(work_dir, "vit-digits", key, lambda out: train(data_dir, out, progress=progress),
-                                  progress)
-    spec = RepoSpec(repo_type="model", repo_id=REPO_ID,
-                    commits=[Commit("Add a tiny ViT trained on course/digits",
-                                    {**files_under(folder), "README.md": card(metrics)})],
-                    downloads=700, likes=6)
+    folder, metrics = cached_step(
+        work_dir, "vit-digits", key, lambda out: train(data_dir, out, progress=progress), progress
+    )
+    spec = RepoSpec(
+        repo_type="model",
+        repo_id=REPO_ID,
+        commits=[
+            Commit("Add a tiny ViT trained on course/digits", {**files_under(folder), "README.md": card(metrics)})
+        ],
+        downloads=700,
+        likes=6,
+    )
     return spec, folder, metrics
 
 
@@ -98,15 +131,22 @@ def card(metrics: dict) -> bytes:
         "datasets": [DATASET],
         "tags": ["vit", "image-classification", "digits", "course"],
         "metrics": ["accuracy"],
-        "model-index": [{"name": REPO_ID.split("/")[1], "results": [{
-            "task": {"type": "image-classification", "name": "Digit classification"},
-            "dataset": {"type": DATASET, "name": "Handwritten digits", "split": "test"},
-            "metrics": [{"type": "accuracy", "value": metrics["test_accuracy"], "name": "Test accuracy"}],
-        }]}],
+        "model-index": [
+            {
+                "name": REPO_ID.split("/")[1],
+                "results": [
+                    {
+                        "task": {"type": "image-classification", "name": "Digit classification"},
+                        "dataset": {"type": DATASET, "name": "Handwritten digits", "split": "test"},
+                        "metrics": [{"type": "accuracy", "value": metrics["test_accuracy"], "name": "Test accuracy"}],
+                    }
+                ],
+            }
+        ],
     }
     body = f"""# vit-digits
 
-A very small Vision Transformer (`ViTForImageClassification`, {metrics['parameters']:,} parameters) that reads an
+A very small Vision Transformer (`ViTForImageClassification`, {metrics["parameters"]:,} parameters) that reads an
 8×8 handwritten digit and answers `0`…`9`. It is trained from scratch on `{DATASET}` when the course hub is built.
 
 ```python
@@ -118,20 +158,26 @@ classifier(image)  # a PIL image of a digit (8×8 grayscale, white ink on black,
 
 ## Training and evaluation
 
-- Architecture: patches of {arch['patch_size']}×{arch['patch_size']} pixels ({(arch['image_size'] // arch['patch_size']) ** 2}
-  patches), hidden size {arch['hidden_size']}, {arch['num_hidden_layers']} layers of {arch['num_attention_heads']} heads.
-- {hp['epochs']} epochs over the {metrics['train_examples']:,} `train` images, batch {hp['batch_size']}, AdamW with a
-  one-cycle learning rate (max {hp['max_learning_rate']}), weight decay {hp['weight_decay']}, seed {hp['seed']}; CPU.
-- Accuracy on the {metrics['test_examples']} `test` images: **{metrics['test_accuracy']:.4f}**.
+- Architecture: patches of {arch["patch_size"]}×{arch["patch_size"]} pixels ({
+        (arch["image_size"] // arch["patch_size"]) ** 2
+    }
+  patches), hidden size {arch["hidden_size"]}, {arch["num_hidden_layers"]} layers of {
+        arch["num_attention_heads"]
+    } heads.
+- {hp["epochs"]} epochs over the {metrics["train_examples"]:,} `train` images, batch {hp["batch_size"]}, AdamW with a
+  one-cycle learning rate (max {hp["max_learning_rate"]}), weight decay {hp["weight_decay"]}, seed {hp["seed"]}; CPU.
+- Accuracy on the {metrics["test_examples"]} `test` images: **{metrics["test_accuracy"]:.4f}**.
 
 ## Limitations
 
 It has only seen 8×8 digits in the dataset's style: a photo, a large or dark-on-light digit must be made to look like
 those first (grayscale, 8×8, white on black), or it will answer with confidence and be wrong.
 
-{provenance(
-    f"Data: `{DATASET}` (UCI handwritten digits from scikit-learn's wheel, CC BY 4.0; Alpaydin & Kaynak, 1998).",
-    "Weights: initialised at random and trained by the course's `course-hub build`; image processor "
-    "`ViTImageProcessor` (rescale to [-1, 1], no resize).",
-)}"""
+{
+        provenance(
+            f"Data: `{DATASET}` (UCI handwritten digits from scikit-learn's wheel, CC BY 4.0; Alpaydin & Kaynak, 1998).",
+            "Weights: initialised at random and trained by the course's `course-hub build`; image processor "
+            "`ViTImageProcessor` (rescale to [-1, 1], no resize).",
+        )
+    }"""
     return render_card(meta, body)

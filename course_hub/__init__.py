@@ -8,10 +8,11 @@ Public API (what `helpers`, `tools`, tests and benchmarks use):
 It imports nothing of the course's other packages, and no torch, transformers or datasets: `course-hub build`
 loads `course_content` (which does) only when it runs.
 """
+
 __version__ = "0.1.0"
 
-from .hubdir import HubDir  # noqa: E402
-from .settings import Settings, default_hub_dir  # noqa: E402
+from .hubdir import HubDir
+from .settings import Settings, default_hub_dir
 
 
 def __getattr__(name: str):

@@ -1,4 +1,5 @@
 """`python -m course_hub …` is the `course-hub` command."""
+
 import sys
 
 from .cli import main

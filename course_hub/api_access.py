@@ -1,4 +1,5 @@
 """Gated repos: learners ask for access; owners list, accept, reject and grant (what `HfApi` calls)."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,15 @@ def list_requests(ctx: Ctx):
     out = []
     for r in rows:
         user = ctx.hub.store.get_user(r["user"]) or {"name": r["user"], "fullname": r["user"]}
-        out.append({"user": {"user": user["name"], "fullname": user["fullname"], "email": None},
-                    "requestId": f"{rec.type}:{rec.id}:{user['name']}", "status": r["status"],
-                    "timestamp": iso(r["updated"]), "fields": json.loads(r["fields"] or "{}")})
+        out.append(
+            {
+                "user": {"user": user["name"], "fullname": user["fullname"], "email": None},
+                "requestId": f"{rec.type}:{rec.id}:{user['name']}",
+                "status": r["status"],
+                "timestamp": iso(r["updated"]),
+                "fields": json.loads(r["fields"] or "{}"),
+            }
+        )
     return JSONResponse(out)
 
 

@@ -6,6 +6,7 @@ writers may add commits to it (`create_commit(revision="refs/pr/N")`), only writ
 `Policy` method (`discuss`, `propose`, `push_to_pr`, `moderate`, `merge`); the JSON shapes are those
 huggingface_hub's `community.py` parses (it raises on a missing field).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -16,7 +17,8 @@ import time
 from starlette.responses import JSONResponse
 
 from .errors import BadRequest, Conflict, NotFound, revision_not_found
-from .gitrepo import ConflictError, GitRepo, RevisionNotFound as GitRevisionNotFound, SHA_RE
+from .gitrepo import SHA_RE, ConflictError, GitRepo
+from .gitrepo import RevisionNotFound as GitRevisionNotFound
 from .http import Ctx
 from .lfs import Pointer
 from .names import iso
@@ -39,35 +41,76 @@ def pr_number(revision: str) -> int | None:
 # --- JSON shapes ---------------------------------------------------------------------------------------------------
 def _user(ctx: Ctx, name: str, namespace: str) -> dict:
     user = ctx.hub.store.get_user(name) or {"name": name, "fullname": name}
-    return {"name": user["name"], "fullname": user["fullname"], "type": "user", "avatarUrl": "",
-            "isPro": False, "isHf": False, "isMod": False, "isOwner": name == namespace,
-            "isOrgMember": ctx.hub.store.org_role(namespace, name) is not None}
+    return {
+        "name": user["name"],
+        "fullname": user["fullname"],
+        "type": "user",
+        "avatarUrl": "",
+        "isPro": False,
+        "isHf": False,
+        "isMod": False,
+        "isOwner": name == namespace,
+        "isOrgMember": ctx.hub.store.org_role(namespace, name) is not None,
+    }
 
 
 def event_json(ctx: Ctx, namespace: str, e: dict) -> dict:
     data = e["data"]
     if e["kind"] == "comment":
-        latest = data["history"][0] if data["history"] else {"raw": "", "updatedAt": e["created"], "author": e["author"]}
+        latest = (
+            data["history"][0] if data["history"] else {"raw": "", "updatedAt": e["created"], "author": e["author"]}
+        )
         raw = "" if data.get("hidden") else latest["raw"]
-        out = {"edited": len(data["history"]) > 1, "hidden": bool(data.get("hidden")),
-               "latest": {"raw": raw, "html": markdown(raw), "updatedAt": iso(latest["updatedAt"]),
-                          "author": {"name": latest["author"]}},
-               "numEdits": max(0, len(data["history"]) - 1), "editors": sorted({h["author"] for h in data["history"]}),
-               "history": [] if data.get("hidden") else
-               [{"raw": h["raw"], "html": markdown(h["raw"]), "updatedAt": iso(h["updatedAt"]),
-                 "author": {"name": h["author"]}} for h in data["history"]],
-               "reactions": [], "isReport": False}
+        out = {
+            "edited": len(data["history"]) > 1,
+            "hidden": bool(data.get("hidden")),
+            "latest": {
+                "raw": raw,
+                "html": markdown(raw),
+                "updatedAt": iso(latest["updatedAt"]),
+                "author": {"name": latest["author"]},
+            },
+            "numEdits": max(0, len(data["history"]) - 1),
+            "editors": sorted({h["author"] for h in data["history"]}),
+            "history": []
+            if data.get("hidden")
+            else [
+                {
+                    "raw": h["raw"],
+                    "html": markdown(h["raw"]),
+                    "updatedAt": iso(h["updatedAt"]),
+                    "author": {"name": h["author"]},
+                }
+                for h in data["history"]
+            ],
+            "reactions": [],
+            "isReport": False,
+        }
     else:
         out = data
-    return {"id": e["event_id"], "type": e["kind"], "createdAt": iso(e["created"]),
-            "author": _user(ctx, e["author"], namespace), "data": out}
+    return {
+        "id": e["event_id"],
+        "type": e["kind"],
+        "createdAt": iso(e["created"]),
+        "author": _user(ctx, e["author"], namespace),
+        "data": out,
+    }
 
 
 def discussion_json(ctx: Ctx, rec, d: dict, comments: int | None = None) -> dict:
-    out = {"num": d["num"], "title": d["title"], "status": d["status"], "createdAt": iso(d["created"]),
-           "isPullRequest": d["is_pr"], "author": _user(ctx, d["author"], rec.namespace),
-           "repo": {"name": rec.id, "type": rec.type}, "pinned": False, "topReactions": [], "numReactionUsers": 0,
-           "url": f"{repo_url(ctx.endpoint, rec.type, rec.id)}/discussions/{d['num']}"}
+    out = {
+        "num": d["num"],
+        "title": d["title"],
+        "status": d["status"],
+        "createdAt": iso(d["created"]),
+        "isPullRequest": d["is_pr"],
+        "author": _user(ctx, d["author"], rec.namespace),
+        "repo": {"name": rec.id, "type": rec.type},
+        "pinned": False,
+        "topReactions": [],
+        "numReactionUsers": 0,
+        "url": f"{repo_url(ctx.endpoint, rec.type, rec.id)}/discussions/{d['num']}",
+    }
     if comments is not None:
         out["numComments"] = comments
     return out
@@ -86,12 +129,22 @@ def list_discussions(ctx: Ctx):
         raise BadRequest("`p` must be a page number") from None
     rows = ctx.hub.store.discussions(rec.type, rec.id)
     closed = sum(1 for d in rows if d["status"] in ("closed", "merged"))
-    rows = [d for d in rows if (kind == "all" or d["is_pr"] == (kind == "pull_request"))
-            and (status == "all" or (d["status"] in ("closed", "merged")) == (status == "closed"))
-            and (author is None or d["author"] == author)]
+    rows = [
+        d
+        for d in rows
+        if (kind == "all" or d["is_pr"] == (kind == "pull_request"))
+        and (status == "all" or (d["status"] in ("closed", "merged")) == (status == "closed"))
+        and (author is None or d["author"] == author)
+    ]
     start = page * PAGE
-    return JSONResponse({"discussions": [discussion_json(ctx, rec, d, d["comments"]) for d in rows[start:start + PAGE]],
-                         "count": len(rows), "start": start, "numClosedDiscussions": closed})
+    return JSONResponse(
+        {
+            "discussions": [discussion_json(ctx, rec, d, d["comments"]) for d in rows[start : start + PAGE]],
+            "count": len(rows),
+            "start": start,
+            "numClosedDiscussions": closed,
+        }
+    )
 
 
 def _num(ctx: Ctx) -> int:
@@ -99,7 +152,7 @@ def _num(ctx: Ctx) -> int:
         num = int(ctx.params["num"])
     except ValueError:
         raise BadRequest("A discussion number is a positive integer") from None
-    if not 0 < num < 10 ** 9:
+    if not 0 < num < 10**9:
         raise BadRequest("A discussion number is a positive integer")
     return num
 
@@ -115,8 +168,9 @@ def details(ctx: Ctx, rec, d: dict, with_diff: bool = True) -> dict:
     """A discussion with its events; a pull request with its target (`changes.base`), merge commit, conflicting
     files and diff."""
     out = discussion_json(ctx, rec, d)
-    out["events"] = [event_json(ctx, rec.namespace, e) for e in ctx.hub.store.discussion_events(rec.type, rec.id,
-                                                                                                d["num"])]
+    out["events"] = [
+        event_json(ctx, rec.namespace, e) for e in ctx.hub.store.discussion_events(rec.type, rec.id, d["num"])
+    ]
     if d["is_pr"]:
         git = ctx.hub.git(rec.type, rec.id)
         head = git.head(f"refs/pr/{d['num']}")
@@ -169,8 +223,9 @@ def pr_diff(git: GitRepo, base: str, head: str) -> str:
         if a is None or b is None:
             parts.append(header + f"Binary files a/{path} and b/{path} differ\n")
             continue
-        body = "".join(difflib.unified_diff(a, b, f"a/{path}" if old else "/dev/null",
-                                            f"b/{path}" if new else "/dev/null"))
+        body = "".join(
+            difflib.unified_diff(a, b, f"a/{path}" if old else "/dev/null", f"b/{path}" if new else "/dev/null")
+        )
         parts.append(header + body + ("" if body.endswith("\n") or not body else "\n"))
     diff = "".join(parts)
     return diff if len(diff) <= MAX_DIFF else diff[:MAX_DIFF] + "\n[diff cut: too long]\n"
@@ -218,9 +273,17 @@ def open_discussion(hub, rec, user: str, title, description, is_pr: bool = False
     if is_pr and target is None:
         raise BadRequest(f"{rec.id} has no main branch to open a pull request against")
     with hub.repo_lock(rec.type, rec.id):
-        num = hub.store.create_discussion(rec.type, rec.id, title, user, is_pr, "draft" if is_pr else "open",
-                                          "main" if is_pr else None, [("comment", _comment(description, user))],
-                                          after=max(git.pr_refs(), default=0))
+        num = hub.store.create_discussion(
+            rec.type,
+            rec.id,
+            title,
+            user,
+            is_pr,
+            "draft" if is_pr else "open",
+            "main" if is_pr else None,
+            [("comment", _comment(description, user))],
+            after=max(git.pr_refs(), default=0),
+        )
         if is_pr:
             git.create_ref(f"refs/pr/{num}", target)
     return num
@@ -242,7 +305,9 @@ def add_comment(hub, rec, d: dict, user: str, raw) -> dict:
 def _comment_event(ctx: Ctx, rec, d: dict) -> dict:
     cid = ctx.params["comment"].lower()
     e = ctx.hub.store.discussion_event(cid) if re.fullmatch(r"[0-9a-f]{24}", cid) else None
-    mine = {x["event_id"] for x in ctx.hub.store.discussion_events(rec.type, rec.id, d["num"]) if x["kind"] == "comment"}
+    mine = {
+        x["event_id"] for x in ctx.hub.store.discussion_events(rec.type, rec.id, d["num"]) if x["kind"] == "comment"
+    }
     if e is None or e["event_id"] not in mine:
         raise NotFound(f"Comment {ctx.params['comment']!r} not found in discussion #{d['num']} of {rec.id}")
     return e
@@ -269,8 +334,17 @@ def hide_comment(ctx: Ctx):
     d = _discussion(ctx, rec)
     e = _comment_event(ctx, rec, d)
     rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, e["author"], "hide this comment")
-    data = {"history": [{"raw": "", "updatedAt": e["data"]["history"][0]["updatedAt"] if e["data"]["history"]
-                         else e["created"], "author": e["author"]}], "hidden": True, "hiddenBy": ident.user}
+    data = {
+        "history": [
+            {
+                "raw": "",
+                "updatedAt": e["data"]["history"][0]["updatedAt"] if e["data"]["history"] else e["created"],
+                "author": e["author"],
+            }
+        ],
+        "hidden": True,
+        "hiddenBy": ident.user,
+    }
     e = ctx.hub.store.update_discussion_event(e["event_id"], data)
     return JSONResponse({"updatedComment": event_json(ctx, rec.namespace, e)})
 
@@ -281,8 +355,9 @@ def rename(ctx: Ctx):
     d = _discussion(ctx, rec)
     rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, d["author"], f"rename discussion #{d['num']}")
     title = _title(ctx.json().get("title"))
-    e = ctx.hub.store.add_discussion_event(rec.type, rec.id, d["num"], "title-change", ident.user,
-                                           {"from": d["title"], "to": title}, title=title)
+    e = ctx.hub.store.add_discussion_event(
+        rec.type, rec.id, d["num"], "title-change", ident.user, {"from": d["title"], "to": title}, title=title
+    )
     return JSONResponse({"newTitle": event_json(ctx, rec.namespace, e)})
 
 
@@ -290,8 +365,9 @@ def change_status(ctx: Ctx):
     """`{status: open|closed, comment?}`: the discussion's author or a writer; a merged pull request stays merged."""
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     d = _discussion(ctx, rec)
-    rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, d["author"],
-                                     f"close or reopen discussion #{d['num']}")
+    rec, ident = ctx.policy.moderate(
+        ctx.ident, rec.type, rec.id, d["author"], f"close or reopen discussion #{d['num']}"
+    )
     data = ctx.json()
     e = set_status(ctx.hub, rec, d, ident.user, data.get("status"), data.get("comment"))
     return JSONResponse({"newStatus": event_json(ctx, rec.namespace, e)})
@@ -305,8 +381,9 @@ def set_status(hub, rec, d: dict, user: str, status, note=None) -> dict:
         raise BadRequest(f"Pull request #{d['num']} is merged: its status cannot change")
     if isinstance(note, str) and note.strip():
         add_comment(hub, rec, d, user, note)
-    return hub.store.add_discussion_event(rec.type, rec.id, d["num"], "status-change", user, {"status": status},
-                                          status=status)
+    return hub.store.add_discussion_event(
+        rec.type, rec.id, d["num"], "status-change", user, {"status": status}, status=status
+    )
 
 
 def merge(ctx: Ctx):
@@ -337,13 +414,16 @@ def merge_pr(hub, rec, d: dict, user: str, note=None) -> tuple[dict, str]:
         except ConflictError as e:
             raise Conflict(str(e)) from None
     if conflicts:
-        raise Conflict(f"Pull request #{d['num']} cannot be merged into {d['target']}: these files changed on both "
-                       f"sides: {', '.join(conflicts[:20])}. Update the pull request (commit to refs/pr/{d['num']}) "
-                       "and try again")
+        raise Conflict(
+            f"Pull request #{d['num']} cannot be merged into {d['target']}: these files changed on both "
+            f"sides: {', '.join(conflicts[:20])}. Update the pull request (commit to refs/pr/{d['num']}) "
+            "and try again"
+        )
     if isinstance(note, str) and note.strip():
         add_comment(hub, rec, d, user, note)
-    e = hub.store.add_discussion_event(rec.type, rec.id, d["num"], "status-change", user, {"status": "merged"},
-                                       status="merged", merge_commit=sha)
+    e = hub.store.add_discussion_event(
+        rec.type, rec.id, d["num"], "status-change", user, {"status": "merged"}, status="merged", merge_commit=sha
+    )
     return e, sha
 
 
@@ -381,13 +461,21 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
         scratch = f"refs/pr-new/{secrets.token_hex(8)}"  # the commit first: a refused one leaves no discussion
         git.create_ref(scratch, start)
         try:
-            sha = hub.commit(rec.type, rec.id, scratch, changes, message, ident.user,
-                             delete_folders=tuple(folders), allow_empty=True)
+            sha = hub.commit(
+                rec.type, rec.id, scratch, changes, message, ident.user, delete_folders=tuple(folders), allow_empty=True
+            )
             with hub.repo_lock(rec.type, rec.id):
-                num = hub.store.create_discussion(rec.type, rec.id, summary, ident.user, True, "open", rev,
-                                                  [("comment", _comment(description, ident.user)),
-                                                   ("commit", {"subject": summary, "oid": sha})],
-                                                  after=max(git.pr_refs(), default=0))
+                num = hub.store.create_discussion(
+                    rec.type,
+                    rec.id,
+                    summary,
+                    ident.user,
+                    True,
+                    "open",
+                    rev,
+                    [("comment", _comment(description, ident.user)), ("commit", {"subject": summary, "oid": sha})],
+                    after=max(git.pr_refs(), default=0),
+                )
                 git.create_ref(f"refs/pr/{num}", sha)
         finally:
             git.delete_ref(scratch)
@@ -401,12 +489,28 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
             raise BadRequest(f"Pull request #{num} is {d['status']}: reopen it before adding commits")
         git = hub.git(rec.type, rec.id)
         before = git.head(rev)
-        sha = hub.commit(rec.type, rec.id, rev, changes, message, ident.user, parent=header.get("parentCommit"),
-                         delete_folders=tuple(folders), allow_empty=False)
+        sha = hub.commit(
+            rec.type,
+            rec.id,
+            rev,
+            changes,
+            message,
+            ident.user,
+            parent=header.get("parentCommit"),
+            delete_folders=tuple(folders),
+            allow_empty=False,
+        )
         if sha != before:
-            hub.store.add_discussion_event(rec.type, rec.id, num, "commit", ident.user,
-                                           {"subject": summary, "oid": sha},
-                                           **({"status": "open"} if d["status"] == "draft" else {}))
+            hub.store.add_discussion_event(
+                rec.type,
+                rec.id,
+                num,
+                "commit",
+                ident.user,
+                {"subject": summary, "oid": sha},
+                **({"status": "open"} if d["status"] == "draft" else {}),
+            )
     url = repo_url(ctx.endpoint, rec.type, rec.id)
-    return JSONResponse({"commitUrl": f"{url}/commit/{sha}", "commitOid": sha,
-                         "pullRequestUrl": f"{url}/discussions/{num}"})
+    return JSONResponse(
+        {"commitUrl": f"{url}/commit/{sha}", "commitOid": sha, "pullRequestUrl": f"{url}/discussions/{num}"}
+    )

@@ -4,12 +4,14 @@ On huggingface.co you make tokens in your settings page; on a classroom hub each
 so this endpoint hands out: a new token of their own (read, or write if they hold a write token), a read token of
 the demo user `alice`, and for `instructor` an `access` token that can only accept or reject access requests.
 """
+
 from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
 from .errors import BadRequest
 from .http import Ctx
+
 
 def token(ctx: Ctx):
     ctx.policy.signed_in(ctx.ident, "get a course token")

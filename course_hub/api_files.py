@@ -1,4 +1,5 @@
 """File downloads: `/{[datasets|spaces/]}{repo}/resolve/{rev}/{path}` with the headers the Hub clients need."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -9,8 +10,8 @@ from starlette.responses import FileResponse, Response
 
 from .errors import BadRequest, EntryNotFound, RangeNotSatisfiable
 from .http import Ctx
-from .names import check_path
 from .lfs import Pointer
+from .names import check_path
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNCOUNTED = {"README.md", ".gitattributes"}
@@ -24,23 +25,32 @@ def resolve(ctx: Ctx):
     entry = hub.entry(git, sha, rec.id, rev, path)
     raw = git.blob(entry.blob)
     pointer = Pointer.parse(raw)
-    headers = {"X-Repo-Commit": sha, "Accept-Ranges": "bytes",
-               "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream",
-               # a pushed .html or .svg opened in a browser runs nothing on the hub's origin (the website's session)
-               "Content-Security-Policy": "default-src 'none'; sandbox allow-downloads",
-               "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "X-Repo-Commit": sha,
+        "Accept-Ranges": "bytes",
+        "Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream",
+        # a pushed .html or .svg opened in a browser runs nothing on the hub's origin (the website's session)
+        "Content-Security-Policy": "default-src 'none'; sandbox allow-downloads",
+        "X-Content-Type-Options": "nosniff",
+    }
     is_download = ctx.request.method == "GET" and "range" not in ctx.request.headers
     # counted once the body is sent (a database write is not the client's wait; the Hub's counts lag too)
-    count = (BackgroundTask(hub.store.count_download, rec.type, rec.id)
-             if is_download and path not in UNCOUNTED else None)
+    count = (
+        BackgroundTask(hub.store.count_download, rec.type, rec.id) if is_download and path not in UNCOUNTED else None
+    )
     if pointer is not None:
         if not hub.lfs_usable(rec.type, rec.id, pointer.oid, pointer.size):
-            raise EntryNotFound(f"The LFS object of {path} is missing from the course hub's store "
-                           "(rebuild the hub with `course-hub build`)", {"X-Repo-Commit": sha})
-        headers.update({"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"',
-                        "X-Linked-Size": str(pointer.size)})
-        return LfsFileResponse(hub.lfs.path(pointer.oid), headers=headers, media_type=headers["Content-Type"],
-                               background=count)
+            raise EntryNotFound(
+                f"The LFS object of {path} is missing from the course hub's store "
+                "(rebuild the hub with `course-hub build`)",
+                {"X-Repo-Commit": sha},
+            )
+        headers.update(
+            {"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"', "X-Linked-Size": str(pointer.size)}
+        )
+        return LfsFileResponse(
+            hub.lfs.path(pointer.oid), headers=headers, media_type=headers["Content-Type"], background=count
+        )
     headers["ETag"] = f'"{entry.blob}"'
     return bytes_response(raw, headers, ctx.request.headers.get("range"), count)
 
@@ -52,8 +62,9 @@ class LfsFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-def bytes_response(data: bytes, headers: dict, range_header: str | None,
-                   background: BackgroundTask | None = None) -> Response:
+def bytes_response(
+    data: bytes, headers: dict, range_header: str | None, background: BackgroundTask | None = None
+) -> Response:
     """200 with the whole content, or 206 for a single `Range: bytes=a-b` (416 when it can't be satisfied)."""
     if not range_header:
         return Response(data, headers=headers, background=background)
@@ -69,4 +80,4 @@ def bytes_response(data: bytes, headers: dict, range_header: str | None,
     if start >= size or start > end:
         raise RangeNotSatisfiable("Range not satisfiable", {"Content-Range": f"bytes */{size}"})
     headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
-    return Response(data[start:end + 1], status_code=206, headers=headers)
+    return Response(data[start : end + 1], status_code=206, headers=headers)

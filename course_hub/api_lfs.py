@@ -1,4 +1,5 @@
 """The Git LFS batch API and the signed object URLs it hands out (clients PUT/GET them without a token)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,10 @@ def _href(ctx: Ctx, rec, action: str, oid: str, size: int) -> str:
     expires = int(time.time()) + URL_LIFETIME
     repo = f"{rec.type}:{rec.id}"
     sig = _sign(ctx.hub.dir.secret(), action, oid, size, expires, repo)
-    return (f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}"
-            f"&repo={quote(repo, safe='')}&sig={sig}")
+    return (
+        f"{ctx.endpoint}/lfs-objects/{oid}?size={size}&expires={expires}&action={action}"
+        f"&repo={quote(repo, safe='')}&sig={sig}"
+    )
 
 
 def batch(ctx: Ctx):
@@ -50,16 +53,15 @@ def batch(ctx: Ctx):
             if size > ctx.settings.max_upload:
                 item["error"] = {"code": 413, "message": f"object larger than {ctx.settings.max_upload} bytes"}
             elif not ctx.hub.lfs_usable(rec.type, rec.id, oid, size):  # stored for another repo:
-                item["actions"] = {"upload": {"href": _href(ctx, rec, "upload", oid, size),
-                                              "expires_in": URL_LIFETIME}}
+                item["actions"] = {"upload": {"href": _href(ctx, rec, "upload", oid, size), "expires_in": URL_LIFETIME}}
         elif ctx.hub.lfs_usable(rec.type, rec.id, oid, size):
-            item["actions"] = {"download": {"href": _href(ctx, rec, "download", oid, size),
-                                            "expires_in": URL_LIFETIME}}
+            item["actions"] = {"download": {"href": _href(ctx, rec, "download", oid, size), "expires_in": URL_LIFETIME}}
         else:
             item["error"] = {"code": 404, "message": "Object does not exist"}
         out.append(item)
-    return JSONResponse({"transfer": "basic", "objects": out, "hash_algo": "sha256"},
-                        media_type="application/vnd.git-lfs+json")
+    return JSONResponse(
+        {"transfer": "basic", "objects": out, "hash_algo": "sha256"}, media_type="application/vnd.git-lfs+json"
+    )
 
 
 def _check_signature(ctx: Ctx, action: str) -> tuple[str, int, str]:
@@ -91,7 +93,7 @@ async def upload(ctx: Ctx):
                 if received > size:
                     raise BadRequest(f"Received more than the announced {size} bytes")
                 f.write(chunk)
-        with open(tmp, "rb") as f:
+        with open(tmp, "rb") as f:  # noqa: ASYNC230
             try:
                 await run_in_threadpool(ctx.hub.lfs.put_stream, f, oid, size)
             except ValueError as e:
@@ -99,7 +101,7 @@ async def upload(ctx: Ctx):
         repo_type, _, repo_id = repo.partition(":")
         await run_in_threadpool(ctx.hub.store.link_lfs, repo_type, repo_id, [oid])  # the bytes prove possession
     finally:
-        if os.path.exists(tmp):
+        if os.path.exists(tmp):  # noqa: ASYNC240
             os.unlink(tmp)
     return JSONResponse({})
 

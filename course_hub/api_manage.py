@@ -1,4 +1,5 @@
 """Managing whole repos: move (rename/transfer), duplicate, super-squash a branch, list and delete LFS files."""
+
 from __future__ import annotations
 
 from starlette.responses import JSONResponse
@@ -6,7 +7,8 @@ from starlette.responses import JSONResponse
 from . import listing
 from .api_write import url_of
 from .errors import BadRequest, PreconditionFailed, revision_not_found
-from .gitrepo import ConflictError, RevisionNotFound as GitRevisionNotFound
+from .gitrepo import ConflictError
+from .gitrepo import RevisionNotFound as GitRevisionNotFound
 from .http import Ctx
 from .lfs import OID_RE
 from .names import check_repo_id, check_type, iso
@@ -66,8 +68,13 @@ def list_lfs_files(ctx: Ctx):
     """`HfApi.list_lfs_files`: the LFS objects of the repo (part of its settings: owner or org admin)."""
     rec = ctx.policy.administer(ctx.ident, ctx.repo_type, ctx.repo_id, "list the LFS files of")
     files = [{**f, "pushedAt": iso(f["pushedAt"])} for f in ctx.hub.lfs_files(rec.type, rec.id)]
-    page, headers = listing.paginate(files, ctx.query("cursor"), ctx.settings.page_size,
-                                     str(ctx.request.url).split("?")[0], dict(ctx.request.query_params.multi_items()))
+    page, headers = listing.paginate(
+        files,
+        ctx.query("cursor"),
+        ctx.settings.page_size,
+        str(ctx.request.url).split("?")[0],
+        dict(ctx.request.query_params.multi_items()),
+    )
     return JSONResponse(page, headers=headers)
 
 

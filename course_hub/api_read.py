@@ -1,34 +1,51 @@
 """Read-only API routes: whoami, repo info, search, tree, paths-info, commits, refs, auth-check."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
 
 from starlette.responses import JSONResponse
 
-from . import listing
+from . import __version__, listing
 from .errors import BadRequest, entry_not_found
-from . import __version__
 from .http import Ctx
 from .names import check_path
+
 
 def whoami(ctx: Ctx):
     ident = ctx.policy.signed_in(ctx.ident, "ask who you are (whoami)")
     user = ctx.hub.store.get_user(ident.user)
-    orgs = [{"type": "org", "name": org, "fullname": org, "roleInOrg": role}
-            for org, role in ctx.hub.store.orgs_of(ctx.ident.user)]
-    return JSONResponse({
-        "type": "user", "id": listing.object_id("user", user["name"]), "name": user["name"],
-        "fullname": user["fullname"], "email": None, "emailVerified": False, "isPro": False, "orgs": orgs,
-        "auth": {"type": "access_token",
-                 "accessToken": {"displayName": ctx.ident.token_name, "role": ctx.ident.role}}})
+    orgs = [
+        {"type": "org", "name": org, "fullname": org, "roleInOrg": role}
+        for org, role in ctx.hub.store.orgs_of(ctx.ident.user)
+    ]
+    return JSONResponse(
+        {
+            "type": "user",
+            "id": listing.object_id("user", user["name"]),
+            "name": user["name"],
+            "fullname": user["fullname"],
+            "email": None,
+            "emailVerified": False,
+            "isPro": False,
+            "orgs": orgs,
+            "auth": {
+                "type": "access_token",
+                "accessToken": {"displayName": ctx.ident.token_name, "role": ctx.ident.role},
+            },
+        }
+    )
 
 
 def repo_info(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params.get("rev", "main"))
     expand = ctx.query_list("expand") or None
-    return JSONResponse(listing.repo_info(ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand,
-                                          endpoint=ctx.endpoint))
+    return JSONResponse(
+        listing.repo_info(
+            ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand, endpoint=ctx.endpoint
+        )
+    )
 
 
 def list_repos(ctx: Ctx):
@@ -36,11 +53,20 @@ def list_repos(ctx: Ctx):
     full = ctx.flag("full") or bool(ctx.query_list("expand"))
     card = ctx.flag("cardData")
     rows = listing.search_repos(
-        ctx.hub, ctx.ident, repo_type, searches=ctx.query_list("search"), filters=ctx.query_list("filter"),
-        author=ctx.query("author"), pipeline_tag=ctx.query("pipeline_tag"), gated=(ctx.query("gated") or "").lower(),
-        models=ctx.query_list("models"), datasets=ctx.query_list("datasets"), sort=ctx.query("sort"),
+        ctx.hub,
+        ctx.ident,
+        repo_type,
+        searches=ctx.query_list("search"),
+        filters=ctx.query_list("filter"),
+        author=ctx.query("author"),
+        pipeline_tag=ctx.query("pipeline_tag"),
+        gated=(ctx.query("gated") or "").lower(),
+        models=ctx.query_list("models"),
+        datasets=ctx.query_list("datasets"),
+        sort=ctx.query("sort"),
         descending=ctx.query("direction", "-1") != "1",
-        spaces=repo_type == "model" and bool(ctx.query_list("expand")))
+        spaces=repo_type == "model" and bool(ctx.query_list("expand")),
+    )
     for info in rows:
         if not full:
             info.pop("siblings", None)
@@ -61,8 +87,13 @@ def tree(ctx: Ctx):
     except KeyError:
         raise entry_not_found(rec.id, rev, folder, {"X-Repo-Commit": sha}) from None
     size = ctx.settings.page_size if not ctx.flag("expand") else min(ctx.settings.page_size, 50)
-    page, headers = listing.paginate(entries, ctx.query("cursor"), size, str(ctx.request.url).split("?")[0],
-                                     dict(ctx.request.query_params.multi_items()))
+    page, headers = listing.paginate(
+        entries,
+        ctx.query("cursor"),
+        size,
+        str(ctx.request.url).split("?")[0],
+        dict(ctx.request.query_params.multi_items()),
+    )
     if ctx.flag("expand"):
         lasts = listing.last_commits(git, sha, [e["path"] for e in page])
         for e in page:
@@ -91,8 +122,13 @@ def paths_info(ctx: Ctx):
         if p in files:
             out.append(listing.file_entry(git, files[p]))
         elif any(f.startswith(p + "/") for f in files):
-            out.append(next(e for e in listing.tree_entries(git, sha, p.rsplit("/", 1)[0] if "/" in p else "",
-                                                            False) if e["path"] == p))
+            out.append(
+                next(
+                    e
+                    for e in listing.tree_entries(git, sha, p.rsplit("/", 1)[0] if "/" in p else "", False)
+                    if e["path"] == p
+                )
+            )
     if expand:
         lasts = listing.last_commits(git, sha, [e["path"] for e in out])
         for e in out:
@@ -109,7 +145,7 @@ def commits(ctx: Ctx):
     except ValueError:
         raise BadRequest("Invalid page number") from None
     size = listing.COMMITS_PAGE
-    page = history[page_no * size:(page_no + 1) * size]
+    page = history[page_no * size : (page_no + 1) * size]
     headers = {"X-Total-Count": str(len(history))}
     if (page_no + 1) * size < len(history):
         base = str(ctx.request.url).split("?")[0]
@@ -120,12 +156,16 @@ def commits(ctx: Ctx):
 def refs(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     branches, tags = ctx.hub.git(rec.type, rec.id).refs()
-    out = {"branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": s} for n, s in sorted(branches.items())],
-           "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())],
-           "converts": []}
+    out = {
+        "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": s} for n, s in sorted(branches.items())],
+        "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())],
+        "converts": [],
+    }
     if ctx.flag("include_prs"):
-        out["pullRequests"] = [{"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": s}
-                               for n, s in sorted(ctx.hub.git(rec.type, rec.id).pr_refs().items())]
+        out["pullRequests"] = [
+            {"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": s}
+            for n, s in sorted(ctx.hub.git(rec.type, rec.id).pr_refs().items())
+        ]
     return JSONResponse(out)
 
 
@@ -138,6 +178,6 @@ def auth_check(ctx: Ctx):
 
 
 def health(ctx: Ctx):
-    return JSONResponse({"status": "ok", "service": "course-hub", "version": __version__,
-                         "repos": len(ctx.hub.store.repos())})
-
+    return JSONResponse(
+        {"status": "ok", "service": "course-hub", "version": __version__, "repos": len(ctx.hub.store.repos())}
+    )

@@ -1,5 +1,6 @@
 """Likes and collections: what `HfApi.unlike`, `list_liked_repos`, `list_repo_likers` and the collection methods
 call (and the website's like button: `HfApi` has no `like`, the Hub keeps liking to people)."""
+
 from __future__ import annotations
 
 import re
@@ -29,10 +30,22 @@ def likers(ctx: Ctx):
     out = []
     for user in ctx.hub.store.likers(rec.type, rec.id):
         info = ctx.hub.store.get_user(user) or {"name": user, "fullname": user}
-        out.append({"user": info["name"], "fullname": info["fullname"], "type": "user", "isPro": False,
-                    "avatarUrl": f"{ctx.endpoint}/avatars/{info['name']}.svg"})
-    page, headers = listing.paginate(out, ctx.query("cursor"), ctx.settings.page_size,
-                                     str(ctx.request.url).split("?")[0], dict(ctx.request.query_params.multi_items()))
+        out.append(
+            {
+                "user": info["name"],
+                "fullname": info["fullname"],
+                "type": "user",
+                "isPro": False,
+                "avatarUrl": f"{ctx.endpoint}/avatars/{info['name']}.svg",
+            }
+        )
+    page, headers = listing.paginate(
+        out,
+        ctx.query("cursor"),
+        ctx.settings.page_size,
+        str(ctx.request.url).split("?")[0],
+        dict(ctx.request.query_params.multi_items()),
+    )
     return JSONResponse(page, headers=headers)
 
 
@@ -46,8 +59,13 @@ def liked_by(ctx: Ctx):
         rec = ctx.hub.store.get_repo(repo_type, repo_id, follow=False)
         if rec is not None and ctx.policy.can_see(ctx.ident, rec):
             out.append({"createdAt": iso(created), "repo": {"name": rec.id, "type": rec.type}})
-    page, headers = listing.paginate(out, ctx.query("cursor"), ctx.settings.page_size,
-                                     str(ctx.request.url).split("?")[0], dict(ctx.request.query_params.multi_items()))
+    page, headers = listing.paginate(
+        out,
+        ctx.query("cursor"),
+        ctx.settings.page_size,
+        str(ctx.request.url).split("?")[0],
+        dict(ctx.request.query_params.multi_items()),
+    )
     return JSONResponse(page, headers=headers)
 
 
@@ -71,8 +89,11 @@ def _editable(ctx: Ctx) -> dict:
 
 
 def collection_json(ctx: Ctx, coll: dict, max_items: int | None = None) -> dict:
-    owner = ctx.hub.store.get_user(coll["namespace"]) or {"name": coll["namespace"], "fullname": coll["namespace"],
-                                                          "is_org": False}
+    owner = ctx.hub.store.get_user(coll["namespace"]) or {
+        "name": coll["namespace"],
+        "fullname": coll["namespace"],
+        "is_org": False,
+    }
     items = []
     for it in ctx.hub.store.collection_items(coll["slug"]):
         item = {"_id": it["item_id"], "position": it["position"], "type": it["type"], "id": it["id"]}
@@ -82,20 +103,43 @@ def collection_json(ctx: Ctx, coll: dict, max_items: int | None = None) -> dict:
             rec = ctx.hub.store.get_repo(it["type"], it["id"])
             if rec is None or not ctx.policy.can_see(ctx.ident, rec):
                 continue  # deleted, or private to someone else: not shown
-            item.update({"id": rec.id, "author": rec.namespace, "private": rec.private, "gated": rec.gated,
-                         "downloads": rec.downloads, "likes": rec.likes, "repoType": rec.type})
+            item.update(
+                {
+                    "id": rec.id,
+                    "author": rec.namespace,
+                    "private": rec.private,
+                    "gated": rec.gated,
+                    "downloads": rec.downloads,
+                    "likes": rec.likes,
+                    "repoType": rec.type,
+                }
+            )
         elif it["type"] == "collection":
             inner = ctx.hub.store.get_collection(it["id"])
             if inner is None or (inner["private"] and not ctx.policy.is_member(ctx.ident, inner["namespace"])):
                 continue
             item.update({"slug": inner["slug"], "title": inner["title"]})
         items.append(item)
-    return {"slug": coll["slug"], "title": coll["title"], "description": coll["description"] or None,
-            "owner": {"_id": listing.object_id("user", owner["name"]), "name": owner["name"],
-                      "fullname": owner["fullname"], "type": "org" if owner.get("is_org") else "user"},
-            "items": items[:max_items] if max_items is not None else items, "lastUpdated": iso(coll["updated"]),
-            "position": coll["position"], "private": coll["private"], "theme": coll["theme"], "upvotes": 0,
-            "isUpvotedByUser": False, "shareUrl": f"{ctx.endpoint}/collections/{coll['slug']}", "gating": False}
+    return {
+        "slug": coll["slug"],
+        "title": coll["title"],
+        "description": coll["description"] or None,
+        "owner": {
+            "_id": listing.object_id("user", owner["name"]),
+            "name": owner["name"],
+            "fullname": owner["fullname"],
+            "type": "org" if owner.get("is_org") else "user",
+        },
+        "items": items[:max_items] if max_items is not None else items,
+        "lastUpdated": iso(coll["updated"]),
+        "position": coll["position"],
+        "private": coll["private"],
+        "theme": coll["theme"],
+        "upvotes": 0,
+        "isUpvotedByUser": False,
+        "shareUrl": f"{ctx.endpoint}/collections/{coll['slug']}",
+        "gating": False,
+    }
 
 
 def list_collections(ctx: Ctx):
@@ -110,10 +154,17 @@ def list_collections(ctx: Ctx):
             continue
         if item:
             kind, _, ident = item.partition("/")
-            kind = {"models": "model", "datasets": "dataset", "spaces": "space", "papers": "paper",
-                    "collections": "collection"}.get(kind, kind)
-            if not any(it["type"] == kind and it["id"].lower() == ident.lower()
-                       for it in ctx.hub.store.collection_items(coll["slug"])):
+            kind = {
+                "models": "model",
+                "datasets": "dataset",
+                "spaces": "space",
+                "papers": "paper",
+                "collections": "collection",
+            }.get(kind, kind)
+            if not any(
+                it["type"] == kind and it["id"].lower() == ident.lower()
+                for it in ctx.hub.store.collection_items(coll["slug"])
+            ):
                 continue
         entry = collection_json(ctx, coll, max_items=4)
         entry.pop("position")  # the list's order is the position (HfApi.list_collections numbers them itself)
@@ -174,8 +225,9 @@ def update_collection(ctx: Ctx):
             raise BadRequest("`position` must be a non-negative integer")
         fields["position"] = data["position"]
     ctx.hub.store.update_collection(coll["slug"], new_slug, **fields)
-    return JSONResponse({"success": True, "data": collection_json(ctx, ctx.hub.store.get_collection(
-        new_slug or coll["slug"]))})
+    return JSONResponse(
+        {"success": True, "data": collection_json(ctx, ctx.hub.store.get_collection(new_slug or coll["slug"]))}
+    )
 
 
 def delete_collection(ctx: Ctx):

@@ -1,4 +1,5 @@
 """Routes that change the hub: create/delete repos, settings, branches and tags, preupload, NDJSON commits."""
+
 from __future__ import annotations
 
 import base64
@@ -10,11 +11,12 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from . import api_community
 from .cards import validate_card
 from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
-from .gitrepo import ConflictError, RevisionNotFound as GitRevisionNotFound, valid_ref_name
-from .http import Ctx, _header_safe
-from .names import check_path, check_repo_id, check_type
 from .gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
+from .gitrepo import ConflictError, valid_ref_name
+from .gitrepo import RevisionNotFound as GitRevisionNotFound
+from .http import Ctx, _header_safe
 from .lfs import OID_RE, Pointer
+from .names import check_path, check_repo_id, check_type
 
 GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co puts in a new repo
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -52,8 +54,9 @@ def create_repo(ctx: Ctx):
         raise RepoExists(f"You already created this {repo_type} repo: {repo_id}", {"X-Repo-Url": url}, url=url)
     files = {".gitattributes": GITATTRIBUTES}
     if repo_type == "space":
-        files["README.md"] = (f"---\ntitle: {repo_id.split('/')[1]}\nsdk: {data['sdk']}\n"
-                              f"app_file: app.py\n---\n").encode()
+        files["README.md"] = (
+            f"---\ntitle: {repo_id.split('/')[1]}\nsdk: {data['sdk']}\napp_file: app.py\n---\n"
+        ).encode()
     ctx.hub.create_repo(repo_type, repo_id, private=private, initial=files, author=ctx.ident.user)
     url = url_of(ctx.endpoint, repo_type, repo_id)
     return JSONResponse({"url": url, "name": repo_id, "id": repo_id})
@@ -76,8 +79,9 @@ def update_settings(ctx: Ctx):
     if gated not in (None, False, "auto", "manual"):
         raise BadRequest("`gated` must be false, 'auto' or 'manual'")
     ctx.hub.store.update_repo(rec.type, rec.id, private=private, gated=gated)
-    return JSONResponse({"private": private if private is not None else rec.private,
-                         "gated": gated if gated is not None else rec.gated})
+    return JSONResponse(
+        {"private": private if private is not None else rec.private, "gated": gated if gated is not None else rec.gated}
+    )
 
 
 def create_branch(ctx: Ctx):
@@ -134,8 +138,11 @@ def preupload(ctx: Ctx):
     `shouldIgnore` from its `.gitignore` (or the `gitIgnore` text the client sends), and the `oid` of the file
     already there, so that the client skips unchanged files. For a pull request (`create_pr=1`, `refs/pr/N`):
     anyone who may propose one."""
-    rec = (api_community.may_propose(ctx) if api_community.wants_pr(ctx)
-           else ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id))
+    rec = (
+        api_community.may_propose(ctx)
+        if api_community.wants_pr(ctx)
+        else ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+    )
     data = ctx.json()
     files = data.get("files")
     if not isinstance(files, list):
@@ -152,12 +159,20 @@ def preupload(ctx: Ctx):
     gitignore = GitIgnore(ignore) if ignore is not None else (ctx.hub.gitignore(git, sha) if sha else None)
     out = []
     for f in files:
-        if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not isinstance(f.get("size"), int) \
-                or isinstance(f.get("size"), bool) or f["size"] < 0:
+        if (
+            not isinstance(f, dict)
+            or not isinstance(f.get("path"), str)
+            or not isinstance(f.get("size"), int)
+            or isinstance(f.get("size"), bool)
+            or f["size"] < 0
+        ):
             raise BadRequest("each file needs a string `path` and an integer `size`")
         path = check_path(f["path"])
-        item = {"path": path, "uploadMode": upload_mode(path, f["size"], attributes),
-                "shouldIgnore": bool(gitignore and gitignore.ignored(path))}
+        item = {
+            "path": path,
+            "uploadMode": upload_mode(path, f["size"], attributes),
+            "shouldIgnore": bool(gitignore and gitignore.ignored(path)),
+        }
         oid = ctx.hub.remote_oid(git, sha, path) if sha else None
         if oid:
             item["oid"] = oid
@@ -181,10 +196,24 @@ def commit(ctx: Ctx):
     description = str(header.get("description") or "").strip()
     message = summary + ("\n\n" + description if description else "")
     parent = header.get("parentCommit")
-    sha = ctx.hub.commit(rec.type, rec.id, branch, changes, message, ctx.ident.user, parent=parent,
-                         delete_folders=tuple(folders), allow_empty=False)  # nothing changed: no new commit
-    return JSONResponse({"commitUrl": f"{url_of(ctx.endpoint, rec.type, rec.id)}/commit/{sha}", "commitOid": sha,
-                         "pullRequestUrl": None})
+    sha = ctx.hub.commit(
+        rec.type,
+        rec.id,
+        branch,
+        changes,
+        message,
+        ctx.ident.user,
+        parent=parent,
+        delete_folders=tuple(folders),
+        allow_empty=False,
+    )  # nothing changed: no new commit
+    return JSONResponse(
+        {
+            "commitUrl": f"{url_of(ctx.endpoint, rec.type, rec.id)}/commit/{sha}",
+            "commitOid": sha,
+            "pullRequestUrl": None,
+        }
+    )
 
 
 def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
@@ -196,7 +225,7 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
             item = json.loads(line)
             key, value = item["key"], item["value"]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise BadRequest(f"NDJSON line {n} is not a {{\"key\", \"value\"}} JSON object") from None
+            raise BadRequest(f'NDJSON line {n} is not a {{"key", "value"}} JSON object') from None
         if not isinstance(value, dict):
             raise BadRequest(f"NDJSON line {n}: `value` must be an object")
         if key == "header":
@@ -216,8 +245,12 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
                 raise BadRequest(f"NDJSON line {n}: content is not valid base64") from None
         elif key == "lfsFile":
             oid, size = value.get("oid"), value.get("size")  # no `size`: a copy of a stored object
-            if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not OID_RE.match(oid) \
-                    or (size is not None and (not isinstance(size, int) or size < 0)):
+            if (
+                value.get("algo", "sha256") != "sha256"
+                or not isinstance(oid, str)
+                or not OID_RE.match(oid)
+                or (size is not None and (not isinstance(size, int) or size < 0))
+            ):
                 raise BadRequest(f"NDJSON line {n}: `lfsFile` needs algo sha256, a hex `oid` and an integer `size`")
             changes[path] = Pointer(oid, size)
         elif key == "deletedFile":
@@ -243,11 +276,17 @@ def validate_yaml(ctx: Ctx):
         raise BadRequest(f"Invalid repoType {repo_type!r}: must be one of model, dataset, space")
     errors, warnings = validate_card(content, repo_type)
     status = 400 if errors else 200
-    headers = {"X-Error-Code": "BadRequest",
-               "X-Error-Message": _header_safe("Invalid card metadata: " + "; ".join(errors))} if errors else None
+    headers = (
+        {"X-Error-Code": "BadRequest", "X-Error-Message": _header_safe("Invalid card metadata: " + "; ".join(errors))}
+        if errors
+        else None
+    )
     accept = ctx.request.headers.get("accept", "")
     if "text/plain" in accept and "json" not in accept:
         text = "\n".join(f"- {m}" for m in errors) if errors else "OK"
         return PlainTextResponse(text, status_code=status, headers=headers)
-    return JSONResponse({"errors": [{"message": p} for p in errors], "warnings": [{"message": w} for w in warnings]},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"errors": [{"message": p} for p in errors], "warnings": [{"message": w} for w in warnings]},
+        status_code=status,
+        headers=headers,
+    )

@@ -1,14 +1,28 @@
 """The course hub's route table, read top to bottom: the first pattern that matches the raw path wins."""
+
 from __future__ import annotations
 
-from . import api_access, api_course, api_files, api_lfs, api_read, api_write, git_http, inference
-from . import api_community, api_manage, api_social
+from . import (
+    api_access,
+    api_community,
+    api_course,
+    api_files,
+    api_lfs,
+    api_manage,
+    api_read,
+    api_social,
+    api_write,
+    git_http,
+    inference,
+)
 from .http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, Router, route
 from .hub import Hub
 from .inference.service import release_if_idle
 from .settings import Settings
-from .spaces import SpaceManager, routes as space_routes
-from .web import community as web_community, routes as web_routes
+from .spaces import SpaceManager
+from .spaces import routes as space_routes
+from .web import community as web_community
+from .web import routes as web_routes
 
 API = rf"/api/{TYPE}/{ANY_REPO}"
 COLLECTION = r"/api/collections/(?P<slug>[^/]+/[^/]+)"
@@ -82,8 +96,11 @@ ROUTES: list[Route] = [
     route("POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/info/lfs/objects/batch", api_lfs.batch),
     route("PUT", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.upload, is_async=True),
     route("GET", r"/lfs-objects/(?P<oid>[0-9a-f]{64})", api_lfs.download),
-    route("GET|POST", rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/(?P<service>info/refs|git-upload-pack|git-receive-pack)",
-          git_http.git_http),
+    route(
+        "GET|POST",
+        rf"/{PREFIX}(?P<repo>[^/]+/[^/]+?)(?:\.git)?/(?P<service>info/refs|git-upload-pack|git-receive-pack)",
+        git_http.git_http,
+    ),
     # inference: the task API (/models/{id}), chat completions (/v1/...), the widget's files
     *inference.ROUTES,
 ]

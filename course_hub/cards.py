@@ -1,4 +1,5 @@
 """Read a repo card (README.md with YAML metadata) and derive the Hub's tags from it."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ def card_data(readme: bytes | None) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-MISSING_METADATA = ("Empty or missing yaml metadata in repo card "
-                    "(https://huggingface.co/docs/hub/model-cards#model-card-metadata)")
+MISSING_METADATA = (
+    "Empty or missing yaml metadata in repo card (https://huggingface.co/docs/hub/model-cards#model-card-metadata)"
+)
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
 
 
@@ -80,6 +82,7 @@ def _one_of(*allowed):
     def check(name, value, errors):
         if value not in allowed:
             errors.append(f"{name} must be one of [{', '.join(allowed)}]")
+
     return check
 
 
@@ -88,17 +91,42 @@ def _object(name, value, errors):
         errors.append(f"{name} must be of type object")
 
 
-FIELDS = {"license": _strings, "license_name": _string, "license_link": _string, "language": _strings,
-          "tags": _strings, "datasets": _strings, "metrics": _strings, "base_model": _strings,
-          "library_name": _string, "pipeline_tag": _string, "thumbnail": _string, "new_version": _string,
-          "extra_gated_prompt": _string, "pretty_name": _string}
-DATASET_FIELDS = {"task_categories": _strings, "task_ids": _strings, "size_categories": _strings,
-                  "multilinguality": _strings, "annotations_creators": _strings, "source_datasets": _strings,
-                  "dataset_info": lambda n, v, e: None if isinstance(v, (dict, list)) else
-                  e.append(f"{n} must be of type object or array")}
-SPACE_FIELDS = {"sdk": _one_of(*SPACE_SDKS), "title": _string, "emoji": _string, "app_file": _string,
-                "pinned": _bool, "models": _strings, "sdk_version": lambda n, v, e: None if isinstance(v, (str, int, float))
-                else e.append(f"{n} must be a string")}
+FIELDS = {
+    "license": _strings,
+    "license_name": _string,
+    "license_link": _string,
+    "language": _strings,
+    "tags": _strings,
+    "datasets": _strings,
+    "metrics": _strings,
+    "base_model": _strings,
+    "library_name": _string,
+    "pipeline_tag": _string,
+    "thumbnail": _string,
+    "new_version": _string,
+    "extra_gated_prompt": _string,
+    "pretty_name": _string,
+}
+DATASET_FIELDS = {
+    "task_categories": _strings,
+    "task_ids": _strings,
+    "size_categories": _strings,
+    "multilinguality": _strings,
+    "annotations_creators": _strings,
+    "source_datasets": _strings,
+    "dataset_info": lambda n, v, e: (
+        None if isinstance(v, (dict, list)) else e.append(f"{n} must be of type object or array")
+    ),
+}
+SPACE_FIELDS = {
+    "sdk": _one_of(*SPACE_SDKS),
+    "title": _string,
+    "emoji": _string,
+    "app_file": _string,
+    "pinned": _bool,
+    "models": _strings,
+    "sdk_version": lambda n, v, e: None if isinstance(v, (str, int, float)) else e.append(f"{n} must be a string"),
+}
 
 
 def _model_index(value, errors):
@@ -179,4 +207,3 @@ def derive_tags(repo_type: str, card: dict, filenames: list[str]) -> list[str]:
         add(*as_list(card.get("tags")))
         add(*(f"license:{lic}" for lic in as_list(card.get("license"))))
     return tags
-

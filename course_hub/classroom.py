@@ -4,6 +4,7 @@
 `course-hub serve --classroom` binds to the LAN and refuses anonymous requests; `course-hub classroom report` shows
 who asked for gated access, who pushed what and who opened which pull request.
 """
+
 from __future__ import annotations
 
 import csv
@@ -94,9 +95,14 @@ def roster(hub: Hub) -> list[str]:
 
 def token_sheet(seats: list[Seat], hub_url: str) -> str:
     """A Markdown sheet to print and cut into strips: one learner per line."""
-    lines = [f"# Course hub token sheet ({hub_url})", "",
-             "In the first cell of any notebook (or in a terminal before `jupyter lab`), set your line:", "",
-             "| learner | the one setting |", "|---|---|"]
+    lines = [
+        f"# Course hub token sheet ({hub_url})",
+        "",
+        "In the first cell of any notebook (or in a terminal before `jupyter lab`), set your line:",
+        "",
+        "| learner | the one setting |",
+        "|---|---|",
+    ]
     lines += [f"| {s.user} | `%env COURSE_HUB_URL={s.join}` |" for s in seats]
     return "\n".join(lines) + "\n"
 
@@ -118,11 +124,13 @@ def write_sheet(hub: Hub, seats: list[Seat], hub_url: str) -> Path:
 
 
 def join_instructions(hub_url: str) -> str:
-    return (f"Classroom hub at {hub_url} (every request needs a learner token)\n"
-            "Learners: in the first cell of a notebook, run your line of the token sheet, e.g.\n"
-            f"    %env COURSE_HUB_URL={join_url(hub_url, 'learner01', 'TOKEN')}\n"
-            "Token sheet: course-hub classroom roster N  (saved in the hub dir's classroom/ folder)\n"
-            "Who did what: course-hub classroom report")
+    return (
+        f"Classroom hub at {hub_url} (every request needs a learner token)\n"
+        "Learners: in the first cell of a notebook, run your line of the token sheet, e.g.\n"
+        f"    %env COURSE_HUB_URL={join_url(hub_url, 'learner01', 'TOKEN')}\n"
+        "Token sheet: course-hub classroom roster N  (saved in the hub dir's classroom/ folder)\n"
+        "Who did what: course-hub classroom report"
+    )
 
 
 def report(hub: Hub) -> str:
@@ -151,8 +159,10 @@ def report(hub: Hub) -> str:
     out.append("Pull requests by learners:")
     prs = [d for user in sorted(learners) for d in hub.store.discussions_by(user) if d["is_pr"]]
     for d in sorted(prs, key=lambda d: d["created"])[-200:]:
-        out.append(f"  {_when(d['created'])}  {d['author']:16} {d['type']:7} {d['id']}#{d['num']} "
-                   f"[{d['status']}]: {d['title']}")
+        out.append(
+            f"  {_when(d['created'])}  {d['author']:16} {d['type']:7} {d['id']}#{d['num']} "
+            f"[{d['status']}]: {d['title']}"
+        )
     if not prs:
         out.append("  (none)")
     return "\n".join(out)

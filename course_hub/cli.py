@@ -1,4 +1,5 @@
 """`course-hub`: serve the course hub, build its content, and manage tokens and gated access."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,13 @@ def cmd_serve(args) -> int:
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
     run_spaces = tuple(o.strip() for o in args.run_spaces.split(",") if o.strip()) if args.run_spaces else None
     try:
-        serve(Settings.from_env(hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path,
-                                run_spaces=run_spaces), host=host, port=args.port)
+        serve(
+            Settings.from_env(
+                hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path, run_spaces=run_spaces
+            ),
+            host=host,
+            port=args.port,
+        )
     except KeyboardInterrupt:  # Ctrl+C, or SIGINT from JupyterHub stopping its service: a normal stop
         pass
     return 0
@@ -47,8 +53,10 @@ def cmd_classroom(args) -> int:
     seats = classroom.create_roster(hub, classroom.learner_names(args.count or 0, names), url)
     sheet = classroom.write_sheet(hub, seats, url)
     print(classroom.token_sheet(seats, url))
-    print(f"{len(seats)} learners; token sheet saved to {sheet} (and .csv). Start the hub with "
-          f"`course-hub serve --classroom --port {args.port}`.")
+    print(
+        f"{len(seats)} learners; token sheet saved to {sheet} (and .csv). Start the hub with "
+        f"`course-hub serve --classroom --port {args.port}`."
+    )
     return 0
 
 
@@ -65,8 +73,10 @@ def cmd_access(args) -> int:
         print(f"no {args.repo_type} repo {args.repo!r} on this hub", file=sys.stderr)
         return 2
     if not hub.store.user_exists(args.user):
-        print(f"no user {args.user!r} on this hub (create one with `course-hub token create {args.user}`)",
-              file=sys.stderr)
+        print(
+            f"no user {args.user!r} on this hub (create one with `course-hub token create {args.user}`)",
+            file=sys.stderr,
+        )
         return 2
     if args.action == "grant":
         hub.store.set_access(rec.type, rec.id, args.user, "accepted")
@@ -106,8 +116,10 @@ def cmd_status(args) -> int:
             print(f"  org      {u['name']}")
         else:
             orgs = ", ".join(f"{o} ({role})" for o, role in hub.store.orgs_of(u["name"]))
-            print(f"  user     {u['name']}  tokens: {hub.store.token_count(u['name'])}"
-                  + (f"  member of: {orgs}" if orgs else ""))
+            print(
+                f"  user     {u['name']}  tokens: {hub.store.token_count(u['name'])}"
+                + (f"  member of: {orgs}" if orgs else "")
+            )
     return 0
 
 
@@ -144,8 +156,7 @@ def cmd_publish(args) -> int:
         print("course-hub publish: give a write token with --token (or HF_TOKEN)", file=sys.stderr)
         return 2
     try:
-        publish(args.hub_dir, args.endpoint, token, args.org or course_org(), gated=args.gated,
-                upstream=args.upstream)
+        publish(args.hub_dir, args.endpoint, token, args.org or course_org(), gated=args.gated, upstream=args.upstream)
     except PublishError as e:
         print(f"course-hub publish: {e}", file=sys.stderr)
         return 1
@@ -164,13 +175,23 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP until stopped")
     s.add_argument("--host", default=None, help="address to bind (default: loopback only; the LAN with --classroom)")
     s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    s.add_argument("--classroom", action="store_true",
-                   help="serve the LAN (0.0.0.0) and refuse every request without a valid token")
-    s.add_argument("--run-spaces", default=None, metavar="OWNER,...",
-                   help="run only the Spaces of these users/orgs ('*': all; default: all, but only course and "
-                        "instructor with --classroom)")
-    s.add_argument("--root-path", default=None,
-                   help="the website's links start with this path (behind a proxy, e.g. /user/NAME/proxy/8765)")
+    s.add_argument(
+        "--classroom",
+        action="store_true",
+        help="serve the LAN (0.0.0.0) and refuse every request without a valid token",
+    )
+    s.add_argument(
+        "--run-spaces",
+        default=None,
+        metavar="OWNER,...",
+        help="run only the Spaces of these users/orgs ('*': all; default: all, but only course and "
+        "instructor with --classroom)",
+    )
+    s.add_argument(
+        "--root-path",
+        default=None,
+        help="the website's links start with this path (behind a proxy, e.g. /user/NAME/proxy/8765)",
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("classroom", help="learner accounts and token sheet; who asked for access, who pushed")
@@ -188,16 +209,29 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="rebuild even if the hub is already built")
     s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("publish", parents=[common],
-                       help="push the built course repos to a Hub you control (huggingface.co or another course hub)")
+    s = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="push the built course repos to a Hub you control (huggingface.co or another course hub)",
+    )
     s.add_argument("--endpoint", required=True, help="the Hub's URL, e.g. https://huggingface.co")
     s.add_argument("--token", default=None, help="a write token of an admin of the org (default: $HF_TOKEN)")
-    s.add_argument("--org", default=None, help="the course's organisation (default: pyproject.toml's "
-                                               "[tool.hf-hands-on] org, 'course')")
-    s.add_argument("--gated", choices=("auto", "manual"), default="auto",
-                   help="the gate of the gated repo there (default auto: learners are admitted when they ask)")
-    s.add_argument("--upstream", action="store_true",
-                   help="also push the upstream models under their own ids (only for a stand-in of huggingface.co)")
+    s.add_argument(
+        "--org",
+        default=None,
+        help="the course's organisation (default: pyproject.toml's [tool.hf-hands-on] org, 'course')",
+    )
+    s.add_argument(
+        "--gated",
+        choices=("auto", "manual"),
+        default="auto",
+        help="the gate of the gated repo there (default auto: learners are admitted when they ask)",
+    )
+    s.add_argument(
+        "--upstream",
+        action="store_true",
+        help="also push the upstream models under their own ids (only for a stand-in of huggingface.co)",
+    )
     s.set_defaults(func=cmd_publish)
 
     s = sub.add_parser("token", help="manage access tokens")

@@ -3,6 +3,7 @@
 Raise them anywhere below the routes (`raise RevisionNotFound("…")`); `http.error_response` renders every one the
 same way: `X-Error-Code`, `X-Error-Message` and a JSON `{"error": …}` body (none for HEAD, as on the Hub).
 """
+
 from __future__ import annotations
 
 
@@ -25,16 +26,19 @@ class BadRequest(HubError):
 
 class InvalidCredentials(HubError):
     """401: no token where one is needed, or one the hub does not know."""
+
     status, code = 401, "InvalidCredentials"
 
 
 class TokenRequired(HubError):
     """401: a classroom hub serves nothing without a token."""
+
     status, code = 401, "Unauthorized"
 
 
 class GatedRepo(HubError):
     """401 for an anonymous caller, 403 for a signed-in one who is not on the repo's list."""
+
     status, code = 403, "GatedRepo"
 
 
@@ -48,6 +52,7 @@ class NotFound(HubError):
 
 class RepoNotFound(HubError):
     """404; 401 for an anonymous caller, as the Hub answers (it may be a private repo: log in)."""
+
     status, code = 404, "RepoNotFound"
 
 
@@ -77,11 +82,13 @@ class RefExists(HubError):
 
 class Conflict(HubError):
     """409: the thing exists already (a collection of that title, an item already in the collection)."""
+
     status, code = 409, "Conflict"
 
 
 class PreconditionFailed(HubError):
     """412: the commit's `parentCommit` is no longer the branch head (someone pushed in between)."""
+
     status, code = 412, "PreconditionFailed"
 
 
@@ -95,22 +102,26 @@ class RangeNotSatisfiable(HubError):
 
 class Unprocessable(HubError):
     """422: well-formed but refers to something unusable (an LFS object never uploaded to this repo)."""
+
     status, code = 422, "BadRequest"
 
 
 class GitFailed(HubError):
     """400: `git http-backend` refused the request (its last words are the message)."""
+
     status, code = 400, "GitError"
 
 
 class ServiceUnavailable(HubError):
     """503 (with Retry-After): inference is busy (queue full), restarting after a crash, or out of memory; a
     Space's app that is not running (paused, failed, not allowed to run, not started in time)."""
+
     status, code = 503, "ServiceUnavailable"
 
 
 class GatewayTimeout(HubError):
     """504: an inference request ran past `Settings.inference_timeout_s`."""
+
     status, code = 504, "Timeout"
 
 
@@ -119,14 +130,16 @@ class InternalError(HubError):
 
 
 def repo_not_found(repo_type: str, repo_id: str, anonymous: bool = False) -> RepoNotFound:
-    return RepoNotFound(f"Repository Not Found for {repo_type} '{repo_id}'. Please make sure you specified the "
-                        "correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make "
-                        "sure you are authenticated with a token that can read it.", status=401 if anonymous else 404)
+    return RepoNotFound(
+        f"Repository Not Found for {repo_type} '{repo_id}'. Please make sure you specified the "
+        "correct `repo_id` and `repo_type`. If you are trying to access a private or gated repo, make "
+        "sure you are authenticated with a token that can read it.",
+        status=401 if anonymous else 404,
+    )
 
 
 def revision_not_found(repo_id: str, revision: str) -> RevisionNotFound:
-    return RevisionNotFound(f"Invalid rev id: {revision} (repo '{repo_id}' has no branch, tag or commit of that "
-                            "name)")
+    return RevisionNotFound(f"Invalid rev id: {revision} (repo '{repo_id}' has no branch, tag or commit of that name)")
 
 
 def entry_not_found(repo_id: str, revision: str, path: str, headers: dict | None = None) -> EntryNotFound:

@@ -1,4 +1,5 @@
 """`git clone` / `git push` over HTTP: the hub checks the token, then hands the request to `git http-backend`."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,14 +12,18 @@ from starlette.responses import Response
 from .errors import BadRequest, GitFailed, HubError
 from .http import Ctx
 
+
 def git_http(ctx: Ctx):
     hub = ctx.hub
     service = ctx.params["service"]
     pushing = service == "git-receive-pack" or ctx.query("service") == "git-receive-pack"
     basic = {"WWW-Authenticate": 'Basic realm="course hub"'}
     try:
-        rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id) if pushing else \
-            ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
+        rec = (
+            ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+            if pushing
+            else ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
+        )
     except HubError as e:
         if ctx.ident is None and e.status in (401, 403, 404):  # let git ask for credentials, then retry
             raise type(e)(e.message, {**e.headers, **basic}, status=401) from None
@@ -60,4 +65,3 @@ def git_http(ctx: Ctx):
     if proc.returncode != 0 and status == 200:  # git refused what the client sent (an empty or broken request)
         raise GitFailed("git could not serve this request: " + proc.stderr.decode("utf-8", "replace")[-500:])
     return Response(payload, status_code=status, headers=headers)
-

@@ -3,6 +3,7 @@
 `**/name`, `a/**/b`, `?`, `[abc]`, a leading `/` anchors, a pattern with a `/` inside is anchored, `!` re-includes
 (gitignore), the last matching line wins.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,7 @@ def _translate(pattern: str) -> str:
                 out.append(re.escape("["))
                 i += 1
                 continue
-            body = pattern[i + 1:j]
+            body = pattern[i + 1 : j]
             if body[:1] in ("!", "^"):
                 body = "^" + body[1:]
             out.append("[" + body.replace("\\", "\\\\") + "]")
@@ -156,9 +157,45 @@ def upload_mode(path: str, size: int, attributes: LfsAttributes | None) -> str:
 
 
 # What huggingface.co writes into a new repo's .gitattributes (and what stands in for a repo without one)
-DEFAULT_GITATTRIBUTES = "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in (
-    "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gguf", "*.gz", "*.h5", "*.joblib", "*.lfs.*",
-    "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb", "*.pickle",
-    "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors", "saved_model/**/*", "*.tar.*", "*.tar", "*.tflite",
-    "*.tgz", "*.wasm", "*.xz", "*.zip", "*.zst", "*tfevents*"))
+DEFAULT_GITATTRIBUTES = "".join(
+    f"{p} filter=lfs diff=lfs merge=lfs -text\n"
+    for p in (
+        "*.7z",
+        "*.arrow",
+        "*.bin",
+        "*.bz2",
+        "*.ckpt",
+        "*.ftz",
+        "*.gguf",
+        "*.gz",
+        "*.h5",
+        "*.joblib",
+        "*.lfs.*",
+        "*.mlmodel",
+        "*.model",
+        "*.msgpack",
+        "*.npy",
+        "*.npz",
+        "*.onnx",
+        "*.ot",
+        "*.parquet",
+        "*.pb",
+        "*.pickle",
+        "*.pkl",
+        "*.pt",
+        "*.pth",
+        "*.rar",
+        "*.safetensors",
+        "saved_model/**/*",
+        "*.tar.*",
+        "*.tar",
+        "*.tflite",
+        "*.tgz",
+        "*.wasm",
+        "*.xz",
+        "*.zip",
+        "*.zst",
+        "*tfevents*",
+    )
+)
 DEFAULT_ATTRIBUTES = LfsAttributes(DEFAULT_GITATTRIBUTES)

@@ -1,4 +1,5 @@
 """Bare git repositories: read trees and blobs, write commits, branches and tags (with dulwich, in-process)."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,39}$")
 # git check-ref-format's rules for what we allow: no `..`, `//`, leading/trailing `/`, component starting with `.`,
 # trailing `.`, `.lock` component suffix; plus no leading `-` (git refuses such branch names)
-REF_NAME_RE = re.compile(r"^(?![-.])(?!.*\.\.)(?!.*/\.)(?!.*\.$)(?!/)(?!.*//)(?!.*\.lock(?:/|$))(?!.*/$)"
-                         r"[A-Za-z0-9._/-]{1,200}$")
+REF_NAME_RE = re.compile(
+    r"^(?![-.])(?!.*\.\.)(?!.*/\.)(?!.*\.$)(?!/)(?!.*//)(?!.*\.lock(?:/|$))(?!.*/$)"
+    r"[A-Za-z0-9._/-]{1,200}$"
+)
 FILE_MODE = 0o100644
 DEFAULT_BRANCH = "main"
 
@@ -56,7 +59,7 @@ def valid_ref_name(name: str) -> bool:
     return bool(REF_NAME_RE.match(name)) and not name.startswith("refs/")
 
 
-_FILES_CACHE: "OrderedDict[tuple[str, str], dict[str, FileEntry]]" = OrderedDict()
+_FILES_CACHE: OrderedDict[tuple[str, str], dict[str, FileEntry]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 256
 
@@ -70,7 +73,7 @@ class GitRepo:
 
     # --- creation ------------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path) -> "GitRepo":
+    def init(cls, path: Path) -> GitRepo:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=False)
         repo = Repo.init_bare(str(path))
@@ -157,9 +160,14 @@ class GitRepo:
     def commit_info(self, sha: str) -> CommitInfo:
         c = self.repo[sha.encode()]
         message = c.message.decode("utf-8", "replace")
-        return CommitInfo(sha=sha, title=message.split("\n", 1)[0], message=message,
-                          author=c.author.decode("utf-8", "replace").split(" <", 1)[0],
-                          date=float(c.author_time), parents=tuple(p.decode() for p in c.parents))
+        return CommitInfo(
+            sha=sha,
+            title=message.split("\n", 1)[0],
+            message=message,
+            author=c.author.decode("utf-8", "replace").split(" <", 1)[0],
+            date=float(c.author_time),
+            parents=tuple(p.decode() for p in c.parents),
+        )
 
     def log(self, commit: str, limit: int | None = None) -> list[CommitInfo]:
         """First-parent history from a commit, newest first."""
@@ -176,15 +184,23 @@ class GitRepo:
         for ref in self.repo.refs.allkeys():
             name = ref.decode()
             if name.startswith("refs/heads/"):
-                branches[name[len("refs/heads/"):]] = self.repo.refs[ref].decode()
+                branches[name[len("refs/heads/") :]] = self.repo.refs[ref].decode()
             elif name.startswith("refs/tags/"):
-                tags[name[len("refs/tags/"):]] = self.resolve(name)
+                tags[name[len("refs/tags/") :]] = self.resolve(name)
         return branches, tags
 
     # --- writing -------------------------------------------------------------------------------
-    def commit(self, branch: str, changes: dict[str, bytes | None], message: str, author: str,
-               parent: str | None = None, date: float | None = None, delete_folders: tuple[str, ...] = (),
-               allow_empty: bool = True) -> str:
+    def commit(
+        self,
+        branch: str,
+        changes: dict[str, bytes | None],
+        message: str,
+        author: str,
+        parent: str | None = None,
+        date: float | None = None,
+        delete_folders: tuple[str, ...] = (),
+        allow_empty: bool = True,
+    ) -> str:
         """Commit file changes (path -> bytes, or None to delete) on top of `branch`.
 
         `allow_empty=False`: when the result has the same tree as the branch head, no commit is made and the head
@@ -195,8 +211,10 @@ class GitRepo:
         ref = ref_of(branch)
         current = self.head(branch)
         if parent is not None and parent != current:
-            raise ConflictError(f"A commit has happened since. Please refresh and try again. "
-                                f"(branch {branch} is at {current}, not {parent})")
+            raise ConflictError(
+                f"A commit has happened since. Please refresh and try again. "
+                f"(branch {branch} is at {current}, not {parent})"
+            )
         files = {p: (e.mode, e.blob.encode()) for p, e in (self.files(current).items() if current else [])}
         for folder in delete_folders:
             prefix = folder.strip("/") + "/"
@@ -288,8 +306,9 @@ class GitRepo:
             return False
         return self.repo.refs.remove_if_equals(ref, old)
 
-    def create_tag(self, name: str, sha: str, message: str | None = None, author: str = "hub",
-                   date: float | None = None) -> None:
+    def create_tag(
+        self, name: str, sha: str, message: str | None = None, author: str = "hub", date: float | None = None
+    ) -> None:
         target = sha.encode()
         if message:
             t = Tag()
@@ -313,8 +332,8 @@ class GitRepo:
         out = {}
         for ref in self.repo.refs.allkeys():
             name = ref.decode()
-            if name.startswith("refs/pr/") and name[len("refs/pr/"):].isdigit():
-                out[int(name[len("refs/pr/"):])] = self.repo.refs[ref].decode()
+            if name.startswith("refs/pr/") and name[len("refs/pr/") :].isdigit():
+                out[int(name[len("refs/pr/") :])] = self.repo.refs[ref].decode()
         return out
 
     def create_ref(self, ref: str, sha: str) -> None:

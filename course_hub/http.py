@@ -1,4 +1,5 @@
 """The hub's small HTTP toolkit: a route table matched on the raw path, a request context, error responses."""
+
 from __future__ import annotations
 
 import base64
@@ -6,16 +7,15 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import (BadRequest, HubError, InternalError, InvalidCredentials, MethodNotAllowed, NotFound,
-                     PayloadTooLarge)
+from .errors import BadRequest, HubError, InternalError, InvalidCredentials, MethodNotAllowed, NotFound, PayloadTooLarge
 from .hub import Hub
 from .names import check_type
 from .policy import Policy
@@ -152,9 +152,13 @@ class Router:
         raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
         root = self.settings.root_path  # a proxy that keeps its prefix (JupyterHub's /services/course-hub/)
         if root and (raw_path == root or raw_path.startswith(root + "/")):
-            raw_path = raw_path[len(root):] or "/"
-            scope = {**scope, "raw_path": scope.get("raw_path", b"")[len(root):] or b"/",
-                     "path": unquote(raw_path), "course_hub.prefix": root}
+            raw_path = raw_path[len(root) :] or "/"
+            scope = {
+                **scope,
+                "raw_path": scope.get("raw_path", b"")[len(root) :] or b"/",
+                "path": unquote(raw_path),
+                "course_hub.prefix": root,
+            }
         request = Request(scope, receive)
         method = request.method
         request_id = uuid.uuid4().hex  # on every answer, as the Hub's X-Request-Id (clients print it in errors)
@@ -164,7 +168,9 @@ class Router:
             response = error_response(e, method)
         except Exception as e:  # a bug: say so plainly, keep serving
             log.exception("error while serving %s %s (request %s)", method, raw_path, request_id)
-            response = error_response(InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method)
+            response = error_response(
+                InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method
+            )
         response.headers["X-Request-Id"] = request_id
         await response(scope, receive, send)
 
@@ -183,8 +189,10 @@ class Router:
         anonymous = policy.anonymous_refused(ident, raw_path) and not r.page
         if anonymous and method not in ("GET", "HEAD"):
             raise policy.token_required()
-        endpoint = f"{request.url.scheme}://{request.headers.get('host', 'localhost')}" \
+        endpoint = (
+            f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
             f"{request.scope.get('course_hub.prefix', '')}"
+        )
         ctx = Ctx(request, params, b"", self.hub, ident, endpoint, self.settings)
         if r.is_async:
             response = await r.handler(ctx)

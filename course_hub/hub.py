@@ -1,4 +1,5 @@
 """The course hub's model: repos (git + LFS) and their metadata. Who may do what is `policy.py`'s."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,9 @@ from pathlib import Path
 
 from . import cards
 from .errors import BadRequest, PreconditionFailed, RepoExists, Unprocessable, entry_not_found, revision_not_found
+from .gitmatch import GitIgnore, LfsAttributes, upload_mode
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
 from .hubdir import HubDir
-from .gitmatch import GitIgnore, LfsAttributes, upload_mode
 from .lfs import LfsStore, Pointer
 from .names import check_path, check_repo_id, check_type
 from .policy import Policy
@@ -75,9 +76,18 @@ class Hub:
         with self._locks_lock:
             return self._repo_locks.setdefault((repo_type, repo_id), threading.Lock())
 
-    def create_repo(self, repo_type: str, repo_id: str, private: bool = False, gated: str | bool = False,
-                    downloads: int = 0, likes: int = 0, created: float | None = None,
-                    initial: dict[str, bytes] | None = None, author: str = "hub") -> None:
+    def create_repo(
+        self,
+        repo_type: str,
+        repo_id: str,
+        private: bool = False,
+        gated: str | bool = False,
+        downloads: int = 0,
+        likes: int = 0,
+        created: float | None = None,
+        initial: dict[str, bytes] | None = None,
+        author: str = "hub",
+    ) -> None:
         """A new bare repo (with an `initial` commit when given), registered in the store only once complete."""
         check_type(repo_type)
         namespace, _ = check_repo_id(repo_id)
@@ -117,9 +127,19 @@ class Hub:
         return entry
 
     # --- writing -------------------------------------------------------------------------------
-    def commit(self, repo_type: str, repo_id: str, branch: str, files: dict[str, bytes | Path | Pointer | None],
-               message: str, author: str, parent: str | None = None, date: float | None = None,
-               delete_folders: tuple[str, ...] = (), allow_empty: bool = True) -> str:
+    def commit(
+        self,
+        repo_type: str,
+        repo_id: str,
+        branch: str,
+        files: dict[str, bytes | Path | Pointer | None],
+        message: str,
+        author: str,
+        parent: str | None = None,
+        date: float | None = None,
+        delete_folders: tuple[str, ...] = (),
+        allow_empty: bool = True,
+    ) -> str:
         """Commit changes: bytes/Path content (LFS when the branch's `.gitattributes` or the size says so),
         Pointers to LFS objects that must already be stored, None to delete. `allow_empty=False`: a commit that
         would change nothing is not made (the branch head is returned)."""
@@ -133,22 +153,31 @@ class Hub:
                 changes[path] = None
             elif isinstance(content, Pointer):
                 if not self.lfs_usable(repo_type, repo_id, content.oid, content.size):
-                    raise Unprocessable(f"LFS object {content.oid} for {path} was never uploaded to {repo_id}: "
-                                   "upload it through the LFS batch API of this repo first")
+                    raise Unprocessable(
+                        f"LFS object {content.oid} for {path} was never uploaded to {repo_id}: "
+                        "upload it through the LFS batch API of this repo first"
+                    )
                 if content.size is None:  # copies (CommitOperationCopy) name the object without its size
                     content = Pointer(content.oid, self.lfs.path(content.oid).stat().st_size)
                 changes[path] = content.encode()
             elif isinstance(content, Path):
                 size = content.stat().st_size
-                changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_file(content))
-                                 if upload_mode(path, size, attributes) == "lfs" else content.read_bytes())
+                changes[path] = (
+                    self._put_lfs(repo_type, repo_id, self.lfs.put_file(content))
+                    if upload_mode(path, size, attributes) == "lfs"
+                    else content.read_bytes()
+                )
             else:
-                changes[path] = (self._put_lfs(repo_type, repo_id, self.lfs.put_bytes(content))
-                                 if upload_mode(path, len(content), attributes) == "lfs" else content)
+                changes[path] = (
+                    self._put_lfs(repo_type, repo_id, self.lfs.put_bytes(content))
+                    if upload_mode(path, len(content), attributes) == "lfs"
+                    else content
+                )
         with self.repo_lock(repo_type, repo_id):
             try:
-                return self.git(repo_type, repo_id).commit(branch, changes, message, author, parent, date,
-                                                           delete_folders, allow_empty)
+                return self.git(repo_type, repo_id).commit(
+                    branch, changes, message, author, parent, date, delete_folders, allow_empty
+                )
             except ConflictError as e:
                 raise PreconditionFailed(str(e)) from None
             except ValueError as e:
@@ -242,9 +271,14 @@ class Hub:
                         pointers[entry.blob] = Pointer.parse(raw)
                     pointer = pointers[entry.blob]
                     if pointer and pointer.oid not in found and pointer.oid in linked:
-                        found[pointer.oid] = {"fileOid": pointer.oid, "oid": pointer.oid, "filename": path,
-                                              "size": pointer.size, "pushedAt": c.date, "ref": f"refs/heads/{ref}"
-                                              if ref in branches else f"refs/tags/{ref}"}
+                        found[pointer.oid] = {
+                            "fileOid": pointer.oid,
+                            "oid": pointer.oid,
+                            "filename": path,
+                            "size": pointer.size,
+                            "pushedAt": c.date,
+                            "ref": f"refs/heads/{ref}" if ref in branches else f"refs/tags/{ref}",
+                        }
         return sorted(found.values(), key=lambda f: (f["pushedAt"], f["filename"]))
 
     def delete_lfs_files(self, repo_type: str, repo_id: str, oids: list[str]) -> int:
@@ -270,8 +304,12 @@ class Hub:
             card = cards.card_data(git.blob(readme.blob) if readme else None)
             names = sorted(files)
             info = git.commit_info(sha)
-            self._meta_cache[key] = {"card": card, "files": names, "tags": cards.derive_tags(repo_type, card, names),
-                                     "date": info.date}
+            self._meta_cache[key] = {
+                "card": card,
+                "files": names,
+                "tags": cards.derive_tags(repo_type, card, names),
+                "date": info.date,
+            }
             if len(self._meta_cache) > 1024:
                 self._meta_cache.pop(next(iter(self._meta_cache)))
         return self._meta_cache[key]

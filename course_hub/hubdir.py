@@ -1,4 +1,5 @@
 """The layout of one hub dir, known here and nowhere else: database, tokens, logs, LFS objects, repos, tmp."""
+
 from __future__ import annotations
 
 import json
@@ -70,7 +71,7 @@ class HubDir:
         info = self.build_info()
         return info is not None and (key is None or info.get("key") == key)
 
-    def ensure(self) -> "HubDir":
+    def ensure(self) -> HubDir:
         for d in (self.root, self.lfs_dir, self.tmp_dir, self.repos_dir):
             d.mkdir(parents=True, exist_ok=True)
         if not self.secret_file.exists():
@@ -85,7 +86,7 @@ class HubDir:
     def secret(self) -> bytes:
         return self.secret_file.read_text().strip().encode()
 
-    def copy_to(self, dest: Path | str, export: bool = False) -> "HubDir":
+    def copy_to(self, dest: Path | str, export: bool = False) -> HubDir:
         """A copy that writes never reach this hub: hard links for git objects and LFS files, a consistent copy of
         the database (SQLite's backup API: a running server does not matter), no runtime files or logs.
         `export=True` (the workshop pack) also leaves out tokens, the secret and the roster, and forgets every
@@ -95,8 +96,12 @@ class HubDir:
         dest.root.mkdir(parents=True)
         skip = RUNTIME | (PRIVATE if export else set())
         for item in self.root.iterdir():
-            if item.name in skip or item.name.startswith("hub.sqlite3") or item.name.endswith(".log") \
-                    or item.name == "logs":
+            if (
+                item.name in skip
+                or item.name.startswith("hub.sqlite3")
+                or item.name.endswith(".log")
+                or item.name == "logs"
+            ):
                 continue
             target = dest.root / item.name
             if item.name in PRIVATE:  # small and rewritten in place: real copies

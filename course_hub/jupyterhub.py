@@ -17,6 +17,7 @@
 Nothing here imports jupyterhub: the hooks get JupyterHub's spawner and set its `environment`. Tokens are never
 logged; they live in the server's environment (readable by the learner and root, as a token sheet line would be).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,7 @@ def home_of(spawner) -> str:
     return home if not home.startswith("~") else os.path.join("/home", name)
 
 
-def pre_spawn(spawner, hub_dir: Path | str, learner_url: str,
-              hf_home: str | None = "{home}/.cache/hf-hands-on") -> str:
+def pre_spawn(spawner, hub_dir: Path | str, learner_url: str, hf_home: str | None = "{home}/.cache/hf-hands-on") -> str:
     """JupyterHub's `pre_spawn_hook`: the learner's seat and their server's environment. Returns the course-hub
     user name. Safe to run again for the same learner (each spawn rotates the seat's token). `hf_home`: the
     learner's own HF_HOME when learners share one machine and checkout (None: a container each, the default)."""
@@ -93,36 +93,79 @@ def post_stop(spawner, hub_dir: Path | str) -> None:
                 hub.store.delete_token(user, token["id"])
 
 
-def service(hub_dir: Path | str, port: int = 8765, python: str = sys.executable, host: str = "127.0.0.1",
-            url: str | None = None, build: bool = False, environment: dict | None = None) -> dict:
+def service(
+    hub_dir: Path | str,
+    port: int = 8765,
+    python: str = sys.executable,
+    host: str = "127.0.0.1",
+    url: str | None = None,
+    build: bool = False,
+    environment: dict | None = None,
+) -> dict:
     """The `c.JupyterHub.services` entry: `course-hub serve --classroom` on `host:port`, proxied at PREFIX.
     `url`: where JupyterHub's proxy reaches it (default: loopback; Kubernetes: the hub's Service); `build`: run
     `course-hub build` first (an empty volume on the first start; idempotent, a second of checks afterwards)."""
     env = {k: v for k, v in os.environ.items() if k.startswith("COURSE_HUB_") and k != "COURSE_HUB_URL"}
     env.update(HOME=os.environ.get("HOME", "/root"), COURSE_HUB_DIR=str(hub_dir), **(environment or {}))
-    serve = [python, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--classroom", "--host", host,
-             "--port", str(port), "--root-path", PREFIX]
+    serve = [
+        python,
+        "-m",
+        "course_hub",
+        "serve",
+        "--hub-dir",
+        str(hub_dir),
+        "--classroom",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--root-path",
+        PREFIX,
+    ]
     if build:
         quoted = " ".join(shlex.quote(a) for a in serve)
-        serve = ["sh", "-c", f"{shlex.quote(python)} -m course_hub build --hub-dir {shlex.quote(str(hub_dir))} "
-                             f"&& exec {quoted}"]
-    return {"name": SERVICE, "url": url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
-            "command": serve, "environment": env, "display": True}
+        serve = [
+            "sh",
+            "-c",
+            f"{shlex.quote(python)} -m course_hub build --hub-dir {shlex.quote(str(hub_dir))} && exec {quoted}",
+        ]
+    return {
+        "name": SERVICE,
+        "url": url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
+        "command": serve,
+        "environment": env,
+        "display": True,
+    }
 
 
 def culler(timeout: int = 3600, every: int = 300, python: str = sys.executable) -> tuple[dict, dict]:
     """The idle culler's service and role (the scopes jupyterhub-idle-culler's README asks for)."""
-    svc = {"name": CULLER, "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={timeout}",
-                                       f"--cull-every={every}"]}
-    role = {"name": f"{CULLER}-role", "scopes": ["list:users", "read:users:activity", "read:servers",
-                                                  "delete:servers"], "services": [CULLER]}
+    svc = {
+        "name": CULLER,
+        "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={timeout}", f"--cull-every={every}"],
+    }
+    role = {
+        "name": f"{CULLER}-role",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": [CULLER],
+    }
     return svc, role
 
 
-def configure(c, hub_dir: Path | str, learner_url: str | None = None, port: int = 8765, host: str = "127.0.0.1",
-              python: str = sys.executable, idle_timeout: int = 3600, mem_limit: str | None = "2G",
-              hf_home: str | None = "{home}/.cache/hf-hands-on", prepare=None, service_url: str | None = None,
-              build: bool = False) -> None:
+def configure(
+    c,
+    hub_dir: Path | str,
+    learner_url: str | None = None,
+    port: int = 8765,
+    host: str = "127.0.0.1",
+    python: str = sys.executable,
+    idle_timeout: int = 3600,
+    mem_limit: str | None = "2G",
+    hf_home: str | None = "{home}/.cache/hf-hands-on",
+    prepare=None,
+    service_url: str | None = None,
+    build: bool = False,
+) -> None:
     """Add the course hub to a JupyterHub config `c`: the service, the culler, the spawn hooks, the memory limit.
     `learner_url`: how learners' kernels reach the hub (default: loopback, the same machine); `prepare(spawner,
     user)`: an extra step before the server starts (copying the course into the learner's home); `service_url`,

@@ -1,4 +1,5 @@
 """Git LFS: pointer blobs in git, content-addressed objects (by SHA-256) on disk — as the Hub stores large files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,25 @@ from pathlib import Path
 from typing import BinaryIO
 
 LFS_THRESHOLD = 10 * 1024 * 1024
-LFS_SUFFIXES = (".safetensors", ".parquet", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".h5", ".onnx", ".msgpack",
-                ".arrow", ".zip", ".tar", ".gz", ".npy", ".npz", ".pkl")
+LFS_SUFFIXES = (
+    ".safetensors",
+    ".parquet",
+    ".bin",
+    ".gguf",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".onnx",
+    ".msgpack",
+    ".arrow",
+    ".zip",
+    ".tar",
+    ".gz",
+    ".npy",
+    ".npz",
+    ".pkl",
+)
 POINTER_RE = re.compile(rb"^version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$")
 OID_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -30,7 +48,7 @@ class Pointer:
         return f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.oid}\nsize {self.size}\n".encode()
 
     @classmethod
-    def parse(cls, data: bytes) -> "Pointer | None":
+    def parse(cls, data: bytes) -> Pointer | None:
         if len(data) > 200:
             return None
         m = POINTER_RE.match(data)
@@ -56,7 +74,9 @@ class LfsStore:
             return False
         return p.is_file() and (size is None or p.stat().st_size == size)
 
-    def put_stream(self, stream: BinaryIO, expected_oid: str | None = None, expected_size: int | None = None) -> Pointer:
+    def put_stream(
+        self, stream: BinaryIO, expected_oid: str | None = None, expected_size: int | None = None
+    ) -> Pointer:
         """Store bytes from a stream; raise ValueError if they don't match the announced oid/size."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()

@@ -1,4 +1,5 @@
 """JSON shapes of the Hub API: repo info, tree entries, commits — built from the git repo and the store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from dulwich.refs import DiskRefsContainer
 from .errors import BadRequest
 from .gitrepo import FileEntry, GitRepo
 from .hub import Hub
-from .names import iso
 from .lfs import Pointer
+from .names import iso
 from .store import Identity, RepoRecord
 
 COMMITS_PAGE = 50
@@ -35,19 +36,39 @@ def file_meta(git: GitRepo, entry: FileEntry) -> dict:
     return out
 
 
-def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity | None,
-              blobs: bool = False, expand: list[str] | None = None, spaces: bool = True,
-              endpoint: str | None = None) -> dict:
+def repo_info(
+    hub: Hub,
+    rec: RepoRecord,
+    git: GitRepo,
+    sha: str,
+    ident: Identity | None,
+    blobs: bool = False,
+    expand: list[str] | None = None,
+    spaces: bool = True,
+    endpoint: str | None = None,
+) -> dict:
     """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model; with the
     `endpoint` a Space's info has its app's `host` (what gradio_client's `Client("owner/space")` connects to)."""
     meta = hub.meta(rec.type, rec.id, git, sha)
     card = meta["card"]
     files = git.files(sha)
     siblings = [{"rfilename": name, **(file_meta(git, files[name]) if blobs else {})} for name in meta["files"]]
-    d = {"_id": object_id(rec.type, rec.id), "id": rec.id, "author": rec.namespace, "sha": sha,
-         "lastModified": iso(meta["date"]), "createdAt": iso(rec.created), "private": rec.private,
-         "gated": rec.gated, "disabled": False, "downloads": rec.downloads, "likes": rec.likes,
-         "tags": meta["tags"], "cardData": card, "siblings": siblings}
+    d = {
+        "_id": object_id(rec.type, rec.id),
+        "id": rec.id,
+        "author": rec.namespace,
+        "sha": sha,
+        "lastModified": iso(meta["date"]),
+        "createdAt": iso(rec.created),
+        "private": rec.private,
+        "gated": rec.gated,
+        "disabled": False,
+        "downloads": rec.downloads,
+        "likes": rec.likes,
+        "tags": meta["tags"],
+        "cardData": card,
+        "siblings": siblings,
+    }
     if blobs:
         d["usedStorage"] = sum(s["size"] for s in siblings)
     if rec.type == "model":
@@ -73,23 +94,45 @@ def repo_info(hub: Hub, rec: RepoRecord, git: GitRepo, sha: str, ident: Identity
             if endpoint:
                 d["host"] = hub.spaces.host(endpoint, rec.id)
         else:
-            d["runtime"] = {"stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
-                            "hardware": {"current": None, "requested": "cpu-basic"}}
+            d["runtime"] = {
+                "stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
+                "hardware": {"current": None, "requested": "cpu-basic"},
+            }
     if expand:
         keep = set(COMMON) | set(expand)
         d = {k: v for k, v in d.items() if k in keep}
     return d
 
 
-SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
-             "last_modified": "lastModified", "createdAt": "createdAt", "created_at": "createdAt",
-             "trendingScore": "likes", "trending_score": "likes"}
+SORT_KEYS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "lastModified": "lastModified",
+    "last_modified": "lastModified",
+    "createdAt": "createdAt",
+    "created_at": "createdAt",
+    "trendingScore": "likes",
+    "trending_score": "likes",
+}
 
 
-def search_repos(hub: Hub, ident: Identity | None, repo_type: str, *, searches: list[str] = (),
-                 filters: list[str] = (), author: str | None = None, pipeline_tag: str | None = None,
-                 gated: str = "", models: list[str] = (), datasets: list[str] = (), sort: str | None = None,
-                 descending: bool = True, spaces: bool = False, infos: dict[str, dict] | None = None) -> list[dict]:
+def search_repos(
+    hub: Hub,
+    ident: Identity | None,
+    repo_type: str,
+    *,
+    searches: list[str] = (),
+    filters: list[str] = (),
+    author: str | None = None,
+    pipeline_tag: str | None = None,
+    gated: str = "",
+    models: list[str] = (),
+    datasets: list[str] = (),
+    sort: str | None = None,
+    descending: bool = True,
+    spaces: bool = False,
+    infos: dict[str, dict] | None = None,
+) -> list[dict]:
     """The repos of one type that `ident` may see and that match every filter, as info dicts (the one filter
     engine: the search API and the website's lists both use it). `filters` are tags (or the repo id). `infos`:
     the info dicts already made by `search_repos` without filters (the website filters one set several ways)."""
@@ -132,7 +175,7 @@ def search_repos(hub: Hub, ident: Identity | None, repo_type: str, *, searches: 
     return rows
 
 
-_LISTED: "OrderedDict[tuple[RepoRecord, str], dict]" = OrderedDict()
+_LISTED: OrderedDict[tuple[RepoRecord, str], dict] = OrderedDict()
 _LISTED_LOCK = threading.Lock()
 
 
@@ -185,7 +228,7 @@ def tree_entries(git: GitRepo, sha: str, folder: str, recursive: bool) -> list[d
     for path in sorted(files):
         if not path.startswith(prefix):
             continue
-        rest = path[len(prefix):]
+        rest = path[len(prefix) :]
         parts = rest.split("/")
         for i in range(1, len(parts)):
             d = prefix + "/".join(parts[:i])
@@ -205,8 +248,11 @@ def file_entry(git: GitRepo, entry: FileEntry) -> dict:
     meta = file_meta(git, entry)
     out = {"type": "file", "oid": entry.blob, "size": meta["size"], "path": entry.path}
     if "lfs" in meta:
-        out["lfs"] = {"oid": meta["lfs"]["sha256"], "size": meta["lfs"]["size"],
-                      "pointerSize": meta["lfs"]["pointerSize"]}
+        out["lfs"] = {
+            "oid": meta["lfs"]["sha256"],
+            "size": meta["lfs"]["size"],
+            "pointerSize": meta["lfs"]["pointerSize"],
+        }
     return out
 
 
@@ -240,11 +286,16 @@ def paged(ctx, rows: list, path: str):
     limit = ctx.query("limit")
     if limit is not None:
         try:
-            rows = rows[:max(0, int(limit))]
+            rows = rows[: max(0, int(limit))]
         except ValueError:
             raise BadRequest(f"Invalid limit {limit!r}") from None
-    page, headers = paginate(rows, ctx.query("cursor"), ctx.settings.page_size, f"{ctx.endpoint}{path}",
-                             dict(ctx.request.query_params.multi_items()))
+    page, headers = paginate(
+        rows,
+        ctx.query("cursor"),
+        ctx.settings.page_size,
+        f"{ctx.endpoint}{path}",
+        dict(ctx.request.query_params.multi_items()),
+    )
     return JSONResponse(page, headers=headers)
 
 
@@ -254,7 +305,7 @@ def paginate(items: list, cursor: str | None, size: int, url: str, query: dict) 
         start = int(cursor or 0)
     except ValueError:
         raise BadRequest(f"Invalid cursor {cursor!r}") from None
-    page = items[start:start + size]
+    page = items[start : start + size]
     headers = {}
     if start + size < len(items):
         q = {k: v for k, v in query.items() if k != "cursor"}

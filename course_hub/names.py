@@ -1,4 +1,5 @@
 """What a valid repo id, repo type and file path look like (400 BadRequest otherwise, before any lookup)."""
+
 from __future__ import annotations
 
 import re
@@ -58,8 +59,15 @@ def check_repo_id(repo_id: str, legacy: bool = False) -> tuple[str, str]:
 
 def check_path(path: str) -> str:
     """A file path inside a repo: relative, no `..`, no NUL, not inside `.git/`."""
-    if (not path or len(path) > MAX_PATH or "\x00" in path or path.startswith("/") or "\\" in path
-            or any(seg in ("", ".", "..") for seg in path.split("/")) or path.split("/")[0] == ".git"):
+    if (
+        not path
+        or len(path) > MAX_PATH
+        or "\x00" in path
+        or path.startswith("/")
+        or "\\" in path
+        or any(seg in ("", ".", "..") for seg in path.split("/"))
+        or path.split("/")[0] == ".git"
+    ):
         raise BadRequest(f"Invalid path in repo: {path!r}")
     return path
 

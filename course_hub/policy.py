@@ -11,6 +11,7 @@ The rules are huggingface.co's (checked against the Hub's docs and huggingface_h
 - classroom mode (`Settings.classroom`): nothing without a token, except the few `OPEN_IN_CLASSROOM` paths and
   the LFS URLs the batch API signed; a GET keeps the refusal huggingface.co itself would give.
 """
+
 from __future__ import annotations
 
 from .errors import Forbidden, GatedRepo, InvalidCredentials, NotFound, TokenRequired, repo_not_found
@@ -40,26 +41,32 @@ class Policy:
             return None
         ident = self.store.identify(token)
         if ident is None:
-            raise InvalidCredentials("Invalid credentials in Authorization header: this token is not valid on the "
-                                     "course hub (create one with `course-hub token create USER`)")
+            raise InvalidCredentials(
+                "Invalid credentials in Authorization header: this token is not valid on the "
+                "course hub (create one with `course-hub token create USER`)"
+            )
         return ident
 
     def signed_in(self, ident: Identity | None, what: str) -> Identity:
         if ident is None:
-            raise InvalidCredentials(f"Invalid credentials in Authorization header: no token was sent (you must be "
-                                     f"authenticated to {what})")
+            raise InvalidCredentials(
+                f"Invalid credentials in Authorization header: no token was sent (you must be authenticated to {what})"
+            )
         return ident
 
     def anonymous_refused(self, ident: Identity | None, path: str) -> bool:
         """Classroom mode: this anonymous request must end in the classroom's 401 (unless the Hub's own refusal
         comes first: the caller raises `token_required()` after the route ran)."""
-        return (ident is None and self.classroom and path not in OPEN_IN_CLASSROOM
-                and not path.startswith("/lfs-objects/"))  # those URLs carry their own signature
+        return (
+            ident is None and self.classroom and path not in OPEN_IN_CLASSROOM and not path.startswith("/lfs-objects/")
+        )  # those URLs carry their own signature
 
     @staticmethod
     def token_required() -> TokenRequired:
-        return TokenRequired("This classroom hub needs your token on every request: set COURSE_HUB_URL to the line "
-                             "on your token sheet (or log in with your token)")
+        return TokenRequired(
+            "This classroom hub needs your token on every request: set COURSE_HUB_URL to the line "
+            "on your token sheet (or log in with your token)"
+        )
 
     # --- predicates (for lists: filter, never raise) -------------------------------------------------------
     def is_member(self, ident: Identity | None, namespace: str) -> bool:
@@ -79,8 +86,11 @@ class Policy:
         return ident.user == namespace or self.store.org_role(namespace, ident.user) == "admin"
 
     def has_file_access(self, ident: Identity | None, rec: RepoRecord) -> bool:
-        return (not rec.gated or self.is_member(ident, rec.namespace)
-                or (ident is not None and self.store.access_status(rec.type, rec.id, ident.user) == "accepted"))
+        return (
+            not rec.gated
+            or self.is_member(ident, rec.namespace)
+            or (ident is not None and self.store.access_status(rec.type, rec.id, ident.user) == "accepted")
+        )
 
     # --- decisions: the record, or the Hub's own refusal -------------------------------------------------
     def see(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
@@ -98,10 +108,15 @@ class Policy:
         if self.has_file_access(ident, rec):
             return rec
         if ident is None:
-            raise GatedRepo(f"Access to {rec.type} {rec.id} is restricted. You must have access to it and be "
-                            "authenticated to access it. Please log in.", status=401)
-        raise GatedRepo(f"Access to {rec.type} {rec.id} is restricted and you are not in the authorized list. "
-                        f"Visit {repo_url(endpoint, rec.type, rec.id)} to ask for access.")
+            raise GatedRepo(
+                f"Access to {rec.type} {rec.id} is restricted. You must have access to it and be "
+                "authenticated to access it. Please log in.",
+                status=401,
+            )
+        raise GatedRepo(
+            f"Access to {rec.type} {rec.id} is restricted and you are not in the authorized list. "
+            f"Visit {repo_url(endpoint, rec.type, rec.id)} to ask for access."
+        )
 
     def create(self, ident: Identity | None, namespace: str, what: str) -> Identity:
         """Make something new under `namespace` (a repo): a write token of that namespace."""
@@ -123,8 +138,10 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         self.signed_in(ident, f"{what} {rec.id} (with a write token)")
         if not self.is_admin(ident, rec.namespace):
-            raise Forbidden(f"You cannot {what} {rec.id}: you are not its owner or an admin of {rec.namespace!r}, "
-                            "or your token is read-only")
+            raise Forbidden(
+                f"You cannot {what} {rec.id}: you are not its owner or an admin of {rec.namespace!r}, "
+                "or your token is read-only"
+            )
         return rec
 
     def manage_access(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
@@ -132,9 +149,12 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         ident = self.signed_in(ident, "manage access requests")
         if ident.role not in ("write", "access") or not (
-                ident.user == rec.namespace or self.store.org_role(rec.namespace, ident.user) == "admin"):
-            raise Forbidden(f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
-                            f"admin of {rec.namespace!r}")
+            ident.user == rec.namespace or self.store.org_role(rec.namespace, ident.user) == "admin"
+        ):
+            raise Forbidden(
+                f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
+                f"admin of {rec.namespace!r}"
+            )
         return rec
 
     def react(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
@@ -178,11 +198,15 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         ident = self.signed_in(ident, "take part in a repo's discussions (with a write token)")
         if not ident.can_write:
-            raise Forbidden(f"You cannot open or comment on discussions of {rec.id}: your token has the "
-                            f"'{ident.role}' role; use a 'write' token")
+            raise Forbidden(
+                f"You cannot open or comment on discussions of {rec.id}: your token has the "
+                f"'{ident.role}' role; use a 'write' token"
+            )
         return rec, ident
 
-    def propose(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str) -> tuple[RepoRecord, Identity]:
+    def propose(
+        self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str
+    ) -> tuple[RepoRecord, Identity]:
         """Open a pull request (`create_commit(create_pr=True)`, `create_pull_request`) or upload its files:
         anyone signed in who can read the repo's files (a gated repo: access granted), with a write token; the
         repo's writers are not needed (the PR lands on its own `refs/pr/N`)."""
@@ -190,17 +214,22 @@ class Policy:
         ident = self.signed_in(ident, "open a pull request (with a write token)")
         self.download(ident, repo_type, repo_id, endpoint)
         if not ident.can_write:
-            raise Forbidden(f"You cannot open a pull request on {rec.id}: your token has the '{ident.role}' role; "
-                            "use a 'write' token")
+            raise Forbidden(
+                f"You cannot open a pull request on {rec.id}: your token has the '{ident.role}' role; "
+                "use a 'write' token"
+            )
         return rec, ident
 
-    def push_to_pr(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str,
-                   pr_author: str) -> tuple[RepoRecord, Identity]:
+    def push_to_pr(
+        self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str, pr_author: str
+    ) -> tuple[RepoRecord, Identity]:
         """Commit to an open pull request's `refs/pr/N`: `propose`, and be its author or a writer of the repo."""
         rec, ident = self.propose(ident, repo_type, repo_id, endpoint)
         if ident.user != pr_author and not self.can_write(ident, rec.namespace):
-            raise Forbidden(f"You cannot push to this pull request of {rec.id}: only its author ({pr_author!r}) "
-                            f"and the writers of {rec.namespace!r} can")
+            raise Forbidden(
+                f"You cannot push to this pull request of {rec.id}: only its author ({pr_author!r}) "
+                f"and the writers of {rec.namespace!r} can"
+            )
         return rec, ident
 
     def upload_objects(self, ident: Identity | None, repo_type: str, repo_id: str, endpoint: str) -> RepoRecord:
@@ -212,14 +241,17 @@ class Policy:
             return rec
         return self.propose(ident, repo_type, repo_id, endpoint)[0]
 
-    def moderate(self, ident: Identity | None, repo_type: str, repo_id: str, author: str, what: str,
-                 writers: bool = True) -> tuple[RepoRecord, Identity]:
+    def moderate(
+        self, ident: Identity | None, repo_type: str, repo_id: str, author: str, what: str, writers: bool = True
+    ) -> tuple[RepoRecord, Identity]:
         """Change a discussion or a comment (`what`): its `author` (close/reopen or rename their own discussion,
         edit or hide their own comment) or, with `writers`, a writer of the repo."""
         rec, ident = self.discuss(ident, repo_type, repo_id)
         if ident.user != author and not (writers and self.can_write(ident, rec.namespace)):
-            raise Forbidden(f"You cannot {what}: only its author ({author!r})"
-                            + (f" and the writers of {rec.namespace!r} can" if writers else " can"))
+            raise Forbidden(
+                f"You cannot {what}: only its author ({author!r})"
+                + (f" and the writers of {rec.namespace!r} can" if writers else " can")
+            )
         return rec, ident
 
     def merge(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
@@ -235,8 +267,10 @@ class Policy:
             allowed = (course_org(), "instructor") if classroom else ("*",)
         if "*" in allowed or rec.namespace in allowed:
             return None
-        return (f"This course hub does not run Spaces of {rec.namespace!r}: it runs only those of "
-                f"{', '.join(allowed)} (the instructor can allow more with `course-hub serve --run-spaces`)")
+        return (
+            f"This course hub does not run Spaces of {rec.namespace!r}: it runs only those of "
+            f"{', '.join(allowed)} (the instructor can allow more with `course-hub serve --run-spaces`)"
+        )
 
     def token_for(self, ident: Identity | None, user: str, role: str) -> str:
         """Course-only (classroom demos): the role of the token `ident` may get for `user`, or 403."""
@@ -247,5 +281,7 @@ class Policy:
             return role
         if (user, role) in DEMO_TOKENS and self.store.user_exists(user):
             return DEMO_TOKENS[(user, role)]
-        raise Forbidden(f"You can get tokens of your own ({ident.user!r}) and the demo tokens of "
-                        f"{sorted({u for u, _ in DEMO_TOKENS})}, not a {role} token of {user!r}")
+        raise Forbidden(
+            f"You can get tokens of your own ({ident.user!r}) and the demo tokens of "
+            f"{sorted({u for u, _ in DEMO_TOKENS})}, not a {role} token of {user!r}"
+        )

@@ -13,6 +13,7 @@ created since). `--upstream` also pushes the upstream models the course serves u
 (`sentence-transformers/...`, `HuggingFaceTB/...`): only for a stand-in of huggingface.co, which has them already.
 Another user's private repo (`alice/private-notes`) is never published.
 """
+
 from __future__ import annotations
 
 import os
@@ -79,11 +80,14 @@ def built_repos(hub_dir: Path, org: str, upstream: bool = False) -> list[Local]:
         namespace = repo_id.split("/", 1)[0]
         if namespace != org and not (upstream and namespace in orgs):  # never a user's repo
             continue
-        out.append(Local(repo_type, repo_id, rec.private, rec.gated or False,
-                         GitRepo(layout.repo_path(repo_type, repo_id))))
+        out.append(
+            Local(repo_type, repo_id, rec.private, rec.gated or False, GitRepo(layout.repo_path(repo_type, repo_id)))
+        )
     if not any(r.repo_id.startswith(f"{org}/") for r in out):
-        raise PublishError(f"no built repo belongs to {org!r}: `course-hub build` made the course's repos under the "
-                           "org in pyproject.toml's [tool.hf-hands-on]; set it there and rebuild, or pass --org")
+        raise PublishError(
+            f"no built repo belongs to {org!r}: `course-hub build` made the course's repos under the "
+            "org in pyproject.toml's [tool.hf-hands-on]; set it there and rebuild, or pass --org"
+        )
     return out
 
 
@@ -106,19 +110,25 @@ class Publisher:
             me = self.api.whoami()
         except HfHubHTTPError as e:
             status = e.response.status_code if e.response is not None else "?"
-            raise PublishError(f"{self.endpoint} refused the token ({status}): make a write token of a user who "
-                               "administers the course's organisation, and pass it with --token") from None
+            raise PublishError(
+                f"{self.endpoint} refused the token ({status}): make a write token of a user who "
+                "administers the course's organisation, and pass it with --token"
+            ) from None
         role = me.get("auth", {}).get("accessToken", {}).get("role")
         if role == "read":
-            raise PublishError("the token is a read token: publishing needs a write token (or a fine-grained token "
-                               "that may write to the organisation's repos)")
+            raise PublishError(
+                "the token is a read token: publishing needs a write token (or a fine-grained token "
+                "that may write to the organisation's repos)"
+            )
         mine = {o["name"] for o in me.get("orgs", [])} | {me["name"]}
         for org in orgs:
             if org not in mine:
-                raise PublishError(f"{me['name']} is not a member of the organisation {org!r} on {self.endpoint}: "
-                                   f"create it there ({self.endpoint}/organizations/new) or ask its admin to add "
-                                   "you as admin/write, or set another org in pyproject.toml's [tool.hf-hands-on] "
-                                   "and rebuild")
+                raise PublishError(
+                    f"{me['name']} is not a member of the organisation {org!r} on {self.endpoint}: "
+                    f"create it there ({self.endpoint}/organizations/new) or ask its admin to add "
+                    "you as admin/write, or set another org in pyproject.toml's [tool.hf-hands-on] "
+                    "and rebuild"
+                )
         return me["name"]
 
     # --- one repo ---------------------------------------------------------------------------------------------
@@ -126,8 +136,7 @@ class Publisher:
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
         try:
-            items = self.api.list_repo_tree(repo.repo_id, repo_type=repo.repo_type, recursive=True,
-                                            revision=revision)
+            items = self.api.list_repo_tree(repo.repo_id, repo_type=repo.repo_type, recursive=True, revision=revision)
             return {f.path: f.blob_id for f in items if hasattr(f, "blob_id")}
         except RevisionNotFoundError:
             return {}
@@ -143,7 +152,10 @@ class Publisher:
                 continue
             data = repo.git.blob(blob)
             pointer = Pointer.parse(data)
-            if pointer is not None and self.layout.lfs_dir.joinpath(pointer.oid[:2], pointer.oid[2:4], pointer.oid).is_file():
+            if (
+                pointer is not None
+                and self.layout.lfs_dir.joinpath(pointer.oid[:2], pointer.oid[2:4], pointer.oid).is_file()
+            ):
                 content = self.layout.lfs_dir / pointer.oid[:2] / pointer.oid[2:4] / pointer.oid
                 ops.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(content)))
             else:
@@ -159,8 +171,13 @@ class Publisher:
         have = self.remote_files(repo)
         created = have is None
         if created:
-            self.api.create_repo(repo.repo_id, repo_type=repo.repo_type, private=False, exist_ok=True,
-                                 space_sdk=repo.space_sdk(history[-1]))
+            self.api.create_repo(
+                repo.repo_id,
+                repo_type=repo.repo_type,
+                private=False,
+                exist_ok=True,
+                space_sdk=repo.space_sdk(history[-1]),
+            )
             have = self.remote_files(repo) or {}
         done = []
         theirs = {p: b for p, b in have.items() if p not in IGNORED_REMOTE or p in head_files}
@@ -176,9 +193,13 @@ class Publisher:
                 ops = self.operations(repo, want, have)
                 if not ops:
                     continue
-                self.api.create_commit(repo.repo_id, ops, commit_message=info.title,
-                                       commit_description=info.message.partition("\n")[2].strip() or None,
-                                       repo_type=repo.repo_type)
+                self.api.create_commit(
+                    repo.repo_id,
+                    ops,
+                    commit_message=info.title,
+                    commit_description=info.message.partition("\n")[2].strip() or None,
+                    repo_type=repo.repo_type,
+                )
                 self.commits += 1
                 have = {**{p: b for p, b in have.items() if p in IGNORED_REMOTE}, **want}
             done.append(f"{len(todo)} commit(s)" if replay else "updated to the built head")
@@ -200,15 +221,29 @@ class Publisher:
         out = []
         for name, sha in sorted(missing.items()):
             title, want = repo.git.commit_info(sha).title, repo.files(sha)
-            match = next((c.commit_id for c in remote if c.title == title
-                          and {p: b for p, b in (self.remote_files(repo, c.commit_id) or {}).items()
-                               if p not in IGNORED_REMOTE or p in want} == want), None)
+            match = next(
+                (
+                    c.commit_id
+                    for c in remote
+                    if c.title == title
+                    and {
+                        p: b
+                        for p, b in (self.remote_files(repo, c.commit_id) or {}).items()
+                        if p not in IGNORED_REMOTE or p in want
+                    }
+                    == want
+                ),
+                None,
+            )
             if match is None:
-                out.append(f"tag {name} NOT made (no commit there has its files; delete the repo's tag-less "
-                           "history or tag it by hand)")
+                out.append(
+                    f"tag {name} NOT made (no commit there has its files; delete the repo's tag-less "
+                    "history or tag it by hand)"
+                )
                 continue
-            self.api.create_tag(repo.repo_id, tag=name, revision=match, repo_type=repo.repo_type,
-                                tag_message=f"Release {name}")
+            self.api.create_tag(
+                repo.repo_id, tag=name, revision=match, repo_type=repo.repo_type, tag_message=f"Release {name}"
+            )
             out.append(f"tag {name}")
         return out
 
@@ -222,8 +257,9 @@ class Publisher:
         return [f"gated={self.gated}"]
 
 
-def publish(hub_dir: Path, endpoint: str, token: str, org: str, gated: str = "auto", upstream: bool = False,
-            progress=print) -> int:
+def publish(
+    hub_dir: Path, endpoint: str, token: str, org: str, gated: str = "auto", upstream: bool = False, progress=print
+) -> int:
     """Push every built repo of `org` (and the upstream ones with `upstream`); returns the number of commits made."""
     if endpoint.rstrip("/") != HF_CO:
         os.environ.setdefault("HF_HUB_DISABLE_XET", "1")  # a course hub speaks LFS only (read at import)

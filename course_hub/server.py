@@ -1,4 +1,5 @@
 """Run the course hub: uvicorn on loopback by default, with a `server.json` so notebooks can find it."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ DEFAULT_PORT = 8765
 
 def free_port(host: str = "127.0.0.1", first: int | None = None) -> int:
     """A port nobody listens on: any (the OS picks), or the first free one from `first` on."""
-    for port in ([0] if first is None else range(first, first + 50)):
+    for port in [0] if first is None else range(first, first + 50):
         with socket.socket() as s:
             try:
                 s.bind((host, port))
@@ -29,23 +30,36 @@ def free_port(host: str = "127.0.0.1", first: int | None = None) -> int:
     raise RuntimeError(f"no free port in {first}..{first + 49}")
 
 
-def start(hub_dir: Path | str, port: int, log_path: Path | str, args: tuple[str, ...] = (), env: dict | None = None,
-          detach: bool = False, cwd: Path | str | None = None) -> subprocess.Popen:
+def start(
+    hub_dir: Path | str,
+    port: int,
+    log_path: Path | str,
+    args: tuple[str, ...] = (),
+    env: dict | None = None,
+    detach: bool = False,
+    cwd: Path | str | None = None,
+) -> subprocess.Popen:
     """`python -m course_hub serve` over hub_dir in a child process, its output appended to log_path. `detach`
     puts it in its own session, so it outlives the caller (a notebook kernel); else the caller stops it."""
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
-                                 "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=detach, cwd=cwd,
-                                env=None if env is None else {**os.environ, **env})
+        return subprocess.Popen(
+            [sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--port", str(port), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=detach,
+            cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
+        )
 
 
-def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float = 30,
-                 log_path: Path | str | None = None) -> float:
+def wait_healthy(
+    url: str, proc: subprocess.Popen | None = None, timeout: float = 30, log_path: Path | str | None = None
+) -> float:
     """Wait until the course hub at url answers /api/health; return the seconds it took. Raises RuntimeError
     (with the log's tail) if proc exits or the time runs out."""
     started = time.monotonic()
-    tail = lambda: Path(log_path).read_text(errors="replace")[-3000:] if log_path else ""  # noqa: E731
+    tail = lambda: Path(log_path).read_text(errors="replace")[-3000:] if log_path else ""
     while not answers(url, timeout=1):
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the course hub exited with {proc.returncode}:\n{tail()}")
@@ -88,14 +102,24 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     app = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}"
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            timeout_keep_alive=30, lifespan="off",
-                            timeout_graceful_shutdown=5)  # a stream still open (chat, a Space) holds stop at most 5 s
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )  # a stream still open (chat, a Space) holds stop at most 5 s
     server = uvicorn.Server(config)
     info_file = hub_dir.server_file
     tmp = info_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom,
-                               "lean": settings.lean}))  # lean: SIGUSR1 releases idle Spaces and inference
+    tmp.write_text(
+        json.dumps(
+            {"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom, "lean": settings.lean}
+        )
+    )  # lean: SIGUSR1 releases idle Spaces and inference
     os.replace(tmp, info_file)
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
     if classroom:
@@ -112,8 +136,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
         if settings.lean and hasattr(signal, "SIGUSR1"):  # a small machine: a notebook's setup cell says "moved on"
             from .app import release_memory
 
-            signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(
-                target=release_memory, args=(app, "the learner moved on to another notebook"), daemon=True).start())
+            signal.signal(
+                signal.SIGUSR1,
+                lambda *_: threading.Thread(
+                    target=release_memory, args=(app, "the learner moved on to another notebook"), daemon=True
+                ).start(),
+            )
     try:
         server.run()
     finally:

@@ -1,10 +1,11 @@
 """The course hub's settings: read once, when a server or command starts, and passed down (never at import)."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 MiB = 1024 * 1024
 
@@ -47,10 +48,18 @@ def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 # COURSE_HUB_INFERENCE_MEMORY_MB=… and so on
-INFERENCE_ENV = {"inference_memory_mb": int, "inference_threads": int, "inference_queue": int,
-                 "inference_timeout_s": float, "inference_idle_s": float, "inference_max_tokens": int,
-                 "inference_max_prompt_tokens": int, "inference_max_input_chars": int, "inference_default_model": str,
-                 "inference_dtype": str}
+INFERENCE_ENV = {
+    "inference_memory_mb": int,
+    "inference_threads": int,
+    "inference_queue": int,
+    "inference_timeout_s": float,
+    "inference_idle_s": float,
+    "inference_max_tokens": int,
+    "inference_max_prompt_tokens": int,
+    "inference_max_input_chars": int,
+    "inference_default_model": str,
+    "inference_dtype": str,
+}
 
 
 @dataclass(frozen=True)
@@ -89,20 +98,26 @@ class Settings:
     lean: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
         values = {
             "hub_dir": default_hub_dir(environ),
             "max_body": int(environ.get("COURSE_HUB_MAX_BODY", 512 * MiB)),
             "max_upload": int(environ.get("COURSE_HUB_MAX_UPLOAD", 5 * 1024 * MiB)),
             "page_size": int(environ.get("COURSE_HUB_PAGE_SIZE", 1000)),
-            "run_spaces": (tuple(o.strip() for o in environ["COURSE_HUB_RUN_SPACES"].split(",") if o.strip())
-                           if environ.get("COURSE_HUB_RUN_SPACES") else None),
+            "run_spaces": (
+                tuple(o.strip() for o in environ["COURSE_HUB_RUN_SPACES"].split(",") if o.strip())
+                if environ.get("COURSE_HUB_RUN_SPACES")
+                else None
+            ),
             "max_spaces": int(environ.get("COURSE_HUB_MAX_SPACES", 2)),
             "space_idle_s": float(environ.get("COURSE_HUB_SPACE_IDLE", 1800)),
             "space_start_timeout": float(environ.get("COURSE_HUB_SPACE_START_TIMEOUT", 180)),
             "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
-            **{name: kind(environ[f"COURSE_HUB_{name.upper()}"]) for name, kind in INFERENCE_ENV.items()
-               if f"COURSE_HUB_{name.upper()}" in environ},
+            **{
+                name: kind(environ[f"COURSE_HUB_{name.upper()}"])
+                for name, kind in INFERENCE_ENV.items()
+                if f"COURSE_HUB_{name.upper()}" in environ
+            },
             "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
         }
         if environ.get("COURSE_HUB_LEAN") == "1":  # defaults of a small machine; a variable set explicitly wins
@@ -115,5 +130,5 @@ class Settings:
         values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""
         return cls(**values)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)

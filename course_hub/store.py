@@ -1,4 +1,5 @@
 """Users, organisations, tokens and per-repo settings, in one SQLite file (every write is a transaction)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -129,8 +130,10 @@ class Store:
     # --- users and organisations -------------------------------------------------------------
     def ensure_user(self, name: str, fullname: str | None = None, is_org: bool = False) -> None:
         with self._db() as db:
-            db.execute("INSERT OR IGNORE INTO users (name, fullname, is_org) VALUES (?, ?, ?)",
-                       (name, fullname or name, int(is_org)))
+            db.execute(
+                "INSERT OR IGNORE INTO users (name, fullname, is_org) VALUES (?, ?, ?)",
+                (name, fullname or name, int(is_org)),
+            )
 
     def user_exists(self, name: str) -> bool:
         with self._db(write=False) as db:
@@ -173,8 +176,10 @@ class Store:
             raise ValueError(f"{user!r} is an organisation; tokens belong to users")
         token = "hf_" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(34))
         with self._db() as db:
-            db.execute("INSERT INTO tokens (digest, user, role, name, created) VALUES (?, ?, ?, ?, ?)",
-                       (digest(token), user, role, name or f"{user}-{role}", time.time()))
+            db.execute(
+                "INSERT INTO tokens (digest, user, role, name, created) VALUES (?, ?, ?, ?, ?)",
+                (digest(token), user, role, name or f"{user}-{role}", time.time()),
+            )
         return token
 
     def identify(self, token: str) -> Identity | None:
@@ -197,8 +202,9 @@ class Store:
     def tokens_of(self, user: str) -> list[dict]:
         """A user's tokens for the settings page: id (a digest prefix), name, role, created, last used."""
         with self._db(write=False) as db:
-            rows = db.execute("SELECT digest, name, role, created, last_used FROM tokens WHERE user=? "
-                              "ORDER BY created", (user,)).fetchall()
+            rows = db.execute(
+                "SELECT digest, name, role, created, last_used FROM tokens WHERE user=? ORDER BY created", (user,)
+            ).fetchall()
         return [{"id": d[:16], "name": n, "role": r, "created": c, "last_used": u} for d, n, r, c, u in rows]
 
     def delete_token(self, user: str, token_id: str) -> bool:
@@ -206,22 +212,32 @@ class Store:
         if len(token_id) != 16 or any(c not in "0123456789abcdef" for c in token_id):
             return False
         with self._db() as db:
-            return db.execute("DELETE FROM tokens WHERE user=? AND substr(digest, 1, 16)=?",
-                              (user, token_id)).rowcount > 0
+            return (
+                db.execute("DELETE FROM tokens WHERE user=? AND substr(digest, 1, 16)=?", (user, token_id)).rowcount > 0
+            )
 
     def token_count(self, user: str) -> int:
         with self._db(write=False) as db:
             return db.execute("SELECT COUNT(*) FROM tokens WHERE user=?", (user,)).fetchone()[0]
 
     # --- repos ---------------------------------------------------------------------------------
-    def add_repo(self, repo_type: str, repo_id: str, private: bool = False, gated: str | bool = False,
-                 downloads: int = 0, likes: int = 0, created: float | None = None) -> bool:
+    def add_repo(
+        self,
+        repo_type: str,
+        repo_id: str,
+        private: bool = False,
+        gated: str | bool = False,
+        downloads: int = 0,
+        likes: int = 0,
+        created: float | None = None,
+    ) -> bool:
         """Register a repo; False if it was already there."""
         with self._db() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO repos (type, id, private, gated, downloads, likes, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (repo_type, repo_id, int(private), gated or "", downloads, likes, created or time.time()))
+                (repo_type, repo_id, int(private), gated or "", downloads, likes, created or time.time()),
+            )
             return cur.rowcount == 1
 
     def get_repo(self, repo_type: str, repo_id: str, follow: bool = True) -> RepoRecord | None:
@@ -229,11 +245,14 @@ class Store:
         Hub), else — with `follow` — through the redirect a rename or transfer left behind."""
         cols = "SELECT type, id, private, gated, downloads, likes, created FROM repos "
         with self._db(write=False) as db:
-            row = db.execute(cols + "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone() or \
-                db.execute(cols + "WHERE type=? AND id=? COLLATE NOCASE", (repo_type, repo_id)).fetchone()
+            row = (
+                db.execute(cols + "WHERE type=? AND id=?", (repo_type, repo_id)).fetchone()
+                or db.execute(cols + "WHERE type=? AND id=? COLLATE NOCASE", (repo_type, repo_id)).fetchone()
+            )
             if row is None and follow:
-                moved = db.execute("SELECT new_id FROM redirects WHERE type=? AND old_id=?",
-                                   (repo_type, repo_id)).fetchone()
+                moved = db.execute(
+                    "SELECT new_id FROM redirects WHERE type=? AND old_id=?", (repo_type, repo_id)
+                ).fetchone()
                 if moved:
                     row = db.execute(cols + "WHERE type=? AND id=?", (repo_type, moved[0])).fetchone()
         return _repo(row) if row else None
@@ -247,8 +266,9 @@ class Store:
                 rows = db.execute(sql + " ORDER BY type, id").fetchall()
         return [_repo(r) for r in rows]
 
-    def update_repo(self, repo_type: str, repo_id: str, *, private: bool | None = None,
-                    gated: str | bool | None = None) -> None:
+    def update_repo(
+        self, repo_type: str, repo_id: str, *, private: bool | None = None, gated: str | bool | None = None
+    ) -> None:
         with self._db() as db:
             if private is not None:
                 db.execute("UPDATE repos SET private=? WHERE type=? AND id=?", (int(private), repo_type, repo_id))
@@ -265,13 +285,21 @@ class Store:
     def move_repo(self, repo_type: str, old_id: str, new_id: str) -> None:
         """Rename or transfer: every row of the repo follows it, and the old id redirects to the new one."""
         with self._db() as db:
-            for table in ("repos", "access", "lfs_links", "likes", "collection_items", "discussions",
-                          "discussion_events"):
+            for table in (
+                "repos",
+                "access",
+                "lfs_links",
+                "likes",
+                "collection_items",
+                "discussions",
+                "discussion_events",
+            ):
                 db.execute(f"UPDATE {table} SET id=? WHERE type=? AND id=?", (new_id, repo_type, old_id))
             db.execute("UPDATE redirects SET new_id=? WHERE type=? AND new_id=?", (new_id, repo_type, old_id))
             db.execute("DELETE FROM redirects WHERE type=? AND old_id=?", (repo_type, new_id))
-            db.execute("INSERT OR REPLACE INTO redirects (type, old_id, new_id) VALUES (?, ?, ?)",
-                       (repo_type, old_id, new_id))
+            db.execute(
+                "INSERT OR REPLACE INTO redirects (type, old_id, new_id) VALUES (?, ?, ?)", (repo_type, old_id, new_id)
+            )
 
     def forget_redirect(self, repo_type: str, repo_id: str) -> None:
         """A new repo takes an id that used to redirect: the redirect goes."""
@@ -283,31 +311,49 @@ class Store:
         """Like (or unlike) once; the repo's count follows. True when something changed."""
         with self._db() as db:
             if liked:
-                changed = db.execute("INSERT OR IGNORE INTO likes (type, id, user, created) VALUES (?, ?, ?, ?)",
-                                     (repo_type, repo_id, user, time.time())).rowcount == 1
+                changed = (
+                    db.execute(
+                        "INSERT OR IGNORE INTO likes (type, id, user, created) VALUES (?, ?, ?, ?)",
+                        (repo_type, repo_id, user, time.time()),
+                    ).rowcount
+                    == 1
+                )
             else:
-                changed = db.execute("DELETE FROM likes WHERE type=? AND id=? AND user=?",
-                                     (repo_type, repo_id, user)).rowcount == 1
+                changed = (
+                    db.execute(
+                        "DELETE FROM likes WHERE type=? AND id=? AND user=?", (repo_type, repo_id, user)
+                    ).rowcount
+                    == 1
+                )
             if changed:
-                db.execute("UPDATE repos SET likes=MAX(0, likes+?) WHERE type=? AND id=?",
-                           (1 if liked else -1, repo_type, repo_id))
+                db.execute(
+                    "UPDATE repos SET likes=MAX(0, likes+?) WHERE type=? AND id=?",
+                    (1 if liked else -1, repo_type, repo_id),
+                )
             return changed
 
     def likers(self, repo_type: str, repo_id: str) -> list[str]:
         with self._db(write=False) as db:
-            return [r[0] for r in db.execute("SELECT user FROM likes WHERE type=? AND id=? ORDER BY created, user",
-                                             (repo_type, repo_id))]
+            return [
+                r[0]
+                for r in db.execute(
+                    "SELECT user FROM likes WHERE type=? AND id=? ORDER BY created, user", (repo_type, repo_id)
+                )
+            ]
 
     def liked_by(self, user: str) -> list[tuple[str, str, float]]:
         with self._db(write=False) as db:
-            return db.execute("SELECT type, id, created FROM likes WHERE user=? ORDER BY created DESC",
-                              (user,)).fetchall()
+            return db.execute(
+                "SELECT type, id, created FROM likes WHERE user=? ORDER BY created DESC", (user,)
+            ).fetchall()
 
     # --- which LFS objects each repo may use (the object store is shared; reading is per repo) ----------
     def link_lfs(self, repo_type: str, repo_id: str, oids) -> None:
         with self._db() as db:
-            db.executemany("INSERT OR IGNORE INTO lfs_links (type, id, oid) VALUES (?, ?, ?)",
-                           [(repo_type, repo_id, oid) for oid in oids])
+            db.executemany(
+                "INSERT OR IGNORE INTO lfs_links (type, id, oid) VALUES (?, ?, ?)",
+                [(repo_type, repo_id, oid) for oid in oids],
+            )
 
     def schema_version(self, set_to: int | None = None) -> int:
         """SQLite's `user_version`: 1 once the LFS links of repos built before them are recorded."""
@@ -325,8 +371,12 @@ class Store:
 
     def lfs_linked(self, repo_type: str, repo_id: str, oid: str) -> bool:
         with self._db(write=False) as db:
-            return db.execute("SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?",
-                              (repo_type, repo_id, oid)).fetchone() is not None
+            return (
+                db.execute(
+                    "SELECT 1 FROM lfs_links WHERE type=? AND id=? AND oid=?", (repo_type, repo_id, oid)
+                ).fetchone()
+                is not None
+            )
 
     def lfs_links_of(self, repo_type: str, repo_id: str) -> set[str]:
         with self._db(write=False) as db:
@@ -336,10 +386,10 @@ class Store:
         """Take objects away from a repo; the ones no repo uses any more (to delete from the store)."""
         oids = list(oids)
         with self._db() as db:
-            db.executemany("DELETE FROM lfs_links WHERE type=? AND id=? AND oid=?",
-                           [(repo_type, repo_id, oid) for oid in oids])
-            return [oid for oid in oids
-                    if db.execute("SELECT 1 FROM lfs_links WHERE oid=?", (oid,)).fetchone() is None]
+            db.executemany(
+                "DELETE FROM lfs_links WHERE type=? AND id=? AND oid=?", [(repo_type, repo_id, oid) for oid in oids]
+            )
+            return [oid for oid in oids if db.execute("SELECT 1 FROM lfs_links WHERE oid=?", (oid,)).fetchone() is None]
 
     def count_download(self, repo_type: str, repo_id: str) -> None:
         with self._db() as db:
@@ -348,15 +398,19 @@ class Store:
     # --- collections -------------------------------------------------------------------------
     _COLL = "SELECT slug, namespace, title, description, private, theme, position, created, updated FROM collections"
 
-    def create_collection(self, slug: str, namespace: str, title: str, description: str = "",
-                          private: bool = False) -> None:
+    def create_collection(
+        self, slug: str, namespace: str, title: str, description: str = "", private: bool = False
+    ) -> None:
         now = time.time()
         with self._db() as db:
-            position = db.execute("SELECT COALESCE(MAX(position)+1, 0) FROM collections WHERE namespace=?",
-                                  (namespace,)).fetchone()[0]
-            db.execute("INSERT INTO collections (slug, namespace, title, description, private, position, created, "
-                       "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (slug, namespace, title, description, int(private), position, now, now))
+            position = db.execute(
+                "SELECT COALESCE(MAX(position)+1, 0) FROM collections WHERE namespace=?", (namespace,)
+            ).fetchone()[0]
+            db.execute(
+                "INSERT INTO collections (slug, namespace, title, description, private, position, created, "
+                "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (slug, namespace, title, description, int(private), position, now, now),
+            )
 
     def get_collection(self, slug: str) -> dict | None:
         with self._db(write=False) as db:
@@ -370,8 +424,10 @@ class Store:
 
     def collections(self, namespace: str | None = None) -> list[dict]:
         with self._db(write=False) as db:
-            rows = db.execute(self._COLL + (" WHERE namespace=? COLLATE NOCASE" if namespace else "")
-                              + " ORDER BY updated DESC", (namespace,) if namespace else ()).fetchall()
+            rows = db.execute(
+                self._COLL + (" WHERE namespace=? COLLATE NOCASE" if namespace else "") + " ORDER BY updated DESC",
+                (namespace,) if namespace else (),
+            ).fetchall()
         return [_collection(r) for r in rows]
 
     def update_collection(self, slug: str, new_slug: str | None = None, **fields) -> None:
@@ -380,8 +436,9 @@ class Store:
             for key, value in fields.items():
                 if key not in ("title", "description", "private", "theme", "position"):
                     raise ValueError(key)
-                db.execute(f"UPDATE collections SET {key}=? WHERE slug=?",
-                           (int(value) if key == "private" else value, slug))
+                db.execute(
+                    f"UPDATE collections SET {key}=? WHERE slug=?", (int(value) if key == "private" else value, slug)
+                )
             db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
             if new_slug and new_slug != slug:
                 db.execute("UPDATE collections SET slug=? WHERE slug=?", (new_slug, slug))
@@ -397,11 +454,15 @@ class Store:
     def add_collection_item(self, slug: str, item_type: str, item_id: str, note: str | None) -> str | None:
         """The new item's id, or None when the collection already holds it."""
         with self._db() as db:
-            position = db.execute("SELECT COALESCE(MAX(position)+1, 0) FROM collection_items WHERE slug=?",
-                                  (slug,)).fetchone()[0]
+            position = db.execute(
+                "SELECT COALESCE(MAX(position)+1, 0) FROM collection_items WHERE slug=?", (slug,)
+            ).fetchone()[0]
             key = secrets.token_hex(12)
-            cur = db.execute("INSERT OR IGNORE INTO collection_items (item_id, slug, type, id, note, position) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (key, slug, item_type, item_id, note, position))
+            cur = db.execute(
+                "INSERT OR IGNORE INTO collection_items (item_id, slug, type, id, note, position) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, slug, item_type, item_id, note, position),
+            )
             if cur.rowcount == 1:
                 db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
                 return key
@@ -409,12 +470,15 @@ class Store:
 
     def collection_items(self, slug: str) -> list[dict]:
         with self._db(write=False) as db:
-            rows = db.execute("SELECT item_id, type, id, note, position FROM collection_items WHERE slug=? "
-                              "ORDER BY position, rowid", (slug,)).fetchall()
+            rows = db.execute(
+                "SELECT item_id, type, id, note, position FROM collection_items WHERE slug=? ORDER BY position, rowid",
+                (slug,),
+            ).fetchall()
         return [{"item_id": k, "type": t, "id": i, "note": n, "position": p} for k, t, i, n, p in rows]
 
-    def update_collection_item(self, slug: str, item_id: str, note: str | None = None,
-                               position: int | None = None) -> bool:
+    def update_collection_item(
+        self, slug: str, item_id: str, note: str | None = None, position: int | None = None
+    ) -> bool:
         items = self.collection_items(slug)
         if not any(it["item_id"] == item_id for it in items):
             return False
@@ -424,15 +488,15 @@ class Store:
             if position is not None:  # move it there, the others keep their order
                 order = [it["item_id"] for it in items if it["item_id"] != item_id]
                 order.insert(max(0, min(position, len(order))), item_id)
-                db.executemany("UPDATE collection_items SET position=? WHERE item_id=?",
-                               [(i, key) for i, key in enumerate(order)])
+                db.executemany(
+                    "UPDATE collection_items SET position=? WHERE item_id=?", [(i, key) for i, key in enumerate(order)]
+                )
             db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
         return True
 
     def delete_collection_item(self, slug: str, item_id: str) -> bool:
         with self._db() as db:
-            gone = db.execute("DELETE FROM collection_items WHERE slug=? AND item_id=?",
-                              (slug, item_id)).rowcount == 1
+            gone = db.execute("DELETE FROM collection_items WHERE slug=? AND item_id=?", (slug, item_id)).rowcount == 1
             if gone:
                 db.execute("UPDATE collections SET updated=? WHERE slug=?", (time.time(), slug))
             return gone
@@ -442,43 +506,63 @@ class Store:
         if status not in ACCESS_STATUSES:
             raise ValueError(f"status must be one of {ACCESS_STATUSES}")
         with self._db() as db:
-            db.execute("INSERT INTO access (type, id, user, status, fields, updated) VALUES (?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (type, id, user) DO UPDATE SET status=excluded.status, updated=excluded.updated",
-                       (repo_type, repo_id, user, status, fields, time.time()))
+            db.execute(
+                "INSERT INTO access (type, id, user, status, fields, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (type, id, user) DO UPDATE SET status=excluded.status, updated=excluded.updated",
+                (repo_type, repo_id, user, status, fields, time.time()),
+            )
 
     def remove_access(self, repo_type: str, repo_id: str, user: str) -> bool:
         with self._db() as db:
-            return db.execute("DELETE FROM access WHERE type=? AND id=? AND user=?",
-                              (repo_type, repo_id, user)).rowcount == 1
+            return (
+                db.execute("DELETE FROM access WHERE type=? AND id=? AND user=?", (repo_type, repo_id, user)).rowcount
+                == 1
+            )
 
     def access_status(self, repo_type: str, repo_id: str, user: str) -> str | None:
         with self._db(write=False) as db:
-            row = db.execute("SELECT status FROM access WHERE type=? AND id=? AND user=?",
-                             (repo_type, repo_id, user)).fetchone()
+            row = db.execute(
+                "SELECT status FROM access WHERE type=? AND id=? AND user=?", (repo_type, repo_id, user)
+            ).fetchone()
         return row[0] if row else None
 
     def access_list(self, repo_type: str, repo_id: str, status: str) -> list[dict]:
         with self._db(write=False) as db:
-            rows = db.execute("SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? "
-                              "ORDER BY updated", (repo_type, repo_id, status)).fetchall()
+            rows = db.execute(
+                "SELECT user, status, fields, updated FROM access WHERE type=? AND id=? AND status=? ORDER BY updated",
+                (repo_type, repo_id, status),
+            ).fetchall()
         return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
-
 
     # --- discussions and pull requests (course_hub/api_community.py) ---------------------------------------------
     _DISC = "SELECT type, id, num, title, author, is_pr, status, created, target, merge_commit FROM discussions"
 
-    def create_discussion(self, repo_type: str, repo_id: str, title: str, author: str, is_pr: bool, status: str,
-                          target: str | None, events: list[tuple[str, dict]], after: int = 0) -> int:
+    def create_discussion(
+        self,
+        repo_type: str,
+        repo_id: str,
+        title: str,
+        author: str,
+        is_pr: bool,
+        status: str,
+        target: str | None,
+        events: list[tuple[str, dict]],
+        after: int = 0,
+    ) -> int:
         """A new discussion (or pull request) numbered after the repo's last one (and after `after`: the highest
         `refs/pr/N` already in its git repo, e.g. copied by duplicate_repo), with its first events (`(kind, data)`,
         by `author`); its number."""
         now = time.time()
         with self._db() as db:
-            num = db.execute("SELECT MAX(COALESCE(MAX(num), 0), ?) + 1 FROM discussions WHERE type=? AND id=?",
-                             (after, repo_type, repo_id)).fetchone()[0]
-            db.execute("INSERT INTO discussions (type, id, num, title, author, is_pr, status, created, target) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (repo_type, repo_id, num, title, author, int(is_pr), status, now, target))
+            num = db.execute(
+                "SELECT MAX(COALESCE(MAX(num), 0), ?) + 1 FROM discussions WHERE type=? AND id=?",
+                (after, repo_type, repo_id),
+            ).fetchone()[0]
+            db.execute(
+                "INSERT INTO discussions (type, id, num, title, author, is_pr, status, created, target) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (repo_type, repo_id, num, title, author, int(is_pr), status, now, target),
+            )
             for kind, data in events:
                 self._add_event(db, repo_type, repo_id, num, kind, author, data, now)
         return num
@@ -486,21 +570,34 @@ class Store:
     @staticmethod
     def _add_event(db, repo_type, repo_id, num, kind, author, data, now=None) -> str:
         event_id = secrets.token_hex(12)
-        db.execute("INSERT INTO discussion_events (event_id, type, id, num, kind, author, created, data) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (event_id, repo_type, repo_id, num, kind, author,
-                                                       now if now is not None else time.time(), json.dumps(data)))
+        db.execute(
+            "INSERT INTO discussion_events (event_id, type, id, num, kind, author, created, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event_id,
+                repo_type,
+                repo_id,
+                num,
+                kind,
+                author,
+                now if now is not None else time.time(),
+                json.dumps(data),
+            ),
+        )
         return event_id
 
-    def add_discussion_event(self, repo_type: str, repo_id: str, num: int, kind: str, author: str, data: dict,
-                             **changes) -> dict:
+    def add_discussion_event(
+        self, repo_type: str, repo_id: str, num: int, kind: str, author: str, data: dict, **changes
+    ) -> dict:
         """Append an event; `changes` (title, status, merge_commit) update the discussion in the same
         transaction. The new event."""
         with self._db() as db:
             for key, value in changes.items():
                 if key not in ("title", "status", "merge_commit"):
                     raise ValueError(key)
-                db.execute(f"UPDATE discussions SET {key}=? WHERE type=? AND id=? AND num=?",
-                           (value, repo_type, repo_id, num))
+                db.execute(
+                    f"UPDATE discussions SET {key}=? WHERE type=? AND id=? AND num=?", (value, repo_type, repo_id, num)
+                )
             event_id = self._add_event(db, repo_type, repo_id, num, kind, author, data)
         return self.discussion_event(event_id)
 
@@ -518,8 +615,12 @@ class Store:
         """Newest first, each with its number of comments."""
         with self._db(write=False) as db:
             rows = db.execute(self._DISC + " WHERE type=? AND id=? ORDER BY num DESC", (repo_type, repo_id)).fetchall()
-            counts = dict(db.execute("SELECT num, COUNT(*) FROM discussion_events WHERE type=? AND id=? AND "
-                                     "kind='comment' GROUP BY num", (repo_type, repo_id)).fetchall())
+            counts = dict(
+                db.execute(
+                    "SELECT num, COUNT(*) FROM discussion_events WHERE type=? AND id=? AND kind='comment' GROUP BY num",
+                    (repo_type, repo_id),
+                ).fetchall()
+            )
         return [{**_discussion(r), "comments": counts.get(r[2], 0)} for r in rows]
 
     def discussions_by(self, author: str) -> list[dict]:
@@ -530,21 +631,35 @@ class Store:
 
     def discussion_events(self, repo_type: str, repo_id: str, num: int) -> list[dict]:
         with self._db(write=False) as db:
-            rows = db.execute("SELECT event_id, kind, author, created, data FROM discussion_events WHERE type=? AND "
-                              "id=? AND num=? ORDER BY created, rowid", (repo_type, repo_id, num)).fetchall()
+            rows = db.execute(
+                "SELECT event_id, kind, author, created, data FROM discussion_events WHERE type=? AND "
+                "id=? AND num=? ORDER BY created, rowid",
+                (repo_type, repo_id, num),
+            ).fetchall()
         return [_event(r) for r in rows]
 
     def discussion_event(self, event_id: str) -> dict | None:
         with self._db(write=False) as db:
-            row = db.execute("SELECT event_id, kind, author, created, data FROM discussion_events WHERE event_id=?",
-                             (event_id,)).fetchone()
+            row = db.execute(
+                "SELECT event_id, kind, author, created, data FROM discussion_events WHERE event_id=?", (event_id,)
+            ).fetchone()
         return _event(row) if row else None
 
 
 def _discussion(row) -> dict:
     t, i, num, title, author, is_pr, status, created, target, merge_commit = row
-    return {"type": t, "id": i, "num": num, "title": title, "author": author, "is_pr": bool(is_pr),
-            "status": status, "created": created, "target": target, "merge_commit": merge_commit}
+    return {
+        "type": t,
+        "id": i,
+        "num": num,
+        "title": title,
+        "author": author,
+        "is_pr": bool(is_pr),
+        "status": status,
+        "created": created,
+        "target": target,
+        "merge_commit": merge_commit,
+    }
 
 
 def _event(row) -> dict:
@@ -554,8 +669,17 @@ def _event(row) -> dict:
 
 def _collection(row) -> dict:
     slug, namespace, title, description, private, theme, position, created, updated = row
-    return {"slug": slug, "namespace": namespace, "title": title, "description": description,
-            "private": bool(private), "theme": theme, "position": position, "created": created, "updated": updated}
+    return {
+        "slug": slug,
+        "namespace": namespace,
+        "title": title,
+        "description": description,
+        "private": bool(private),
+        "theme": theme,
+        "position": position,
+        "created": created,
+        "updated": updated,
+    }
 
 
 def _repo(row) -> RepoRecord:

@@ -1,4 +1,5 @@
 """Helpers shared by the course notebooks: the bootstrap (`connect`), self-checks, and the course hub."""
+
 __version__ = "0.1.0"
 
 

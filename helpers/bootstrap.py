@@ -7,6 +7,7 @@ Order of choice: `COURSE_HUB=online` -> huggingface.co (or `COURSE_ONLINE_ENDPOI
 the course's tests publish the course into a second course hub and run every notebook there); `HF_ENDPOINT` if already set; `COURSE_HUB_URL` (an
 instructor's classroom hub); else a course hub already running for this checkout, or one started in the background.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import colab, kernels, strict_warnings
 from course_hub import HubDir
 from course_hub.settings import default_hub_dir, project_root
+
+from . import colab, kernels, strict_warnings
 
 ONLINE = "https://huggingface.co"
 ONLINE_ENDPOINT_VAR = "COURSE_ONLINE_ENDPOINT"  # online mode against another Hub with huggingface.co's repos
@@ -99,14 +101,18 @@ def classroom_token(endpoint: str, token: str, user: str, role: str) -> str:
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(f"{endpoint}/api/course/token", data=json.dumps({"user": user, "role": role}).encode(),
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{endpoint}/api/course/token",
+        data=json.dumps({"user": user, "role": role}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.load(r)["token"]
     except urllib.error.HTTPError as e:
-        raise RuntimeError(f"The classroom hub refused a {role} token of {user!r}: "
-                           f"{e.headers.get('X-Error-Message') or e.reason}") from None
+        raise RuntimeError(
+            f"The classroom hub refused a {role} token of {user!r}: {e.headers.get('X-Error-Message') or e.reason}"
+        ) from None
 
 
 def split_classroom_url(url: str) -> tuple[str, str | None, str | None]:
@@ -145,7 +151,8 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         if current != endpoint.rstrip("/"):
             raise RuntimeError(
                 f"{', '.join(imported)} was imported before helpers.connect(), so it still talks to {current}. "
-                "Restart the kernel (Kernel > Restart) and run the setup cell first.")
+                "Restart the kernel (Kernel > Restart) and run the setup cell first."
+            )
     os.environ["HF_ENDPOINT"] = endpoint
     os.environ["HF_HUB_DISABLE_XET"] = "1"
     home_name = {"online": "hf-home-online", "classroom": "hf-home-classroom"}.get(mode, "hf-home")
@@ -161,13 +168,16 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         # Trainer(push_to_hub=True) turns huggingface_hub's bars back on after train(); the variable above wins
         # and huggingface_hub says so in a warning (CI only, with a machine path in it): not the lesson's
         import warnings
+
         warnings.filterwarnings("ignore", message="Cannot enable progress bars", category=UserWarning)
     course = Course(endpoint=endpoint, mode=mode, hub_dir=hub_dir, hf_home=hf_home)
     if mode == "classroom":
         _, user, token = split_classroom_url(os.environ["COURSE_HUB_URL"])
         if not (user and token):
-            raise ValueError("COURSE_HUB_URL needs your name and token: copy your line of the token sheet, "
-                             "http://NAME:TOKEN@HOST:PORT")
+            raise ValueError(
+                "COURSE_HUB_URL needs your name and token: copy your line of the token sheet, "
+                "http://NAME:TOKEN@HOST:PORT"
+            )
         course.user, course.classroom_token = user, token
         _save_login(hf_home, token)
         _git_sends_token(endpoint, token)
@@ -196,8 +206,7 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
         from course_hub.server import running_server
 
         server = running_server(hub_dir) if hub_dir.exists() else None
-        return endpoint, ("local" if server and server["url"] == endpoint else "custom"), \
-            (hub_dir if server else None)
+        return endpoint, ("local" if server and server["url"] == endpoint else "custom"), (hub_dir if server else None)
     if os.environ.get("COURSE_HUB_URL"):
         return split_classroom_url(os.environ["COURSE_HUB_URL"])[0], "classroom", None
     if choice != "local":
@@ -227,8 +236,10 @@ def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
     if os.environ.get("COURSE_AUTO_BUILD") == "1":
         build_if_needed(hub_dir)
     if not HubDir(hub_dir).exists():
-        raise RuntimeError(f"The course hub has not been built yet ({hub_dir}). In a terminal, run `make lab` "
-                           "(or `course-hub build`), or set COURSE_HUB=online to use huggingface.co.")
+        raise RuntimeError(
+            f"The course hub has not been built yet ({hub_dir}). In a terminal, run `make lab` "
+            "(or `course-hub build`), or set COURSE_HUB=online to use huggingface.co."
+        )
     running = server.running_server(hub_dir)
     if running:
         return running["url"]
@@ -250,8 +261,9 @@ def build_if_needed(hub_dir: Path) -> None:
     if HubDir(hub_dir).is_built():
         return
     print("Building the course hub on this machine (first run only, about 3 minutes)...", flush=True)
-    subprocess.run([sys.executable, "-m", "course_hub", "build", "--hub-dir", str(hub_dir)], check=True,
-                   stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "course_hub", "build", "--hub-dir", str(hub_dir)], check=True, stdin=subprocess.DEVNULL
+    )
 
 
 def _save_login(hf_home: Path, token: str) -> None:
@@ -271,8 +283,13 @@ def _git_sends_token(endpoint: str, token: str) -> None:
     key = f"http.{endpoint}/.extraHeader"
     if any(os.environ.get(f"GIT_CONFIG_KEY_{i}") == key for i in range(n)):
         return
-    os.environ.update({"GIT_CONFIG_COUNT": str(n + 1), f"GIT_CONFIG_KEY_{n}": key,
-                       f"GIT_CONFIG_VALUE_{n}": f"Authorization: Bearer {token}"})
+    os.environ.update(
+        {
+            "GIT_CONFIG_COUNT": str(n + 1),
+            f"GIT_CONFIG_KEY_{n}": key,
+            f"GIT_CONFIG_VALUE_{n}": f"Authorization: Bearer {token}",
+        }
+    )
 
 
 def _report(course: Course) -> None:
@@ -289,7 +306,10 @@ def _report(course: Course) -> None:
     print(f"Python {platform.python_version()} | " + " | ".join(parts))
     if course.mode == "classroom" or (course.mode in ("online", "custom") and course.online_token):
         print(f"Signed in as {course.user}" + ("" if course.mode == "classroom" else " (HF_TOKEN)"))
-    where = {"local": "the course hub", "classroom": "the classroom hub",
-             "online": "huggingface.co" if course.endpoint == ONLINE else "a stand-in for huggingface.co",
-             "custom": "the hub in HF_ENDPOINT"}[course.mode]
+    where = {
+        "local": "the course hub",
+        "classroom": "the classroom hub",
+        "online": "huggingface.co" if course.endpoint == ONLINE else "a stand-in for huggingface.co",
+        "custom": "the hub in HF_ENDPOINT",
+    }[course.mode]
     print(f"Connected to {where} at {course.endpoint}")

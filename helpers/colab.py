@@ -4,6 +4,7 @@ Each notebook's setup cell clones the course repository into the runtime and put
 `helpers.connect()` calls `prepare()` when it runs on Colab, and builds the course hub on the first connect of the
 runtime (`COURSE_AUTO_BUILD`).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,8 +40,9 @@ def prepare(course_dir: str | Path = COURSE_DIR) -> Path:
     if not marker.exists():
         print("Installing the course and its libraries into this runtime (once, about a minute)...", flush=True)
         subprocess.run(install_command(course_dir), check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "langchain-huggingface"],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "langchain-huggingface"], check=True
+        )
         marker.write_text("installed\n")
     if str(course_dir) not in sys.path:
         sys.path.insert(0, str(course_dir))

@@ -3,6 +3,7 @@
 The lesson's own calls stay in the notebook (`subprocess.Popen([sys.executable, "app.py"], ...)`,
 `gradio_client.Client(url).predict(...)`, `demo.launch(...)`); these only prepare the room.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -43,8 +44,9 @@ def answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 90,
-                  log: str | Path | None = None) -> str:
+def wait_until_up(
+    url: str, process: subprocess.Popen | None = None, timeout: float = 90, log: str | Path | None = None
+) -> str:
     """Poll `url` until the app answers; return `url`.
 
     Raises RuntimeError (with the end of `log`, if given) when `process` exits first or `timeout` passes.

@@ -6,6 +6,7 @@ starts, `course_hub()` makes sure this checkout's course hub runs (the same serv
 in the background if needed) and tells the proxy its port. The proxy strips the prefix and sends it as
 `X-Forwarded-Prefix`, so the hub's pages link under it.
 """
+
 from __future__ import annotations
 
 import os

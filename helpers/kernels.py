@@ -8,6 +8,7 @@ of the other `NN_*.ipynb` notebooks beside this one. A busy kernel (a cell runni
 notebook are left alone; `COURSE_KEEP_KERNELS=1` turns it off. Outside a Jupyter server (papermill, nbval) it does
 nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -87,7 +88,7 @@ def _this_kernel_id() -> str | None:
 
         match = re.search(r"kernel-([\w-]+)\.json$", get_connection_file())
         return match.group(1) if match else None
-    except Exception:  # not in an IPython kernel
+    except Exception:  # not in an IPython kernel  # noqa: BLE001
         return None
 
 
@@ -145,8 +146,12 @@ def free_idle_course_kernels(force: bool = False) -> list[str]:
         for s in sessions:
             path = Path(s.get("path") or "")
             kernel = s.get("kernel") or {}
-            if (kernel.get("id") == kernel_id or str(path.parent) != folder
-                    or not COURSE_NOTEBOOK.match(path.name) or kernel.get("execution_state") != "idle"):
+            if (
+                kernel.get("id") == kernel_id
+                or str(path.parent) != folder
+                or not COURSE_NOTEBOOK.match(path.name)
+                or kernel.get("execution_state") != "idle"
+            ):
                 continue
             try:
                 _api(server, "DELETE", f"api/sessions/{s['id']}")
@@ -154,7 +159,7 @@ def free_idle_course_kernels(force: bool = False) -> list[str]:
             except (OSError, ValueError):
                 pass
         return sorted(freed)
-    except Exception:  # a server that answers oddly must not stop the setup cell
+    except Exception:  # a server that answers oddly must not stop the setup cell  # noqa: BLE001
         return []
 
 
@@ -180,6 +185,8 @@ def release_hub_memory(hub_dir) -> bool:
 def report(freed: list[str]) -> str:
     limit = memory_limit_mb()
     names = ", ".join(freed)
-    return (f"Memory: this machine has {limit / 1024:.1f} GB for everything, so the idle kernels of {names} were "
-            "shut down to make room (their variables are gone; run a notebook again to get them back; "
-            "COURSE_KEEP_KERNELS=1 keeps them).")
+    return (
+        f"Memory: this machine has {limit / 1024:.1f} GB for everything, so the idle kernels of {names} were "
+        "shut down to make room (their variables are gone; run a notebook again to get them back; "
+        "COURSE_KEEP_KERNELS=1 keeps them)."
+    )

@@ -7,12 +7,12 @@
 - `course_hub_only`: a cell that plays someone else (the instructor, another user) runs on a course hub only;
   elsewhere it says what to do on huggingface.co instead.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
-
 
 COURSE_HUBS = ("local", "classroom")  # hubs the course runs; `course.mode` "online" / "custom" are not
 
@@ -41,9 +41,12 @@ def fresh_start(course, repos: list[tuple[str, str]]) -> None:
         raise RepoExists(
             f"{', '.join(existing)} already exist(s) on {course.endpoint}. The course never deletes or overwrites "
             "your repos there: delete it yourself on the website (Settings > Delete this repository) if you mean "
-            "to, or change the name in the cell above, then run this cell again.")
-    print(f"{course.endpoint}: {names} {'does' if len(repos) == 1 else 'do'} not exist yet; this notebook creates "
-          f"{'it' if len(repos) == 1 else 'them'}.")
+            "to, or change the name in the cell above, then run this cell again."
+        )
+    print(
+        f"{course.endpoint}: {names} {'does' if len(repos) == 1 else 'do'} not exist yet; this notebook creates "
+        f"{'it' if len(repos) == 1 else 'them'}."
+    )
 
 
 def course_hub_only(course, elsewhere: str) -> bool:

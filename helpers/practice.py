@@ -6,6 +6,7 @@ is number 1). On huggingface.co nothing is created or deleted by a learner: the 
 (`python -m helpers.practice --endpoint URL --token ...`, after `course-hub publish`), and every learner's pull
 request goes to that one repo.
 """
+
 from __future__ import annotations
 
 from course_hub.settings import course_org
@@ -37,8 +38,10 @@ def typo_repo(course) -> str | None:
         if HfApi(token=course.token()).repo_exists(REPO):
             print(f"{REPO} on {course.endpoint}: the course's shared practice repo (you can read it, not write).")
             return REPO
-        print(f"{REPO} does not exist on {course.endpoint}: open a pull request to a repo of your own choice there "
-              "(the calls below are the same), or run this notebook on the course hub.")
+        print(
+            f"{REPO} does not exist on {course.endpoint}: open a pull request to a repo of your own choice there "
+            "(the calls below are the same), or run this notebook on the course hub."
+        )
         return None
 
     if course.mode == "classroom":  # many learners share it: the instructor made it once (instructor guide)
@@ -49,8 +52,12 @@ def typo_repo(course) -> str | None:
     owner = HfApi(token=course.token("instructor", "write"))  # an admin of the course org
     owner.delete_repo(REPO, missing_ok=True)
     owner.create_repo(REPO)
-    owner.upload_file(path_or_fileobj=CARD.encode(), path_in_repo="README.md", repo_id=REPO,
-                      commit_message="A card with a typo, for the pull-request lesson")
+    owner.upload_file(
+        path_or_fileobj=CARD.encode(),
+        path_in_repo="README.md",
+        repo_id=REPO,
+        commit_message="A card with a typo, for the pull-request lesson",
+    )
     print(f"Course hub: {REPO} is ready (owned by the course org; you can read it, not write to it).")
     return REPO
 
@@ -63,8 +70,12 @@ def publish(endpoint: str, token: str) -> str:
     if api.repo_exists(REPO):
         return f"{REPO}: up to date (exists)"
     api.create_repo(REPO)
-    api.upload_file(path_or_fileobj=CARD.encode(), path_in_repo="README.md", repo_id=REPO,
-                    commit_message="A card with a typo, for the pull-request lesson")
+    api.upload_file(
+        path_or_fileobj=CARD.encode(),
+        path_in_repo="README.md",
+        repo_id=REPO,
+        commit_message="A card with a typo, for the pull-request lesson",
+    )
     return f"{REPO}: created"
 
 

@@ -12,6 +12,7 @@ have it: the course can do nothing about it. Learners (`make lab`) see warnings 
 A `module=` filter alone is not enough: a library that warns with `stacklevel=2` attributes the warning to the
 caller (the notebook cell), so the hook below looks at the frame that called `warnings.warn`.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,18 @@ import sys
 import warnings
 from pathlib import PurePath
 
-HF_PACKAGES = ("huggingface_hub", "transformers", "datasets", "tokenizers", "safetensors", "sentence_transformers",
-               "gradio", "gradio_client", "langchain_huggingface", "accelerate")
+HF_PACKAGES = (
+    "huggingface_hub",
+    "transformers",
+    "datasets",
+    "tokenizers",
+    "safetensors",
+    "sentence_transformers",
+    "gradio",
+    "gradio_client",
+    "langchain_huggingface",
+    "accelerate",
+)
 CATEGORIES = (DeprecationWarning, FutureWarning)
 HF_MODULE_RE = rf"(?:{'|'.join(HF_PACKAGES)})(?:\.|\Z)"
 COURSE_MODULE_RE = r"helpers(?:\.|\Z)"  # the course's own code calls HF APIs too (a stacklevel=2 warning lands here)
@@ -73,7 +84,9 @@ def hf_package(module_name: str | None) -> str | None:
 
 def in_package(filename: str, name: str) -> bool:
     """Whether `filename` lies in the folder of the imported package `name`."""
-    return any(filename.startswith(os.path.join(folder, "")) for folder in getattr(sys.modules.get(name), "__path__", ()))
+    return any(
+        filename.startswith(os.path.join(folder, "")) for folder in getattr(sys.modules.get(name), "__path__", ())
+    )
 
 
 def package_of_file(filename: str) -> str | None:
@@ -99,8 +112,10 @@ def describe(message, category, source: str, filename: str, lineno: int) -> str:
     base = next((f for f in folders if filename.startswith(os.path.join(f, ""))), None)
     where = PurePath(os.path.relpath(filename, base)).as_posix() if base else PurePath(filename).name
     cell = _cell()
-    return (f"{category.__name__} from {source}{' in ' + cell if cell else ''} ({where}:{lineno}): {message} "
-            f"[{ENV}=1 fails course runs on Hugging Face deprecations: update the call]")
+    return (
+        f"{category.__name__} from {source}{' in ' + cell if cell else ''} ({where}:{lineno}): {message} "
+        f"[{ENV}=1 fails course runs on Hugging Face deprecations: update the call]"
+    )
 
 
 def _cell() -> str | None:

@@ -4,6 +4,7 @@ Everything here that touches the environment runs at import time, before any tes
 huggingface_hub / datasets / transformers: those libraries read `HF_ENDPOINT` (and `HF_HOME`) into module
 constants when they are imported.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,11 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import behind these)
 from course_content.build import is_built  # noqa: E402
 from course_hub import HubDir, server  # noqa: E402
 from course_hub.settings import default_hub_dir  # noqa: E402
-
+from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import behind these)
 
 # --- the environment, fixed before any Hugging Face library is imported ------------------------------------
 SOURCE_HUB = default_hub_dir()  # the built course hub (honours $COURSE_HUB_DIR), read before we change it
@@ -34,30 +34,44 @@ HUB_DIR = SESSION_TMP / "hub"
 PORT = server.free_port()
 URL = f"http://127.0.0.1:{PORT}"
 
-for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
-              "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_XET_CACHE", "HF_TOKEN_PATH", "COURSE_HUB_URL", "COURSE_HUB"):
+for _name in (
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+    "HF_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "HF_XET_CACHE",
+    "HF_TOKEN_PATH",
+    "COURSE_HUB_URL",
+    "COURSE_HUB",
+):
     os.environ.pop(_name, None)
-os.environ.update({
-    "HF_ENDPOINT": URL,
-    "HF_HUB_DISABLE_XET": "1",
-    "HF_HOME": str(SESSION_TMP / "hf-home"),
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
-    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    # anything that asks for "the" hub dir gets the session's copy, never the real data/hub
-    "COURSE_HUB_DIR": str(HUB_DIR),
-    # git: no user config, no credential helpers, never prompt
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    # an empty file of the session, not /dev/null: a `git lfs install` in a notebook under test writes the global
-    # config, and a newer git (Debian 13's) replaces the file it writes to — /dev/null itself, once
-    "GIT_CONFIG_GLOBAL": str(SESSION_TMP / "gitconfig"),
-    "GCM_INTERACTIVE": "never",
-})
+os.environ.update(
+    {
+        "HF_ENDPOINT": URL,
+        "HF_HUB_DISABLE_XET": "1",
+        "HF_HOME": str(SESSION_TMP / "hf-home"),
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        # anything that asks for "the" hub dir gets the session's copy, never the real data/hub
+        "COURSE_HUB_DIR": str(HUB_DIR),
+        # git: no user config, no credential helpers, never prompt
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        # an empty file of the session, not /dev/null: a `git lfs install` in a notebook under test writes the global
+        # config, and a newer git (Debian 13's) replaces the file it writes to — /dev/null itself, once
+        "GIT_CONFIG_GLOBAL": str(SESSION_TMP / "gitconfig"),
+        "GCM_INTERACTIVE": "never",
+    }
+)
 (SESSION_TMP / "gitconfig").touch()
 os.environ.pop("COURSE_HUB_PAGE_SIZE", None)
+
 
 def file_state(root: Path) -> dict:
     """(inode, size, mtime) of every file under `root` (what writes to a copy must not change in the original)."""
@@ -78,8 +92,9 @@ def copy_hub(src: Path, dst: Path) -> None:
     HubDir(src).copy_to(dst)
 
 
-def start_server(hub_dir: Path, port: int, log_path: Path, env: dict | None = None,
-                 timeout: float = 30, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, float]:
+def start_server(
+    hub_dir: Path, port: int, log_path: Path, env: dict | None = None, timeout: float = 30, args: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, float]:
     """Run `python -m course_hub serve [args]` and wait for /api/health; return the process and its start
     time."""
     proc = server.start(hub_dir, port, log_path, args, env=env, cwd=ROOT)
@@ -139,8 +154,9 @@ def hub():
     store = Store(HubDir(HUB_DIR).store_db)
     proc, startup = start_server(HUB_DIR, PORT, SESSION_TMP / "server.log")
     try:
-        running = HubServer(URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup,
-                            SOURCE_HUB if built else None)
+        running = HubServer(
+            URL, HUB_DIR, PORT, proc, SESSION_TMP / "server.log", built, startup, SOURCE_HUB if built else None
+        )
         for user in ("alice", "bob"):
             running.token(user, "write")
         running.token("reader", "read")

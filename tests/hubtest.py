@@ -1,4 +1,5 @@
 """Small helpers shared by the hub tests (no fixtures here: those live in conftest.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,9 @@ def prefix(repo_type: str) -> str:
     return {"model": "", "dataset": "datasets/", "space": "spaces/"}[repo_type]
 
 
-def raw_request(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                timeout: float = 30):
+def raw_request(
+    url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 30
+):
     """An HTTP request sent exactly as written: no normalisation of `..`, no re-quoting (http.client).
 
     Returns (status, headers as a case-insensitive-by-lowercasing dict, body bytes)."""
@@ -52,14 +54,33 @@ def bearer(token: str | None) -> dict:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def git(*args: str, cwd: Path | str | None = None, check: bool = True, timeout: float = 60,
-        env: dict | None = None) -> subprocess.CompletedProcess:
+def git(
+    *args: str, cwd: Path | str | None = None, check: bool = True, timeout: float = 60, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run the real `git` binary, isolated from any user/system configuration and never prompting."""
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false", **(env or {})}
+    full_env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_ASKPASS": "/bin/false",
+        "SSH_ASKPASS": "/bin/false",
+        **(env or {}),
+    }
     full_env.setdefault("GIT_CONFIG_GLOBAL", os.devnull)  # tests/conftest.py sets an empty file of the session
-    cmd = ["git", "-c", "credential.helper=", "-c", "user.name=Test", "-c", "user.email=test@example.com",
-           "-c", "init.defaultBranch=main", "-c", "protocol.version=2", *args]
+    cmd = [
+        "git",
+        "-c",
+        "credential.helper=",
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "protocol.version=2",
+        *args,
+    ]
     proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

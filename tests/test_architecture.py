@@ -6,6 +6,7 @@
 
 Inside course_hub, imports only go down the layers below (docs/architecture.md has the picture).
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,13 +26,22 @@ LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 # spaces, ...) are route handlers unless listed.
 LAYERS = [
     {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store"},  # storage, plain data
-    {"policy", "hub"},                                                            # who may do what; the model
-    {"http", "listing", "classroom", "jupyterhub"},                               # HTTP toolkit, JSON shapes
-    {"api_access", "api_course", "api_files", "api_lfs", "api_manage", "api_read", "api_social", "api_write",
-     "git_http"},                                                                 # route handlers
-    {"app"},                                                                      # the route table
+    {"policy", "hub"},  # who may do what; the model
+    {"http", "listing", "classroom", "jupyterhub"},  # HTTP toolkit, JSON shapes
+    {
+        "api_access",
+        "api_course",
+        "api_files",
+        "api_lfs",
+        "api_manage",
+        "api_read",
+        "api_social",
+        "api_write",
+        "git_http",
+    },  # route handlers
+    {"app"},  # the route table
     {"server", "publish"},  # uvicorn, server.json; publish: a client of a remote hub reading the local hub dir
-    {"cli", "__main__"},                                                          # the command
+    {"cli", "__main__"},  # the command
 ]
 HANDLER_LAYER = 3
 
@@ -50,8 +60,9 @@ def layer_of(module: str) -> int:
 def imports(path: Path, package_parts: list[str]) -> list[tuple[str, bool]]:
     """(absolute module name, at module level?) for every import in the file."""
     tree = ast.parse(path.read_text(), str(path))
-    top_level = {id(n) for n in tree.body} | {id(n) for b in tree.body if isinstance(b, ast.Try)
-                                             for n in b.body + b.finalbody}
+    top_level = {id(n) for n in tree.body} | {
+        id(n) for b in tree.body if isinstance(b, ast.Try) for n in b.body + b.finalbody
+    }
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -85,8 +96,12 @@ def test_packages_import_only_down():
     for package, rel, path, package_parts in module_files():
         for name, _ in imports(path, package_parts):
             target = name.split(".")[0]
-            if target in PACKAGES and target != package and target not in MAY_IMPORT[package] \
-                    and (rel.as_posix(), target) not in LAZY_ALLOWED:
+            if (
+                target in PACKAGES
+                and target != package
+                and target not in MAY_IMPORT[package]
+                and (rel.as_posix(), target) not in LAZY_ALLOWED
+            ):
                 bad.append(f"{rel} imports {name}")
     assert not bad, "upward imports:\n" + "\n".join(bad)
 
@@ -101,7 +116,7 @@ def test_course_hub_layers():
         for name, at_top in imports(path, package_parts):
             if not name.startswith("course_hub.") or not at_top:
                 continue
-            theirs = layer_of(name[len("course_hub."):])
+            theirs = layer_of(name[len("course_hub.") :])
             if theirs > mine:
                 bad.append(f"{rel} (layer {mine}) imports {name} (layer {theirs})")
     assert not bad, "imports that go up course_hub's layers:\n" + "\n".join(bad)
@@ -110,8 +125,9 @@ def test_course_hub_layers():
 def test_every_module_has_a_layer():
     """A new module of course_hub's top level says where it sits (subpackages are route packages)."""
     listed = set().union(*LAYERS) | {"__init__"}
-    unlisted = [p.name for p in (ROOT / "course_hub").glob("*.py")
-                if p.stem not in listed and not p.stem.startswith("api_")]  # api_*: route handlers
+    unlisted = [
+        p.name for p in (ROOT / "course_hub").glob("*.py") if p.stem not in listed and not p.stem.startswith("api_")
+    ]  # api_*: route handlers
     assert not unlisted, f"add these to LAYERS in tests/test_architecture.py (and docs/architecture.md): {unlisted}"
 
 
@@ -128,9 +144,11 @@ def test_the_checker_sees_an_upward_edge(tmp_path):
 
 def test_the_server_is_light():
     """Serving needs no torch, transformers, datasets, gradio — nor the course's other packages."""
-    code = ("import sys, course_hub, course_hub.app, course_hub.cli, course_hub.server\n"
-            "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'gradio', 'helpers', 'course_content') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, course_hub, course_hub.app, course_hub.cli, course_hub.server\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'gradio', 'helpers', 'course_content') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
@@ -155,7 +173,7 @@ def test_readme_layout_names_real_paths():
     text = (ROOT / "README.md").read_text()
     start = text.index("Layout")
     end = text.find("\n\n", start)
-    section = text[start:end if end > 0 else None]
+    section = text[start : end if end > 0 else None]
     names = [n for n in __import__("re").findall(r"`([\w./-]+)`", section) if "/" in n or n.endswith(".py")]
     assert names, "the layout paragraph names no paths"
     missing = [n for n in names if not (ROOT / n).exists()]

@@ -1,4 +1,5 @@
 """Self-checks of notebook 00: right answers pass, typical wrong answers fail with a helpful message, none raises."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,10 @@ def run(check, answer, capsys, **kwargs):
 
 # --- check_one_word_flip ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer", [("The film was good.", "The film was not good."),
-                                    ["I liked this phone.", "I hated this phone."]])
+
+@pytest.mark.parametrize(
+    "answer", [("The film was good.", "The film was not good."), ["I liked this phone.", "I hated this phone."]]
+)
 def test_flip_right(hub, capsys, answer):
     ok, out = run(nb00.check_one_word_flip, answer, capsys)
     assert ok and out.startswith("✅") and "→" in out, out
@@ -34,14 +37,17 @@ def test_flip_placeholder(hub, capsys):
     assert not ok and out.startswith("⏳"), out
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ("The film was good.", "a pair of two sentences"),
-    (("The film was good.",), "a pair of two sentences"),
-    (("The film was good.", ""), "a pair of two sentences"),
-    (("The film was good.", "the film, was good"), "same words"),
-    (("The film was good.", "The film was not bad at all."), "more than one word"),
-    (("The film was good.", "The film was great."), "did not flip"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("The film was good.", "a pair of two sentences"),
+        (("The film was good.",), "a pair of two sentences"),
+        (("The film was good.", ""), "a pair of two sentences"),
+        (("The film was good.", "the film, was good"), "same words"),
+        (("The film was good.", "The film was not bad at all."), "more than one word"),
+        (("The film was good.", "The film was great."), "did not flip"),
+    ],
+)
 def test_flip_wrong(hub, capsys, answer, expected):
     ok, out = run(nb00.check_one_word_flip, answer, capsys)
     assert not ok and out.startswith("❌") and expected in out, out
@@ -59,6 +65,7 @@ def test_classification_labels_come_from_the_hub(hub):
 
 
 # --- check_vocabulary ---------------------------------------------------------------------------------------
+
 
 def test_vocabulary_right(capsys):
     ok, out = run(nb00.check_vocabulary, dict(nb00.VOCABULARY), capsys)
@@ -103,6 +110,7 @@ def test_vocabulary_unknown_term(capsys):
 
 
 # --- check_revision -----------------------------------------------------------------------------------------
+
 
 def test_revision_right(hub, capsys, dataset_sha):
     ok, out = run(nb00.check_revision, dataset_sha, capsys)
@@ -165,7 +173,8 @@ def test_revision_for_a_model_repo(hub, capsys):
 def test_checks_never_raise_when_the_hub_is_unreachable(capsys, monkeypatch):
     import huggingface_hub
 
-    monkeypatch.setattr(huggingface_hub.HfApi, "repo_info",
-                        lambda *a, **k: (_ for _ in ()).throw(ConnectionError("hub down\nmore")))
+    monkeypatch.setattr(
+        huggingface_hub.HfApi, "repo_info", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("hub down\nmore"))
+    )
     ok, out = run(nb00.check_revision, "a" * 40, capsys)
     assert not ok and "could not finish: ConnectionError: hub down" in out, out

@@ -1,4 +1,5 @@
 """Self-checks of notebook 01: right answers pass, typical wrong answers fail with a helpful message, none raises."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,6 +23,7 @@ def card(meta: str, body: str = "# A test model\n") -> bytes:
 
 # --- check_top_permissive -----------------------------------------------------------------------------------
 
+
 def test_top_permissive_is_the_sentiment_model(hub):
     assert nb01.top_permissive() == "course/minilm-sentiment"
 
@@ -36,14 +38,17 @@ def test_top_permissive_placeholder(hub, capsys):
     assert not ok and out.startswith("⏳"), out
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ("course/gated-sentiment", "not the most downloaded"),
-    ("sentence-transformers/all-MiniLM-L6-v2", "not text-classification"),
-    ("HuggingFaceTB/SmolLM2-135M-Instruct", "text-generation model"),
-    ("alice/private-notes", "no model"),
-    ("course/does-not-exist", "no model"),
-    ("minilm-sentiment", "namespace/name"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("course/gated-sentiment", "not the most downloaded"),
+        ("sentence-transformers/all-MiniLM-L6-v2", "not text-classification"),
+        ("HuggingFaceTB/SmolLM2-135M-Instruct", "text-generation model"),
+        ("alice/private-notes", "no model"),
+        ("course/does-not-exist", "no model"),
+        ("minilm-sentiment", "namespace/name"),
+    ],
+)
 def test_top_permissive_wrong(hub, capsys, answer, expected):
     ok, out = run(nb01.check_top_permissive, answer, capsys)
     assert not ok and out.startswith("❌") and expected in out, out
@@ -60,8 +65,16 @@ def test_top_permissive_model_info_object(hub, capsys):
 def test_top_permissive_restrictive_license(hub, api, new_repo_id, capsys):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.create_commit(repo_id, commit_message="card", operations=[CommitOperationAdd(
-        "README.md", card("license: cc-by-nc-4.0\npipeline_tag: text-classification\nlibrary_name: transformers"))])
+    api.create_commit(
+        repo_id,
+        commit_message="card",
+        operations=[
+            CommitOperationAdd(
+                "README.md",
+                card("license: cc-by-nc-4.0\npipeline_tag: text-classification\nlibrary_name: transformers"),
+            )
+        ],
+    )
     ok, out = run(nb01.check_top_permissive, repo_id, capsys)
     assert not ok and "cc-by-nc-4.0" in out and "not a permissive license" in out, out
     assert nb01.top_permissive() == "course/minilm-sentiment"
@@ -152,6 +165,7 @@ def test_tokenizer_not_a_folder(hub, capsys, tmp_path):
 
 # --- check_eval_commit --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sentiment_commits(hub):
     from huggingface_hub import HfApi
@@ -200,13 +214,19 @@ def test_eval_commit_later_commit(hub, api, new_repo_id, capsys):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
     meta = "license: mit\npipeline_tag: text-classification"
-    results = ("\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
-               "    dataset: {type: d, name: d}\n    metrics:\n    - {type: accuracy, value: 0.9}")
+    results = (
+        "\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
+        "    dataset: {type: d, name: d}\n    metrics:\n    - {type: accuracy, value: 0.9}"
+    )
     shas = []
-    for title, text in [("first", card(meta)), ("results", card(meta + results)),
-                        ("typo", card(meta + results, "# A test model, fixed\n"))]:
-        shas.append(api.create_commit(repo_id, commit_message=title,
-                                      operations=[CommitOperationAdd("README.md", text)]).oid)
+    for title, text in [
+        ("first", card(meta)),
+        ("results", card(meta + results)),
+        ("typo", card(meta + results, "# A test model, fixed\n")),
+    ]:
+        shas.append(
+            api.create_commit(repo_id, commit_message=title, operations=[CommitOperationAdd("README.md", text)]).oid
+        )
     ok, out = run(nb01.check_eval_commit, shas[2], capsys, repo_id=repo_id)
     assert not ok and "already had its results" in out, out
     ok, out = run(nb01.check_eval_commit, shas[1], capsys, repo_id=repo_id)

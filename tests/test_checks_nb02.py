@@ -1,6 +1,7 @@
 """helpers.checks.nb02: right answers pass, typical wrong answers fail with a helpful message, nothing raises.
 
 The tests marked `content` ask the real models on the test session's copy of the built course hub."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,19 +37,23 @@ def run(capsys, check, *args):
 
 # --- exercise 1: POSITIVE probabilities ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("placeholder", [..., None])
 def test_scores_placeholder_is_not_started(capsys, placeholder):
     ok, out = run(capsys, nb02.check_positive_scores, placeholder, REVIEWS)
     assert not ok and out.startswith("⏳")
 
 
-@pytest.mark.parametrize("answer, needle", [
-    ([0.1, 0.9], "is a list"),
-    ("POSITIVE", "not str"),
-    ({REVIEWS[0]: 0.1}, "4 of 5 reviews are missing"),
-    ({r: [{"label": "POSITIVE", "score": 0.5}] for r in REVIEWS}, "one number"),
-    ({r: "0.5" for r in REVIEWS}, "not str"),
-])
+@pytest.mark.parametrize(
+    "answer, needle",
+    [
+        ([0.1, 0.9], "is a list"),
+        ("POSITIVE", "not str"),
+        ({REVIEWS[0]: 0.1}, "4 of 5 reviews are missing"),
+        ({r: [{"label": "POSITIVE", "score": 0.5}] for r in REVIEWS}, "one number"),
+        ({r: "0.5" for r in REVIEWS}, "not str"),
+    ],
+)
 def test_scores_wrong_shapes_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_positive_scores, answer, REVIEWS)
     assert not ok and out.startswith("❌") and needle in out, out
@@ -79,7 +84,9 @@ def test_scores_right_answer_passes(all_scores, capsys):
 
 @pytest.mark.content
 def test_scores_typical_mistakes_get_their_hint(all_scores, capsys):
-    positive = {r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(REVIEWS, all_scores)}
+    positive = {
+        r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(REVIEWS, all_scores)
+    }
     best = {r: scores[0]["score"] for r, scores in zip(REVIEWS, all_scores)}
     cases = [
         (best, "top_k=None"),
@@ -93,12 +100,16 @@ def test_scores_typical_mistakes_get_their_hint(all_scores, capsys):
 
 # --- exercise 2: most similar sentence -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, needle", [
-    (1, "index"),
-    (QUERY, "query itself"),
-    ("A recipe for bread.", "not one of the candidate"),
-    (["Here is an easy recipe for a homemade loaf."], "not list"),
-])
+
+@pytest.mark.parametrize(
+    "answer, needle",
+    [
+        (1, "index"),
+        (QUERY, "query itself"),
+        ("A recipe for bread.", "not one of the candidate"),
+        (["Here is an easy recipe for a homemade loaf."], "not list"),
+    ],
+)
 def test_similar_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_most_similar, answer, QUERY, CANDIDATES)
     assert not ok and out.startswith("❌") and needle in out
@@ -137,18 +148,22 @@ def test_similar_right_answer_passes_and_others_fail(hub, capsys):
 
 # --- exercise 3: chat messages ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer, needle", [
-    ("Answer in one word. What is the capital of Italy?", "plain string"),
-    ([], "non-empty list"),
-    ([("system", "Answer in one word."), ("user", "What is the capital of Italy?")], "tuple, not a dict"),
-    ([{"role": "system", "text": "Answer in one word."}], "'role' and 'content'"),
-    ([{"role": "bot", "content": "Answer in one word."}], "the roles are"),
-    ([{"role": "system", "content": " "}, {"role": "user", "content": "Italy?"}], "no text"),
-    (CHAT[::-1], "['user', 'system']"),
-    (CHAT[1:], "['user']"),
-    ([CHAT[0], {"role": "user", "content": "What is the capital of France?"}], "Italy"),
-    ([{"role": "system", "content": "Be brief."}, CHAT[1]], "one-word"),
-])
+
+@pytest.mark.parametrize(
+    "answer, needle",
+    [
+        ("Answer in one word. What is the capital of Italy?", "plain string"),
+        ([], "non-empty list"),
+        ([("system", "Answer in one word."), ("user", "What is the capital of Italy?")], "tuple, not a dict"),
+        ([{"role": "system", "text": "Answer in one word."}], "'role' and 'content'"),
+        ([{"role": "bot", "content": "Answer in one word."}], "the roles are"),
+        ([{"role": "system", "content": " "}, {"role": "user", "content": "Italy?"}], "no text"),
+        (CHAT[::-1], "['user', 'system']"),
+        (CHAT[1:], "['user']"),
+        ([CHAT[0], {"role": "user", "content": "What is the capital of France?"}], "Italy"),
+        ([{"role": "system", "content": "Be brief."}, CHAT[1]], "one-word"),
+    ],
+)
 def test_chat_wrong_answers_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb02.check_chat_messages, answer)
     assert not ok and out.startswith("❌") and needle in out

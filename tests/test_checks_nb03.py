@@ -1,6 +1,7 @@
 """helpers.checks.nb03: right answers pass, typical wrong answers fail with a helpful message, nothing raises.
 
 The tests marked `content` ask the real tokenizer and models on the test session's copy of the built course hub."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,16 +20,20 @@ def run(capsys, check, *args):
 
 # --- exercise 1: attention mask sum ----------------------------------------------------------------------------
 
+
 def test_attention_placeholder_is_not_started(capsys):
     ok, out = run(capsys, nb03.check_attention_sum, ..., SENTENCES)
     assert not ok and out.startswith("⏳")
 
 
-@pytest.mark.parametrize("answer, needle", [
-    ([6, 14], "several numbers"),
-    ("20", "not str"),
-    (True, "not bool"),
-])
+@pytest.mark.parametrize(
+    "answer, needle",
+    [
+        ([6, 14], "several numbers"),
+        ("20", "not str"),
+        (True, "not bool"),
+    ],
+)
 def test_attention_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb03.check_attention_sum, answer, SENTENCES)
     assert not ok and out.startswith("❌") and needle in out
@@ -85,10 +90,13 @@ def test_greedy_placeholder_is_not_started(capsys):
     assert not ok and out.startswith("⏳")
 
 
-@pytest.mark.parametrize("answer, needle", [
-    ("Paris", "not str"),
-    ([0.5, 1.5], "not list"),
-])
+@pytest.mark.parametrize(
+    "answer, needle",
+    [
+        ("Paris", "not str"),
+        ([0.5, 1.5], "not list"),
+    ],
+)
 def test_greedy_wrong_kinds_fail_with_a_hint(capsys, answer, needle):
     ok, out = run(capsys, nb03.check_greedy_loop, answer, PROMPT, N_NEW)
     assert not ok and out.startswith("❌") and needle in out, out
@@ -143,11 +151,11 @@ def test_greedy_typical_mistakes_get_their_hint(lm, capsys):
     wrong_token = right.clone()
     wrong_token[0, -2] = (wrong_token[0, -2] + 1) % len(tokenizer)
     cases = [
-        (right[:, ids.shape[1]:], "only the new tokens"),
+        (right[:, ids.shape[1] :], "only the new tokens"),
         (greedy(model, ids, N_NEW - 1), "5 new tokens"),
         (greedy(model, ids, N_NEW, position=0), "first position"),
         (wrong_token, "New token 5"),
-        (torch.cat([ids[:, 1:], right[:, ids.shape[1]:]], dim=1), "does not start with the prompt"),
+        (torch.cat([ids[:, 1:], right[:, ids.shape[1] :]], dim=1), "does not start with the prompt"),
         (right.repeat(2, 1), "2 rows"),
     ]
     for answer, needle in cases:

@@ -1,4 +1,5 @@
 """The self-checks of notebook 04: right answers pass, typical wrong answers fail with a helpful message."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,6 +42,7 @@ def right_role(token):
 
 # --- advice_for (against the test hub: its real answers are the oracle) ---------------------------------
 
+
 @pytest.fixture
 def learner_login(hub, monkeypatch):
     """The notebook's state at the exercise: logged in as the learner (HF_TOKEN stands in for `login()`)."""
@@ -74,8 +76,7 @@ def test_advice_for_placeholder_is_not_started(placeholder, hub, capsys):
 
 
 def test_advice_for_empty_body_is_not_started(hub, capsys):
-    def advice_for(repo_id, token=None):
-        ...
+    def advice_for(repo_id, token=None): ...
 
     assert not nb04.check_advice_for(advice_for, FakeCourse(hub))
     assert "⏳" in capsys.readouterr().out
@@ -129,6 +130,7 @@ def test_advice_for_not_callable_fails(hub, capsys):
 
 # --- token_role (against the test hub's whoami) ------------------------------------------------------------
 
+
 def test_token_role_right_answer_passes(hub, capsys):
     assert nb04.check_token_role(right_role, FakeCourse(hub))
     out = capsys.readouterr().out
@@ -136,8 +138,7 @@ def test_token_role_right_answer_passes(hub, capsys):
 
 
 def test_token_role_placeholder_is_not_started(hub, capsys):
-    def token_role(token):
-        ...
+    def token_role(token): ...
 
     assert not nb04.check_token_role(..., FakeCourse(hub))
     assert not nb04.check_token_role(token_role, FakeCourse(hub))

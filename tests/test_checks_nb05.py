@@ -2,6 +2,7 @@
 
 They run on a small in-memory dataset with the columns of `course/sentiment-snippets` (no hub needed).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,14 +17,28 @@ def train():
     rows = []
     # amazon: 70 positive, 30 negative (imbalanced, so an unstratified test part drifts); tweets and movies too
     for i in range(100):
-        rows.append((f"amazon-{i}", f"amazon text number {i} is {'good' if i % 10 < 7 else 'bad'}",
-                     2.0 if i % 10 < 7 else -2.0, 1 if i % 10 < 7 else 0, "amazon_reviews"))
+        rows.append(
+            (
+                f"amazon-{i}",
+                f"amazon text number {i} is {'good' if i % 10 < 7 else 'bad'}",
+                2.0 if i % 10 < 7 else -2.0,
+                1 if i % 10 < 7 else 0,
+                "amazon_reviews",
+            )
+        )
     for i in range(40):
         rows.append((f"tweet-{i}", " ".join(["word"] * (i % 7 + 1)), 1.0, i % 2, "tweets"))
     for i in range(30):
         rows.append((f"movie-{i}", f"a film {i}", -1.0, i % 2, "movie_reviews"))
-    features = Features({"id": Value("string"), "text": Value("string"), "rating": Value("float64"),
-                         "label": ClassLabel(names=["negative", "positive"]), "domain": Value("string")})
+    features = Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "rating": Value("float64"),
+            "label": ClassLabel(names=["negative", "positive"]),
+            "domain": Value("string"),
+        }
+    )
     columns = {name: [r[k] for r in rows] for k, name in enumerate(features)}
     return Dataset.from_dict(columns, features=features).shuffle(seed=0).flatten_indices()
 
@@ -37,6 +52,7 @@ def tweets(train):
 
 
 # --- check_stratified_split -------------------------------------------------------------------------------
+
 
 def test_stratified_split_right_answer_passes(train, capsys):
     answer = amazon(train).train_test_split(test_size=0.2, seed=42, stratify_by_column="label")
@@ -97,6 +113,7 @@ def test_wrong_split_names_fail(train, capsys):
 
 
 # --- check_tweets_with_n_words ----------------------------------------------------------------------------
+
 
 def test_tweets_right_answer_passes(train, capsys):
     answer = tweets(train).map(lambda row: {"n_words": len(row["text"].split())})

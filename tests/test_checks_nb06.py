@@ -1,4 +1,5 @@
 """Self-checks of notebook 06: right answers pass, typical wrong answers fail with a helpful message, none raises."""
+
 from __future__ import annotations
 
 import os
@@ -30,6 +31,7 @@ def run(check, answer, capsys, *args, **kwargs):
 
 # --- check_space_header ------------------------------------------------------------------------------------
 
+
 @pytest.mark.content
 def test_header_right(hub, capsys):
     ok, out = run(nb06.check_space_header, GOOD_HEADER, capsys)
@@ -38,8 +40,10 @@ def test_header_right(hub, capsys):
 
 @pytest.mark.content
 def test_header_right_with_more_fields_and_no_final_newline(hub, capsys):
-    header = ("---\ntitle: My sentiment app\nemoji: 🙂\nsdk: gradio\nsdk_version: 6.0.0\napp_file: app.py\n"
-              "models: [course/minilm-sentiment, sentence-transformers/all-MiniLM-L6-v2]\n---")
+    header = (
+        "---\ntitle: My sentiment app\nemoji: 🙂\nsdk: gradio\nsdk_version: 6.0.0\napp_file: app.py\n"
+        "models: [course/minilm-sentiment, sentence-transformers/all-MiniLM-L6-v2]\n---"
+    )
     ok, out = run(nb06.check_space_header, header, capsys)
     assert ok and out.startswith("✅"), out
 
@@ -56,28 +60,32 @@ def test_header_placeholder(capsys):
     assert not ok and out.startswith("⏳"), out
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ({"sdk": "gradio"}, "should be a string"),
-    ("title: x\nsdk: gradio\napp_file: app.py\n", "three dashes"),
-    ("---\ntitle: x\nsdk: gradio\napp_file: app.py\n", "closing"),
-    ("---\nsdk: [gradio\n---\n", "does not parse"),
-    ("---\n- sdk\n- gradio\n---\n", "does not parse"),
-    ("---\ntitle: x\napp_file: app.py\n---\n", "no `sdk:`"),
-    ("---\ntitle: x\nsdk: Gradio\napp_file: app.py\n---\n", "lowercase"),
-    ("---\ntitle: x\nsdk: docker\napp_file: app.py\n---\n", "not 'gradio'"),
-    ("---\ntitle: x\nsdk: gradio\n---\n", "`app_file` is missing"),
-    ("---\ntitle: x\nsdk: gradio\napp_file: main.py\n---\n", "'main.py'"),
-    ("---\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/minilm-sentiment\n---\n", "no `title:`"),
-    ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels: course/minilm-sentiment\n---\n", "single string"),
-    ("---\ntitle: x\nsdk: gradio\napp_file: app.py\n---\n", "does not list"),
-    ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/other\n---\n", "does not list"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ({"sdk": "gradio"}, "should be a string"),
+        ("title: x\nsdk: gradio\napp_file: app.py\n", "three dashes"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\n", "closing"),
+        ("---\nsdk: [gradio\n---\n", "does not parse"),
+        ("---\n- sdk\n- gradio\n---\n", "does not parse"),
+        ("---\ntitle: x\napp_file: app.py\n---\n", "no `sdk:`"),
+        ("---\ntitle: x\nsdk: Gradio\napp_file: app.py\n---\n", "lowercase"),
+        ("---\ntitle: x\nsdk: docker\napp_file: app.py\n---\n", "not 'gradio'"),
+        ("---\ntitle: x\nsdk: gradio\n---\n", "`app_file` is missing"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: main.py\n---\n", "'main.py'"),
+        ("---\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/minilm-sentiment\n---\n", "no `title:`"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels: course/minilm-sentiment\n---\n", "single string"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\n---\n", "does not list"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/other\n---\n", "does not list"),
+    ],
+)
 def test_header_wrong(capsys, answer, expected):
     ok, out = run(nb06.check_space_header, answer, capsys)
     assert not ok and out.startswith("❌") and expected in out, out
 
 
 # --- check_demo_label: against a small Gradio app started for these tests -----------------------------------
+
 
 def fake_sentiment(text: str) -> dict[str, float]:
     if "superb" in text:
@@ -89,10 +97,20 @@ def fake_sentiment(text: str) -> dict[str, float]:
 def app_url():
     import gradio as gr
 
-    demo = gr.Interface(fn=fake_sentiment, inputs=gr.Textbox(label="Text"), outputs=gr.Label(label="Sentiment"),
-                        flagging_mode="never", api_name="predict")
-    demo.launch(prevent_thread_lock=True, inline=False, quiet=True, server_name="127.0.0.1",
-                server_port=gradio_tools.free_port())
+    demo = gr.Interface(
+        fn=fake_sentiment,
+        inputs=gr.Textbox(label="Text"),
+        outputs=gr.Label(label="Sentiment"),
+        flagging_mode="never",
+        api_name="predict",
+    )
+    demo.launch(
+        prevent_thread_lock=True,
+        inline=False,
+        quiet=True,
+        server_name="127.0.0.1",
+        server_port=gradio_tools.free_port(),
+    )
     try:
         yield gradio_tools.wait_until_up(demo.local_url, timeout=30)
     finally:
@@ -112,14 +130,17 @@ def test_label_other_text(app_url, capsys):
     assert ok and out.startswith("✅"), out
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ({"label": "POSITIVE", "confidences": []}, "whole result"),
-    ({"label": "NEGATIVE"}, "a dict"),
-    ("positive", "spelled exactly"),
-    ("NEGATIVE", "not 'NEGATIVE'"),
-    ("neutral", "not what the app answers"),
-    (1, "should be a string"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ({"label": "POSITIVE", "confidences": []}, "whole result"),
+        ({"label": "NEGATIVE"}, "a dict"),
+        ("positive", "spelled exactly"),
+        ("NEGATIVE", "not 'NEGATIVE'"),
+        ("neutral", "not what the app answers"),
+        (1, "should be a string"),
+    ],
+)
 def test_label_wrong(app_url, capsys, answer, expected):
     ok, out = run(nb06.check_demo_label, answer, capsys, app_url, TEXT)
     assert not ok and out.startswith("❌") and expected in out and "Hint:" in out, out
@@ -138,14 +159,16 @@ def test_label_app_not_running(capsys):
 
 # --- helpers.gradio_tools ---------------------------------------------------------------------------------
 
+
 def test_wait_until_up_reports_an_app_that_exits(tmp_path):
     import subprocess
     import sys
 
     log = tmp_path / "app.log"
     with open(log, "w") as f:
-        proc = subprocess.Popen([sys.executable, "-c", "print('boom'); raise SystemExit(3)"], stdout=f,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], stdout=f, stderr=subprocess.STDOUT
+        )
     with pytest.raises(RuntimeError, match="exited with code 3") as info:
         gradio_tools.wait_until_up(f"http://127.0.0.1:{gradio_tools.free_port()}/", proc, timeout=20, log=log)
     assert "boom" in str(info.value)
@@ -153,6 +176,7 @@ def test_wait_until_up_reports_an_app_that_exits(tmp_path):
 
 
 # --- check_two_outputs: the build exercise (a real Gradio app on a free port, no model needed) ---------------
+
 
 def fake_classify(text):
     return {"POSITIVE": 0.9, "NEGATIVE": 0.1}
@@ -176,9 +200,13 @@ def launched():
 def two_output_app(examples=("An instant classic.", "The battery died."), api_name="classify"):
     import gradio as gr
 
-    return gr.Interface(fn=lambda text: (fake_classify(text), len(text.split())), inputs=gr.Textbox(label="Text"),
-                        outputs=[gr.Label(label="Sentiment"), gr.Number(label="Words")],
-                        examples=list(examples) or None, api_name=api_name)
+    return gr.Interface(
+        fn=lambda text: (fake_classify(text), len(text.split())),
+        inputs=gr.Textbox(label="Text"),
+        outputs=[gr.Label(label="Sentiment"), gr.Number(label="Words")],
+        examples=list(examples) or None,
+        api_name=api_name,
+    )
 
 
 def test_two_outputs_right(launched, capsys):
@@ -213,8 +241,9 @@ def test_two_outputs_placeholder_and_not_launched(capsys):
 def test_two_outputs_one_output_fails(launched, capsys):
     import gradio as gr
 
-    app = launched(gr.Interface(fn=fake_classify, inputs="text", outputs=gr.Label(), examples=["A.", "B."],
-                                api_name="classify"))
+    app = launched(
+        gr.Interface(fn=fake_classify, inputs="text", outputs=gr.Label(), examples=["A.", "B."], api_name="classify")
+    )
     ok, out = run(nb06.check_two_outputs, app, capsys, ...)
     assert not ok and "one output, not two" in out, out
 
@@ -222,8 +251,15 @@ def test_two_outputs_one_output_fails(launched, capsys):
 def test_two_outputs_wrong_count_and_missing_examples_fail(launched, capsys):
     import gradio as gr
 
-    app = launched(gr.Interface(fn=lambda t: (fake_classify(t), len(t)), inputs="text",
-                                outputs=[gr.Label(), gr.Number()], examples=["A.", "B."], api_name="classify"))
+    app = launched(
+        gr.Interface(
+            fn=lambda t: (fake_classify(t), len(t)),
+            inputs="text",
+            outputs=[gr.Label(), gr.Number()],
+            examples=["A.", "B."],
+            api_name="classify",
+        )
+    )
     ok, out = run(nb06.check_two_outputs, app, capsys, ...)
     assert not ok and "len(text.split())" in out, out
     app2 = launched(two_output_app(examples=()))

@@ -2,6 +2,7 @@
 
 No model is loaded: the chain uses LangChain's fake LLMs, and the vector store a tiny bag-of-words embedding.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,16 +29,19 @@ def run(check, answer, capsys, *args, **kwargs):
 
 # --- check_prompt ---------------------------------------------------------------------------------------
 
+
 def test_prompt_right(capsys):
     ok, out = run(nb07.check_prompt, GOOD, capsys)
     assert ok and out.startswith("✅") and "«TEXT»" in out and "«DOMAIN»" in out, out
 
 
 def test_chat_prompt_right(capsys):
-    prompt = ChatPromptTemplate.from_messages([
-        ("system", "You label the sentiment of {domain} as positive or negative."),
-        ("human", "{text}"),
-    ])
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You label the sentiment of {domain} as positive or negative."),
+            ("human", "{text}"),
+        ]
+    )
     ok, out = run(nb07.check_prompt, prompt, capsys)
     assert ok and out.startswith("✅") and "ChatPromptTemplate" in out, out
 
@@ -50,21 +54,25 @@ def test_prompt_placeholder(capsys):
 domain, text = "movie reviews", "I loved it"
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ("Is this {text} from {domain} positive or negative?", "plain string"),
-    (42, "not int"),
-    (PromptTemplate.from_template(f"From {domain}: {text}. Positive or negative?"), "f-string"),
-    (PromptTemplate.from_template("From {domain}: {review}. Positive or negative?"), "no variable 'text'"),
-    (PromptTemplate.from_template("{text} Positive or negative?"), "no variable 'domain'"),
-    (PromptTemplate.from_template("{domain} {text} {labels}: positive or negative?"), "extra variables ['labels']"),
-    (PromptTemplate.from_template("From {domain}: {text}. What is the sentiment?"), "two answers"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("Is this {text} from {domain} positive or negative?", "plain string"),
+        (42, "not int"),
+        (PromptTemplate.from_template(f"From {domain}: {text}. Positive or negative?"), "f-string"),
+        (PromptTemplate.from_template("From {domain}: {review}. Positive or negative?"), "no variable 'text'"),
+        (PromptTemplate.from_template("{text} Positive or negative?"), "no variable 'domain'"),
+        (PromptTemplate.from_template("{domain} {text} {labels}: positive or negative?"), "extra variables ['labels']"),
+        (PromptTemplate.from_template("From {domain}: {text}. What is the sentiment?"), "two answers"),
+    ],
+)
 def test_prompt_wrong(capsys, answer, expected):
     ok, out = run(nb07.check_prompt, answer, capsys)
     assert not ok and out.startswith("❌") and expected in out and "Hint:" in out, out
 
 
 # --- check_chain ----------------------------------------------------------------------------------------
+
 
 def test_chain_right(capsys):
     chain = GOOD | FakeListLLM(responses=["positive"]) | StrOutputParser()
@@ -83,21 +91,27 @@ def test_chain_placeholder(capsys):
     assert not ok and out.startswith("⏳"), out
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda: "positive", "result of `chain.invoke"),
-    (lambda: [GOOD, StrOutputParser()], "not list"),
-    (lambda: GOOD | FakeListChatModel(responses=["Positive."]), "of type AIMessage, not str"),
-    (lambda: PromptTemplate.from_template("{review}: positive or negative?") | FakeListLLM(responses=["x"]),
-     "variable"),
-    (lambda: FakeListChatModel(responses=["x"]) | GOOD | StrOutputParser(), "order matters"),
-    (lambda: GOOD | FakeListLLM(responses=["   "]) | StrOutputParser(), "empty string"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: "positive", "result of `chain.invoke"),
+        (lambda: [GOOD, StrOutputParser()], "not list"),
+        (lambda: GOOD | FakeListChatModel(responses=["Positive."]), "of type AIMessage, not str"),
+        (
+            lambda: PromptTemplate.from_template("{review}: positive or negative?") | FakeListLLM(responses=["x"]),
+            "variable",
+        ),
+        (lambda: FakeListChatModel(responses=["x"]) | GOOD | StrOutputParser(), "order matters"),
+        (lambda: GOOD | FakeListLLM(responses=["   "]) | StrOutputParser(), "empty string"),
+    ],
+)
 def test_chain_wrong(capsys, make, expected):
     ok, out = run(nb07.check_chain, make(), capsys)
     assert not ok and out.startswith("❌") and expected in out and "Hint:" in out, out
 
 
 # --- check_top_snippet ------------------------------------------------------------------------------------
+
 
 class BagOfWords(Embeddings):
     """A tiny deterministic embedding: word counts over a fixed vocabulary, normalised."""
@@ -141,14 +155,17 @@ def test_top_snippet_placeholder(store, capsys):
     assert not ok and out.startswith("⏳"), out
 
 
-@pytest.mark.parametrize("answer, expected", [
-    (Document(page_content=SNIPPETS[0]), "whole Document"),
-    ([Document(page_content=SNIPPETS[0])], "list"),
-    ((Document(page_content=SNIPPETS[0]), 0.9), "tuple"),
-    (SNIPPETS[1], "result #2"),
-    ("The food was great.", "not the snippet"),
-    (3, "should be a string"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (Document(page_content=SNIPPETS[0]), "whole Document"),
+        ([Document(page_content=SNIPPETS[0])], "list"),
+        ((Document(page_content=SNIPPETS[0]), 0.9), "tuple"),
+        (SNIPPETS[1], "result #2"),
+        ("The food was great.", "not the snippet"),
+        (3, "should be a string"),
+    ],
+)
 def test_top_snippet_wrong(store, capsys, answer, expected):
     ok, out = run(nb07.check_top_snippet, answer, capsys, store, QUERY)
     assert not ok and out.startswith("❌") and expected in out, out

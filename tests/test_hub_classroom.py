@@ -1,5 +1,6 @@
 """Classroom mode end to end: a roster and token sheet, a LAN hub that refuses anonymous requests, learners who
 sign in with one setting (their sheet line in COURSE_HUB_URL), demo tokens, and the instructor's report."""
+
 from __future__ import annotations
 
 import csv
@@ -12,18 +13,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, start_server, stop_server
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from course_hub.server import free_port
-from conftest import ROOT, start_server, stop_server
 
 CLI = [sys.executable, "-m", "course_hub"]
 
 
 def cli(hub_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args, "--hub-dir", str(hub_dir)], cwd=ROOT, capture_output=True, text=True,
-                          check=True)
+    return subprocess.run(
+        [*CLI, *args, "--hub-dir", str(hub_dir)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,13 @@ def room(tmp_path_factory):
     roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
     proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))
     seats = list(csv.DictReader((hub_dir / "classroom" / "token-sheet.csv").open()))
-    yield {"dir": hub_dir, "url": url, "seats": seats, "roster_out": roster.stdout, "log": hub_dir.parent / "server.log"}
+    yield {
+        "dir": hub_dir,
+        "url": url,
+        "seats": seats,
+        "roster_out": roster.stdout,
+        "log": hub_dir.parent / "server.log",
+    }
     stop_server(proc)
 
 
@@ -68,14 +76,17 @@ def test_serve_classroom_binds_the_lan_and_prints_join_instructions(room):
 CLASSROOM = "classroom hub needs your token"
 
 
-@pytest.mark.parametrize("path, code, message", [
-    ("/api/models", "Unauthorized", CLASSROOM),
-    ("/api/models/course/gated-demo", "Unauthorized", CLASSROOM),
-    ("/course/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
-    # where huggingface.co itself refuses an anonymous caller, the learner sees the Hub's own answer
-    ("/course/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
-    ("/api/whoami-v2", "InvalidCredentials", "no token was sent"),
-])
+@pytest.mark.parametrize(
+    "path, code, message",
+    [
+        ("/api/models", "Unauthorized", CLASSROOM),
+        ("/api/models/course/gated-demo", "Unauthorized", CLASSROOM),
+        ("/course/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
+        # where huggingface.co itself refuses an anonymous caller, the learner sees the Hub's own answer
+        ("/course/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
+        ("/api/whoami-v2", "InvalidCredentials", "no token was sent"),
+    ],
+)
 def test_anonymous_requests_are_refused(room, path, code, message):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(room["url"] + path, timeout=10)
@@ -119,7 +130,11 @@ def test_demo_tokens_are_limited(room):
 
 def test_a_learner_signs_in_with_one_setting_and_the_instructor_sees_what_happened(room, tmp_path):
     seat = room["seats"][2]
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "COURSE_HUB_DIR", "HF_TOKEN", "HF_HUB_DISABLE_IMPLICIT_TOKEN")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_ENDPOINT", "COURSE_HUB_DIR", "HF_TOKEN", "HF_HUB_DISABLE_IMPLICIT_TOKEN")
+    }
     env.update(COURSE_HUB_URL=seat["COURSE_HUB_URL"], COURSE_HF_HOME=str(tmp_path / "hf-home"))
     script = """
 import helpers
@@ -154,6 +169,12 @@ print("read role:", whoami(token=course.token("learner"))["auth"]["accessToken"]
 def test_classroom_url_without_a_token_is_a_clear_error(room, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "COURSE_HUB_DIR")}
     env.update(COURSE_HUB_URL=room["url"], COURSE_HF_HOME=str(tmp_path / "hf-home"))
-    out = subprocess.run([sys.executable, "-c", "import helpers; helpers.connect()"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", "import helpers; helpers.connect()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode != 0 and "COURSE_HUB_URL needs your name and token" in out.stderr

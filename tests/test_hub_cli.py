@@ -1,4 +1,5 @@
 """The `course-hub` command: tokens, orgs, status, serve (and how fast it starts), stop, and --hub-dir."""
+
 from __future__ import annotations
 
 import json
@@ -10,20 +11,26 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, start_server, stop_server
+from hubtest import HTTP
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from course_hub.server import free_port
-from conftest import ROOT, start_server, stop_server
-from hubtest import HTTP
 
 COURSE_HUB = Path(sys.executable).parent / "course-hub"  # the installed console script
 
 
 def course_hub(*args, env: dict | None = None, script: bool = False) -> subprocess.CompletedProcess:
     cmd = [str(COURSE_HUB)] if script and COURSE_HUB.exists() else [sys.executable, "-m", "course_hub"]
-    return subprocess.run([*cmd, *[str(a) for a in args]], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*cmd, *[str(a) for a in args]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_token_create_prints_a_token_whoami_accepts(hub):
@@ -83,8 +90,10 @@ def test_hub_dir_option_overrides_the_environment(tmp_path):
     from course_hub.store import Store
 
     env = {"COURSE_HUB_DIR": str(env_dir)}
-    for args in (["token", "create", "erin", "--hub-dir", flag_dir],
-                 ["--hub-dir", flag_dir, "token", "create", "erin"]):
+    for args in (
+        ["token", "create", "erin", "--hub-dir", flag_dir],
+        ["--hub-dir", flag_dir, "token", "create", "erin"],
+    ):
         out = course_hub(*args, env=env)
         assert out.returncode == 0, out.stderr
         assert Store(flag_dir / "hub.sqlite3").identify(out.stdout.strip()).user == "erin"
@@ -134,8 +143,12 @@ def test_serve_the_session_hub_started_fast(hub):
 def test_second_server_on_port_zero(tmp_path):
     hub_dir = tmp_path / "hub0"
     log = tmp_path / "serve0.log"
-    proc = subprocess.Popen([sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir),
-                             "--port", "0"], cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--port", "0"],
+        cwd=ROOT,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 10
         while not (hub_dir / "server.json").exists() and time.monotonic() < deadline:
@@ -145,7 +158,7 @@ def test_second_server_on_port_zero(tmp_path):
             try:
                 if HTTP.get(f"{url}/api/health").status_code == 200:
                     break
-            except Exception:
+            except Exception:  # noqa: BLE001
                 time.sleep(0.05)
         assert HTTP.get(f"{url}/api/health").json()["service"] == "course-hub"
         assert not url.endswith(":0")
@@ -162,10 +175,9 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
         pytest.skip("the course hub is not built: the session hub is empty, not a copy")
     import hashlib
 
-    from huggingface_hub import CommitOperationAdd
-
     from conftest import file_state
     from hubtest import git, with_credentials
+    from huggingface_hub import CommitOperationAdd
 
     store = hub.store()
     rec = next(r for r in store.repos("model") if not r.private)
@@ -183,12 +195,25 @@ def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):
     refs_before = api.list_repo_refs(rec.id)
     api.create_branch(rec.id, branch=branch)
     try:
-        commit = api.create_commit(rec.id, revision=branch, commit_message="writes to the copy", operations=[
-            CommitOperationAdd("copy-test.safetensors", weights), CommitOperationAdd("copy-test.txt", b"x")]).oid
+        commit = api.create_commit(
+            rec.id,
+            revision=branch,
+            commit_message="writes to the copy",
+            operations=[
+                CommitOperationAdd("copy-test.safetensors", weights),
+                CommitOperationAdd("copy-test.txt", b"x"),
+            ],
+        ).oid
         api.create_tag(rec.id, tag=branch, revision=branch, tag_message="a tag in the copy")
         work = tmp_path / "clone"
-        git("clone", "--quiet", "--branch", branch,
-            with_credentials(hub.url, user, hub.token(user, "write")) + "/" + rec.id, str(work))
+        git(
+            "clone",
+            "--quiet",
+            "--branch",
+            branch,
+            with_credentials(hub.url, user, hub.token(user, "write")) + "/" + rec.id,
+            str(work),
+        )
         (work / "pushed.txt").write_text("pushed to the copy\n")
         git("add", "-A", cwd=work)
         git("commit", "--quiet", "-m", "push to the copy", cwd=work)

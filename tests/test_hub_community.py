@@ -1,6 +1,7 @@
 """Discussions and pull requests on the course hub, with the real clients: HfApi's community calls,
 `create_commit(create_pr=True)` / `upload_file(create_pr=True)`, `refs/pr/N` through resolve, tree, model_info and
 git, merging (fast-forward, merge commit, conflict) and who may do what (alice owns the repos, bob is a stranger)."""
+
 from __future__ import annotations
 
 import os
@@ -9,12 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hubtest import HTTP, bearer, git
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
-from huggingface_hub.community import (DiscussionComment, DiscussionCommit, DiscussionStatusChange,
-                                       DiscussionTitleChange, DiscussionWithDetails)
+from huggingface_hub.community import (
+    DiscussionComment,
+    DiscussionCommit,
+    DiscussionStatusChange,
+    DiscussionTitleChange,
+    DiscussionWithDetails,
+)
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
-
-from hubtest import HTTP, bearer, git, with_credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 CARD = b"---\nlicense: mit\n---\n# A model\n\nIt classifys sentences.\n"
@@ -29,8 +34,7 @@ def status_of(excinfo) -> tuple[int, str | None]:
 def repo(api, new_repo_id):
     repo_id = new_repo_id(prefix="community")
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=CARD, path_in_repo="README.md",
-                    repo_id=repo_id)
+    api.upload_file(path_or_fileobj=CARD, path_in_repo="README.md", repo_id=repo_id)
     api.upload_file(path_or_fileobj=b"a\nb\nc\n", path_in_repo="notes.txt", repo_id=repo_id)
     return repo_id
 
@@ -42,8 +46,14 @@ def read_api(hub, user="reader"):
 def test_discussions_with_the_client(hub, api, bob_api, anon_api, repo):
     d = bob_api.create_discussion(repo, "Question about the labels", description="Which label is **positive**?")
     assert isinstance(d, DiscussionWithDetails)
-    assert (d.num, d.status, d.author, d.is_pull_request, d.repo_id, d.repo_type) == (1, "open", "bob", False, repo,
-                                                                                     "model")
+    assert (d.num, d.status, d.author, d.is_pull_request, d.repo_id, d.repo_type) == (
+        1,
+        "open",
+        "bob",
+        False,
+        repo,
+        "model",
+    )
     assert d.url == f"{hub.url}/{repo}/discussions/1" and d.git_reference is None
     first = d.events[0]
     assert isinstance(first, DiscussionComment) and first.content == "Which label is **positive**?"
@@ -61,8 +71,10 @@ def test_discussions_with_the_client(hub, api, bob_api, anon_api, repo):
     assert status_of(e) == (403, "Forbidden")
     # renaming and closing: the discussion's author (and writers); a stranger's read token reads only
     t = bob_api.rename_discussion(repo, 1, "Which label is positive?")
-    assert isinstance(t, DiscussionTitleChange) and (t.old_title, t.new_title) == ("Question about the labels",
-                                                                                  "Which label is positive?")
+    assert isinstance(t, DiscussionTitleChange) and (t.old_title, t.new_title) == (
+        "Question about the labels",
+        "Which label is positive?",
+    )
     with pytest.raises(HfHubHTTPError) as e:
         read_api(hub).comment_discussion(repo, 1, "me too")
     assert status_of(e) == (403, "Forbidden")
@@ -85,8 +97,14 @@ def test_discussions_with_the_client(hub, api, bob_api, anon_api, repo):
     details = api.get_discussion_details(repo, 1)
     assert details.title == "Which label is positive?" and details.status == "open"
     kinds = [type(ev).__name__ for ev in details.events]
-    assert kinds == ["DiscussionComment", "DiscussionComment", "DiscussionTitleChange", "DiscussionComment",
-                     "DiscussionStatusChange", "DiscussionStatusChange"]
+    assert kinds == [
+        "DiscussionComment",
+        "DiscussionComment",
+        "DiscussionTitleChange",
+        "DiscussionComment",
+        "DiscussionStatusChange",
+        "DiscussionStatusChange",
+    ]
     assert "Which label" not in str(details.events[0]._event)
     # filters and pages
     for i in range(3):
@@ -103,8 +121,14 @@ def test_discussions_with_the_client(hub, api, bob_api, anon_api, repo):
 
 def test_pull_request_from_a_stranger_is_readable_then_merged(hub, api, bob_api, repo, tmp_path):
     card = CARD.replace(b"classifys", b"classifies")
-    info = bob_api.upload_file(path_or_fileobj=card, path_in_repo="README.md", repo_id=repo, create_pr=True,
-                               commit_message="Fix a typo in the card", commit_description="classifys -> classifies")
+    info = bob_api.upload_file(
+        path_or_fileobj=card,
+        path_in_repo="README.md",
+        repo_id=repo,
+        create_pr=True,
+        commit_message="Fix a typo in the card",
+        commit_description="classifys -> classifies",
+    )
     assert (info.pr_num, info.pr_revision) == (1, "refs/pr/1")
     assert info.pr_url == f"{hub.url}/{repo}/discussions/1"
     main_sha = api.model_info(repo).sha
@@ -124,16 +148,25 @@ def test_pull_request_from_a_stranger_is_readable_then_merged(hub, api, bob_api,
     assert git("rev-parse", "FETCH_HEAD", cwd=work).stdout.strip() == info.oid
     # the PR as a discussion: title from the commit, description as its first comment, a commit event, a diff
     d = api.get_discussion_details(repo, 1)
-    assert (d.is_pull_request, d.status, d.author, d.title, d.target_branch) == (True, "open", "bob",
-                                                                                "Fix a typo in the card",
-                                                                                "refs/heads/main")
+    assert (d.is_pull_request, d.status, d.author, d.title, d.target_branch) == (
+        True,
+        "open",
+        "bob",
+        "Fix a typo in the card",
+        "refs/heads/main",
+    )
     assert d.git_reference == "refs/pr/1" and d.conflicting_files == [] and d.merge_commit_oid is None
     assert d.events[0].content == "classifys -> classifies"
     assert isinstance(d.events[1], DiscussionCommit) and d.events[1].oid == info.oid
     assert "-It classifys sentences." in d.diff and "+It classifies sentences." in d.diff
     # its author adds a commit; a stranger may not; nobody but writers merges
-    more = bob_api.upload_file(path_or_fileobj=b"a\nb\nc\nd\n", path_in_repo="notes.txt", repo_id=repo,
-                               revision="refs/pr/1", commit_message="One more line")
+    more = bob_api.upload_file(
+        path_or_fileobj=b"a\nb\nc\nd\n",
+        path_in_repo="notes.txt",
+        repo_id=repo,
+        revision="refs/pr/1",
+        commit_message="One more line",
+    )
     assert more.pr_url is None and api.model_info(repo, revision="refs/pr/1").sha == more.oid
     carol = HfApi(endpoint=hub.url, token=hub.token("carol", "write"))
     with pytest.raises(HfHubHTTPError) as e:
@@ -150,7 +183,9 @@ def test_pull_request_from_a_stranger_is_readable_then_merged(hub, api, bob_api,
     d = api.get_discussion_details(repo, 1)
     assert d.status == "merged" and d.merge_commit_oid == more.oid  # main had not moved: a fast-forward
     assert api.model_info(repo).sha == more.oid
-    assert Path(hf_hub_download(repo, "README.md", token=hub.token("bob"), cache_dir=tmp_path / "d")).read_bytes() == card
+    assert (
+        Path(hf_hub_download(repo, "README.md", token=hub.token("bob"), cache_dir=tmp_path / "d")).read_bytes() == card
+    )
     assert [x.status for x in api.get_repo_discussions(repo, discussion_type="pull_request")] == ["merged"]
     with pytest.raises(HfHubHTTPError) as e:
         api.merge_pull_request(repo, 1)
@@ -164,24 +199,28 @@ def test_pull_request_with_lfs_files(hub, api, bob_api, repo, tmp_path):
     """A stranger's PR with weights: the LFS upload (no revision, as huggingface_hub sends it), then the commit."""
     weights = os.urandom(50_000)
     pr = bob_api.upload_file(path_or_fileobj=weights, path_in_repo="model.safetensors", repo_id=repo, create_pr=True)
-    got = hf_hub_download(repo, "model.safetensors", revision=pr.pr_revision, token=hub.token("bob"),
-                          cache_dir=tmp_path / "c")
+    got = hf_hub_download(
+        repo, "model.safetensors", revision=pr.pr_revision, token=hub.token("bob"), cache_dir=tmp_path / "c"
+    )
     assert Path(got).read_bytes() == weights
     assert next(f for f in api.list_repo_tree(repo, revision=pr.pr_revision) if f.path == "model.safetensors").lfs
     api.merge_pull_request(repo, pr.pr_num)
     got = hf_hub_download(repo, "model.safetensors", token=hub.token("carol"), cache_dir=tmp_path / "d")
     assert Path(got).read_bytes() == weights
     with pytest.raises(HfHubHTTPError) as e:  # a read token uploads nothing
-        read_api(hub, "bob").upload_file(path_or_fileobj=os.urandom(50_000), path_in_repo="w.safetensors",
-                                         repo_id=repo, create_pr=True)
+        read_api(hub, "bob").upload_file(
+            path_or_fileobj=os.urandom(50_000), path_in_repo="w.safetensors", repo_id=repo, create_pr=True
+        )
     assert status_of(e)[0] == 403
 
 
 def test_merge_commit_and_conflict(hub, api, bob_api, repo):
-    pr = bob_api.create_commit(repo, [CommitOperationAdd("bob.txt", b"bob\n")], commit_message="Add bob.txt",
-                               create_pr=True)
-    clash = bob_api.create_commit(repo, [CommitOperationAdd("notes.txt", b"bob's notes\n")],
-                                  commit_message="Rewrite notes", create_pr=True)
+    pr = bob_api.create_commit(
+        repo, [CommitOperationAdd("bob.txt", b"bob\n")], commit_message="Add bob.txt", create_pr=True
+    )
+    clash = bob_api.create_commit(
+        repo, [CommitOperationAdd("notes.txt", b"bob's notes\n")], commit_message="Rewrite notes", create_pr=True
+    )
     assert (pr.pr_num, clash.pr_num) == (1, 2)
     main = api.upload_file(path_or_fileobj=b"alice's notes\n", path_in_repo="notes.txt", repo_id=repo).oid
     assert api.get_discussion_details(repo, 2).conflicting_files == ["notes.txt"]
@@ -200,8 +239,7 @@ def test_merge_commit_and_conflict(hub, api, bob_api, repo):
     # a draft PR (create_pull_request), then commits to refs/pr/N: it opens
     draft = bob_api.create_pull_request(repo, "Draft: more files")
     assert (draft.num, draft.status, draft.is_pull_request) == (3, "draft", True)
-    bob_api.upload_file(path_or_fileobj=b"more\n", path_in_repo="more.txt", repo_id=repo,
-                        revision=draft.git_reference)
+    bob_api.upload_file(path_or_fileobj=b"more\n", path_in_repo="more.txt", repo_id=repo, revision=draft.git_reference)
     assert api.get_discussion_details(repo, 3).status == "open"
     bob_api.change_discussion_status(repo, 3, "closed")
     with pytest.raises(HfHubHTTPError) as e:
@@ -233,8 +271,10 @@ def test_private_and_gated_repos(hub, api, bob_api, anon_api, new_repo_id):
         bob_api.create_pull_request(gated, "A PR")
     assert status_of(e) == (403, "GatedRepo")
     api.grant_access(gated, "bob")
-    assert bob_api.upload_file(path_or_fileobj=b"secret\n", path_in_repo="x.txt", repo_id=gated,
-                               create_pr=True).pr_num == 2
+    assert (
+        bob_api.upload_file(path_or_fileobj=b"secret\n", path_in_repo="x.txt", repo_id=gated, create_pr=True).pr_num
+        == 2
+    )
     # the PR's diff is file contents: gated like them (the discussion itself stays readable)
     carol = HfApi(endpoint=hub.url, token=hub.token("carol", "write"))
     for client in (carol, anon_api):
@@ -256,8 +296,10 @@ def test_duplicated_repo_keeps_pr_refs_and_numbers_after_them(api, bob_api, repo
     assert list(api.get_repo_discussions(copy)) == []
     assert api.create_discussion(copy, "First here").num == 2
     assert bob_api.upload_file(path_or_fileobj=b"y", path_in_repo="y.txt", repo_id=copy, create_pr=True).pr_num == 3
-    assert [r.ref for r in api.list_repo_refs(copy, include_pull_requests=True).pull_requests] == ["refs/pr/1",
-                                                                                                 "refs/pr/3"]
+    assert [r.ref for r in api.list_repo_refs(copy, include_pull_requests=True).pull_requests] == [
+        "refs/pr/1",
+        "refs/pr/3",
+    ]
 
 
 def test_bad_pr_revisions(hub, api, bob_api, repo):
@@ -274,18 +316,26 @@ def test_bad_pr_revisions(hub, api, bob_api, repo):
     # create_pr with parent_commit: the pull request starts there; a commit that is not on main is refused
     first = api.model_info(repo).sha
     api.upload_file(path_or_fileobj=b"newer\n", path_in_repo="notes.txt", repo_id=repo)
-    pr = bob_api.create_commit(repo, [CommitOperationAdd("old.txt", b"old\n")], commit_message="From the past",
-                               parent_commit=first, create_pr=True)
+    pr = bob_api.create_commit(
+        repo,
+        [CommitOperationAdd("old.txt", b"old\n")],
+        commit_message="From the past",
+        parent_commit=first,
+        create_pr=True,
+    )
     assert [c.commit_id for c in api.list_repo_commits(repo, revision=pr.pr_revision)][:2] == [pr.oid, first]
     with pytest.raises(HfHubHTTPError) as e:
-        bob_api.create_commit(repo, [CommitOperationAdd("a.txt", b"a")], commit_message="x", parent_commit=pr.oid,
-                              create_pr=True)
+        bob_api.create_commit(
+            repo, [CommitOperationAdd("a.txt", b"a")], commit_message="x", parent_commit=pr.oid, create_pr=True
+        )
     assert status_of(e) == (400, "BadRequest")
     # a refused commit leaves no pull request behind
-    r = HTTP.post(f"{hub.url}/api/models/{repo}/commit/main?create_pr=1",
-                  headers={**bearer(hub.token("bob")), "Content-Type": "application/x-ndjson"},
-                  content=b'{"key": "header", "value": {"summary": "x"}}\n{"key": "lfsFile", "value": '
-                          b'{"path": "w.bin", "algo": "sha256", "oid": "' + b"a" * 64 + b'", "size": 3}}')
+    r = HTTP.post(
+        f"{hub.url}/api/models/{repo}/commit/main?create_pr=1",
+        headers={**bearer(hub.token("bob")), "Content-Type": "application/x-ndjson"},
+        content=b'{"key": "header", "value": {"summary": "x"}}\n{"key": "lfsFile", "value": '
+        b'{"path": "w.bin", "algo": "sha256", "oid": "' + b"a" * 64 + b'", "size": 3}}',
+    )
     assert r.status_code == 422
     assert [d.num for d in api.get_repo_discussions(repo)] == [2, 1]
     branches = api.list_repo_refs(repo)
@@ -294,13 +344,24 @@ def test_bad_pr_revisions(hub, api, bob_api, repo):
 
 def test_hf_discussions_cli(hub, api, bob_api, repo, tmp_path):
     """`hf discussions ...` of huggingface_hub 2.x against the course hub."""
-    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "home"), "HF_HUB_DISABLE_XET": "1",
-           "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": hub.url,
+        "HF_HOME": str(tmp_path / "home"),
+        "HF_HUB_DISABLE_XET": "1",
+        "NO_COLOR": "1",
+    }
     hf = [sys.executable, "-c", "from huggingface_hub.cli.hf import main; main()"]
 
     def run(*args, user="bob"):
-        p = subprocess.run([*hf, "discussions", *args, "--token", hub.token(user)], env=env, capture_output=True,
-                           text=True, timeout=120, cwd=ROOT)
+        p = subprocess.run(
+            [*hf, "discussions", *args, "--token", hub.token(user)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
         assert p.returncode == 0, p.stderr + p.stdout
         return p.stdout
 
@@ -323,8 +384,7 @@ def test_classroom_report_lists_learners_pull_requests(tmp_path):
     hub = Hub(tmp_path / "hub")
     hub.create_repo("model", "course/minilm-sentiment", initial={"README.md": b"# card\n"})
     classroom.create_roster(hub, ["learner01", "learner02"], "http://127.0.0.1:1")
-    hub.store.create_discussion("model", "course/minilm-sentiment", "Fix a typo", "learner02", True, "open", "main",
-                                [])
+    hub.store.create_discussion("model", "course/minilm-sentiment", "Fix a typo", "learner02", True, "open", "main", [])
     hub.store.create_discussion("model", "course/minilm-sentiment", "A question", "learner01", False, "open", None, [])
     report = classroom.report(hub)
     assert "Pull requests by learners:" in report
@@ -340,8 +400,13 @@ def test_community_pages(hub, api, bob_api, repo):
     from test_web_pages import csrf_of, page, sign_in
 
     bob_api.create_discussion(repo, "<b>Bold</b> question", description="Hi <script>alert(1)</script> **there**")
-    bob_api.upload_file(path_or_fileobj=b"a\nb\nc\nd\n", path_in_repo="notes.txt", repo_id=repo, create_pr=True,
-                        commit_message="Add a line <img src=x onerror=alert(1)>")
+    bob_api.upload_file(
+        path_or_fileobj=b"a\nb\nc\nd\n",
+        path_in_repo="notes.txt",
+        repo_id=repo,
+        create_pr=True,
+        commit_message="Add a line <img src=x onerror=alert(1)>",
+    )
     listing = page(hub, f"/{repo}/discussions")
     assert "&lt;b&gt;Bold&lt;/b&gt; question" in listing and "<b>Bold</b>" not in listing
     assert f'href="/{repo}/discussions/2"' in listing and ">Community</a>" in listing
@@ -360,8 +425,11 @@ def test_community_pages(hub, api, bob_api, repo):
     assert 'value="comment"' in text and 'value="merge"' not in text
     r = bob.post(f"{hub.url}/{repo}/discussions/2", data={"action": "comment", "comment": "no csrf"})
     assert r.status_code == 403
-    r = bob.post(f"{hub.url}/{repo}/discussions/2", data={"csrf": csrf_of(text), "action": "comment",
-                                                           "comment": "Looks *good*"}, follow_redirects=False)
+    r = bob.post(
+        f"{hub.url}/{repo}/discussions/2",
+        data={"csrf": csrf_of(text), "action": "comment", "comment": "Looks *good*"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].endswith(f"/{repo}/discussions/2")
     assert "<em>good</em>" in page(hub, f"/{repo}/discussions/2", client=bob)
     r = bob.post(f"{hub.url}/{repo}/discussions/2", data={"csrf": csrf_of(text), "action": "merge"})
@@ -370,15 +438,19 @@ def test_community_pages(hub, api, bob_api, repo):
     alice = sign_in(hub, "alice", hub.token("alice"))
     text = page(hub, f"/{repo}/discussions/2", client=alice)
     assert 'value="merge"' in text
-    r = alice.post(f"{hub.url}/{repo}/discussions/2", data={"csrf": csrf_of(text), "action": "merge"},
-                   follow_redirects=False)
+    r = alice.post(
+        f"{hub.url}/{repo}/discussions/2", data={"csrf": csrf_of(text), "action": "merge"}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert api.get_discussion_details(repo, 2).status == "merged"
     assert re.search(r'id="status">merged<', page(hub, f"/{repo}/discussions/2"))
     # a new discussion from the page
     text = page(hub, f"/{repo}/discussions", client=bob)
-    r = bob.post(f"{hub.url}/{repo}/discussions", data={"csrf": csrf_of(text), "title": "From the website",
-                                                         "description": "hello"}, follow_redirects=False)
+    r = bob.post(
+        f"{hub.url}/{repo}/discussions",
+        data={"csrf": csrf_of(text), "title": "From the website", "description": "hello"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].endswith(f"/{repo}/discussions/3")
     assert api.get_discussion_details(repo, 3).title == "From the website"
     page(hub, f"/{repo}/discussions/99", status=404)

@@ -1,14 +1,14 @@
 """Downloads: `resolve` (HEAD, GET, Range) and the real hf_hub_download / snapshot_download, for every repo type."""
+
 from __future__ import annotations
 
 import os
 import re
 
 import pytest
+from hubtest import HTTP, SHA40, bearer, git_blob_sha, prefix, sha256
 from huggingface_hub import CommitOperationAdd, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
-
-from hubtest import HTTP, SHA40, bearer, git_blob_sha, prefix, sha256
 
 README = b"---\nlicense: mit\ntags:\n- testing\n---\n# A test repo\n\nUsed by the download tests.\n"
 CONFIG = b'{"model_type": "bert", "hidden_size": 8}\n'
@@ -24,12 +24,24 @@ def repos(api, hub):
     for repo_type in ("model", "dataset", "space"):
         repo_id = f"alice/download-{repo_type}-{os.urandom(4).hex()}"
         api.create_repo(repo_id, repo_type=repo_type, space_sdk="static" if repo_type == "space" else None)
-        first = api.create_commit(repo_id, repo_type=repo_type, commit_message="first", operations=[
-            CommitOperationAdd("data.bin.txt", b"old contents\n")]).oid
-        info = api.create_commit(repo_id, repo_type=repo_type, commit_message="files", operations=[
-            CommitOperationAdd("README.md", README), CommitOperationAdd("config.json", CONFIG),
-            CommitOperationAdd("data.bin.txt", TEXT), CommitOperationAdd("model.safetensors", WEIGHTS),
-            CommitOperationAdd("sub/dir/nested.txt", NESTED)])
+        first = api.create_commit(
+            repo_id,
+            repo_type=repo_type,
+            commit_message="first",
+            operations=[CommitOperationAdd("data.bin.txt", b"old contents\n")],
+        ).oid
+        info = api.create_commit(
+            repo_id,
+            repo_type=repo_type,
+            commit_message="files",
+            operations=[
+                CommitOperationAdd("README.md", README),
+                CommitOperationAdd("config.json", CONFIG),
+                CommitOperationAdd("data.bin.txt", TEXT),
+                CommitOperationAdd("model.safetensors", WEIGHTS),
+                CommitOperationAdd("sub/dir/nested.txt", NESTED),
+            ],
+        )
         out[repo_type] = {"id": repo_id, "sha": info.oid, "first": first}
     api.create_tag(out["model"]["id"], tag="v0", revision=out["model"]["first"])
     return out
@@ -45,8 +57,11 @@ def no_xet(headers) -> None:
 
 @pytest.mark.parametrize("repo_type", ["model", "dataset", "space"])
 def test_head_regular_file_headers(hub, repos, repo_type):
-    r = HTTP.head(resolve_url(hub, repo_type, repos[repo_type]["id"], "data.bin.txt"), follow_redirects=False,
-                   headers={"Accept-Encoding": "identity"})
+    r = HTTP.head(
+        resolve_url(hub, repo_type, repos[repo_type]["id"], "data.bin.txt"),
+        follow_redirects=False,
+        headers={"Accept-Encoding": "identity"},
+    )
     assert r.status_code == 200
     assert re.match(SHA40, r.headers["x-repo-commit"])
     assert r.headers["x-repo-commit"] == repos[repo_type]["sha"]
@@ -126,10 +141,14 @@ def test_hf_hub_download_regular_and_lfs(repos, repo_type, tmp_path):
 
 def test_hf_hub_download_pinned_revisions(repos, tmp_path):
     repo = repos["model"]
-    assert open(hf_hub_download(repo["id"], "data.bin.txt", revision="v0", cache_dir=tmp_path), "rb").read() \
+    assert (
+        open(hf_hub_download(repo["id"], "data.bin.txt", revision="v0", cache_dir=tmp_path), "rb").read()
         == b"old contents\n"
-    assert open(hf_hub_download(repo["id"], "data.bin.txt", revision=repo["first"], cache_dir=tmp_path),
-                "rb").read() == b"old contents\n"
+    )
+    assert (
+        open(hf_hub_download(repo["id"], "data.bin.txt", revision=repo["first"], cache_dir=tmp_path), "rb").read()
+        == b"old contents\n"
+    )
     with pytest.raises(EntryNotFoundError):
         hf_hub_download(repo["id"], "config.json", revision="v0", cache_dir=tmp_path)
 
@@ -151,10 +170,10 @@ def test_snapshot_download_everything(repos, repo_type, tmp_path):
     repo = repos[repo_type]
     folder = snapshot_download(repo["id"], repo_type=repo_type, cache_dir=tmp_path)
     assert repo["sha"] in folder
-    files = {os.path.relpath(os.path.join(d, f), folder).replace(os.sep, "/")
-             for d, _, fs in os.walk(folder) for f in fs}
-    expected = {"README.md", "config.json", "data.bin.txt", "model.safetensors", "sub/dir/nested.txt",
-                ".gitattributes"}
+    files = {
+        os.path.relpath(os.path.join(d, f), folder).replace(os.sep, "/") for d, _, fs in os.walk(folder) for f in fs
+    }
+    expected = {"README.md", "config.json", "data.bin.txt", "model.safetensors", "sub/dir/nested.txt", ".gitattributes"}
     assert expected <= files
     assert open(os.path.join(folder, "model.safetensors"), "rb").read() == WEIGHTS
     assert open(os.path.join(folder, "README.md"), "rb").read() == README
@@ -163,8 +182,12 @@ def test_snapshot_download_everything(repos, repo_type, tmp_path):
 def test_snapshot_download_allow_patterns_and_revision(repos, tmp_path):
     repo = repos["model"]
     folder = snapshot_download(repo["id"], allow_patterns=["*.json", "sub/*"], local_dir=tmp_path / "a")
-    files = {os.path.relpath(os.path.join(d, f), folder).replace(os.sep, "/")
-             for d, _, fs in os.walk(folder) for f in fs if ".cache" not in d}
+    files = {
+        os.path.relpath(os.path.join(d, f), folder).replace(os.sep, "/")
+        for d, _, fs in os.walk(folder)
+        for f in fs
+        if ".cache" not in d
+    }
     assert files == {"config.json", "sub/dir/nested.txt"}
     folder = snapshot_download(repo["id"], revision="v0", cache_dir=tmp_path / "b")
     assert repo["first"] in folder

@@ -1,15 +1,15 @@
 """Behaviours of huggingface.co that unmodified client code meets, with the real clients against the course hub:
 unchanged uploads make no commit, `.gitattributes` / `.gitignore` decide preupload, card validation, exists-checks
 and ids (legacy single names, any case, short SHAs, `_` at the ends), `X-Request-Id`, and the Hub's error texts."""
+
 from __future__ import annotations
 
 import warnings
 
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi, ModelCard
-from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
-
 from hubtest import HTTP, bearer, git_blob_sha, sha256
+from huggingface_hub import CommitOperationAdd, ModelCard
+from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
 
 
 def commit_count(api, repo_id, repo_type=None) -> int:
@@ -17,8 +17,11 @@ def commit_count(api, repo_id, repo_type=None) -> int:
 
 
 def tree(api, repo_id, repo_type=None) -> dict:
-    return {e.path: e for e in api.list_repo_tree(repo_id, repo_type=repo_type, recursive=True)
-            if e.__class__.__name__ == "RepoFile"}
+    return {
+        e.path: e
+        for e in api.list_repo_tree(repo_id, repo_type=repo_type, recursive=True)
+        if e.__class__.__name__ == "RepoFile"
+    }
 
 
 # --- 1. unchanged uploads ------------------------------------------------------------------------------------------
@@ -27,10 +30,17 @@ def test_preupload_answers_the_oid_of_files_already_there(hub, api, new_repo_id)
     api.create_repo(repo_id)
     api.upload_file(path_or_fileobj=b"hello\n", path_in_repo="a.txt", repo_id=repo_id)
     api.upload_file(path_or_fileobj=b"weights", path_in_repo="w.safetensors", repo_id=repo_id)
-    r = HTTP.post(f"{hub.url}/api/models/{repo_id}/preupload/main", headers=bearer(hub.token("alice")),
-                  json={"files": [{"path": "a.txt", "size": 6, "sample": ""},
-                                  {"path": "w.safetensors", "size": 7, "sample": ""},
-                                  {"path": "new.txt", "size": 3, "sample": ""}]})
+    r = HTTP.post(
+        f"{hub.url}/api/models/{repo_id}/preupload/main",
+        headers=bearer(hub.token("alice")),
+        json={
+            "files": [
+                {"path": "a.txt", "size": 6, "sample": ""},
+                {"path": "w.safetensors", "size": 7, "sample": ""},
+                {"path": "new.txt", "size": 3, "sample": ""},
+            ]
+        },
+    )
     files = {f["path"]: f for f in r.json()["files"]}
     assert files["a.txt"]["oid"] == git_blob_sha(b"hello\n") and files["a.txt"]["uploadMode"] == "regular"
     assert files["w.safetensors"]["oid"] == sha256(b"weights") and files["w.safetensors"]["uploadMode"] == "lfs"
@@ -67,12 +77,21 @@ def test_server_makes_no_empty_commit_either(hub, api, new_repo_id):
     api.create_repo(repo_id)
     api.upload_file(path_or_fileobj=b"same\n", path_in_repo="s.txt", repo_id=repo_id)
     head = api.model_info(repo_id).sha
-    body = b"\n".join(json.dumps(x).encode() for x in (
-        {"key": "header", "value": {"summary": "again"}},
-        {"key": "file", "value": {"path": "s.txt", "content": base64.b64encode(b"same\n").decode(),
-                                  "encoding": "base64"}}))
-    r = HTTP.post(f"{hub.url}/api/models/{repo_id}/commit/main", content=body,
-                  headers={**bearer(hub.token("alice")), "Content-Type": "application/x-ndjson"})
+    body = b"\n".join(
+        json.dumps(x).encode()
+        for x in (
+            {"key": "header", "value": {"summary": "again"}},
+            {
+                "key": "file",
+                "value": {"path": "s.txt", "content": base64.b64encode(b"same\n").decode(), "encoding": "base64"},
+            },
+        )
+    )
+    r = HTTP.post(
+        f"{hub.url}/api/models/{repo_id}/commit/main",
+        content=body,
+        headers={**bearer(hub.token("alice")), "Content-Type": "application/x-ndjson"},
+    )
     assert r.status_code == 200 and r.json()["commitOid"] == head
     assert api.model_info(repo_id).sha == head
 
@@ -92,8 +111,11 @@ def test_dataset_push_to_hub_again_makes_no_commit(hub, api, new_repo_id):
 def test_gitattributes_of_the_repo_decide_lfs(api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=b"*.txt filter=lfs diff=lfs merge=lfs -text\nweights/** filter=lfs\n"
-                                    b"exact.name filter=lfs\n", path_in_repo=".gitattributes", repo_id=repo_id)
+    api.upload_file(
+        path_or_fileobj=b"*.txt filter=lfs diff=lfs merge=lfs -text\nweights/** filter=lfs\nexact.name filter=lfs\n",
+        path_in_repo=".gitattributes",
+        repo_id=repo_id,
+    )
     folder = tmp_path / "f"
     (folder / "weights" / "deep").mkdir(parents=True)
     (folder / "notes.txt").write_text("text, but the repo says LFS\n")
@@ -112,10 +134,17 @@ def test_gitattributes_of_the_repo_decide_lfs(api, new_repo_id, tmp_path):
 def test_big_files_go_to_lfs_whatever_the_attributes(hub, api, new_repo_id):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    r = HTTP.post(f"{hub.url}/api/models/{repo_id}/preupload/main", headers=bearer(hub.token("alice")),
-                  json={"files": [{"path": "big.txt", "size": 10 * 1024 * 1024 + 1, "sample": ""},
-                                  {"path": "edge.txt", "size": 10 * 1024 * 1024, "sample": ""},
-                                  {"path": "empty.bin", "size": 0, "sample": ""}]})
+    r = HTTP.post(
+        f"{hub.url}/api/models/{repo_id}/preupload/main",
+        headers=bearer(hub.token("alice")),
+        json={
+            "files": [
+                {"path": "big.txt", "size": 10 * 1024 * 1024 + 1, "sample": ""},
+                {"path": "edge.txt", "size": 10 * 1024 * 1024, "sample": ""},
+                {"path": "empty.bin", "size": 0, "sample": ""},
+            ]
+        },
+    )
     modes = {f["path"]: f["uploadMode"] for f in r.json()["files"]}
     assert modes == {"big.txt": "lfs", "edge.txt": "regular", "empty.bin": "regular"}
 
@@ -123,8 +152,9 @@ def test_big_files_go_to_lfs_whatever_the_attributes(hub, api, new_repo_id):
 def test_gitignore_of_the_repo_and_of_the_folder(api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=b"*.log\nbuild/\n/secret.txt\n!keep.log\n", path_in_repo=".gitignore",
-                    repo_id=repo_id)
+    api.upload_file(
+        path_or_fileobj=b"*.log\nbuild/\n/secret.txt\n!keep.log\n", path_in_repo=".gitignore", repo_id=repo_id
+    )
     folder = tmp_path / "f"
     (folder / "build").mkdir(parents=True)
     (folder / "sub").mkdir()
@@ -149,17 +179,20 @@ def test_card_validation_errors_and_warnings(api, new_repo_id):
     api.create_repo(repo_id)
     # ModelCard itself drops a model-index it cannot parse; a README uploaded as a file is checked as it is
     with pytest.raises(ValueError, match='"model-index" must be an array'):
-        api.upload_file(path_or_fileobj=b"---\nmodel-index: foo\n---\n# A model\n", path_in_repo="README.md",
-                        repo_id=repo_id)
+        api.upload_file(
+            path_or_fileobj=b"---\nmodel-index: foo\n---\n# A model\n", path_in_repo="README.md", repo_id=repo_id
+        )
     with pytest.raises(ValueError, match="license"):
         ModelCard("---\nlicense: 3\n---\n").validate()
     with pytest.raises(ValueError, match="license"):
         ModelCard("---\nlicense: 3\n---\n").push_to_hub(repo_id, token=api.token)
     with pytest.raises(ValueError, match="sdk"):
         ModelCard("---\nsdk: flask\n---\n").validate(repo_type="space")
-    ModelCard("---\nlicense: mit\ntags: [a, b]\nmodel-index:\n- name: m\n  results:\n  - task: {type: "
-              "text-classification}\n    dataset: {type: d, name: D}\n    metrics: [{type: accuracy, value: 0.9}]\n"
-              "---\n# ok\n").validate()
+    ModelCard(
+        "---\nlicense: mit\ntags: [a, b]\nmodel-index:\n- name: m\n  results:\n  - task: {type: "
+        "text-classification}\n    dataset: {type: d, name: D}\n    metrics: [{type: accuracy, value: 0.9}]\n"
+        "---\n# ok\n"
+    ).validate()
     assert [c.title for c in api.list_repo_commits(repo_id)] == ["initial commit"]  # nothing refused landed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -213,16 +246,25 @@ def test_names_with_underscores_at_the_ends_and_clear_errors(hub, api, new_repo_
     repo_id = "alice/_" + new_repo_id().split("/")[1] + "_"
     api.create_repo(repo_id)
     assert api.model_info(repo_id).id == repo_id
-    for name, rule in (("bad--name", "'--'"), ("-dash", "starts or ends"), ("x" * 97, "maximum is 96"),
-                       ("a.git", ".git"), ("sp ace", "' '")):
+    for name, rule in (
+        ("bad--name", "'--'"),
+        ("-dash", "starts or ends"),
+        ("x" * 97, "maximum is 96"),
+        ("a.git", ".git"),
+        ("sp ace", "' '"),
+    ):
         r = HTTP.post(f"{hub.url}/api/repos/create", headers=bearer(hub.token("alice")), json={"name": name})
         assert r.status_code == 400 and rule in r.json()["error"], (name, r.json())
 
 
 # --- 5. small differences ------------------------------------------------------------------------------------------
 def test_every_answer_has_a_request_id(hub, api):
-    for method, path in (("GET", "/api/health"), ("GET", "/api/models/alice/nope-nope"),
-                         ("HEAD", "/alice/nope/resolve/main/x"), ("GET", "/not/a/route/at/all/x")):
+    for method, path in (
+        ("GET", "/api/health"),
+        ("GET", "/api/models/alice/nope-nope"),
+        ("HEAD", "/alice/nope/resolve/main/x"),
+        ("GET", "/not/a/route/at/all/x"),
+    ):
         r = HTTP.request(method, hub.url + path)
         assert len(r.headers.get("x-request-id", "")) >= 16, (method, path, r.headers)
     with pytest.raises(HfHubHTTPError) as e:

@@ -1,20 +1,21 @@
 """Routes of huggingface.co that users meet, with the real client against the course hub: likes, move_repo (with
 the old id still resolving), duplicate_repo, super_squash_history, list/permanently delete LFS files, and
 collections."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
-from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
-
 from hubtest import HTTP, bearer
+from huggingface_hub import CommitOperationAdd, hf_hub_download
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 
 def read(repo_id, filename, tmp_path, token, repo_type=None) -> bytes:
-    path = hf_hub_download(repo_id, filename, repo_type=repo_type, token=token,
-                           cache_dir=tmp_path / os.urandom(4).hex())
+    path = hf_hub_download(
+        repo_id, filename, repo_type=repo_type, token=token, cache_dir=tmp_path / os.urandom(4).hex()
+    )
     return open(path, "rb").read()
 
 
@@ -125,9 +126,15 @@ def test_super_squash_history(api, new_repo_id):
 def test_list_and_permanently_delete_lfs_files(hub, api, bob_api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.create_commit(repo_id, [CommitOperationAdd("a.safetensors", b"A" * 100),
-                                CommitOperationAdd("ckpt/b.bin", b"B" * 200),
-                                CommitOperationAdd("small.txt", b"text")], commit_message="weights")
+    api.create_commit(
+        repo_id,
+        [
+            CommitOperationAdd("a.safetensors", b"A" * 100),
+            CommitOperationAdd("ckpt/b.bin", b"B" * 200),
+            CommitOperationAdd("small.txt", b"text"),
+        ],
+        commit_message="weights",
+    )
     files = {f.filename: f for f in api.list_lfs_files(repo_id)}
     assert set(files) == {"a.safetensors", "ckpt/b.bin"}
     assert files["ckpt/b.bin"].size == 200 and files["ckpt/b.bin"].ref == "refs/heads/main"
@@ -158,8 +165,10 @@ def test_collections(hub, api, bob_api, new_repo_id):
     assert e.value.response.status_code == 409
     api.add_collection_item(coll.slug, model, "model", exists_ok=True)
     got = bob_api.get_collection(coll.slug)
-    assert [(i.item_id, i.item_type, i.note) for i in got.items] == [(model, "model", "the model"),
-                                                                      (dataset, "dataset", None)]
+    assert [(i.item_id, i.item_type, i.note) for i in got.items] == [
+        (model, "model", "the model"),
+        (dataset, "dataset", None),
+    ]
     assert coll.slug in {c.slug for c in bob_api.list_collections(owner="alice")}
     assert coll.slug in {c.slug for c in api.list_collections(item=f"models/{model}")}
     with pytest.raises(HfHubHTTPError) as e:  # others may look, not change
@@ -168,7 +177,10 @@ def test_collections(hub, api, bob_api, new_repo_id):
     api.update_collection_item(coll.slug, got.items[1].item_object_id, note="now first", position=0)
     assert [i.item_id for i in api.get_collection(coll.slug).items] == [dataset, model]
     renamed = api.update_collection_metadata(coll.slug, title="Renamed picks", private=True, theme="green")
-    assert renamed.slug.startswith("alice/renamed-picks-") and renamed.slug.rsplit("-", 1)[1] == coll.slug.rsplit("-", 1)[1]
+    assert (
+        renamed.slug.startswith("alice/renamed-picks-")
+        and renamed.slug.rsplit("-", 1)[1] == coll.slug.rsplit("-", 1)[1]
+    )
     assert renamed.private and renamed.theme == "green"
     with pytest.raises(HfHubHTTPError) as e:  # private: invisible to others
         bob_api.get_collection(renamed.slug)
@@ -195,6 +207,10 @@ def test_the_course_collection(api):
     assert len(found) == 1
     coll = api.get_collection(found[0].slug)
     items = {(i.item_type, i.item_id) for i in coll.items}
-    assert {("model", "course/minilm-sentiment"), ("dataset", "course/sentiment-snippets"),
-            ("space", "course/sentiment-demo"), ("model", "sentence-transformers/all-MiniLM-L6-v2")} <= items
+    assert {
+        ("model", "course/minilm-sentiment"),
+        ("dataset", "course/sentiment-snippets"),
+        ("space", "course/sentiment-demo"),
+        ("model", "sentence-transformers/all-MiniLM-L6-v2"),
+    } <= items
     assert not any(i.item_id == "alice/private-notes" for i in coll.items)

@@ -1,16 +1,16 @@
 """Gated repos (the Hub's 401/403 GatedRepo answers, access requests, the owner's decisions, the CLI) and private
 repos (404 for everyone but the owner and the org's members, absent from listings)."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
 import pytest
-from huggingface_hub import HfApi, hf_hub_download, snapshot_download
-from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
-
 from conftest import ROOT
 from hubtest import HTTP, bearer
+from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 SECRET = b"weights only for the chosen\n"
 
@@ -25,8 +25,13 @@ def gated(api, new_repo_id):
 
 
 def download(repo_id, tmp_path, token, repo_type=None, filename="secret.txt"):
-    path = hf_hub_download(repo_id, filename, repo_type=repo_type, token=token,
-                           cache_dir=tmp_path / f"cache-{token[-6:] if token else 'anon'}")
+    path = hf_hub_download(
+        repo_id,
+        filename,
+        repo_type=repo_type,
+        token=token,
+        cache_dir=tmp_path / f"cache-{token[-6:] if token else 'anon'}",
+    )
     return open(path, "rb").read()
 
 
@@ -163,15 +168,21 @@ def test_settings_only_by_admins(hub, api, gated, new_repo_id):
         bob_api.update_repo_settings(org_repo, private=True)  # bob is only a read member of acme
     assert e.value.response.status_code == 403
     assert api.model_info(gated).gated == "manual" and api.model_info(org_repo).private is False
-    r = HTTP.put(f"{hub.url}/api/models/{gated}/settings", headers=bearer(hub.token("alice")),
-                  json={"gated": "sometimes"})
+    r = HTTP.put(
+        f"{hub.url}/api/models/{gated}/settings", headers=bearer(hub.token("alice")), json={"gated": "sometimes"}
+    )
     assert r.status_code == 400
     assert api.model_info(gated).gated == "manual"
 
 
 def course_hub(hub, *args):
-    return subprocess.run([sys.executable, "-m", "course_hub", *args, "--hub-dir", str(hub.dir)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "course_hub", *args, "--hub-dir", str(hub.dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_cli_access_grant_and_revoke(hub, gated, new_repo_id, tmp_path):
@@ -256,7 +267,11 @@ def test_private_space_not_in_expand_spaces(hub, api, new_repo_id):
     api.create_repo(model)
     space = new_repo_id(prefix="hidden-space")
     api.create_repo(space, repo_type="space", space_sdk="static", private=True)
-    api.upload_file(path_or_fileobj=f"---\nsdk: static\nmodels:\n- {model}\n---\n".encode(),
-                    path_in_repo="README.md", repo_id=space, repo_type="space")
+    api.upload_file(
+        path_or_fileobj=f"---\nsdk: static\nmodels:\n- {model}\n---\n".encode(),
+        path_in_repo="README.md",
+        repo_id=space,
+        repo_type="space",
+    )
     assert api.model_info(model, expand=["spaces"]).spaces == [space]
     assert HfApi(endpoint=hub.url, token=hub.token("bob")).model_info(model, expand=["spaces"]).spaces == []

@@ -1,12 +1,12 @@
 """The real `git` binary against the hub: clone (models, datasets, Spaces, gated, private), LFS pointers, push."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
-from huggingface_hub import CommitOperationAdd, hf_hub_download
-
 from hubtest import git, sha256, with_credentials
+from huggingface_hub import CommitOperationAdd, hf_hub_download
 
 WEIGHTS = os.urandom(5000)
 
@@ -17,9 +17,18 @@ def repos(api):
     for repo_type in ("model", "dataset", "space"):
         repo_id = f"alice/git-{repo_type}-{os.urandom(4).hex()}"
         api.create_repo(repo_id, repo_type=repo_type, space_sdk="static" if repo_type == "space" else None)
-        out[repo_type] = api.create_commit(repo_id, repo_type=repo_type, commit_message="content", operations=[
-            CommitOperationAdd("hello.txt", f"hello from a {repo_type}\n".encode()),
-            CommitOperationAdd("dir/model.safetensors", WEIGHTS)]).oid, repo_id
+        out[repo_type] = (
+            api.create_commit(
+                repo_id,
+                repo_type=repo_type,
+                commit_message="content",
+                operations=[
+                    CommitOperationAdd("hello.txt", f"hello from a {repo_type}\n".encode()),
+                    CommitOperationAdd("dir/model.safetensors", WEIGHTS),
+                ],
+            ).oid,
+            repo_id,
+        )
     return out
 
 
@@ -63,14 +72,23 @@ def test_clone_gated_and_private_need_credentials(hub, api, new_repo_id, tmp_pat
     for repo_id in (gated, private):
         proc = git("clone", clone_url(hub, "model", repo_id), str(tmp_path / f"anon-{repo_id[-8:]}"), check=False)
         assert proc.returncode != 0, (proc.stdout, proc.stderr)
-        assert "401" in proc.stderr or "Authentication failed" in proc.stderr or "could not read" in proc.stderr, \
+        assert "401" in proc.stderr or "Authentication failed" in proc.stderr or "could not read" in proc.stderr, (
             proc.stderr
+        )
         # bob's token is valid but bob may not read these
-        proc = git("clone", clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
-                   str(tmp_path / f"bob-{repo_id[-8:]}"), check=False)
+        proc = git(
+            "clone",
+            clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
+            str(tmp_path / f"bob-{repo_id[-8:]}"),
+            check=False,
+        )
         assert proc.returncode != 0, (proc.stdout, proc.stderr)
-        git("clone", "--quiet", clone_url(hub, "model", repo_id, "alice", hub.token("alice", "read")),
-            str(tmp_path / f"alice-{repo_id[-8:]}"))
+        git(
+            "clone",
+            "--quiet",
+            clone_url(hub, "model", repo_id, "alice", hub.token("alice", "read")),
+            str(tmp_path / f"alice-{repo_id[-8:]}"),
+        )
     assert (tmp_path / f"alice-{gated[-8:]}" / "g.txt").read_text() == "gated\n"
     assert (tmp_path / f"alice-{private[-8:]}" / "p.txt").read_text() == "private\n"
     # once bob is granted access to the gated repo, his clone works
@@ -119,12 +137,17 @@ def test_push_refused(hub, api, new_repo_id, tmp_path, who):
     git("clone", "--quiet", clone_url(hub, "model", repo_id), str(work))
     (work / "f.txt").write_text("sneaky\n")
     git("commit", "--quiet", "-am", "sneaky", cwd=work)
-    url = {"read-token": clone_url(hub, "model", repo_id, "alice", hub.token("alice", "read")),
-           "other-user": clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
-           "anonymous": clone_url(hub, "model", repo_id)}[who]
+    url = {
+        "read-token": clone_url(hub, "model", repo_id, "alice", hub.token("alice", "read")),
+        "other-user": clone_url(hub, "model", repo_id, "bob", hub.token("bob")),
+        "anonymous": clone_url(hub, "model", repo_id),
+    }[who]
     proc = git("push", url, "main", cwd=work, check=False)
     assert proc.returncode != 0, (proc.stdout, proc.stderr)
-    assert ("403" in proc.stderr) if who != "anonymous" else ("401" in proc.stderr or "could not read"
-                                                               in proc.stderr or "Authentication" in proc.stderr)
+    assert (
+        ("403" in proc.stderr)
+        if who != "anonymous"
+        else ("401" in proc.stderr or "could not read" in proc.stderr or "Authentication" in proc.stderr)
+    )
     assert api.model_info(repo_id).sha == before
     assert len(api.list_repo_commits(repo_id)) == 2

@@ -1,18 +1,19 @@
 """Metadata: model_info / dataset_info / space_info, list_* search, filters, sorting and Link pagination, the tree
 and paths-info APIs — all through HfApi against the running hub."""
+
 from __future__ import annotations
 
 import os
 import time
 
 import pytest
+from conftest import SESSION_TMP, start_server, stop_server
+from hubtest import HTTP, git_blob_sha, sha256
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
 from course_hub.server import free_port
-from conftest import SESSION_TMP, start_server, stop_server
-from hubtest import HTTP, git_blob_sha, sha256
 
 TOK = "srch" + os.urandom(3).hex()  # in every repo name of this module, so searches only see these repos
 WEIGHTS = os.urandom(50_000)
@@ -32,34 +33,72 @@ def _next_second() -> None:
 @pytest.fixture(scope="module")
 def world(api, hub):
     """Three models (two of alice's, one of the acme org), a dataset, and a Space that uses the first model."""
-    w = {"bert": f"alice/{TOK}-bert", "gpt": f"alice/{TOK}-gpt", "org": f"acme/{TOK}-org",
-         "data": f"alice/{TOK}-data", "space": f"alice/{TOK}-space"}
+    w = {
+        "bert": f"alice/{TOK}-bert",
+        "gpt": f"alice/{TOK}-gpt",
+        "org": f"acme/{TOK}-org",
+        "data": f"alice/{TOK}-data",
+        "space": f"alice/{TOK}-space",
+    }
     api.create_repo(w["bert"])
     w["bert_v1"] = api.upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id=w["bert"]).oid
-    w["bert_v2"] = api.create_commit(w["bert"], commit_message="card and weights", operations=[
-        CommitOperationAdd("README.md", card(license="mit", pipeline_tag="text-classification",
-                                             library_name="transformers", tags=["sentiment", "course"],
-                                             language="en", datasets=[w["data"]])),
-        CommitOperationAdd("model.safetensors", WEIGHTS),
-        CommitOperationAdd("config.json", b'{"model_type": "bert"}'),
-        CommitOperationAdd("nested/a/b.txt", b"b"), CommitOperationAdd("nested/c.txt", b"c")]).oid
+    w["bert_v2"] = api.create_commit(
+        w["bert"],
+        commit_message="card and weights",
+        operations=[
+            CommitOperationAdd(
+                "README.md",
+                card(
+                    license="mit",
+                    pipeline_tag="text-classification",
+                    library_name="transformers",
+                    tags=["sentiment", "course"],
+                    language="en",
+                    datasets=[w["data"]],
+                ),
+            ),
+            CommitOperationAdd("model.safetensors", WEIGHTS),
+            CommitOperationAdd("config.json", b'{"model_type": "bert"}'),
+            CommitOperationAdd("nested/a/b.txt", b"b"),
+            CommitOperationAdd("nested/c.txt", b"c"),
+        ],
+    ).oid
     api.create_repo(w["gpt"])
-    api.create_commit(w["gpt"], commit_message="card and config", operations=[
-        CommitOperationAdd("README.md", card(license="apache-2.0", pipeline_tag="text-generation",
-                                             library_name="transformers", tags=["chat"])),
-        CommitOperationAdd("config.json", b'{"model_type": "gpt2"}')])
+    api.create_commit(
+        w["gpt"],
+        commit_message="card and config",
+        operations=[
+            CommitOperationAdd(
+                "README.md",
+                card(license="apache-2.0", pipeline_tag="text-generation", library_name="transformers", tags=["chat"]),
+            ),
+            CommitOperationAdd("config.json", b'{"model_type": "gpt2"}'),
+        ],
+    )
     api.create_repo(w["data"], repo_type="dataset")
-    api.upload_file(path_or_fileobj=card(license="cc-by-4.0", task_categories=["text-classification"],
-                                         language=["en"], size_categories=["n<1K"], tags=["reviews"]),
-                    path_in_repo="README.md", repo_id=w["data"], repo_type="dataset")
-    api.upload_file(path_or_fileobj=b"text,label\nok,1\n", path_in_repo="data/train.csv", repo_id=w["data"],
-                    repo_type="dataset")
+    api.upload_file(
+        path_or_fileobj=card(
+            license="cc-by-4.0",
+            task_categories=["text-classification"],
+            language=["en"],
+            size_categories=["n<1K"],
+            tags=["reviews"],
+        ),
+        path_in_repo="README.md",
+        repo_id=w["data"],
+        repo_type="dataset",
+    )
+    api.upload_file(
+        path_or_fileobj=b"text,label\nok,1\n", path_in_repo="data/train.csv", repo_id=w["data"], repo_type="dataset"
+    )
     api.create_repo(w["space"], repo_type="space", space_sdk="gradio")
-    api.upload_file(path_or_fileobj=card(title="Demo", sdk="gradio", models=[w["bert"]], datasets=[w["data"]],
-                                         license="mit"),
-                    path_in_repo="README.md", repo_id=w["space"], repo_type="space")
-    api.upload_file(path_or_fileobj=b"import gradio\n", path_in_repo="app.py", repo_id=w["space"],
-                    repo_type="space")
+    api.upload_file(
+        path_or_fileobj=card(title="Demo", sdk="gradio", models=[w["bert"]], datasets=[w["data"]], license="mit"),
+        path_in_repo="README.md",
+        repo_id=w["space"],
+        repo_type="space",
+    )
+    api.upload_file(path_or_fileobj=b"import gradio\n", path_in_repo="app.py", repo_id=w["space"], repo_type="space")
     # downloads: gpt 3, bert 1, org 0 (README.md / .gitattributes are not counted, ranged GETs neither)
     for _ in range(3):
         HTTP.get(f"{hub.url}/{w['gpt']}/resolve/main/README.md")  # not counted
@@ -89,11 +128,26 @@ def test_model_info_fields(api, world):
     assert info.pipeline_tag == "text-classification"
     assert info.library_name == "transformers"
     assert info.card_data["license"] == "mit" and info.card_data["tags"] == ["sentiment", "course"]
-    assert {"sentiment", "course", "text-classification", "license:mit", "transformers", "safetensors", "en",
-            f"dataset:{world['data']}"} <= set(info.tags)
+    assert {
+        "sentiment",
+        "course",
+        "text-classification",
+        "license:mit",
+        "transformers",
+        "safetensors",
+        "en",
+        f"dataset:{world['data']}",
+    } <= set(info.tags)
     names = {s.rfilename for s in info.siblings}
-    assert names == {".gitattributes", "README.md", "config.json", "model.safetensors", "nested/a/b.txt",
-                     "nested/c.txt", "extra.txt"}
+    assert names == {
+        ".gitattributes",
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "nested/a/b.txt",
+        "nested/c.txt",
+        "extra.txt",
+    }
     assert info.last_modified is not None and info.created_at is not None
     assert info.last_modified >= info.created_at.replace(microsecond=0)
 
@@ -265,8 +319,15 @@ def test_list_repo_tree_root_and_recursive(api, world):
     assert root["config.json"].blob_id == git_blob_sha(b'{"model_type": "bert"}') and root["config.json"].lfs is None
     deep = {e.path for e in api.list_repo_tree(world["bert"], recursive=True)}
     assert {"nested", "nested/a", "nested/a/b.txt", "nested/c.txt"} <= deep
-    assert set(api.list_repo_files(world["bert"])) == {".gitattributes", "README.md", "config.json", "extra.txt",
-                                                       "model.safetensors", "nested/a/b.txt", "nested/c.txt"}
+    assert set(api.list_repo_files(world["bert"])) == {
+        ".gitattributes",
+        "README.md",
+        "config.json",
+        "extra.txt",
+        "model.safetensors",
+        "nested/a/b.txt",
+        "nested/c.txt",
+    }
 
 
 def test_list_repo_tree_folder_and_revision(api, world):
@@ -287,8 +348,10 @@ def test_list_repo_tree_expand_last_commit(api, world):
 
 
 def test_get_paths_info(api, world):
-    out = {e.path: e for e in api.get_paths_info(world["bert"], ["config.json", "nested", "model.safetensors",
-                                                                 "does/not/exist"])}
+    out = {
+        e.path: e
+        for e in api.get_paths_info(world["bert"], ["config.json", "nested", "model.safetensors", "does/not/exist"])
+    }
     assert set(out) == {"config.json", "nested", "model.safetensors"}
     assert isinstance(out["nested"], RepoFolder)
     assert out["model.safetensors"].lfs.sha256 == sha256(WEIGHTS)
@@ -304,7 +367,11 @@ def test_list_spaces_filters_by_linked_model(api, new_repo_id):
     linked, other = new_repo_id(), new_repo_id()
     for repo_id, models in ((linked, "alice/some-model"), (other, "alice/another-model")):
         api.create_repo(repo_id, repo_type="space", space_sdk="gradio")
-        api.upload_file(path_or_fileobj=f"---\nsdk: gradio\nmodels:\n- {models}\n---\n".encode(),
-                        path_in_repo="README.md", repo_id=repo_id, repo_type="space")
+        api.upload_file(
+            path_or_fileobj=f"---\nsdk: gradio\nmodels:\n- {models}\n---\n".encode(),
+            path_in_repo="README.md",
+            repo_id=repo_id,
+            repo_type="space",
+        )
     found = [s.id for s in api.list_spaces(models="alice/some-model")]
     assert linked in found and other not in found

@@ -1,6 +1,7 @@
 """Fast, in-process tests of the course hub's handlers and access policy: Starlette's TestClient over
 `create_app(Settings(...))` on a fresh hub dir — no server process, no client library. The real-client suites
 (test_hub_*.py against a running hub) stay the contract; these pin the pieces between them."""
+
 from __future__ import annotations
 
 import pytest
@@ -117,7 +118,7 @@ def test_repo_exists_answer_carries_its_url(world):
 
 def test_private_repos_are_filtered_from_lists(world):
     c = client(world)
-    ids = lambda who: {m["id"] for m in c.get("/api/models", headers=auth(world, who)).json()}  # noqa: E731
+    ids = lambda who: {m["id"] for m in c.get("/api/models", headers=auth(world, who)).json()}
     assert "owner/private" not in ids(None) and "owner/private" not in ids("stranger")
     assert "owner/private" in ids("owner") and "owner/gated" in ids(None)
 
@@ -139,8 +140,14 @@ def test_lean_settings_are_a_small_machines_defaults(tmp_path):
     assert (plain.lean, plain.max_spaces, plain.space_idle_s, plain.inference_idle_s) == (False, 2, 1800.0, 600.0)
     lean = Settings.from_env({"COURSE_HUB_DIR": str(tmp_path), "COURSE_HUB_LEAN": "1"})
     assert (lean.lean, lean.max_spaces, lean.space_idle_s, lean.inference_idle_s) == (True, 1, 300.0, 120.0)
-    mine = Settings.from_env({"COURSE_HUB_DIR": str(tmp_path), "COURSE_HUB_LEAN": "1", "COURSE_HUB_MAX_SPACES": "3",
-                              "COURSE_HUB_INFERENCE_IDLE_S": "30"})
+    mine = Settings.from_env(
+        {
+            "COURSE_HUB_DIR": str(tmp_path),
+            "COURSE_HUB_LEAN": "1",
+            "COURSE_HUB_MAX_SPACES": "3",
+            "COURSE_HUB_INFERENCE_IDLE_S": "30",
+        }
+    )
     assert (mine.max_spaces, mine.inference_idle_s) == (3, 30.0)
 
 

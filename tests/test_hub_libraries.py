@@ -1,5 +1,6 @@
 """The libraries the course teaches, against the hub: datasets push_to_hub / load_dataset, and transformers
 AutoConfig / AutoTokenizer (a tiny config and a tokenizer built offline with `tokenizers`)."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,14 @@ def test_dataset_push_to_hub_then_load_dataset(hub, api, new_repo_id, tmp_path):
     from datasets import Dataset, DatasetDict, load_dataset
 
     repo_id = new_repo_id()
-    rows = {"text": ["good", "bad", "fine", "awful", "great"], "label": [1, 0, 1, 0, 1],
-            "score": [0.9, -0.8, 0.2, -1.0, 1.0]}
-    DatasetDict({"train": Dataset.from_dict(rows), "test": Dataset.from_dict({k: v[:2] for k, v in rows.items()})}) \
-        .push_to_hub(repo_id, token=hub.token("alice"))
+    rows = {
+        "text": ["good", "bad", "fine", "awful", "great"],
+        "label": [1, 0, 1, 0, 1],
+        "score": [0.9, -0.8, 0.2, -1.0, 1.0],
+    }
+    DatasetDict(
+        {"train": Dataset.from_dict(rows), "test": Dataset.from_dict({k: v[:2] for k, v in rows.items()})}
+    ).push_to_hub(repo_id, token=hub.token("alice"))
     # push_to_hub stores parquet shards through the LFS batch API, and a dataset card
     info = api.dataset_info(repo_id, files_metadata=True)
     shards = [s for s in info.siblings if s.rfilename.endswith(".parquet")]
@@ -50,10 +55,15 @@ def test_load_dataset_from_plain_csv_files(api, new_repo_id, tmp_path):
 
     repo_id = new_repo_id()
     api.create_repo(repo_id, repo_type="dataset")
-    api.upload_file(path_or_fileobj=b"text,label\nyes,1\nno,0\n", path_in_repo="data/train.csv", repo_id=repo_id,
-                    repo_type="dataset")
-    api.upload_file(path_or_fileobj=b"text,label\nmaybe,1\n", path_in_repo="data/test.csv", repo_id=repo_id,
-                    repo_type="dataset")
+    api.upload_file(
+        path_or_fileobj=b"text,label\nyes,1\nno,0\n",
+        path_in_repo="data/train.csv",
+        repo_id=repo_id,
+        repo_type="dataset",
+    )
+    api.upload_file(
+        path_or_fileobj=b"text,label\nmaybe,1\n", path_in_repo="data/test.csv", repo_id=repo_id, repo_type="dataset"
+    )
     ds = load_dataset(repo_id, cache_dir=str(tmp_path / "c"))
     assert ds["train"]["text"] == ["yes", "no"] and ds["test"]["label"] == [1]
 
@@ -81,8 +91,14 @@ def tiny_tokenizer(tmp_path_factory):
     vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "hello": 4, "world": 5, "course": 6, "hub": 7}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                   sep_token="[SEP]", model_max_length=32)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        model_max_length=32,
+    )
     folder = tmp_path_factory.mktemp("tokenizer")
     fast.save_pretrained(folder)
     return folder
@@ -93,8 +109,15 @@ def test_transformers_auto_config_and_tokenizer(hub, api, new_repo_id, tiny_toke
 
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    config = BertConfig(vocab_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=32, id2label={0: "NEG", 1: "POS"})
+    config = BertConfig(
+        vocab_size=8,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=32,
+        id2label={0: "NEG", 1: "POS"},
+    )
     config.save_pretrained(tmp_path / "model")
     api.upload_folder(folder_path=tmp_path / "model", repo_id=repo_id, commit_message="config")
     api.upload_folder(folder_path=tiny_tokenizer, repo_id=repo_id, commit_message="tokenizer")

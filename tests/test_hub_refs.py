@@ -1,12 +1,11 @@
 """History and references: commits, branches, tags, revision pinning; and who-am-I / auth-check."""
+
 from __future__ import annotations
 
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
-from huggingface_hub.errors import (GatedRepoError, HfHubHTTPError, RepositoryNotFoundError,
-                                    RevisionNotFoundError)
-
 from hubtest import HTTP, bearer
+from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
 
 @pytest.fixture
@@ -15,8 +14,13 @@ def repo(api, new_repo_id):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
     v1 = api.upload_file(path_or_fileobj=b"one", path_in_repo="f.txt", repo_id=repo_id, commit_message="v1").oid
-    v2 = api.upload_file(path_or_fileobj=b"two", path_in_repo="f.txt", repo_id=repo_id, commit_message="v2",
-                         commit_description="the second version").oid
+    v2 = api.upload_file(
+        path_or_fileobj=b"two",
+        path_in_repo="f.txt",
+        repo_id=repo_id,
+        commit_message="v2",
+        commit_description="the second version",
+    ).oid
     return {"id": repo_id, "v1": v1, "v2": v2}
 
 
@@ -41,8 +45,9 @@ def test_list_repo_commits_paginates(api, new_repo_id):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
     for i in range(55):
-        api.create_commit(repo_id, operations=[CommitOperationAdd("n.txt", str(i).encode())],
-                          commit_message=f"commit {i}")
+        api.create_commit(
+            repo_id, operations=[CommitOperationAdd("n.txt", str(i).encode())], commit_message=f"commit {i}"
+        )
     commits = api.list_repo_commits(repo_id)
     assert len(commits) == 56
     assert [c.title for c in commits[:2]] == ["commit 54", "commit 53"] and commits[-1].title == "initial commit"
@@ -157,8 +162,11 @@ def test_whoami_bad_or_missing_token(hub):
 
 def test_a_bad_token_is_401_everywhere(hub, repo):
     """An unknown token is refused, even on public repos (the client must not silently go anonymous)."""
-    for url in (f"{hub.url}/api/models/{repo['id']}", f"{hub.url}/{repo['id']}/resolve/main/f.txt",
-                f"{hub.url}/api/models"):
+    for url in (
+        f"{hub.url}/api/models/{repo['id']}",
+        f"{hub.url}/{repo['id']}/resolve/main/f.txt",
+        f"{hub.url}/api/models",
+    ):
         r = HTTP.get(url, headers=bearer("hf_wrongwrongwrong"))
         assert r.status_code == 401, url
         assert r.headers["x-error-code"] == "InvalidCredentials"
@@ -169,8 +177,11 @@ def test_auth_check(hub, api, bob_api, anon_api, repo, new_repo_id):
     bob_api.auth_check(repo["id"])
     anon_api.auth_check(repo["id"])
     api.auth_check(repo["id"], write=True)
-    for other, status in ((bob_api, 403), (HfApi(endpoint=hub.url, token=hub.token("alice", "read")), 403),
-                          (anon_api, 401)):
+    for other, status in (
+        (bob_api, 403),
+        (HfApi(endpoint=hub.url, token=hub.token("alice", "read")), 403),
+        (anon_api, 401),
+    ):
         with pytest.raises(HfHubHTTPError) as e:
             other.auth_check(repo["id"], write=True)
         assert e.value.response.status_code == status

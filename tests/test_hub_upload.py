@@ -1,15 +1,14 @@
 """Writing: create/delete repos, upload_file / upload_folder / create_commit (adds, deletes, folders), parent-commit
 conflicts, permissions (nothing written when refused), and which files go to LFS."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
-from huggingface_hub import (CommitOperationAdd, CommitOperationCopy, CommitOperationDelete, HfApi,
-                             hf_hub_download)
-from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
-
 from hubtest import HTTP, git_blob_sha, sha256
+from huggingface_hub import CommitOperationAdd, CommitOperationCopy, CommitOperationDelete, HfApi, hf_hub_download
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
 
 def files_of(api, repo_id, repo_type=None, revision=None) -> set[str]:
@@ -17,8 +16,9 @@ def files_of(api, repo_id, repo_type=None, revision=None) -> set[str]:
 
 
 def content(repo_id, filename, tmp_path, repo_type=None, revision=None) -> bytes:
-    path = hf_hub_download(repo_id, filename, repo_type=repo_type, revision=revision,
-                           cache_dir=tmp_path / os.urandom(4).hex())
+    path = hf_hub_download(
+        repo_id, filename, repo_type=repo_type, revision=revision, cache_dir=tmp_path / os.urandom(4).hex()
+    )
     return open(path, "rb").read()
 
 
@@ -35,8 +35,9 @@ def test_create_repo_and_exist_ok(hub, api, new_repo_id, repo_type):
     assert url.repo_id == repo_id and url.repo_type == repo_type
     assert url.endpoint == hub.url
     assert url == f"{hub.url}/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
-    assert files_of(api, repo_id, repo_type) == ({".gitattributes", "README.md"} if repo_type == "space"
-                                                  else {".gitattributes"})
+    assert files_of(api, repo_id, repo_type) == (
+        {".gitattributes", "README.md"} if repo_type == "space" else {".gitattributes"}
+    )
     with pytest.raises(HfHubHTTPError) as e:
         api.create_repo(repo_id, repo_type=repo_type, space_sdk=sdk)
     assert e.value.response.status_code == 409
@@ -47,8 +48,11 @@ def test_create_repo_and_exist_ok(hub, api, new_repo_id, repo_type):
 
 
 def test_space_needs_an_sdk(hub, new_repo_id):
-    r = HTTP.post(f"{hub.url}/api/repos/create", headers={"Authorization": f"Bearer {hub.token('alice')}"},
-                   json={"name": new_repo_id().split("/")[1], "type": "space"})
+    r = HTTP.post(
+        f"{hub.url}/api/repos/create",
+        headers={"Authorization": f"Bearer {hub.token('alice')}"},
+        json={"name": new_repo_id().split("/")[1], "type": "space"},
+    )
     assert r.status_code == 400 and r.headers["x-error-code"] == "BadRequest"
 
 
@@ -62,10 +66,12 @@ def test_create_repo_permissions(hub, api, new_repo_id):
     reader = HfApi(endpoint=hub.url, token=hub.token("reader", "read"))
     bob = HfApi(endpoint=hub.url, token=hub.token("bob"))
     anon = HfApi(endpoint=hub.url, token=False)
-    for who, repo_id, status in ((api, new_repo_id("bob"), 403),  # another user's namespace
-                                 (bob, new_repo_id("acme"), 403),  # bob only reads acme
-                                 (reader, new_repo_id("reader"), 403),  # a read token, even in one's own
-                                 (anon, new_repo_id("alice"), 401)):
+    for who, repo_id, status in (
+        (api, new_repo_id("bob"), 403),  # another user's namespace
+        (bob, new_repo_id("acme"), 403),  # bob only reads acme
+        (reader, new_repo_id("reader"), 403),  # a read token, even in one's own
+        (anon, new_repo_id("alice"), 401),
+    ):
         with pytest.raises(HfHubHTTPError) as e:
             who.create_repo(repo_id)
         assert e.value.response.status_code == status, repo_id
@@ -80,8 +86,10 @@ def test_delete_repo(hub, api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
     api.upload_file(path_or_fileobj=b"v1", path_in_repo="a.txt", repo_id=repo_id)
-    for other in (HfApi(endpoint=hub.url, token=hub.token("bob")),
-                  HfApi(endpoint=hub.url, token=hub.token("alice", "read"))):
+    for other in (
+        HfApi(endpoint=hub.url, token=hub.token("bob")),
+        HfApi(endpoint=hub.url, token=hub.token("alice", "read")),
+    ):
         with pytest.raises(HfHubHTTPError) as e:
             other.delete_repo(repo_id)
         assert e.value.response.status_code == 403
@@ -110,8 +118,13 @@ def test_delete_dataset_in_org(hub, api, new_repo_id):
 def test_upload_file_and_commit_info(hub, api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    info = api.upload_file(path_or_fileobj=b"hello\n", path_in_repo="docs/hello.txt", repo_id=repo_id,
-                           commit_message="Say hello", commit_description="a longer story")
+    info = api.upload_file(
+        path_or_fileobj=b"hello\n",
+        path_in_repo="docs/hello.txt",
+        repo_id=repo_id,
+        commit_message="Say hello",
+        commit_description="a longer story",
+    )
     assert info.oid == api.model_info(repo_id).sha
     assert info.commit_url.endswith(f"/{repo_id}/commit/{info.oid}") and info.commit_message == "Say hello"
     assert content(repo_id, "docs/hello.txt", tmp_path) == b"hello\n"
@@ -136,32 +149,59 @@ def test_upload_folder(api, new_repo_id, tmp_path):
     (src / "skip.log").write_bytes(b"log")
     api.upload_folder(folder_path=src, repo_id=repo_id, repo_type="dataset", ignore_patterns=["*.log"])
     assert files_of(api, repo_id, "dataset") == {".gitattributes", "data/train.csv", "data/deep/x.json", "notes.md"}
-    api.upload_folder(folder_path=src / "data", path_in_repo="copy", repo_id=repo_id, repo_type="dataset",
-                      allow_patterns=["*.csv"])
+    api.upload_folder(
+        folder_path=src / "data", path_in_repo="copy", repo_id=repo_id, repo_type="dataset", allow_patterns=["*.csv"]
+    )
     assert "copy/train.csv" in files_of(api, repo_id, "dataset")
     assert "copy/deep/x.json" not in files_of(api, repo_id, "dataset")
     assert content(repo_id, "copy/train.csv", tmp_path, "dataset") == b"a,b\n1,2\n"
     # delete_patterns: what is not in the new upload goes
     (src / "notes.md").unlink()
-    api.upload_folder(folder_path=src, repo_id=repo_id, repo_type="dataset", ignore_patterns=["*.log"],
-                      delete_patterns=["*.md"])
+    api.upload_folder(
+        folder_path=src, repo_id=repo_id, repo_type="dataset", ignore_patterns=["*.log"], delete_patterns=["*.md"]
+    )
     assert "notes.md" not in files_of(api, repo_id, "dataset")
 
 
 def test_create_commit_add_delete_copy(api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.create_commit(repo_id, commit_message="many", operations=[
-        CommitOperationAdd("a.txt", b"a"), CommitOperationAdd("dir/b.txt", b"b"),
-        CommitOperationAdd("dir/sub/c.txt", b"c"), CommitOperationAdd("other/d.txt", b"d"),
-        CommitOperationAdd("w.safetensors", b"not really weights")])
-    assert files_of(api, repo_id) == {".gitattributes", "a.txt", "dir/b.txt", "dir/sub/c.txt", "other/d.txt",
-                                      "w.safetensors"}
-    api.create_commit(repo_id, commit_message="shuffle", operations=[
-        CommitOperationDelete("a.txt"), CommitOperationDelete("dir/", is_folder=True),
-        CommitOperationCopy("w.safetensors", "copies/w.safetensors"), CommitOperationAdd("new.txt", b"new")])
-    assert files_of(api, repo_id) == {".gitattributes", "other/d.txt", "w.safetensors", "copies/w.safetensors",
-                                      "new.txt"}
+    api.create_commit(
+        repo_id,
+        commit_message="many",
+        operations=[
+            CommitOperationAdd("a.txt", b"a"),
+            CommitOperationAdd("dir/b.txt", b"b"),
+            CommitOperationAdd("dir/sub/c.txt", b"c"),
+            CommitOperationAdd("other/d.txt", b"d"),
+            CommitOperationAdd("w.safetensors", b"not really weights"),
+        ],
+    )
+    assert files_of(api, repo_id) == {
+        ".gitattributes",
+        "a.txt",
+        "dir/b.txt",
+        "dir/sub/c.txt",
+        "other/d.txt",
+        "w.safetensors",
+    }
+    api.create_commit(
+        repo_id,
+        commit_message="shuffle",
+        operations=[
+            CommitOperationDelete("a.txt"),
+            CommitOperationDelete("dir/", is_folder=True),
+            CommitOperationCopy("w.safetensors", "copies/w.safetensors"),
+            CommitOperationAdd("new.txt", b"new"),
+        ],
+    )
+    assert files_of(api, repo_id) == {
+        ".gitattributes",
+        "other/d.txt",
+        "w.safetensors",
+        "copies/w.safetensors",
+        "new.txt",
+    }
     assert content(repo_id, "copies/w.safetensors", tmp_path) == b"not really weights"
     api.delete_file("new.txt", repo_id)
     api.delete_folder("other", repo_id)
@@ -174,11 +214,13 @@ def test_parent_commit_conflict(api, new_repo_id, tmp_path):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
     first = api.upload_file(path_or_fileobj=b"1", path_in_repo="n.txt", repo_id=repo_id).oid
-    second = api.create_commit(repo_id, operations=[CommitOperationAdd("n.txt", b"2")], commit_message="two",
-                               parent_commit=first).oid
+    second = api.create_commit(
+        repo_id, operations=[CommitOperationAdd("n.txt", b"2")], commit_message="two", parent_commit=first
+    ).oid
     with pytest.raises(HfHubHTTPError) as e:
-        api.create_commit(repo_id, operations=[CommitOperationAdd("n.txt", b"stale")], commit_message="stale",
-                          parent_commit=first)
+        api.create_commit(
+            repo_id, operations=[CommitOperationAdd("n.txt", b"stale")], commit_message="stale", parent_commit=first
+        )
     assert e.value.response.status_code in (409, 412)
     assert api.model_info(repo_id).sha == second
     assert content(repo_id, "n.txt", tmp_path) == b"2"
@@ -204,8 +246,12 @@ def test_refused_writes_write_nothing(hub, api, new_repo_id, who, tmp_path):
     api.create_repo(repo_id)
     api.upload_file(path_or_fileobj=b"original", path_in_repo="f.txt", repo_id=repo_id)
     before = history(api, repo_id)
-    token = {"reader": hub.token("reader", "read"), "bob": hub.token("bob"),
-             "alice-read": hub.token("alice", "read"), "anonymous": False}[who]
+    token = {
+        "reader": hub.token("reader", "read"),
+        "bob": hub.token("bob"),
+        "alice-read": hub.token("alice", "read"),
+        "anonymous": False,
+    }[who]
     other = HfApi(endpoint=hub.url, token=token)
     expected = 401 if who == "anonymous" else 403
     attempts = [
@@ -229,7 +275,8 @@ def test_org_write_roles(hub, api, new_repo_id, tmp_path):
     api.upload_file(path_or_fileobj=b"by alice", path_in_repo="f.txt", repo_id=repo_id)  # admin writes
     with pytest.raises(HfHubHTTPError) as e:
         HfApi(endpoint=hub.url, token=hub.token("bob")).upload_file(
-            path_or_fileobj=b"by bob", path_in_repo="f.txt", repo_id=repo_id)  # read member does not
+            path_or_fileobj=b"by bob", path_in_repo="f.txt", repo_id=repo_id
+        )  # read member does not
     assert e.value.response.status_code == 403
     assert content(repo_id, "f.txt", tmp_path) == b"by alice"
 
@@ -237,17 +284,18 @@ def test_org_write_roles(hub, api, new_repo_id, tmp_path):
 def test_readme_yaml_is_validated(api, new_repo_id):
     repo_id = new_repo_id()
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=b"# No metadata at all\n\nJust: text\n", path_in_repo="README.md",
-                    repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"# No metadata at all\n\nJust: text\n", path_in_repo="README.md", repo_id=repo_id)
     api.upload_file(path_or_fileobj=b"---\nlicense: mit\n---\n# Title\n", path_in_repo="README.md", repo_id=repo_id)
     assert api.model_info(repo_id).card_data["license"] == "mit"
     before = history(api, repo_id)
     with pytest.raises(ValueError, match="Invalid metadata"):
-        api.upload_file(path_or_fileobj=b"---\nlicense: [mit\n---\n# Broken\n", path_in_repo="README.md",
-                        repo_id=repo_id)
+        api.upload_file(
+            path_or_fileobj=b"---\nlicense: [mit\n---\n# Broken\n", path_in_repo="README.md", repo_id=repo_id
+        )
     with pytest.raises(ValueError, match="Invalid metadata"):
-        api.upload_file(path_or_fileobj=b"---\n- a list\n- not a mapping\n---\n", path_in_repo="README.md",
-                        repo_id=repo_id)
+        api.upload_file(
+            path_or_fileobj=b"---\n- a list\n- not a mapping\n---\n", path_in_repo="README.md", repo_id=repo_id
+        )
     assert history(api, repo_id) == before
 
 
@@ -258,9 +306,15 @@ def test_big_files_and_weights_go_to_lfs(hub, api, new_repo_id, tmp_path):
     big = os.urandom(10 * 1024 * 1024 + 123)
     weights = os.urandom(4096)
     small = b"small text\n"
-    api.create_commit(repo_id, commit_message="lfs", operations=[
-        CommitOperationAdd("big.txt", big), CommitOperationAdd("model.safetensors", weights),
-        CommitOperationAdd("small.txt", small)])
+    api.create_commit(
+        repo_id,
+        commit_message="lfs",
+        operations=[
+            CommitOperationAdd("big.txt", big),
+            CommitOperationAdd("model.safetensors", weights),
+            CommitOperationAdd("small.txt", small),
+        ],
+    )
     tree = {e.path: e for e in api.list_repo_tree(repo_id)}
     assert tree["big.txt"].lfs is not None and tree["big.txt"].lfs.sha256 == sha256(big)
     assert tree["big.txt"].size == len(big)

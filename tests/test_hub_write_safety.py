@@ -2,6 +2,7 @@
 with a clean 412 the client sees), a server killed with SIGKILL in the middle of uploads and commits (every repo
 passes `git fsck`, the store is consistent, acknowledged commits are all there, the next start serves), size limits
 (a clear 413, nothing written) and tokens (stored hashed, never in a log or in the hub dir)."""
+
 from __future__ import annotations
 
 import base64
@@ -16,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import start_server, stop_server
+from hubtest import HTTP, bearer, git
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from course_hub.server import free_port
-from conftest import start_server, stop_server
 from course_hub.lfs import Pointer
-from hubtest import HTTP, bearer, git
+from course_hub.server import free_port
 
 WRITERS = 12
 KILLS = 10
@@ -52,8 +53,10 @@ def assert_linear(repo_dir: Path, branch: str = "main") -> list[str]:
 # --- concurrent writers ------------------------------------------------------------------------------------------
 def commit_as(hub, repo_id, i, parent=None):
     api = HfApi(endpoint=hub.url, token=hub.token("alice"))
-    ops = [CommitOperationAdd(f"writers/{i}.txt", f"writer {i}\n".encode()),
-           CommitOperationAdd(f"writers/{i}.safetensors", os.urandom(64) + bytes([i]))]  # LFS by its suffix
+    ops = [
+        CommitOperationAdd(f"writers/{i}.txt", f"writer {i}\n".encode()),
+        CommitOperationAdd(f"writers/{i}.safetensors", os.urandom(64) + bytes([i])),
+    ]  # LFS by its suffix
     return api.create_commit(repo_id, ops, commit_message=f"writer {i}", parent_commit=parent).oid
 
 
@@ -130,8 +133,10 @@ class Writers:
             self.acked.append((repo_type, repo_id, oid))
 
     def run(self):
-        threads = [threading.Thread(target=self._loop, args=(f,), daemon=True)
-                   for f in (self.big_commit, self.lfs_upload_then_commit, self.slow_ndjson_commit, self.refs)]
+        threads = [
+            threading.Thread(target=self._loop, args=(f,), daemon=True)
+            for f in (self.big_commit, self.lfs_upload_then_commit, self.slow_ndjson_commit, self.refs)
+        ]
         for t in threads:
             t.start()
         return threads
@@ -141,7 +146,7 @@ class Writers:
             self.busy.add(step.__name__)
             try:
                 step()
-            except Exception:  # the server is being killed: any error is expected, only acks count
+            except Exception:  # the server is being killed: any error is expected, only acks count  # noqa: BLE001
                 time.sleep(0.01)
             finally:
                 self.busy.discard(step.__name__)
@@ -149,8 +154,12 @@ class Writers:
     def _commit(self, repo_type, repo_id, lines):
         prefix = "models" if repo_type == "model" else "datasets"
         body = b"\n".join(json.dumps(x).encode() for x in lines)
-        r = HTTP.post(f"{self.url}/api/{prefix}/{repo_id}/commit/main", content=body, timeout=10,
-                      headers={**bearer(self.token), "Content-Type": "application/x-ndjson"})
+        r = HTTP.post(
+            f"{self.url}/api/{prefix}/{repo_id}/commit/main",
+            content=body,
+            timeout=10,
+            headers={**bearer(self.token), "Content-Type": "application/x-ndjson"},
+        )
         if r.status_code == 200:
             self.ack(repo_type, repo_id, r.json()["commitOid"])
 
@@ -159,56 +168,94 @@ class Writers:
         n = random.randint(100, 300)
         lines = [{"key": "header", "value": {"summary": "many files"}}]
         for i in range(n):
-            lines.append({"key": "file", "value": {"path": f"many/{i // 50}/{i}-{os.urandom(3).hex()}.txt",
-                                                   "content": base64.b64encode(os.urandom(200)).decode()}})
+            lines.append(
+                {
+                    "key": "file",
+                    "value": {
+                        "path": f"many/{i // 50}/{i}-{os.urandom(3).hex()}.txt",
+                        "content": base64.b64encode(os.urandom(200)).decode(),
+                    },
+                }
+            )
         self._commit("model", "alice/kill-a", lines)
 
     def lfs_upload_then_commit(self):
         """A streamed 4 MB LFS upload (killed part-way more often than not), then the commit naming it."""
         data = os.urandom(4 * 1024 * 1024)
         oid = hashlib.sha256(data).hexdigest()
-        r = HTTP.post(f"{self.url}/datasets/alice/kill-b.git/info/lfs/objects/batch", headers=bearer(self.token),
-                      json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]}, timeout=10)
+        r = HTTP.post(
+            f"{self.url}/datasets/alice/kill-b.git/info/lfs/objects/batch",
+            headers=bearer(self.token),
+            json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]},
+            timeout=10,
+        )
         href = r.json()["objects"][0]["actions"]["upload"]["href"]
 
         def chunks():
             for i in range(0, len(data), 128 * 1024):
                 time.sleep(0.01)
-                yield data[i:i + 128 * 1024]
+                yield data[i : i + 128 * 1024]
 
         assert HTTP.put(href, content=chunks(), timeout=30).status_code == 200
-        self._commit("dataset", "alice/kill-b", [{"key": "header", "value": {"summary": "weights"}},
-                                                 {"key": "lfsFile", "value": {"path": f"w/{oid[:8]}.parquet",
-                                                                              "algo": "sha256", "oid": oid,
-                                                                              "size": len(data)}}])
+        self._commit(
+            "dataset",
+            "alice/kill-b",
+            [
+                {"key": "header", "value": {"summary": "weights"}},
+                {
+                    "key": "lfsFile",
+                    "value": {"path": f"w/{oid[:8]}.parquet", "algo": "sha256", "oid": oid, "size": len(data)},
+                },
+            ],
+        )
 
     def slow_ndjson_commit(self):
         """A commit whose body trickles in: killed while the server is still reading it."""
         lines = [{"key": "header", "value": {"summary": "slow"}}] + [
-            {"key": "file", "value": {"path": f"slow/{os.urandom(4).hex()}.txt",
-                                      "content": base64.b64encode(os.urandom(3000)).decode()}} for _ in range(20)]
+            {
+                "key": "file",
+                "value": {
+                    "path": f"slow/{os.urandom(4).hex()}.txt",
+                    "content": base64.b64encode(os.urandom(3000)).decode(),
+                },
+            }
+            for _ in range(20)
+        ]
         body = b"\n".join(json.dumps(x).encode() for x in lines)
 
         def trickle():
             for i in range(0, len(body), 4096):
                 time.sleep(0.01)
-                yield body[i:i + 4096]
+                yield body[i : i + 4096]
 
-        r = HTTP.post(f"{self.url}/api/models/alice/kill-a/commit/main", content=trickle(), timeout=10,
-                      headers={**bearer(self.token), "Content-Type": "application/x-ndjson"})
+        r = HTTP.post(
+            f"{self.url}/api/models/alice/kill-a/commit/main",
+            content=trickle(),
+            timeout=10,
+            headers={**bearer(self.token), "Content-Type": "application/x-ndjson"},
+        )
         if r.status_code == 200:
             self.ack("model", "alice/kill-a", r.json()["commitOid"])
 
     def refs(self):
         time.sleep(0.1)
         name = os.urandom(4).hex()
-        HTTP.post(f"{self.url}/api/models/alice/kill-a/branch/b-{name}", headers=bearer(self.token), json={},
-                  timeout=10)
-        HTTP.post(f"{self.url}/api/models/alice/kill-a/tag/main", headers=bearer(self.token),
-                  json={"tag": f"t-{name}", "message": "tag"}, timeout=10)
+        HTTP.post(
+            f"{self.url}/api/models/alice/kill-a/branch/b-{name}", headers=bearer(self.token), json={}, timeout=10
+        )
+        HTTP.post(
+            f"{self.url}/api/models/alice/kill-a/tag/main",
+            headers=bearer(self.token),
+            json={"tag": f"t-{name}", "message": "tag"},
+            timeout=10,
+        )
         if random.random() < 0.2:
-            HTTP.post(f"{self.url}/api/repos/create", headers=bearer(self.token), json={"name": f"kill-new-{name}"},
-                      timeout=10)
+            HTTP.post(
+                f"{self.url}/api/repos/create",
+                headers=bearer(self.token),
+                json={"name": f"kill-new-{name}"},
+                timeout=10,
+            )
 
 
 def check_hub_dir(hub_dir: Path, hashed: set | None = None) -> dict:
@@ -231,8 +278,9 @@ def check_hub_dir(hub_dir: Path, hashed: set | None = None) -> dict:
         repo = GitRepo(path)
         branches, tags = repo.refs()
         assert "main" in branches, f"{repo_id} has no main branch"
-        blobs = {e.blob: e.path for sha in set(branches.values()) | set(tags.values())
-                 for e in repo.files(sha).values()}
+        blobs = {
+            e.blob: e.path for sha in set(branches.values()) | set(tags.values()) for e in repo.files(sha).values()
+        }
         for blob, name in blobs.items():
             pointer = Pointer.parse(repo.blob(blob))
             if pointer:
@@ -292,9 +340,14 @@ def test_sigkill_mid_upload_and_commit_leaves_everything_consistent(tmp_path):
             hf_hub_download("alice/kill-a", "after.bin", cache_dir=tmp_path / "cache", token=token, endpoint=url)
             acked += len(writers.acked)
         figures = check_hub_dir(hub_dir)
-        record(sigkills_survived=KILLS, commits_acknowledged_before_kills=acked,
-               stale_git_locks_cleared=stale_locks, kills_during=interrupted, repos_checked=figures["repos"],
-               lfs_pointers_checked=figures["pointers"])
+        record(
+            sigkills_survived=KILLS,
+            commits_acknowledged_before_kills=acked,
+            stale_git_locks_cleared=stale_locks,
+            kills_during=interrupted,
+            repos_checked=figures["repos"],
+            lfs_pointers_checked=figures["pointers"],
+        )
     finally:
         stop_server(proc)
 
@@ -308,8 +361,12 @@ def small_hub(tmp_path_factory):
     hub_dir = tmp_path_factory.mktemp("small") / "hub"
     token = Hub(hub_dir).store.create_token("alice", "write")
     port = free_port()
-    proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log",
-                           env={"COURSE_HUB_MAX_BODY": "65536", "COURSE_HUB_MAX_UPLOAD": "100000"})
+    proc, _ = start_server(
+        hub_dir,
+        port,
+        hub_dir.parent / "server.log",
+        env={"COURSE_HUB_MAX_BODY": "65536", "COURSE_HUB_MAX_UPLOAD": "100000"},
+    )
     url = f"http://127.0.0.1:{port}"
     HfApi(endpoint=url, token=token).create_repo("alice/limits")
     yield url, token, hub_dir
@@ -320,22 +377,30 @@ def state(hub_dir: Path) -> tuple:
     """What a refused upload must not change: the refs, the LFS objects, the temp files."""
     repo = hub_dir / "repos/models/alice/limits.git"
     refs = git("--git-dir", str(repo), "show-ref").stdout
-    return refs, sorted(p.name for p in (hub_dir / "lfs").rglob("*")), sorted(p.name for p in
-                                                                             (hub_dir / "tmp").iterdir())
+    return (
+        refs,
+        sorted(p.name for p in (hub_dir / "lfs").rglob("*")),
+        sorted(p.name for p in (hub_dir / "tmp").iterdir()),
+    )
 
 
 def test_oversize_bodies_get_a_clear_413_and_write_nothing(small_hub):
     url, token, hub_dir = small_hub
     before = state(hub_dir)
     header = json.dumps({"key": "header", "value": {"summary": "big"}}).encode()
-    big = header + b"\n" + json.dumps({"key": "file", "value": {"path": "big.txt", "content": base64.b64encode(
-        os.urandom(200_000)).decode()}}).encode()
+    big = (
+        header
+        + b"\n"
+        + json.dumps(
+            {"key": "file", "value": {"path": "big.txt", "content": base64.b64encode(os.urandom(200_000)).decode()}}
+        ).encode()
+    )
     commit_url = f"{url}/api/models/alice/limits/commit/main"
     headers = {**bearer(token), "Content-Type": "application/x-ndjson"}
     r = HTTP.post(commit_url, content=big, headers=headers)  # declared Content-Length
     assert r.status_code == 413 and r.headers["x-error-code"] == "PayloadTooLarge"
     assert "too large" in r.json()["error"] and "65536" in r.json()["error"]
-    r = HTTP.post(commit_url, content=iter([big[i:i + 8192] for i in range(0, len(big), 8192)]), headers=headers)
+    r = HTTP.post(commit_url, content=iter([big[i : i + 8192] for i in range(0, len(big), 8192)]), headers=headers)
     assert r.status_code == 413 and r.headers["x-error-code"] == "PayloadTooLarge"  # streamed, no length
     api = HfApi(endpoint=url, token=token)
     with pytest.raises(HfHubHTTPError) as e:  # what a learner sees from upload_file
@@ -345,8 +410,11 @@ def test_oversize_bodies_get_a_clear_413_and_write_nothing(small_hub):
         api.upload_file(path_or_fileobj=os.urandom(150_000), path_in_repo="big.bin", repo_id="alice/limits")
     data = os.urandom(90_000)
     oid = hashlib.sha256(data).hexdigest()
-    r = HTTP.post(f"{url}/alice/limits.git/info/lfs/objects/batch", headers=bearer(token),
-                  json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]})
+    r = HTTP.post(
+        f"{url}/alice/limits.git/info/lfs/objects/batch",
+        headers=bearer(token),
+        json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]},
+    )
     href = r.json()["objects"][0]["actions"]["upload"]["href"]
     r = HTTP.put(href, content=data + os.urandom(200_000))  # more than announced (and than the limit)
     assert r.status_code in (400, 413) and r.headers["x-error-code"] in ("BadRequest", "PayloadTooLarge")
@@ -369,16 +437,16 @@ def test_tokens_stored_hashed_never_logged(hub, api, new_repo_id, tmp_path):
         HTTP.get(f"{hub.url}/{repo_id}/resolve/main/x.txt", headers=bearer(t))
         r = HTTP.post(f"{hub.url}/api/models/{repo_id}/commit/main", headers=bearer(t), content=b"\xff not ndjson")
         assert t not in r.text and t not in str(r.headers)
-    clone = git("clone", f"http://tokencheck:{token}@127.0.0.1:{hub.port}/{repo_id}", str(tmp_path / "c"),
-                check=False)
+    clone = git("clone", f"http://tokencheck:{token}@127.0.0.1:{hub.port}/{repo_id}", str(tmp_path / "c"), check=False)
     assert clone.returncode == 0, clone.stderr
     git("clone", f"http://tokencheck:{wrong}@127.0.0.1:{hub.port}/{repo_id}", str(tmp_path / "d"), check=False)
     db = sqlite3.connect(hub.dir / "hub.sqlite3")
     digests = [d for (d,) in db.execute("SELECT digest FROM tokens WHERE user='tokencheck'")]
     db.close()
     assert digests == [hashlib.sha256(token.encode()).hexdigest()]
-    needles = [t.encode() for t in (token, wrong)] + [base64.b64encode(f"tokencheck:{t}".encode()) for t in
-                                                      (token, wrong)]
+    needles = [t.encode() for t in (token, wrong)] + [
+        base64.b64encode(f"tokencheck:{t}".encode()) for t in (token, wrong)
+    ]
     found = []
     for path in [hub.log, *hub.dir.rglob("*")]:  # not the LFS objects nor git's (zlib) objects: uploaded content
         if path.is_file() and not path.is_relative_to(hub.dir / "lfs") and "objects" not in path.parts:

@@ -4,6 +4,7 @@ docs, data) and the executed notebook copies that `make run` / `make test` write
 Executed copies: the folders in `$COURSE_EXECUTED_DIRS` (`:`-separated, relative to the checkout; each must hold
 notebooks; `make test-hygiene` sets it after papermill), else `build/run` and `build/papermill-fast` when present.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,14 @@ def shown(kind: str, value: str) -> str:
 def known_secrets() -> list[str]:
     """Secrets this machine holds: course-hub tokens and signing key, saved HF tokens, `$HF_TOKEN`."""
     hub = Path(os.environ.get("COURSE_HUB_DIR") or ROOT / "data" / "hub")
-    files = [*hub.glob("tokens/*"), hub / "secret", ROOT / "data" / "hub" / "secret", *ROOT.glob("data/hub/tokens/*"),
-             *ROOT.glob("data/hf-home*/token"), Path.home() / ".cache" / "huggingface" / "token"]
+    files = [
+        *hub.glob("tokens/*"),
+        hub / "secret",
+        ROOT / "data" / "hub" / "secret",
+        *ROOT.glob("data/hub/tokens/*"),
+        *ROOT.glob("data/hf-home*/token"),
+        Path.home() / ".cache" / "huggingface" / "token",
+    ]
     values = {os.environ.get("HF_TOKEN", "")}
     for f in files:
         if f.is_file():
@@ -80,8 +87,12 @@ def scan_text(text: str, where: str, secrets: list[str] = (), paths: list[str] =
 def committed_files() -> list[Path]:
     """Files git tracks, plus new files it does not ignore (what the next commit may carry)."""
     try:
-        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                             capture_output=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout: no list of committed files")
     return [ROOT / p for p in sorted(set(out.decode().split("\0"))) if p and (ROOT / p).is_file()]
@@ -101,8 +112,9 @@ def scan_files(files: list[Path]) -> list[Finding]:
     found = []
     for f in files:
         if f.stat().st_size <= MAX_BYTES:
-            found += scan_text(f.read_bytes().decode("utf-8", errors="ignore"), str(f.relative_to(ROOT)), secrets,
-                               paths)
+            found += scan_text(
+                f.read_bytes().decode("utf-8", errors="ignore"), str(f.relative_to(ROOT)), secrets, paths
+            )
     return found
 
 
@@ -112,31 +124,44 @@ def report(found: list[Finding]) -> str:
 
 # --- the scanner can fail ---------------------------------------------------------------------------------------------
 
+
 def test_scanner_finds_a_course_hub_token_a_bearer_header_and_machine_paths(tmp_path):
     from course_hub.store import Store
 
     token = Store(tmp_path / "hub.sqlite3").create_token("learner", role="write")
     # built from parts, so that this file does not hold what it looks for
     bearer = "Authorization: " + "Bearer " + "a1B2c3D4" * 3
-    paths = ["/".join(["", "work", "main", "data", "hf-home"]), "/".join(["", "home", "alice", "notes.txt"]),
-             "/".join(["", "tmp", "tmpa1b2c3", "model"]), "/".join(["", "Users", "bob", "x"]), "C:" + "\\\\Users" * 2]
-    sample = (f'{{"text": ["whoami with {token}\\n", "curl -H \'{bearer}\'\\n", "saved to {paths[0]}\\n", '
-              f'"see {", ".join(paths[1:])}"]}}\n{ROOT}/notebooks\nsecret: not-shaped-like-a-token-42')
+    paths = [
+        "/".join(["", "work", "main", "data", "hf-home"]),
+        "/".join(["", "home", "alice", "notes.txt"]),
+        "/".join(["", "tmp", "tmpa1b2c3", "model"]),
+        "/".join(["", "Users", "bob", "x"]),
+        "C:" + "\\\\Users" * 2,
+    ]
+    sample = (
+        f'{{"text": ["whoami with {token}\\n", "curl -H \'{bearer}\'\\n", "saved to {paths[0]}\\n", '
+        f'"see {", ".join(paths[1:])}"]}}\n{ROOT}/notebooks\nsecret: not-shaped-like-a-token-42'
+    )
     found = scan_text(sample, "sample.ipynb", secrets=["not-shaped-like-a-token-42"], paths=[str(ROOT)])
     kinds = [f.kind for f in found]
     assert kinds.count("Hugging Face token") == 1 and "Bearer header" in kinds and "known secret" in kinds
-    assert {"machine path", "home folder", "temporary path", "Windows home folder", "this checkout or home"} <= set(kinds)
+    assert {"machine path", "home folder", "temporary path", "Windows home folder", "this checkout or home"} <= set(
+        kinds
+    )
     assert token not in report(found), "a report must not print the secret it found"
 
 
 def test_scanner_allows_prose_placeholders_and_urls():
-    sample = ("Install Chromium (`/usr/bin/chromium`); the cache lives in `~/.cache/huggingface/hub`.\n"
-              "A bad token: `Bearer hf_doesnotexist`; an f-string: f'Bearer {token}'; `hf_…` tokens.\n"
-              "http://127.0.0.1:PORT/home/models and https://huggingface.co/root/tmp/x; the sanitizer regex /tmp/[a-z]+\n")
+    sample = (
+        "Install Chromium (`/usr/bin/chromium`); the cache lives in `~/.cache/huggingface/hub`.\n"
+        "A bad token: `Bearer hf_doesnotexist`; an f-string: f'Bearer {token}'; `hf_…` tokens.\n"
+        "http://127.0.0.1:PORT/home/models and https://huggingface.co/root/tmp/x; the sanitizer regex /tmp/[a-z]+\n"
+    )
     assert scan_text(sample, "README.md") == []
 
 
 # --- what the course ships -------------------------------------------------------------------------------------------
+
 
 def test_committed_files_hold_no_tokens_or_machine_paths():
     files = committed_files()

@@ -4,6 +4,7 @@ the worker process's life (crash -> 503 and a restart, stopped with the hub whic
 
 Generation is greedy (or seeded) and short: SmolLM2 makes ~10-20 tokens/s on two shared cores.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-
 from conftest import ROOT, copy_hub, start_server, stop_server
+
 from course_hub import HubDir, server
 
 CLASSIFIER = "course/minilm-sentiment"
@@ -86,8 +87,11 @@ def test_text_classification_matches_a_local_pipeline(hub_built):
 
 
 def test_hf_inference_prefix_and_batch(hub_built):
-    r = httpx.post(f"{hub_built.url}/hf-inference/models/{CLASSIFIER}", timeout=LONG,
-                   json={"inputs": ["great", "awful"], "parameters": {"top_k": 1}})
+    r = httpx.post(
+        f"{hub_built.url}/hf-inference/models/{CLASSIFIER}",
+        timeout=LONG,
+        json={"inputs": ["great", "awful"], "parameters": {"top_k": 1}},
+    )
     assert r.status_code == 200, r.text
     assert [row[0]["label"] for row in r.json()] == ["POSITIVE", "NEGATIVE"]
 
@@ -98,8 +102,9 @@ def test_feature_extraction_and_sentence_similarity(hub_built):
     assert one.shape == (384,) and abs(np.linalg.norm(one) - 1) < 1e-4
     many = c.feature_extraction(["A cat sits on the mat", "A kitten rests on a rug", "Stocks fell today"])
     assert many.shape == (3, 384) and np.allclose(many[0], one, atol=1e-5)
-    sims = c.sentence_similarity("A cat sits on the mat", other_sentences=["A kitten rests on a rug",
-                                                                             "Stocks fell today"])
+    sims = c.sentence_similarity(
+        "A cat sits on the mat", other_sentences=["A kitten rests on a rug", "Stocks fell today"]
+    )
     assert len(sims) == 2 and sims[0] > sims[1]
     assert np.allclose(sims, many[1:] @ many[0], atol=1e-4)  # cosine of the same embeddings
 
@@ -108,8 +113,10 @@ def test_text_generation_greedy_stream_and_details(hub_built):
     c = client(f"{hub_built.url}/models/{SMOL}")
     text = c.text_generation("The capital of France is", max_new_tokens=6)
     assert text.startswith(" Paris")
-    assert c.text_generation("The capital of France is", max_new_tokens=6, return_full_text=True) == \
-        "The capital of France is" + text
+    assert (
+        c.text_generation("The capital of France is", max_new_tokens=6, return_full_text=True)
+        == "The capital of France is" + text
+    )
     streamed = list(c.text_generation("The capital of France is", max_new_tokens=6, stream=True))
     assert "".join(streamed) == text
     out = c.text_generation("The capital of France is", max_new_tokens=6, details=True)
@@ -117,8 +124,10 @@ def test_text_generation_greedy_stream_and_details(hub_built):
     assert out.details.generated_tokens == 6
     stopped = c.text_generation("The capital of France is", max_new_tokens=6, stop=["."])
     assert stopped == " Paris."
-    sampled = [c.text_generation("Once upon a time", max_new_tokens=5, do_sample=True, temperature=0.9, seed=7)
-               for _ in range(2)]
+    sampled = [
+        c.text_generation("Once upon a time", max_new_tokens=5, do_sample=True, temperature=0.9, seed=7)
+        for _ in range(2)
+    ]
     assert sampled[0] == sampled[1]  # seeded
 
 
@@ -128,8 +137,11 @@ def test_image_classification_if_the_hub_has_such_a_model(hub_built):
     from huggingface_hub import HfApi
     from PIL import Image
 
-    models = [m.id for m in HfApi(endpoint=hub_built.url).list_models(pipeline_tag="image-classification")
-              if not m.private and not m.gated]
+    models = [
+        m.id
+        for m in HfApi(endpoint=hub_built.url).list_models(pipeline_tag="image-classification")
+        if not m.private and not m.gated
+    ]
     if not models:
         pytest.skip("no image-classification model on this hub")
     image = Image.new("L", (8, 8), 0)
@@ -140,8 +152,12 @@ def test_image_classification_if_the_hub_has_such_a_model(hub_built):
     got = client(f"{hub_built.url}/models/{models[0]}").image_classification(buf.getvalue(), top_k=3)
     assert 1 <= len(got) <= 3 and all(0 <= x.score <= 1 for x in got)
     assert got == sorted(got, key=lambda x: -x.score)
-    bad = httpx.post(f"{hub_built.url}/models/{models[0]}", content=b"not an image",
-                     headers={"Content-Type": "image/png"}, timeout=LONG)
+    bad = httpx.post(
+        f"{hub_built.url}/models/{models[0]}",
+        content=b"not an image",
+        headers={"Content-Type": "image/png"},
+        timeout=LONG,
+    )
     assert bad.status_code == 400, bad.text
 
 
@@ -165,8 +181,12 @@ def test_chat_with_a_system_prompt_answers_like_the_local_model(hub_built):
     from transformers import pipeline
 
     messages = [{"role": "system", "content": "You are a concise assistant."}, *FRANCE]
-    hub_answer = client(None, base_url=f"{hub_built.url}/v1").chat_completion(
-        messages, model=SMOL, max_tokens=16).choices[0].message.content
+    hub_answer = (
+        client(None, base_url=f"{hub_built.url}/v1")
+        .chat_completion(messages, model=SMOL, max_tokens=16)
+        .choices[0]
+        .message.content
+    )
     local = pipeline("text-generation", model=SMOL, device="cpu", dtype="float32")
     local_answer = local(messages, max_new_tokens=16, do_sample=False)[0]["generated_text"][-1]["content"]
     assert "Paris" in hub_answer and hub_answer.strip() == local_answer.strip()
@@ -186,8 +206,9 @@ def test_openai_client(hub_built):
     r = o.chat.completions.create(model=SMOL, messages=FRANCE, max_tokens=12, temperature=0, seed=0)
     answer = r.choices[0].message.content
     assert "Paris" in answer and r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
-    stream = o.chat.completions.create(model=SMOL, messages=FRANCE, max_tokens=12, temperature=0, stream=True,
-                                       stream_options={"include_usage": True})
+    stream = o.chat.completions.create(
+        model=SMOL, messages=FRANCE, max_tokens=12, temperature=0, stream=True, stream_options={"include_usage": True}
+    )
     chunks = list(stream)
     assert "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices) == answer
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == r.usage.completion_tokens
@@ -198,8 +219,14 @@ def test_openai_client(hub_built):
 def test_langchain_endpoint_and_chat(hub_built):
     from langchain_huggingface import ChatHuggingFace, HuggingFaceEndpoint
 
-    llm = HuggingFaceEndpoint(endpoint_url=f"{hub_built.url}/models/{SMOL}", max_new_tokens=6, temperature=None,
-                              top_p=None, typical_p=None, timeout=LONG)
+    llm = HuggingFaceEndpoint(
+        endpoint_url=f"{hub_built.url}/models/{SMOL}",
+        max_new_tokens=6,
+        temperature=None,
+        top_p=None,
+        typical_p=None,
+        timeout=LONG,
+    )
     assert llm.invoke("The capital of France is").startswith(" Paris")
     chat = ChatHuggingFace(llm=llm)
     assert "Paris" in chat.invoke("What is the capital of France?").content
@@ -221,15 +248,19 @@ def test_gated_and_private_models_refuse_as_downloads_do(hub_built):
     assert e.value.response.status_code == 404
     with pytest.raises(GatedRepoError):
         client(None, base_url=f"{hub_built.url}/v1", token=hub_built.token("bob")).chat_completion(
-            FRANCE, model=GATED, max_tokens=2)
+            FRANCE, model=GATED, max_tokens=2
+        )
     # a member of the org runs it (the owner's access, as for downloads)
     store = hub_built.store()
     store.add_member("course", "carol-inference", "read")
     token = store.create_token("carol-inference", "read")
     assert client(url, token=token).text_classification("great")[0].label == "POSITIVE"
     # the owner sees her private repo: it has no pipeline_tag, so the answer names the tasks the hub runs
-    r = httpx.post(f"{hub_built.url}/models/{PRIVATE}", json={"inputs": "x"},
-                   headers={"Authorization": f"Bearer {hub_built.token('alice')}"})
+    r = httpx.post(
+        f"{hub_built.url}/models/{PRIVATE}",
+        json={"inputs": "x"},
+        headers={"Authorization": f"Bearer {hub_built.token('alice')}"},
+    )
     assert r.status_code == 400 and "text-classification" in r.json()["error"]
 
 
@@ -272,10 +303,13 @@ def _hostile(url: str) -> list[tuple[str, str, bytes, dict]]:
         ("n=3", chat, b'{"messages": [{"role": "user", "content": "hi"}], "n": 3}', j),
         ("max_tokens huge", chat, b'{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 99999999}', j),
         ("temperature str", chat, b'{"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}', j),
-        ("model traversal", chat, b'{"model": "../../etc/passwd", "messages": [{"role": "user", "content": "h"}]}',
-         j),
-        ("model not chat", chat, b'{"model": "' + CLASSIFIER.encode() + b'", "messages": '
-                                  b'[{"role": "user", "content": "h"}]}', j),
+        ("model traversal", chat, b'{"model": "../../etc/passwd", "messages": [{"role": "user", "content": "h"}]}', j),
+        (
+            "model not chat",
+            chat,
+            b'{"model": "' + CLASSIFIER.encode() + b'", "messages": [{"role": "user", "content": "h"}]}',
+            j,
+        ),
         ("model object", chat, b'{"model": {"x": 1}, "messages": [{"role": "user", "content": "h"}]}', j),
         ("unknown model", chat, b'{"model": "nobody/nothing", "messages": [{"role": "user", "content": "h"}]}', j),
         ("unknown field", chat, b'{"messages": [{"role": "user", "content": "h"}], "evil": true}', j),
@@ -305,8 +339,12 @@ def test_hostile_payloads_get_4xx_and_downloads_keep_working(hub_built, tmp_path
 def test_stream_client_that_disconnects_stops_the_generation(hub_built):
     log = HubDir(hub_built.dir).logs_dir / "inference-worker.log"
     before = log.read_text(errors="replace").count("cancelled job") if log.exists() else 0
-    body = {"model": SMOL, "messages": [{"role": "user", "content": "Write a very long story about a dragon."}],
-            "max_tokens": 500, "stream": True}
+    body = {
+        "model": SMOL,
+        "messages": [{"role": "user", "content": "Write a very long story about a dragon."}],
+        "max_tokens": 500,
+        "stream": True,
+    }
     with httpx.Client(timeout=LONG) as h:
         with h.stream("POST", f"{hub_built.url}/v1/chat/completions", json=body) as r:
             assert r.status_code == 200
@@ -330,8 +368,11 @@ def test_stream_client_that_disconnects_stops_the_generation(hub_built):
 
 def test_stream_abandoned_after_first_tokens(hub_built):
     """Read a few tokens, then hang up: the hub keeps serving (and cancels)."""
-    body = {"messages": [{"role": "user", "content": "Count from one to one hundred."}], "max_tokens": 400,
-            "stream": True}
+    body = {
+        "messages": [{"role": "user", "content": "Count from one to one hundred."}],
+        "max_tokens": 400,
+        "stream": True,
+    }
     with httpx.Client(timeout=LONG) as h:
         with h.stream("POST", f"{hub_built.url}/v1/chat/completions", json=body) as r:
             seen = 0
@@ -354,9 +395,15 @@ def test_worker_crash_is_a_503_then_it_restarts(hub_built, tmp_path):
     result = {}
 
     def long_request():
-        result["r"] = httpx.post(f"{hub_built.url}/v1/chat/completions", timeout=LONG, json={
-            "model": SMOL, "max_tokens": 400,
-            "messages": [{"role": "user", "content": "Write a very long story about a dragon and a knight."}]})
+        result["r"] = httpx.post(
+            f"{hub_built.url}/v1/chat/completions",
+            timeout=LONG,
+            json={
+                "model": SMOL,
+                "max_tokens": 400,
+                "messages": [{"role": "user", "content": "Write a very long story about a dragon and a knight."}],
+            },
+        )
 
     t = threading.Thread(target=long_request)
     t.start()
@@ -382,8 +429,12 @@ def own_hub(hub_built, tmp_path):
         hub_dir = tmp_path / f"hub{len(servers)}"
         copy_hub(hub_built.dir, hub_dir)
         port = server.free_port()
-        proc, _ = start_server(hub_dir, port, tmp_path / f"server{len(servers)}.log",
-                               env={f"COURSE_HUB_{k.upper()}": str(v) for k, v in env.items()})
+        proc, _ = start_server(
+            hub_dir,
+            port,
+            tmp_path / f"server{len(servers)}.log",
+            env={f"COURSE_HUB_{k.upper()}": str(v) for k, v in env.items()},
+        )
         servers.append(proc)
         return f"http://127.0.0.1:{port}", hub_dir, proc
 
@@ -399,6 +450,7 @@ def _start_worker(url: str, hub_dir, wait: bool = True) -> int:
         r = httpx.post(f"{url}/models/{CLASSIFIER}", json={"inputs": "great"}, timeout=LONG)
         assert r.status_code == 200, r.text
     else:
+
         def request():
             try:
                 httpx.post(f"{url}/models/{CLASSIFIER}", json={"inputs": "great"}, timeout=LONG)
@@ -426,8 +478,13 @@ def test_worker_stops_with_the_hub(own_hub, how):
     elif how == "sigkill":
         proc.kill()
     else:
-        out = subprocess.run([sys.executable, "-m", "course_hub", "--hub-dir", str(hub_dir), "stop"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "course_hub", "--hub-dir", str(hub_dir), "stop"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0 and "stopped" in out.stdout, out.stdout + out.stderr
     proc.wait(30)
     assert gone(pid), f"the inference worker {pid} outlived the hub ({how})"
@@ -473,7 +530,9 @@ def test_widget_files(hub_built):
 
 
 def test_import_course_hub_stays_torch_free():
-    code = ("import sys, course_hub.app, course_hub.inference, course_hub.inference.service; "
-            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    code = (
+        "import sys, course_hub.app, course_hub.inference, course_hub.inference.service; "
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

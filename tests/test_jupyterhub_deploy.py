@@ -2,6 +2,7 @@
 load them, the Helm values' keys, and the course hub behind a proxy that keeps its prefix. Fast; `make test-hub`.
 The whole thing on a real JupyterHub: tests/jupyterhub/ (`make test-jupyterhub`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,10 +15,9 @@ from starlette.testclient import TestClient
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from course_hub import Hub, HubDir, Settings
-from course_hub import classroom
+from course_hub import Hub, Settings, classroom
 from course_hub.app import create_app
-from course_hub.jupyterhub import PREFIX, TOKEN_NAME, configure, course_user, post_stop, pre_spawn
+from course_hub.jupyterhub import PREFIX, TOKEN_NAME, course_user, post_stop, pre_spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "jupyterhub"
@@ -32,8 +32,9 @@ def hub_dir(tmp_path) -> Path:
 
 
 def spawner(name: str, home: Path) -> SimpleNamespace:
-    return SimpleNamespace(user=SimpleNamespace(name=name), environment={"KEEP": "1"}, home_dir=str(home),
-                           log=logging.getLogger("test"))
+    return SimpleNamespace(
+        user=SimpleNamespace(name=name), environment={"KEEP": "1"}, home_dir=str(home), log=logging.getLogger("test")
+    )
 
 
 def seat_tokens(hub_dir: Path, user: str) -> list[str]:

@@ -3,6 +3,7 @@
 A real Jupyter server (with a base_url, as on JupyterHub and Binder) and real kernels; notebooks are driven over the
 kernel websocket as a browser tab drives them (tools/remote_kernel.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,26 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from course_hub.server import free_port
 from tools.remote_kernel import JupyterServer, run_notebook
 
 
 def notebook(path: Path, *cells: str) -> Path:
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
-                                           "execution_count": None} for c in cells],
-                                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-                                "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "source": c, "metadata": {}, "outputs": [], "execution_count": None}
+                    for c in cells
+                ],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     return path
 
 
@@ -36,14 +46,33 @@ def jupyter(tmp_path):
     folder.mkdir()
     port, token = free_port(first=8990), secrets.token_hex(8)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "JUPYTER", "COURSE_KEEP"))}
-    env.update(MEM_LIMIT=str(2 * 2**30), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTER_DATA_DIR=str(tmp_path / "data"), IPYTHONDIR=str(tmp_path / "ipython"),
-               PYTHONPATH=str(ROOT))
+    env.update(
+        MEM_LIMIT=str(2 * 2**30),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        PYTHONPATH=str(ROOT),
+    )
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}",
-                             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-                             "--ServerApp.base_url=/user/learner/", f"--ServerApp.root_dir={folder}",
-                             "--allow-root"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "server",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.base_url=/user/learner/",
+            f"--ServerApp.root_dir={folder}",
+            "--allow-root",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = JupyterServer(f"http://127.0.0.1:{port}/user/learner/", token)
     try:
         try:
@@ -89,8 +118,14 @@ def test_setup_frees_the_other_idle_course_kernels_only(jupyter):
         assert time.monotonic() < deadline, alive(server)
         time.sleep(0.2)
 
-    open_and_run(server, folder, "01_hub_models.ipynb", FREE, "assert freed == ['00_welcome.ipynb'], freed",
-                 "print(kernels.report(freed))")
+    open_and_run(
+        server,
+        folder,
+        "01_hub_models.ipynb",
+        FREE,
+        "assert freed == ['00_welcome.ipynb'], freed",
+        "print(kernels.report(freed))",
+    )
     sessions = alive(server)
     assert "00_welcome.ipynb" not in sessions
     assert {"my_notes.ipynb", "02_busy.ipynb", "01_hub_models.ipynb"} <= set(sessions)
@@ -102,10 +137,15 @@ def test_nothing_is_freed_when_the_learner_says_so_or_the_machine_is_big(jupyter
     open_and_run(server, folder, "00_welcome.ipynb", "x = 1")
     ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
     big = "os.environ['MEM_LIMIT'] = str(64 * 2**30)\n" + FREE + "\nassert freed == [] and not kernels.small_machine()"
-    open_and_run(server, folder, "01_hub_models.ipynb",
-                 "import os\nos.environ['COURSE_KEEP_KERNELS'] = '1'\n" + FREE, "assert freed == []",
-                 "del os.environ['COURSE_KEEP_KERNELS']",
-                 *([big] if ram_mb > 6144 else []))  # a big machine (by MEM_LIMIT and RAM) keeps every kernel
+    open_and_run(
+        server,
+        folder,
+        "01_hub_models.ipynb",
+        "import os\nos.environ['COURSE_KEEP_KERNELS'] = '1'\n" + FREE,
+        "assert freed == []",
+        "del os.environ['COURSE_KEEP_KERNELS']",
+        *([big] if ram_mb > 6144 else []),
+    )  # a big machine (by MEM_LIMIT and RAM) keeps every kernel
     assert {"00_welcome.ipynb", "01_hub_models.ipynb"} <= set(alive(server))
 
 

@@ -1,14 +1,15 @@
 """The files Binder and Colab read agree with the course: environment.yml with pyproject.toml, every notebook's
 setup cell and badges with the one configured repository URL. (The launches themselves: tests/launch/.)"""
+
 from __future__ import annotations
 
 import json
 import os
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,5 @@
 """helpers.lesson: a fresh start deletes a notebook's repos only on a course hub, never elsewhere."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 must not pin a revision that only the course hub has. The tags the build creates come from `course_content`'s
 `RepoSpec(..., tags={...})`, read from the source (no build needed); on huggingface.co such a pin would raise
 `RevisionNotFoundError`."""
+
 from __future__ import annotations
 
 import ast
@@ -44,8 +45,12 @@ def pinned_calls(source: str) -> list[tuple[str, str, int]]:
             continue
         candidates = [*node.args, kwargs.get("model"), kwargs.get("repo_id"), kwargs.get("model_name_or_path")]
         for arg in candidates:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.count("/") == 1 \
-                    and not arg.value.startswith((".", "/")):
+            if (
+                isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+                and arg.value.count("/") == 1
+                and not arg.value.startswith((".", "/"))
+            ):
                 found.append((arg.value, rev.value, node.lineno))
     return found
 
@@ -55,10 +60,14 @@ def test_the_build_invents_tags():
 
 
 def test_the_scanner_finds_pins():
-    src = 'pipeline("feature-extraction", model="sentence-transformers/all-MiniLM-L6-v2", revision="v1.0")\n' \
-          'AutoModel.from_pretrained("course/minilm-sentiment", revision="v1.0")\n!git clone x y\n'
-    assert pinned_calls(src) == [("sentence-transformers/all-MiniLM-L6-v2", "v1.0", 1),
-                                 ("course/minilm-sentiment", "v1.0", 2)]
+    src = (
+        'pipeline("feature-extraction", model="sentence-transformers/all-MiniLM-L6-v2", revision="v1.0")\n'
+        'AutoModel.from_pretrained("course/minilm-sentiment", revision="v1.0")\n!git clone x y\n'
+    )
+    assert pinned_calls(src) == [
+        ("sentence-transformers/all-MiniLM-L6-v2", "v1.0", 1),
+        ("course/minilm-sentiment", "v1.0", 2),
+    ]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
@@ -71,5 +80,7 @@ def test_upstream_repos_are_not_pinned_to_course_only_revisions(nb):
         for repo_id, rev, line in pinned_calls("".join(cell["source"])):
             if not repo_id.startswith(COURSE_NAMESPACES) and rev in tags:
                 bad.append(f"cell {i} line {line}: {repo_id} @ {rev!r}")
-    assert not bad, ("revisions only the course hub has, on upstream repos (online mode would raise "
-                     "RevisionNotFoundError; pin a revision that exists upstream, or none):\n" + "\n".join(bad))
+    assert not bad, (
+        "revisions only the course hub has, on upstream repos (online mode would raise "
+        "RevisionNotFoundError; pin a revision that exists upstream, or none):\n" + "\n".join(bad)
+    )

@@ -5,6 +5,7 @@ one over a fresh hub with short limits (idle 6 s, 2 Spaces at a time, 200 MiB, s
 stand-in apps: a plain `http.server` listening on GRADIO_SERVER_PORT starts in a fraction of a second, where every
 gradio start costs seconds of CPU. More servers for the classroom refusal and for killing the hub three ways.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import ROOT, SOURCE_HUB, copy_hub, start_server, stop_server
+from hubtest import HTTP, bearer
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from conftest import ROOT, SOURCE_HUB, copy_hub, start_server, stop_server
 from course_hub import HubDir, server
-from hubtest import HTTP, bearer
 
 DEMO = "course/sentiment-demo"
 
-TINY = r'''
+TINY = r"""
 import json, os, subprocess, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -66,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
 
 print("tiny app", VERSION, "listening", flush=True)
 ThreadingHTTPServer(("127.0.0.1", int(os.environ["GRADIO_SERVER_PORT"])), Handler).serve_forever()
-'''
+"""
 
 
 def tiny(version: str = "v1", extra: str = "") -> str:
@@ -77,13 +78,23 @@ def card(sdk: str = "gradio", app_file: str = "app.py") -> bytes:
     return f"---\ntitle: Test Space\nsdk: {sdk}\napp_file: {app_file}\n---\n# A test Space\n".encode()
 
 
-def push_space(api: HfApi, repo_id: str, files: dict[str, str | bytes], sdk: str = "gradio",
-               private: bool = False, create: bool = True) -> None:
+def push_space(
+    api: HfApi,
+    repo_id: str,
+    files: dict[str, str | bytes],
+    sdk: str = "gradio",
+    private: bool = False,
+    create: bool = True,
+) -> None:
     if create:
         api.create_repo(repo_id, repo_type="space", space_sdk=sdk, private=private)
     files = {"README.md": card(sdk, "index.html" if sdk == "static" else "app.py"), **files}
-    api.create_commit(repo_id, [CommitOperationAdd(p, c.encode() if isinstance(c, str) else c)
-                                for p, c in files.items()], commit_message="app", repo_type="space")
+    api.create_commit(
+        repo_id,
+        [CommitOperationAdd(p, c.encode() if isinstance(c, str) else c) for p, c in files.items()],
+        commit_message="app",
+        repo_type="space",
+    )
 
 
 def stage(api: HfApi, repo_id: str) -> str:
@@ -135,7 +146,7 @@ def assert_all_gone(procs: list[psutil.Process], timeout: float = 15) -> None:
                 p.kill()
             except psutil.Error:
                 pass
-        raise AssertionError(f"processes left behind: {left}")
+        raise AssertionError(f"processes left behind: {left}") from None
 
 
 class Server:
@@ -171,8 +182,12 @@ class Server:
         return procs
 
 
-FAST_ENV = {"COURSE_HUB_SPACE_IDLE": "6", "COURSE_HUB_MAX_SPACES": "2", "COURSE_HUB_SPACE_MEMORY_MB": "200",
-            "COURSE_HUB_SPACE_START_TIMEOUT": "12"}
+FAST_ENV = {
+    "COURSE_HUB_SPACE_IDLE": "6",
+    "COURSE_HUB_MAX_SPACES": "2",
+    "COURSE_HUB_SPACE_MEMORY_MB": "200",
+    "COURSE_HUB_SPACE_START_TIMEOUT": "12",
+}
 
 
 @pytest.fixture(scope="module")
@@ -202,30 +217,63 @@ def new_id(owner: str = "alice") -> str:
 def client_run(srv: Server, code: str, token: str | None = None, timeout: float = 300) -> dict:
     """Run `code` with the real gradio_client in a Python whose HF_ENDPOINT is `srv` (huggingface_hub reads it at
     import: gradio_client's `Client("owner/space")` has no endpoint argument). `code` sets `out` (JSON)."""
-    script = ("import json, os\nfrom gradio_client import Client\nTOKEN = os.environ.get('TEST_TOKEN') or None\n"
-              "out = {}\ntry:\n" + "".join(f"    {line}\n" for line in code.strip().splitlines())
-              + "except Exception as e:\n    out['error'] = f'{type(e).__name__}: {e}'\nprint('OUT=' + json.dumps(out))\n")
-    env = {**os.environ, "HF_ENDPOINT": srv.url, "HF_HOME": str(srv.dir.parent / "client-hf-home"),
-           "TEST_TOKEN": token or "", "GRADIO_ANALYTICS_ENABLED": "False"}
+    script = (
+        "import json, os\nfrom gradio_client import Client\nTOKEN = os.environ.get('TEST_TOKEN') or None\n"
+        "out = {}\ntry:\n"
+        + "".join(f"    {line}\n" for line in code.strip().splitlines())
+        + "except Exception as e:\n    out['error'] = f'{type(e).__name__}: {e}'\nprint('OUT=' + json.dumps(out))\n"
+    )
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": srv.url,
+        "HF_HOME": str(srv.dir.parent / "client-hf-home"),
+        "TEST_TOKEN": token or "",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=timeout)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("OUT=")]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("OUT=")]
     assert lines, proc.stdout + proc.stderr
     return json.loads(lines[-1][4:])
 
 
-SPACE_ENV = {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "GRADIO_SERVER_NAME",
-             "GRADIO_SERVER_PORT", "GRADIO_ROOT_PATH", "GRADIO_ANALYTICS_ENABLED", "GRADIO_SSR_MODE", "GRADIO_TEMP_DIR",
-             "SPACE_ID", "SPACE_AUTHOR_NAME", "SPACE_REPO_NAME", "SPACE_TITLE", "SPACE_HOST", "SPACE_SUBDOMAIN",
-             "HF_ENDPOINT", "HF_HUB_DISABLE_XET", "HF_HOME", "HF_HUB_DISABLE_TELEMETRY", "HF_HUB_DISABLE_IMPLICIT_TOKEN",
-             "TOKENIZERS_PARALLELISM"}
+SPACE_ENV = {
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "LANG",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "GRADIO_SERVER_NAME",
+    "GRADIO_SERVER_PORT",
+    "GRADIO_ROOT_PATH",
+    "GRADIO_ANALYTICS_ENABLED",
+    "GRADIO_SSR_MODE",
+    "GRADIO_TEMP_DIR",
+    "SPACE_ID",
+    "SPACE_AUTHOR_NAME",
+    "SPACE_REPO_NAME",
+    "SPACE_TITLE",
+    "SPACE_HOST",
+    "SPACE_SUBDOMAIN",
+    "HF_ENDPOINT",
+    "HF_HUB_DISABLE_XET",
+    "HF_HOME",
+    "HF_HUB_DISABLE_TELEMETRY",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN",
+    "TOKENIZERS_PARALLELISM",
+}
 
 
 def check_space_env(env: dict, srv: Server, repo_id: str) -> None:
     """What a Space's app may see: exactly the variables above (none of the hub's own), no token, no secret."""
     assert set(env) - {"LC_CTYPE"} == SPACE_ENV, set(env) ^ SPACE_ENV
     owner, name = repo_id.split("/")
-    assert (env["HF_ENDPOINT"], env["SPACE_ID"], env["SPACE_AUTHOR_NAME"], env["SPACE_REPO_NAME"]) == \
-        (srv.url, repo_id, owner, name)
+    assert (env["HF_ENDPOINT"], env["SPACE_ID"], env["SPACE_AUTHOR_NAME"], env["SPACE_REPO_NAME"]) == (
+        srv.url,
+        repo_id,
+        owner,
+        name,
+    )
     assert env["GRADIO_ROOT_PATH"] == f"/spaces/{repo_id}/app" and env["HF_HUB_DISABLE_XET"] == "1"
     assert env["HF_HOME"].startswith(str(HubDir(srv.dir).spaces_dir))
     secret = HubDir(srv.dir).secret().decode()
@@ -243,13 +291,16 @@ def test_client_by_id_predicts_through_the_hub(demo):
     assert info.host == demo.app_url(DEMO) and info.subdomain == "course-sentiment-demo"
     assert info.runtime.stage == "SLEEPING"  # space_info never starts anything
     # space_info(id).host, then get_space_runtime: BUILDING (it polls)... RUNNING, then the app through the hub
-    out = client_run(demo, f"""
+    out = client_run(
+        demo,
+        f"""
 client = Client({DEMO!r}, verbose=False)
 out['src'] = client.src
 out['pos'] = client.predict("What a wonderful, heart-warming film. I loved it!", api_name="/predict")
 out['neg'] = client.predict("The battery died after two days and support never answered.", api_name="/predict")
 client.close()
-""")
+""",
+    )
     assert "error" not in out, out
     assert out["src"] == info.host
     assert out["pos"]["label"] == "POSITIVE" and out["neg"]["label"] == "NEGATIVE", out
@@ -276,7 +327,9 @@ def test_demo_app_environment_has_no_secret(demo):
 # --- failures -------------------------------------------------------------------------------------------------
 def test_app_that_raises_is_a_runtime_error_with_its_traceback(fast):
     api, repo_id = fast.api(), new_id()
-    push_space(api, repo_id, {"app.py": "import sys\nprint('starting')\nraise RuntimeError('boom from the app 4711')\n"})
+    push_space(
+        api, repo_id, {"app.py": "import sys\nprint('starting')\nraise RuntimeError('boom from the app 4711')\n"}
+    )
     assert stage(api, repo_id) == "SLEEPING"
     assert api.get_space_runtime(repo_id).stage == "BUILDING"  # asking wakes it
     raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"})
@@ -324,14 +377,21 @@ def test_docker_is_not_supported_and_static_is_served(fast):
     out = client_run(fast, f"Client({docker!r}, token=TOKEN, verbose=False)", token=fast.token("alice"))
     assert out["error"].startswith("ValueError") and "CONFIG_ERROR" in out["error"]
     static = new_id()
-    push_space(api, static, {"index.html": "<h1>hello static</h1><script src='app.js'></script>",
-                             "app.js": "console.log(1)"}, sdk="static")
+    push_space(
+        api,
+        static,
+        {"index.html": "<h1>hello static</h1><script src='app.js'></script>", "app.js": "console.log(1)"},
+        sdk="static",
+    )
     assert api.get_space_runtime(static).stage == "RUNNING"
     r = get_app(fast, static)
     assert r.status_code == 200 and "hello static" in r.text and r.headers["content-type"].startswith("text/html")
     assert r.headers["content-security-policy"].startswith("sandbox")  # no access to the hub's origin
-    assert get_app(fast, static, "app.js").headers["content-type"].startswith(("text/javascript",
-                                                                               "application/javascript"))
+    assert (
+        get_app(fast, static, "app.js")
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
+    )
     assert get_app(fast, static, "nope.html").status_code == 404
 
 
@@ -353,8 +413,14 @@ def test_proxy_streams_and_keeps_tokens_from_the_app(fast):
     r = HTTP.get(fast.app_url(repo_id), headers={"Cookie": "course_hub_session=s3cret; theme=dark"})
     assert r.json()["headers"]["cookie"] == "theme=dark"
     # a sandboxed page's requests (Origin: null): CORS answered by the proxy, the Origin not passed on
-    pre = HTTP.options(fast.app_url(repo_id) + "gradio_api/queue/join", headers={
-        "Origin": "null", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    pre = HTTP.options(
+        fast.app_url(repo_id) + "gradio_api/queue/join",
+        headers={
+            "Origin": "null",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "null"
     r = HTTP.get(fast.app_url(repo_id), headers={"Origin": "null"})
     assert r.headers["access-control-allow-origin"] == "null" and "origin" not in r.json()["headers"]
@@ -477,8 +543,13 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
         elif how == "sigkill":
             srv.proc.kill()
         else:
-            subprocess.run([sys.executable, "-m", "course_hub", "stop", "--hub-dir", str(srv.dir)], cwd=ROOT,
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [sys.executable, "-m", "course_hub", "stop", "--hub-dir", str(srv.dir)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
         srv.proc.wait(30)
         assert_all_gone(procs)
     finally:
@@ -499,8 +570,12 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         app = HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()
         assert alive(app["pid"]) and stage(api, repo_id) == "RUNNING"
 
-        r = HTTP.post(f"{srv.url}/models/course/minilm-sentiment", json={"inputs": "A lovely film."},
-                      headers=bearer(srv.token("alice")), timeout=120)
+        r = HTTP.post(
+            f"{srv.url}/models/course/minilm-sentiment",
+            json={"inputs": "A lovely film."},
+            headers=bearer(srv.token("alice")),
+            timeout=120,
+        )
         assert r.status_code == 200, r.text
         worker = int(worker_pid_file.read_text())
         assert alive(worker)

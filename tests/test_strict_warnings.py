@@ -2,6 +2,7 @@
 
 Real kernels (papermill / nbclient, as `make test` runs the notebooks) calling real deprecated transformers APIs.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,9 @@ from nbclient import NotebookClient
 
 SETUP = "import helpers\ncourse = helpers.connect(quiet=True)"
 # transformers warns from its own module here (no stacklevel) ...
-DEPRECATED_IN_LIBRARY = ("from transformers import TrainingArguments\n"
-                         "TrainingArguments(output_dir='out', gradient_checkpointing=True)")
+DEPRECATED_IN_LIBRARY = (
+    "from transformers import TrainingArguments\nTrainingArguments(output_dir='out', gradient_checkpointing=True)"
+)
 # ... and here with stacklevel=2, so the warning is attributed to the cell, not to transformers
 DEPRECATED_AT_CALLER = "from transformers import GenerationConfig\nGenerationConfig(continuous_batching_config={})"
 
@@ -38,8 +40,9 @@ def kernel_env(monkeypatch, tmp_path):
 def run_papermill(nb, tmp_path):
     src = tmp_path / "in.ipynb"
     nbformat.write(nb, src)
-    return pm.execute_notebook(str(src), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), kernel_name="python3",
-                               progress_bar=False)
+    return pm.execute_notebook(
+        str(src), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), kernel_name="python3", progress_bar=False
+    )
 
 
 def stderr_of(cell) -> str:
@@ -66,24 +69,32 @@ def test_without_strict_the_same_notebook_only_warns(kernel_env, tmp_path):
 def test_strict_catches_warnings_attributed_to_the_cell_and_spares_others(kernel_env, tmp_path):
     kernel_env.setenv("COURSE_STRICT_WARNINGS", "1")
     # issued by the cell but pointing at a line of transformers, as another library's warning about HF code would
-    about_hf = "import transformers, warnings\nwarnings.warn_explicit('{}', {}, transformers.__file__, 1, 'transformers')"
-    nb = notebook(SETUP, DEPRECATED_AT_CALLER,
-                  "import warnings\nwarnings.warn('not a Hugging Face one', FutureWarning)",
-                  "import warnings\nwarnings.warn('nor this one', DeprecationWarning)",
-                  "import transformers\nwarnings.warn('a UserWarning is not a deprecation', UserWarning)",
-                  about_hf.format("a learner would see this", "FutureWarning"),
-                  about_hf.format("hidden by default", "DeprecationWarning"),
-                  # gradio sets a pandas option that pandas 3 deprecates: a hidden DeprecationWarning, not gradio's own
-                  "from gradio.queueing import Queue\nQueue._get_df([{'function': 'f', 'status': 'success'}])")
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    about_hf = (
+        "import transformers, warnings\nwarnings.warn_explicit('{}', {}, transformers.__file__, 1, 'transformers')"
+    )
+    nb = notebook(
+        SETUP,
+        DEPRECATED_AT_CALLER,
+        "import warnings\nwarnings.warn('not a Hugging Face one', FutureWarning)",
+        "import warnings\nwarnings.warn('nor this one', DeprecationWarning)",
+        "import transformers\nwarnings.warn('a UserWarning is not a deprecation', UserWarning)",
+        about_hf.format("a learner would see this", "FutureWarning"),
+        about_hf.format("hidden by default", "DeprecationWarning"),
+        # gradio sets a pandas option that pandas 3 deprecates: a hidden DeprecationWarning, not gradio's own
+        "from gradio.queueing import Queue\nQueue._get_df([{'function': 'f', 'status': 'success'}])",
+    )
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     errors = [next((o for o in c.outputs if o.output_type == "error"), None) for c in nb.cells]
     failed = [n for n, e in enumerate(errors) if e is not None]
     assert failed == [1, 5], [(n, errors[n].evalue) for n in failed]
     assert {errors[1].ename, errors[5].ename} == {"HFDeprecationError"}
     assert errors[1].evalue.startswith("FutureWarning from transformers in cell In [2], line 2 (")
     assert "continuous_batching_config" in errors[1].evalue
-    assert errors[5].evalue.startswith("FutureWarning from transformers in cell In [6], line 2 (transformers/__init__.py:1)")
+    assert errors[5].evalue.startswith(
+        "FutureWarning from transformers in cell In [6], line 2 (transformers/__init__.py:1)"
+    )
     assert "FutureWarning: not a Hugging Face one" in stderr_of(nb.cells[2])
     assert "DeprecationWarning: nor this one" in stderr_of(nb.cells[3])
     assert "UserWarning: a UserWarning is not a deprecation" in stderr_of(nb.cells[4])
@@ -95,10 +106,26 @@ def test_pytest_config_fails_a_test_on_a_transformers_deprecation(tmp_path):
     (tmp_path / "test_deprecated.py").write_text(
         "def test_deprecated_call(tmp_path):\n"
         "    from transformers import TrainingArguments\n"
-        "    TrainingArguments(output_dir=str(tmp_path), gradient_checkpointing=True)\n")
+        "    TrainingArguments(output_dir=str(tmp_path), gradient_checkpointing=True)\n"
+    )
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(pyproject),
-                           "--rootdir", str(tmp_path), str(tmp_path / "test_deprecated.py")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(pyproject),
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_deprecated.py"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stdout[-2000:]
     assert "FutureWarning: `gradient_checkpointing` is deprecated" in done.stdout

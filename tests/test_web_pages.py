@@ -1,6 +1,7 @@
 """The course hub's website over real HTTP (the session's hub, and servers of its own for --root-path and classroom
 mode): every page kind, content negotiation for every URL shape, private and gated repos, sign-in, CSRF, tokens,
 path prefixes, and a hostile card that must render inert."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +12,18 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-
 from conftest import SESSION_TMP, start_server, stop_server
-from course_hub import server
 from hubtest import HTTP, bearer
 
+from course_hub import server
+
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # what a browser sends
-MODEL, GATED, DATASET, SPACE = ("course/minilm-sentiment", "course/gated-sentiment", "course/sentiment-snippets",
-                                "course/sentiment-demo")
+MODEL, GATED, DATASET, SPACE = (
+    "course/minilm-sentiment",
+    "course/gated-sentiment",
+    "course/sentiment-snippets",
+    "course/sentiment-demo",
+)
 content = pytest.mark.content
 
 
@@ -79,9 +84,12 @@ def test_home_and_lists(hub):
     assert listed.index(MODEL) < listed.index(GATED)  # 1500 downloads before 300
     assert "alice/private-notes" not in text
     assert DATASET in re.findall(r'class="repo-link">([^<]+)<', page(hub, "/datasets?pipeline_tag=text-classification"))
-    assert re.findall(r'class="repo-link">([^<]+)<', page(hub, "/models?search=minilm&author=sentence-transformers")) \
-        == ["sentence-transformers/all-MiniLM-L6-v2"]
-    assert re.findall(r'class="repo-link">([^<]+)<', page(hub, "/models?gated=true&author=course")) == [GATED]  # other tests make gated repos too
+    assert re.findall(
+        r'class="repo-link">([^<]+)<', page(hub, "/models?search=minilm&author=sentence-transformers")
+    ) == ["sentence-transformers/all-MiniLM-L6-v2"]
+    assert re.findall(r'class="repo-link">([^<]+)<', page(hub, "/models?gated=true&author=course")) == [
+        GATED
+    ]  # other tests make gated repos too
     assert GATED not in page(hub, "/models?license=mit")
     assert SPACE in page(hub, "/spaces")
     page(hub, "/models?sort=nonsense", status=400)
@@ -93,15 +101,20 @@ def test_home_and_lists(hub):
 @content
 def test_model_page(hub):
     text = page(hub, f"/{MODEL}")
-    for label, value in (("Task", "text-classification"), ("Library", "transformers"), ("License", "apache-2.0"),
-                         ("Dataset", DATASET), ("Base model", "sentence-transformers/all-MiniLM-L6-v2"),
-                         ("Language", "en")):
+    for label, value in (
+        ("Task", "text-classification"),
+        ("Library", "transformers"),
+        ("License", "apache-2.0"),
+        ("Dataset", DATASET),
+        ("Base model", "sentence-transformers/all-MiniLM-L6-v2"),
+        ("Language", "en"),
+    ):
         assert f'<span class="label">{label}</span> {value}' in text, label
     assert "---\n" not in text and "model-index:" not in text  # the YAML block is not shown as text
     assert 'id="spaces-using"' in text and f'href="/spaces/{SPACE}"' in text
     assert 'id="datasets-used"' in text and f'href="/datasets/{DATASET}"' in text
     assert "Test accuracy" in text and "0.8458" in text  # model-index
-    assert f'pipeline(&#34;text-classification&#34;, model=&#34;{MODEL}&#34;)' in text
+    assert f"pipeline(&#34;text-classification&#34;, model=&#34;{MODEL}&#34;)" in text
     assert "AutoModelForSequenceClassification" in text
     assert f"git clone {hub.url}/{MODEL}" in text and f"hf download {MODEL}" in text
     assert f'<div id="inference-widget" data-repo="{MODEL}" data-task="text-classification">' in text
@@ -173,9 +186,23 @@ def test_people(hub):
 
 # --- content negotiation: clients keep what they got ----------------------------------------------------------
 @content
-@pytest.mark.parametrize("path", ["/", f"/{MODEL}", f"/{MODEL}/tree/main", f"/{MODEL}/blob/main/config.json",
-                                  f"/{MODEL}/commits/main", f"/datasets/{DATASET}", f"/spaces/{SPACE}",
-                                  f"/datasets/{DATASET}/viewer", "/models", "/course", "/login", "/settings/tokens"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        f"/{MODEL}",
+        f"/{MODEL}/tree/main",
+        f"/{MODEL}/blob/main/config.json",
+        f"/{MODEL}/commits/main",
+        f"/datasets/{DATASET}",
+        f"/spaces/{SPACE}",
+        f"/datasets/{DATASET}/viewer",
+        "/models",
+        "/course",
+        "/login",
+        "/settings/tokens",
+    ],
+)
 def test_pages_are_for_browsers_only(hub, path):
     """No `text/html` in Accept (curl, HfApi, git): the 404 the hub always answered there."""
     for headers in ({}, {"Accept": "*/*"}, {"Accept": "application/json"}):
@@ -190,10 +217,16 @@ def test_pages_are_for_browsers_only(hub, path):
 @content
 def test_api_git_and_downloads_unchanged_for_browsers(hub):
     """The same answer with or without a browser's Accept header: resolve, the API, git, LFS."""
-    for path in (f"/{MODEL}/resolve/main/config.json", f"/datasets/{DATASET}/resolve/main/README.md",
-                 f"/api/models/{MODEL}", "/api/models?search=minilm", f"/api/models/{MODEL}/tree/main",
-                 f"/{MODEL}.git/info/refs?service=git-upload-pack", f"/{MODEL}/info/refs?service=git-upload-pack",
-                 "/api/whoami-v2"):
+    for path in (
+        f"/{MODEL}/resolve/main/config.json",
+        f"/datasets/{DATASET}/resolve/main/README.md",
+        f"/api/models/{MODEL}",
+        "/api/models?search=minilm",
+        f"/api/models/{MODEL}/tree/main",
+        f"/{MODEL}.git/info/refs?service=git-upload-pack",
+        f"/{MODEL}/info/refs?service=git-upload-pack",
+        "/api/whoami-v2",
+    ):
         plain, browser = HTTP.get(hub.url + path), HTTP.get(hub.url + path, headers=HTML)
         assert plain.status_code == browser.status_code, path
         assert plain.headers.get("content-type") == browser.headers.get("content-type"), path
@@ -232,9 +265,16 @@ def test_gated_request_and_accept_through_the_pages(hub):
     text = page(hub, f"/{GATED}", client=c)
     assert 'id="request-access"' in text and 'name="Affiliation"' in text
     page(hub, f"/{GATED}/blob/main/config.json", client=c, status=403)
-    r = c.post(f"{hub.url}/{GATED}/request-access", data={"csrf": csrf_of(text), "Name": "L", "Affiliation": "x",
-                                                           "I want to use this model for": "Learning",
-                                                           "I agree to use this model for learning only": "yes"})
+    r = c.post(
+        f"{hub.url}/{GATED}/request-access",
+        data={
+            "csrf": csrf_of(text),
+            "Name": "L",
+            "Affiliation": "x",
+            "I want to use this model for": "Learning",
+            "I agree to use this model for learning only": "yes",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/{GATED}"
     assert "Your request is pending" in page(hub, f"/{GATED}", client=c)
     assert HTTP.get(f"{hub.url}/{GATED}/resolve/main/config.json", headers=bearer(token)).status_code == 403
@@ -244,8 +284,9 @@ def test_gated_request_and_accept_through_the_pages(hub):
     assert 'href="/course/gated-sentiment/access-requests"' in page(hub, f"/{GATED}", client=inst)
     requests = page(hub, f"/{GATED}/access-requests", client=inst)
     assert f'data-user="{learner}"' in requests and "Affiliation" in requests
-    r = inst.post(f"{hub.url}/{GATED}/access-requests", data={"csrf": csrf_of(requests), "user": learner,
-                                                                "status": "accepted"})
+    r = inst.post(
+        f"{hub.url}/{GATED}/access-requests", data={"csrf": csrf_of(requests), "user": learner, "status": "accepted"}
+    )
     assert r.status_code == 303
     assert HTTP.get(f"{hub.url}/{GATED}/resolve/main/config.json", headers=bearer(token)).status_code == 200
     assert "You have been granted access" in page(hub, f"/{GATED}", client=c)
@@ -266,8 +307,11 @@ def test_csrf_is_required(hub):
     r = c.post(f"{hub.url}/login", data={"csrf": token, "username": "alice", "token": hub.token("alice")})
     assert r.status_code == 303
     signed = c.get(f"{hub.url}/settings/tokens")
-    for path, data in (("/settings/tokens", {"name": "x", "role": "read"}), ("/logout", {}),
-                       (f"/{GATED}/request-access", {"Name": "x"})):
+    for path, data in (
+        ("/settings/tokens", {"name": "x", "role": "read"}),
+        ("/logout", {}),
+        (f"/{GATED}/request-access", {"Name": "x"}),
+    ):
         r = c.post(hub.url + path, data=data)  # the session's cookie, no CSRF token
         assert r.status_code == 403, path
     assert c.post(f"{hub.url}/logout", data={"csrf": csrf_of(signed.text)}).status_code == 303
@@ -281,14 +325,17 @@ def test_login_cookie_and_tokens_page(hub):
     form = c.get(f"{hub.url}/login")
     bad = c.post(f"{hub.url}/login", data={"csrf": csrf_of(form.text), "username": "alice", "token": token})
     assert bad.status_code == 401 and "do not match" in bad.text  # a valid token of someone else
-    r = c.post(f"{hub.url}/login", data={"csrf": csrf_of(form.text), "username": user, "token": token,
-                                         "next": "//evil.example/"})
+    r = c.post(
+        f"{hub.url}/login",
+        data={"csrf": csrf_of(form.text), "username": user, "token": token, "next": "//evil.example/"},
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"  # never off the site
     for nxt in ("/\t/evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"):
         other = httpx.Client(timeout=30, headers=HTML)
         form2 = other.get(f"{hub.url}/login")
-        r2 = other.post(f"{hub.url}/login", data={"csrf": csrf_of(form2.text), "username": user, "token": token,
-                                                   "next": nxt})
+        r2 = other.post(
+            f"{hub.url}/login", data={"csrf": csrf_of(form2.text), "username": user, "token": token, "next": nxt}
+        )
         assert r2.status_code == 303 and r2.headers["location"] == "/", nxt
     r3 = c.get(f"{hub.url}/login?next=/course/minilm-sentiment%3Fx%3D1")
     assert 'name="next" value="/course/minilm-sentiment?x=1"' in r3.text
@@ -312,7 +359,9 @@ def test_login_cookie_and_tokens_page(hub):
     assert c.get(f"{hub.url}/settings/tokens").status_code == 303
     assert HTTP.get(f"{hub.url}/api/whoami-v2", headers=bearer(new)).status_code == 200
     # a forged cookie is no session
-    forged = httpx.Client(timeout=30, headers=HTML, cookies={"course_hub_session": cookie.split(";")[0].split("=", 1)[1][:-3] + "AAA"})
+    forged = httpx.Client(
+        timeout=30, headers=HTML, cookies={"course_hub_session": cookie.split(";")[0].split("=", 1)[1][:-3] + "AAA"}
+    )
     assert forged.get(f"{hub.url}/settings/tokens").status_code == 303
 
 
@@ -336,10 +385,17 @@ tags: ["<script>window.__pwned=1</script>"]
 def hostile_repo(hub, api):
     repo_id = f"alice/hostile-<b>-{uuid.uuid4().hex[:6]}".replace("<b>", "card")
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=HOSTILE_CARD.encode(), path_in_repo="README.md", repo_id=repo_id,
-                    commit_message='<script>window.__pwned=8</script> "commit"')
-    api.upload_file(path_or_fileobj=b"<script>window.__pwned=9</script>", path_in_repo="<img src=x onerror=a()>.html",
-                    repo_id=repo_id)
+    api.upload_file(
+        path_or_fileobj=HOSTILE_CARD.encode(),
+        path_in_repo="README.md",
+        repo_id=repo_id,
+        commit_message='<script>window.__pwned=8</script> "commit"',
+    )
+    api.upload_file(
+        path_or_fileobj=b"<script>window.__pwned=9</script>",
+        path_in_repo="<img src=x onerror=a()>.html",
+        repo_id=repo_id,
+    )
     return repo_id
 
 
@@ -351,8 +407,13 @@ def assert_inert(text: str) -> None:
     names = {t for t, _ in tags.tags} & {"iframe", "style", "svg", "object", "embed", "math"}
     assert not names, names
     assert not any(k.startswith("on") for _, a in tags.tags for k in a)
-    assert not any(v.strip().lower().startswith("javascript:") for v in tags.attr_values("href") +
-                   tags.attr_values("src") + tags.attr_values("action") + tags.attr_values("xlink:href"))
+    assert not any(
+        v.strip().lower().startswith("javascript:")
+        for v in tags.attr_values("href")
+        + tags.attr_values("src")
+        + tags.attr_values("action")
+        + tags.attr_values("xlink:href")
+    )
     assert not any("style" in a for _, a in tags.tags)
 
 
@@ -362,9 +423,13 @@ def test_hostile_card_renders_inert(hub, hostile_repo):
     assert_inert(text)
     forms = [a.get("action") for t, a in Tags(text).tags if t == "form"]
     assert forms == ["/models"]  # the header's search box only: the card's <form> is gone
-    for path in (f"/{hostile_repo}/tree/main", f"/{hostile_repo}/commits/main",
-                 f"/{hostile_repo}/blob/main/README.md",
-                 f"/{hostile_repo}/blob/main/%3Cimg%20src%3Dx%20onerror%3Da()%3E.html", "/alice"):
+    for path in (
+        f"/{hostile_repo}/tree/main",
+        f"/{hostile_repo}/commits/main",
+        f"/{hostile_repo}/blob/main/README.md",
+        f"/{hostile_repo}/blob/main/%3Cimg%20src%3Dx%20onerror%3Da()%3E.html",
+        "/alice",
+    ):
         assert_inert(page(hub, path))
     assert "&lt;script&gt;window.__pwned=8&lt;/script&gt;" in page(hub, f"/{hostile_repo}/commits/main")
 
@@ -372,8 +437,9 @@ def test_hostile_card_renders_inert(hub, hostile_repo):
 # --- path prefixes (jupyter-server-proxy) and classroom mode ----------------------------------------------------
 def _links(text: str) -> list[str]:
     tags = Tags(text)
-    return [v for v in tags.attr_values("href") + tags.attr_values("action") + tags.attr_values("src")
-            if v.startswith("/")]
+    return [
+        v for v in tags.attr_values("href") + tags.attr_values("action") + tags.attr_values("src") if v.startswith("/")
+    ]
 
 
 @content
@@ -400,7 +466,9 @@ def extra_hub(hub):
 @content
 def test_root_path_option(extra_hub):
     port = server.free_port()
-    proc, _ = start_server(extra_hub, port, SESSION_TMP / "web-root-path.log", args=("--root-path", "/user/x/proxy/8765/"))
+    proc, _ = start_server(
+        extra_hub, port, SESSION_TMP / "web-root-path.log", args=("--root-path", "/user/x/proxy/8765/")
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for path in ("/", f"/{MODEL}", f"/datasets/{DATASET}", "/login"):
@@ -408,8 +476,10 @@ def test_root_path_option(extra_hub):
             assert r.status_code == 200
             links = _links(r.text)
             assert links and all(link.startswith("/user/x/proxy/8765/") for link in links), (path, links)
-        assert "git clone http://127.0.0.1:%d/user/x/proxy/8765/%s" % (port, MODEL) in HTTP.get(
-            f"{url}/{MODEL}", headers=HTML).text
+        assert (
+            f"git clone http://127.0.0.1:{port}/user/x/proxy/8765/{MODEL}"
+            in HTTP.get(f"{url}/{MODEL}", headers=HTML).text
+        )
         login = httpx.get(f"{url}/login", headers=HTML)
         assert "path=/user/x/proxy/8765/" in login.headers["set-cookie"].lower()
     finally:
@@ -418,8 +488,9 @@ def test_root_path_option(extra_hub):
 
 def test_classroom_pages_need_sign_in(extra_hub, hub):
     port = server.free_port()
-    proc, _ = start_server(extra_hub, port, SESSION_TMP / "web-classroom.log", args=("--classroom", "--host",
-                                                                                     "127.0.0.1"))
+    proc, _ = start_server(
+        extra_hub, port, SESSION_TMP / "web-classroom.log", args=("--classroom", "--host", "127.0.0.1")
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for path in ("/", "/models", f"/{MODEL}", "/course"):
@@ -433,8 +504,7 @@ def test_classroom_pages_need_sign_in(extra_hub, hub):
         assert HTTP.post(f"{url}/logout", headers=HTML).status_code == 403  # no CSRF token
         c = httpx.Client(timeout=30, headers=HTML)
         form = c.get(f"{url}/login")
-        r = c.post(f"{url}/login", data={"csrf": csrf_of(form.text), "username": "alice",
-                                         "token": hub.token("alice")})
+        r = c.post(f"{url}/login", data={"csrf": csrf_of(form.text), "username": "alice", "token": hub.token("alice")})
         assert r.status_code == 303
         assert c.get(f"{url}/{MODEL}").status_code in (200, 404)  # signed in: the page (404: hub not built)
     finally:
@@ -444,11 +514,16 @@ def test_classroom_pages_need_sign_in(extra_hub, hub):
 def test_templates_and_stylesheet_ship_as_package_data():
     """A non-editable install has every template and static file (pyproject's package-data covers them)."""
     import fnmatch
-    import tomllib
     from pathlib import Path
 
+    import tomllib
+
     root = Path(__file__).resolve().parents[1]
-    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["course_hub.web"]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "course_hub.web"
+    ]
     web = root / "course_hub" / "web"
-    files = [p.relative_to(web).as_posix() for d in ("templates", "static") for p in (web / d).rglob("*") if p.is_file()]
+    files = [
+        p.relative_to(web).as_posix() for d in ("templates", "static") for p in (web / d).rglob("*") if p.is_file()
+    ]
     assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files

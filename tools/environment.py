@@ -6,12 +6,14 @@ from pip, with pyproject's lower bounds.
     python -m tools.environment          # rewrite environment.yml
     python -m tools.environment --check  # exit 1 if it is out of date
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = "3.11"

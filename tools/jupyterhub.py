@@ -7,6 +7,7 @@ JupyterHub's login form, their servers are started through the REST API, and `ru
 code cells through the proxy: the Jupyter server's sessions API and the kernel's websocket, as JupyterLab does.
 `stop()` stops JupyterHub with SIGTERM and returns the processes that outlived it (none, if all is well).
 """
+
 from __future__ import annotations
 
 import json
@@ -45,21 +46,35 @@ class LocalJupyterHub:
         self.tokens: dict[str, str] = {}
 
     # --- life cycle -------------------------------------------------------------------------------------------
-    def start(self, timeout: float = 120) -> "LocalJupyterHub":
+    def start(self, timeout: float = 120) -> LocalJupyterHub:
         import httpx
 
         if not CHP.exists():
             raise RuntimeError(f"configurable-http-proxy is not installed in {CHP.parent}: run `make test-jupyterhub`")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_", "JUPYTERHUB_", "GIT_"))}
-        env.update(COURSE_JH_STATE=str(self.state), COURSE_JH_PORT=str(self.port),
-                   COURSE_JH_HUB_PORT=str(self.hub_port), COURSE_JH_PROXY_API_PORT=str(self.api_port),
-                   COURSE_JH_CHP=str(CHP), COURSE_JH_ADMIN_TOKEN=self.admin_token, COURSE_HUB_DIR=str(self.hub_dir),
-                   COURSE_HUB_PORT=str(self.course_port), COURSE_PYTHON=sys.executable,
-                   COURSE_IDLE_TIMEOUT=str(self.idle_timeout), PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+        env.update(
+            COURSE_JH_STATE=str(self.state),
+            COURSE_JH_PORT=str(self.port),
+            COURSE_JH_HUB_PORT=str(self.hub_port),
+            COURSE_JH_PROXY_API_PORT=str(self.api_port),
+            COURSE_JH_CHP=str(CHP),
+            COURSE_JH_ADMIN_TOKEN=self.admin_token,
+            COURSE_HUB_DIR=str(self.hub_dir),
+            COURSE_HUB_PORT=str(self.course_port),
+            COURSE_PYTHON=sys.executable,
+            COURSE_IDLE_TIMEOUT=str(self.idle_timeout),
+            PATH=f"{BIN}:{os.environ.get('PATH', '')}",
+        )
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(CONFIG)], cwd=self.state, env=env,
-                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [str(BIN / "jupyterhub"), "-f", str(CONFIG)],
+                cwd=self.state,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -151,8 +166,13 @@ class LocalJupyterHub:
     def api(self, method: str, path: str, token: str | None = None, **kw):
         import httpx
 
-        r = httpx.request(method, f"{self.url}/hub/api{path}", timeout=60,
-                          headers={"Authorization": f"token {token or self.admin_token}"}, **kw)
+        r = httpx.request(
+            method,
+            f"{self.url}/hub/api{path}",
+            timeout=60,
+            headers={"Authorization": f"token {token or self.admin_token}"},
+            **kw,
+        )
         if r.status_code >= 400:
             raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
         return r.json() if r.content else None
@@ -167,7 +187,9 @@ class LocalJupyterHub:
             r = browser.post("/hub/login", data={"username": user, "password": "any", "_xsrf": xsrf or ""})
             if r.status_code not in (200, 302) or not any(k.startswith("jupyterhub-") for k in browser.cookies):
                 raise RuntimeError(f"login of {user} failed: {r.status_code} {r.text[:300]}")
-        self.tokens[user] = self.api("POST", f"/users/{user}/tokens", json={"note": "test", "expires_in": 7200})["token"]
+        self.tokens[user] = self.api("POST", f"/users/{user}/tokens", json={"note": "test", "expires_in": 7200})[
+            "token"
+        ]
 
     def spawn(self, user: str) -> None:
         r = self.api("POST", f"/users/{user}/server", token=self.tokens[user], json={})
@@ -185,8 +207,9 @@ class LocalJupyterHub:
                 if server and server.get("ready"):
                     ready[user] = time.monotonic() - started
             if time.monotonic() - started > timeout:
-                raise RuntimeError(f"servers not ready after {timeout:.0f}s: {sorted(set(users) - set(ready))}\n"
-                                   f"{self.log_tail()}")
+                raise RuntimeError(
+                    f"servers not ready after {timeout:.0f}s: {sorted(set(users) - set(ready))}\n{self.log_tail()}"
+                )
             time.sleep(1)
         return ready
 
@@ -202,19 +225,34 @@ class LocalJupyterHub:
     def server_api(self, user: str, method: str, path: str, **kw):
         import httpx
 
-        r = httpx.request(method, f"{self.url}/user/{quote(user)}/api{path}", timeout=60,
-                          headers={"Authorization": f"token {self.tokens[user]}"}, **kw)
+        r = httpx.request(
+            method,
+            f"{self.url}/user/{quote(user)}/api{path}",
+            timeout=60,
+            headers={"Authorization": f"token {self.tokens[user]}"},
+            **kw,
+        )
         if r.status_code >= 400:
             raise RuntimeError(f"{user}: {method} {path}: {r.status_code} {r.text[:300]}")
         return r.json() if r.content else None
 
-    def open_kernel(self, user: str, path: str) -> "Kernel":
-        session = self.server_api(user, "POST", "/sessions", json={"path": path, "type": "notebook", "name": "",
-                                                                  "kernel": {"name": "python3"}})
+    def open_kernel(self, user: str, path: str) -> Kernel:
+        session = self.server_api(
+            user,
+            "POST",
+            "/sessions",
+            json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
+        )
         return Kernel(self, user, session)
 
-    def run_notebook(self, user: str, notebook: Path, path: str, parameters: str = "FAST = True\nCOURSE_HUB = None",
-                     timeout: float = 300) -> list[str]:
+    def run_notebook(
+        self,
+        user: str,
+        notebook: Path,
+        path: str,
+        parameters: str = "FAST = True\nCOURSE_HUB = None",
+        timeout: float = 300,
+    ) -> list[str]:
         """Every code cell of `notebook` in a new kernel of `user`'s server (its cwd: `path`'s folder), the
         parameters cell replaced by `parameters`; the kernel is shut down after. Returns the cells' text output.
         Raises CellError on the first cell that fails."""
@@ -223,7 +261,9 @@ class LocalJupyterHub:
         outputs = []
         try:
             for n, cell in enumerate(cells):
-                code = parameters if "parameters" in cell.get("metadata", {}).get("tags", []) else "".join(cell["source"])
+                code = (
+                    parameters if "parameters" in cell.get("metadata", {}).get("tags", []) else "".join(cell["source"])
+                )
                 outputs.append(kernel.execute(code, timeout, label=f"{notebook.name} cell {n}"))
         finally:
             kernel.close()

@@ -1,11 +1,12 @@
 """`make lab`: start the course hub (if it isn't running) and JupyterLab, with kernels pointed at the hub."""
+
 from __future__ import annotations
 
 import os
 import sys
 
-from helpers.bootstrap import course_home, ensure_server
 from course_hub.settings import default_hub_dir
+from helpers.bootstrap import course_home, ensure_server
 
 
 def main() -> None:

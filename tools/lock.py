@@ -6,6 +6,7 @@
 torch is pinned in the Makefile (the CPU build), the course itself is installed from the checkout, and pip's own
 tools are not the course's: none of them go in the file.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -11,6 +11,7 @@
 
 Weights do not compress: the archive is a plain tar.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,22 +65,36 @@ def platform_tag(target: str | None) -> str:
 def wheelhouse(dest: Path, target: str | None, python_version: str | None) -> None:
     """Every pinned dependency as a wheel: built here for this machine, or downloaded for another platform."""
     dest.mkdir(parents=True, exist_ok=True)
-    pins = [line.strip() for line in (ROOT / "constraints.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    pins = [
+        line.strip()
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     reqs = dest.parent / "requirements-pack.txt"
     reqs.write_text("\n".join([TORCH, *pins]) + "\n")
     pip = [sys.executable, "-m", "pip"]
     if target:
-        cmd = [*pip, "download", "-qq", "--no-deps", "--only-binary=:all:", "--platform", target,
-               "--python-version", python_version or f"{sys.version_info.major}.{sys.version_info.minor}",
-               "-d", str(dest), "-r", str(reqs)]
+        cmd = [
+            *pip,
+            "download",
+            "-qq",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            target,
+            "--python-version",
+            python_version or f"{sys.version_info.major}.{sys.version_info.minor}",
+            "-d",
+            str(dest),
+            "-r",
+            str(reqs),
+        ]
     else:
         cmd = [*pip, "wheel", "-qq", "--no-deps", "-w", str(dest), "-r", str(reqs)]
     subprocess.run(cmd, check=True)
     # the course itself, and what building it from source needs if someone does
     subprocess.run([*pip, "wheel", "-qq", "--no-deps", "-w", str(dest), str(ROOT)], check=True)
-    subprocess.run([*pip, "download", "-qq", "--no-deps", "-d", str(dest), "setuptools>=69", "wheel"],
-                   check=True)
+    subprocess.run([*pip, "download", "-qq", "--no-deps", "-d", str(dest), "setuptools>=69", "wheel"], check=True)
 
 
 def export_hub(hub_dir: Path, dest: Path) -> None:
@@ -107,8 +122,9 @@ def _keep_only_built_repos(hub_dir: Path) -> None:
 def course_tree(dest: Path) -> None:
     """The committed course at HEAD."""
     dest.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
 
 
@@ -126,7 +142,9 @@ def make_pack(out: Path, hub_dir: Path, target: str | None = None, python_versio
     export_hub(hub_dir, stage / "hub")
     (stage / "install.sh").write_text(INSTALL_SH.replace("TORCH", TORCH))
     os.chmod(stage / "install.sh", 0o755)
-    (stage / "README.txt").write_text(README_TXT.format(platform=tag, python=python_version or platform.python_version()))
+    (stage / "README.txt").write_text(
+        README_TXT.format(platform=tag, python=python_version or platform.python_version())
+    )
     archive = out / f"{name}.tar"
     print(f"[4/4] archive {archive.relative_to(ROOT) if archive.is_relative_to(ROOT) else archive}", flush=True)
     tmp = archive.with_suffix(".tar.tmp")
@@ -144,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "pack")
     p.add_argument("--hub-dir", type=Path, default=None, help="the built hub (default: $COURSE_HUB_DIR or data/hub)")
-    p.add_argument("--platform", default=None, help="a pip platform tag for another machine, e.g. "
-                   "manylinux2014_x86_64, macosx_11_0_arm64, win_amd64 (wheels only)")
+    p.add_argument(
+        "--platform",
+        default=None,
+        help="a pip platform tag for another machine, e.g. "
+        "manylinux2014_x86_64, macosx_11_0_arm64, win_amd64 (wheels only)",
+    )
     p.add_argument("--python-version", default=None, help="with --platform: the target's Python, e.g. 3.11")
     args = p.parse_args(argv)
     make_pack(args.out.resolve(), (args.hub_dir or default_hub_dir()).resolve(), args.platform, args.python_version)

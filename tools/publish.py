@@ -10,19 +10,22 @@ the organisation the notebooks name now is in their metadata, `hf_hands_on.org`,
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from course_hub.settings import DEFAULT_ORG, course_org  # noqa: E402
+
 BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
 SETUP_INDEX = 2  # title, parameters, setup
 SETUP_CELL = """\
@@ -72,8 +75,10 @@ def badges(repo: str, notebook: str, branch: str = "main") -> str:
     owner_name = repo.removeprefix("https://github.com/")
     colab = f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/notebooks/{notebook}"
     binder = f"https://mybinder.org/v2/gh/{owner_name}/{branch}?labpath=notebooks%2F{notebook}"
-    return (f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
-            f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+    return (
+        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})"
+    )
 
 
 def setup_cell(repo: str) -> str:
@@ -85,8 +90,9 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def update_notebook(path: Path, repo: str, write: bool = True, org_name: str | None = None,
-                    names: list[str] = ()) -> bool:
+def update_notebook(
+    path: Path, repo: str, write: bool = True, org_name: str | None = None, names: list[str] = ()
+) -> bool:
     """Badges as the second line of the title cell; the setup cell; the course repos' organisation in every cell
     (sources only: outputs are kept). True if changed."""
     nb = json.loads(path.read_text())
@@ -123,8 +129,10 @@ def update_readme(path: Path, repo: str, write: bool = True) -> bool:
     text = path.read_text()
     new = TABLE_ROW_RE.sub(lambda m: f"| {m[1]} | {m[2]} | {m[4].strip()} | {badges(repo, m[3])} |", text)
     new = CLONE_RE.sub(f"git clone {repo} && cd {repo.rsplit('/', 1)[-1]}", new)
-    new = new.replace("| # | notebook | what you learn |\n|---|---|---|",
-                      "| # | notebook | what you learn | run it in the cloud |\n|---|---|---|---|")
+    new = new.replace(
+        "| # | notebook | what you learn |\n|---|---|---|",
+        "| # | notebook | what you learn | run it in the cloud |\n|---|---|---|---|",
+    )
     if new != text and write:
         path.write_text(new)
     return new != text
@@ -135,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="only report what is out of date")
     args = p.parse_args(argv)
     repo, org_name, names = repository(), org(), course_repo_names()
-    stale = [nb.relative_to(ROOT) for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-             if update_notebook(nb, repo, write=not args.check, org_name=org_name, names=names)]
+    stale = [
+        nb.relative_to(ROOT)
+        for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        if update_notebook(nb, repo, write=not args.check, org_name=org_name, names=names)
+    ]
     if update_readme(ROOT / "README.md", repo, write=not args.check):
         stale.append("README.md")
     for s in stale:

@@ -7,6 +7,7 @@ cell as an `execute_request` on the kernel's websocket (no nbclient, no file wri
 
 Used by the learner's-day benchmark (benchmarks/learners_day.py); works behind a base_url or a proxy prefix.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,12 @@ class JupyterServer:
 
     def request(self, method: str, path: str, body: dict | None = None, timeout: float = 60):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base_url + path.lstrip("/"), data=data, method=method,
-                                     headers={"Content-Type": "application/json", **self._auth()})
+        req = urllib.request.Request(
+            self.base_url + path.lstrip("/"),
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **self._auth()},
+        )
         with urllib.request.urlopen(req, timeout=timeout) as r:
             raw = r.read()
         return json.loads(raw) if raw else None
@@ -65,8 +70,11 @@ class JupyterServer:
 
     def open_session(self, path: str, kernel: str = "python3") -> dict:
         """A notebook session (and its kernel), as opening the notebook in JupyterLab makes one."""
-        return self.request("POST", "api/sessions",
-                            {"path": path, "name": Path(path).name, "type": "notebook", "kernel": {"name": kernel}})
+        return self.request(
+            "POST",
+            "api/sessions",
+            {"path": path, "name": Path(path).name, "type": "notebook", "kernel": {"name": kernel}},
+        )
 
     def kernel_ws_url(self, kernel_id: str, session_id: str) -> str:
         base = self.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
@@ -74,12 +82,28 @@ class JupyterServer:
 
 
 def _message(session_id: str, code: str, username: str = "learner") -> dict:
-    return {"header": {"msg_id": uuid.uuid4().hex, "username": username, "session": session_id,
-                       "msg_type": "execute_request", "version": "5.3",
-                       "date": datetime.now(timezone.utc).isoformat()},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "username": username,
+            "session": session_id,
+            "msg_type": "execute_request",
+            "version": "5.3",
+            "date": datetime.now(timezone.utc).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    }
 
 
 @dataclass
@@ -98,8 +122,7 @@ class KernelChannel:
     def __init__(self, ws_url: str, headers: dict, username: str = "learner", timeout: float = 30):
         import websocket  # websocket-client, a dependency of jupyter_server
 
-        self.ws = websocket.create_connection(ws_url, header=[f"{k}: {v}" for k, v in headers.items()],
-                                              timeout=timeout)
+        self.ws = websocket.create_connection(ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=timeout)
         self.session_id, self.username = uuid.uuid4().hex, username
 
     def execute(self, code: str, timeout: float = 300) -> Execution:
@@ -145,12 +168,16 @@ class KernelChannel:
 
 def code_cells(notebook: Path) -> list[str]:
     cells = json.loads(notebook.read_text())["cells"]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in cells if c["cell_type"] == "code"]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
 
 
-def run_notebook(server: JupyterServer, session: dict, notebook: Path, cell_timeout: float = 300,
-                 stop_on_error: bool = True) -> list[CellRun]:
+def run_notebook(
+    server: JupyterServer, session: dict, notebook: Path, cell_timeout: float = 300, stop_on_error: bool = True
+) -> list[CellRun]:
     """Execute the notebook's code cells in the session's kernel, in order, as "Run All Cells" does."""
     channel = KernelChannel(server.kernel_ws_url(session["kernel"]["id"], uuid.uuid4().hex), server._auth())
     runs: list[CellRun] = []

@@ -1,8 +1,9 @@
 """The workshop schedule in docs/instructor-guide.md, from each notebook's `course` metadata (minutes).
 
-    python -m tools.schedule          # rewrite the table between the schedule markers
-    python -m tools.schedule --check  # exit 1 if it is out of date (run by the tests)
+python -m tools.schedule          # rewrite the table between the schedule markers
+python -m tools.schedule --check  # exit 1 if it is out of date (run by the tests)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,16 @@ def table() -> str:
             rows.append(f"| {_clock(now)} | *{'lunch' if lunch else 'break'}* | | | {LUNCH if lunch else BREAK} min |")
             now, since_break, had_lunch = now + (LUNCH if lunch else BREAK), 0, had_lunch or lunch
         minutes = m["teaching_minutes"] + m["exercise_minutes"]
-        rows.append(f"| {_clock(now)} | [{m['order']:02d} {m['title']}](../notebooks/{m['file']}) | "
-                    f"{m['teaching_minutes']} min | {m['exercise_minutes']} min | {minutes} min |")
+        rows.append(
+            f"| {_clock(now)} | [{m['order']:02d} {m['title']}](../notebooks/{m['file']}) | "
+            f"{m['teaching_minutes']} min | {m['exercise_minutes']} min | {minutes} min |"
+        )
         now, since_break = now + minutes, since_break + minutes
         teach_sum, ex_sum = teach_sum + m["teaching_minutes"], ex_sum + m["exercise_minutes"]
-    rows.append(f"| {_clock(now)} | **end** | **{teach_sum} min** | **{ex_sum} min** | "
-                f"**{(now - DAY_STARTS) // 60} h {(now - DAY_STARTS) % 60:02d} min with breaks** |")
+    rows.append(
+        f"| {_clock(now)} | **end** | **{teach_sum} min** | **{ex_sum} min** | "
+        f"**{(now - DAY_STARTS) // 60} h {(now - DAY_STARTS) % 60:02d} min with breaks** |"
+    )
     return "\n".join(rows)
 
 

@@ -5,6 +5,7 @@ real one is never written), opens the
 live pages in Debian's Chromium (Playwright, no browser download) at 1200x800, and writes each page scaled to
 900x600 (at most 150 KB) to notebooks/images/web_*.png.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,9 @@ def small_png(png: bytes, size=(900, 600)) -> bytes:
     img = Image.open(io.BytesIO(png)).convert("RGB").resize(size, Image.LANCZOS)
     for colors in (None, 256, 128, 64):
         out = io.BytesIO()
-        (img if colors is None else img.quantize(colors=colors, dither=Image.Dither.NONE)).save(out, "PNG",
-                                                                                            optimize=True)
+        (img if colors is None else img.quantize(colors=colors, dither=Image.Dither.NONE)).save(
+            out, "PNG", optimize=True
+        )
         if out.tell() <= MAX_BYTES:
             return out.getvalue()
     raise RuntimeError("screenshot still over 150 KB at 64 colours")

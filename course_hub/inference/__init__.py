@@ -3,6 +3,7 @@
 `ROUTES` goes into the hub's route table (`app.py`). This package imports no torch: models run in a separate
 worker process (`python -m course_hub.inference.worker`), started on the first request (`service.py`).
 """
+
 from __future__ import annotations
 
 from ..http import REPO, Route, route

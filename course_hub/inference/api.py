@@ -5,6 +5,7 @@ payload here (the worker only ever sees well-formed jobs), and waits for the wor
 the handlers are async. Cold models block the request until loaded (within `inference_timeout_s`), because
 `InferenceClient` 2.x does not retry on 503 + `estimated_time`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,13 +20,12 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ..errors import (BadRequest, GatewayTimeout, HubError, PayloadTooLarge, ServiceUnavailable, Unprocessable)
+from ..errors import BadRequest, GatewayTimeout, HubError, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from ..http import Ctx
 from .service import Job, service_for
 from .snapshots import snapshot
 
-TASKS = ("text-classification", "feature-extraction", "sentence-similarity", "text-generation",
-         "image-classification")
+TASKS = ("text-classification", "feature-extraction", "sentence-similarity", "text-generation", "image-classification")
 EMBEDDING_TAGS = ("feature-extraction", "sentence-similarity")
 MAX_BODY = 1024 * 1024  # JSON; an image may be up to 8 MiB
 MAX_IMAGE = 8 * 1024 * 1024
@@ -35,12 +35,49 @@ log = logging.getLogger("course_hub.inference")
 DEFAULT_NEW_TOKENS = 256
 # text-generation parameters (TGI's names); others are refused with the message InferenceClient understands (it then
 # drops them, warns, and retries): "The following `model_kwargs` are not used by the model: [...]"
-TG_PARAMS = ("max_new_tokens", "return_full_text", "do_sample", "temperature", "top_p", "top_k", "seed", "stop",
-             "repetition_penalty", "details", "truncate", "decoder_input_details", "typical_p", "watermark")
-CHAT_FIELDS = ("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "seed", "stop",
-               "stream", "stream_options", "n", "frequency_penalty", "presence_penalty", "logprobs", "top_logprobs",
-               "logit_bias", "response_format", "tools", "tool_choice", "tool_prompt", "parallel_tool_calls", "user",
-               "metadata", "store", "chat_template_kwargs")
+TG_PARAMS = (
+    "max_new_tokens",
+    "return_full_text",
+    "do_sample",
+    "temperature",
+    "top_p",
+    "top_k",
+    "seed",
+    "stop",
+    "repetition_penalty",
+    "details",
+    "truncate",
+    "decoder_input_details",
+    "typical_p",
+    "watermark",
+)
+CHAT_FIELDS = (
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "stop",
+    "stream",
+    "stream_options",
+    "n",
+    "frequency_penalty",
+    "presence_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "tool_prompt",
+    "parallel_tool_calls",
+    "user",
+    "metadata",
+    "store",
+    "chat_template_kwargs",
+)
 
 
 def unprocessable(message: str) -> Unprocessable:
@@ -66,7 +103,7 @@ def parse_json(body: bytes) -> dict:
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise BadRequest(f"The request body is not valid JSON (UTF-8): {str(e)[:200]}") from None
     if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object, e.g. {\"inputs\": \"I love this course\"}")
+        raise BadRequest('The request body must be a JSON object, e.g. {"inputs": "I love this course"}')
     return data
 
 
@@ -93,8 +130,9 @@ class Budget:
             raise unprocessable(f"`{what}` is empty")
         self.left -= len(value)
         if self.left < 0:
-            raise PayloadTooLarge(f"The inputs are too long: the course hub takes up to {self.limit} characters of "
-                                  "text per request")
+            raise PayloadTooLarge(
+                f"The inputs are too long: the course hub takes up to {self.limit} characters of text per request"
+            )
         return value
 
     def texts(self, value, what: str) -> list[str]:
@@ -106,18 +144,31 @@ class Budget:
 
 
 def _kind(v) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(v), type(v).__name__)
 
 
 def number(params: dict, name: str, lo: float, hi: float, integer: bool = False):
     v = params.get(name)
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not float(v).is_integer()) \
-            or not math.isfinite(v) or not lo <= v <= hi:
-        raise unprocessable(f"`{name}` must be {'an integer' if integer else 'a number'} in [{lo}, {hi}], got "
-                            f"{json.dumps(v)[:50]}")
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or (integer and not float(v).is_integer())
+        or not math.isfinite(v)
+        or not lo <= v <= hi
+    ):
+        raise unprocessable(
+            f"`{name}` must be {'an integer' if integer else 'a number'} in [{lo}, {hi}], got {json.dumps(v)[:50]}"
+        )
     return int(v) if integer else float(v)
 
 
@@ -149,18 +200,23 @@ async def model_for(ctx: Ctx, repo_id: str):
 
 
 def unsupported(repo_id: str, tag: str | None) -> BadRequest:
-    return BadRequest(f"Model {repo_id} has pipeline_tag {tag!r}: the course hub runs inference for models tagged "
-                      f"{', '.join(TASKS)} (and chat completions for text-generation models with a chat template)")
+    return BadRequest(
+        f"Model {repo_id} has pipeline_tag {tag!r}: the course hub runs inference for models tagged "
+        f"{', '.join(TASKS)} (and chat completions for text-generation models with a chat template)"
+    )
 
 
 async def run_job(ctx: Ctx, rec, sha: str, load_task: str, task: str, payload: dict) -> Job:
     folder = await run_in_threadpool(snapshot, ctx.hub, rec, sha)
     service = service_for(ctx.settings)
     if ctx.settings.lean and service.worker_pid() is None:  # a small machine: idle Spaces make room for the worker
-        await run_in_threadpool(ctx.hub.spaces.sleep_idle, "the machine is small (COURSE_HUB_LEAN=1) and the "
-                                "inference API needed the memory")
-    return service.submit({"task": task, "load_task": load_task, "key": f"{rec.id}@{sha}",
-                                             "folder": str(folder), "payload": payload})
+        await run_in_threadpool(
+            ctx.hub.spaces.sleep_idle,
+            "the machine is small (COURSE_HUB_LEAN=1) and the inference API needed the memory",
+        )
+    return service.submit(
+        {"task": task, "load_task": load_task, "key": f"{rec.id}@{sha}", "folder": str(folder), "payload": payload}
+    )
 
 
 def _raise_event(event: dict) -> None:
@@ -197,8 +253,9 @@ async def result_of(ctx: Ctx, job: Job) -> dict:
                 if gone.is_set():
                     raise ServiceUnavailable("The client disconnected") from None
                 if time.monotonic() >= deadline:
-                    raise GatewayTimeout(f"The inference request took longer than "
-                                         f"{ctx.settings.inference_timeout_s:.0f}s") from None
+                    raise GatewayTimeout(
+                        f"The inference request took longer than {ctx.settings.inference_timeout_s:.0f}s"
+                    ) from None
                 continue
             if event["event"] == "done":
                 return event["result"]
@@ -214,8 +271,9 @@ class EventStream(StreamingResponse):
     job is cancelled, so the worker stops generating at its next token."""
 
     def __init__(self, events, job: Job):
-        super().__init__(events, media_type="text/event-stream",
-                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        super().__init__(
+            events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
         self.events, self.job = events, job
 
     async def __call__(self, scope, receive, send) -> None:
@@ -250,8 +308,11 @@ async def stream_events(ctx: Ctx, job: Job):
         try:
             event = await job.next(deadline)
         except asyncio.TimeoutError:
-            yield {"event": "error", "status": 504,
-                   "message": f"The inference request took longer than {ctx.settings.inference_timeout_s:.0f}s"}
+            yield {
+                "event": "error",
+                "status": 504,
+                "message": f"The inference request took longer than {ctx.settings.inference_timeout_s:.0f}s",
+            }
             return
         yield event
         if event["event"] in ("done", "error"):
@@ -283,16 +344,22 @@ async def task_api(ctx: Ctx) -> Response:
         else:
             image, params = body, {}
         if not image:
-            raise unprocessable("Send the image as the request body (or JSON {\"inputs\": base64})")
+            raise unprocessable('Send the image as the request body (or JSON {"inputs": base64})')
         top_k = number(params, "top_k", 1, 1000, integer=True)
-        job = await run_job(ctx, rec, sha, tag, tag, {"image": base64.b64encode(image).decode(),
-                                                      "parameters": {"top_k": top_k}})
+        job = await run_job(
+            ctx, rec, sha, tag, tag, {"image": base64.b64encode(image).decode(), "parameters": {"top_k": top_k}}
+        )
         return JSONResponse(await result_of(ctx, job))
     data = parse_json(await read_body(ctx, MAX_BODY))
     if "inputs" not in data:
-        raise unprocessable(f"The payload needs `inputs` (model {rec.id}, task {tag}), e.g. "
-                            + ('{"inputs": {"source_sentence": "…", "sentences": ["…", "…"]}}'
-                               if tag in EMBEDDING_TAGS else '{"inputs": "I love this course"}'))
+        raise unprocessable(
+            f"The payload needs `inputs` (model {rec.id}, task {tag}), e.g. "
+            + (
+                '{"inputs": {"source_sentence": "…", "sentences": ["…", "…"]}}'
+                if tag in EMBEDDING_TAGS
+                else '{"inputs": "I love this course"}'
+            )
+        )
     inputs = data["inputs"]
     if tag == "text-classification":
         params = _params(data, ("top_k", "function_to_apply"))
@@ -300,18 +367,25 @@ async def task_api(ctx: Ctx) -> Response:
         fn = params.get("function_to_apply")
         if fn is not None and fn not in ("sigmoid", "softmax", "none"):
             raise unprocessable("`function_to_apply` must be one of 'sigmoid', 'softmax', 'none'")
-        payload = {"inputs": texts, "parameters": {"top_k": number(params, "top_k", 1, 10000, integer=True),
-                                                   "function_to_apply": fn}}
+        payload = {
+            "inputs": texts,
+            "parameters": {"top_k": number(params, "top_k", 1, 10000, integer=True), "function_to_apply": fn},
+        }
         result = await result_of(ctx, await run_job(ctx, rec, sha, tag, tag, payload))
         return JSONResponse(result)
     if tag in EMBEDDING_TAGS:
         if isinstance(inputs, dict):  # sentence-similarity
             extra = set(inputs) - {"source_sentence", "sentences"}
             if extra or "source_sentence" not in inputs or "sentences" not in inputs:
-                raise unprocessable("sentence-similarity takes {\"inputs\": {\"source_sentence\": str, "
-                                    "\"sentences\": [str, …]}}")
-            payload = {"inputs": {"source_sentence": budget.text(inputs["source_sentence"], "source_sentence"),
-                                  "sentences": budget.texts(inputs["sentences"], "sentences")}}
+                raise unprocessable(
+                    'sentence-similarity takes {"inputs": {"source_sentence": str, "sentences": [str, …]}}'
+                )
+            payload = {
+                "inputs": {
+                    "source_sentence": budget.text(inputs["source_sentence"], "source_sentence"),
+                    "sentences": budget.texts(inputs["sentences"], "sentences"),
+                }
+            }
             _params(data, ())
             result = await result_of(ctx, await run_job(ctx, rec, sha, tag, "sentence-similarity", payload))
             return JSONResponse(result)
@@ -320,27 +394,36 @@ async def task_api(ctx: Ctx) -> Response:
         nested = data.get("parameters")
         if nested is not None and not isinstance(nested, dict):
             raise unprocessable("`parameters` must be an object")
-        params = {k: v for k, v in {**data, **(nested or {})}.items()
-                  if v is not None and k not in ("inputs", "parameters", "options")}
+        params = {
+            k: v
+            for k, v in {**data, **(nested or {})}.items()
+            if v is not None and k not in ("inputs", "parameters", "options")
+        }
         accepted = ("normalize", "truncate", "truncation_direction", "prompt_name", "dimensions", "encoding_format")
         unknown = sorted(set(params) - set(accepted))
         if unknown:
             raise BadRequest(f"Unknown parameters {unknown} for feature-extraction; accepted: {', '.join(accepted)}")
-        if params.get("prompt_name") is not None or params.get("dimensions") is not None \
-                or params.get("encoding_format") not in (None, "float"):
-            raise unprocessable("The course hub's feature-extraction supports `normalize`, `truncate` and "
-                                "`truncation_direction` (not prompt_name, dimensions, base64 encoding)")
+        if (
+            params.get("prompt_name") is not None
+            or params.get("dimensions") is not None
+            or params.get("encoding_format") not in (None, "float")
+        ):
+            raise unprocessable(
+                "The course hub's feature-extraction supports `normalize`, `truncate` and "
+                "`truncation_direction` (not prompt_name, dimensions, base64 encoding)"
+            )
         payload = {"inputs": texts, "normalize": flag(params, "normalize")}
         result = await result_of(ctx, await run_job(ctx, rec, sha, tag, "feature-extraction", payload))
         return JSONResponse(result)
     # text-generation
     if isinstance(inputs, list) or isinstance(inputs, dict):
-        raise unprocessable("text-generation takes one prompt: {\"inputs\": \"…\", \"parameters\": {…}}")
+        raise unprocessable('text-generation takes one prompt: {"inputs": "…", "parameters": {…}}')
     prompt = budget.text(inputs, "inputs")
     params = _params(data, TG_PARAMS, extra_top=("stream",), kwargs_message=True)
     if params.get("watermark"):
-        raise BadRequest("The following `model_kwargs` are not used by the model: ['watermark'] (the course hub "
-                         "does not watermark)")
+        raise BadRequest(
+            "The following `model_kwargs` are not used by the model: ['watermark'] (the course hub does not watermark)"
+        )
     number(params, "typical_p", 0, 1)  # accepted (TGI clients send it), not applied
     stream = flag(data, "stream") or False
     gen = _generation(params, budget, ctx.settings, "max_new_tokens", stop_field="stop")
@@ -356,15 +439,20 @@ async def task_api(ctx: Ctx) -> Response:
     r = await result_of(ctx, job)
     out = {"generated_text": (prompt if full else "") + r["text"]}
     if details:
-        out["details"] = {"finish_reason": r["finish_reason"], "generated_tokens": r["completion_tokens"],
-                          "seed": r["seed"], "prefill": [], "tokens": []}
+        out["details"] = {
+            "finish_reason": r["finish_reason"],
+            "generated_tokens": r["completion_tokens"],
+            "seed": r["seed"],
+            "prefill": [],
+            "tokens": [],
+        }
     return JSONResponse([out])
 
 
 def _params(data: dict, accepted: tuple, extra_top: tuple = (), kwargs_message: bool = False) -> dict:
     extra = sorted(set(data) - {"inputs", "parameters", "options", *extra_top})
     if extra:
-        raise BadRequest(f"Unknown fields {extra}; the payload is {{\"inputs\": …, \"parameters\": {{…}}}}")
+        raise BadRequest(f'Unknown fields {extra}; the payload is {{"inputs": …, "parameters": {{…}}}}')
     params = data.get("parameters")
     if params is None:
         return {}
@@ -373,8 +461,10 @@ def _params(data: dict, accepted: tuple, extra_top: tuple = (), kwargs_message: 
     unknown = sorted(k for k, v in params.items() if k not in accepted and v is not None)
     if unknown:
         if kwargs_message:
-            raise BadRequest(f"The following `model_kwargs` are not used by the model: {unknown} (the course hub "
-                             f"accepts {', '.join(accepted)})")
+            raise BadRequest(
+                f"The following `model_kwargs` are not used by the model: {unknown} (the course hub "
+                f"accepts {', '.join(accepted)})"
+            )
         raise BadRequest(f"Unknown parameters {unknown}; accepted: {', '.join(accepted) or 'none'}")
     return params
 
@@ -385,13 +475,17 @@ def _generation(params: dict, budget: Budget, settings, max_field: str, stop_fie
     if max_new is None and max_field == "max_tokens":
         max_new = number(params, "max_completion_tokens", 1, cap, integer=True)
     seed = params.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise unprocessable("`seed` must be a non-negative integer")
-    return {"max_new_tokens": max_new or min(DEFAULT_NEW_TOKENS, cap),
-            "temperature": number(params, "temperature", 0, 100),
-            "top_p": number(params, "top_p", 0, 1), "top_k": number(params, "top_k", 1, 100000, integer=True),
-            "repetition_penalty": number(params, "repetition_penalty", 0.01, 100), "seed": seed,
-            "stop": stops(params.get(stop_field), budget, stop_field)}
+    return {
+        "max_new_tokens": max_new or min(DEFAULT_NEW_TOKENS, cap),
+        "temperature": number(params, "temperature", 0, 100),
+        "top_p": number(params, "top_p", 0, 1),
+        "top_k": number(params, "top_k", 1, 100000, integer=True),
+        "repetition_penalty": number(params, "repetition_penalty", 0.01, 100),
+        "seed": seed,
+        "stop": stops(params.get(stop_field), budget, stop_field),
+    }
 
 
 async def _tgi_stream(ctx: Ctx, job: Job, prefix: str):
@@ -403,16 +497,27 @@ async def _tgi_stream(ctx: Ctx, job: Job, prefix: str):
             if held is not None:
                 yield sse(held)
             index += 1
-            held = {"index": index, "token": {"id": event["token"], "text": event["text"], "logprob": 0.0,
-                                              "special": False}, "generated_text": None, "details": None}
+            held = {
+                "index": index,
+                "token": {"id": event["token"], "text": event["text"], "logprob": 0.0, "special": False},
+                "generated_text": None,
+                "details": None,
+            }
         elif event["event"] == "done":
             r = event["result"]
             if held is None:
-                held = {"index": 1, "token": {"id": 0, "text": "", "logprob": 0.0, "special": True},
-                        "generated_text": None, "details": None}
+                held = {
+                    "index": 1,
+                    "token": {"id": 0, "text": "", "logprob": 0.0, "special": True},
+                    "generated_text": None,
+                    "details": None,
+                }
             held["generated_text"] = prefix + r["text"]
-            held["details"] = {"finish_reason": r["finish_reason"], "generated_tokens": r["completion_tokens"],
-                               "seed": r["seed"]}
+            held["details"] = {
+                "finish_reason": r["finish_reason"],
+                "generated_tokens": r["completion_tokens"],
+                "seed": r["seed"],
+            }
             yield sse(held)
         elif event["event"] == "error":
             if held is not None:
@@ -428,32 +533,50 @@ async def chat(ctx: Ctx) -> Response:
     data = parse_json(await read_body(ctx, MAX_BODY))
     unknown = sorted(set(data) - set(CHAT_FIELDS))
     if unknown:
-        raise unprocessable(f"Unknown fields {unknown}; the course hub's chat completions accept "
-                            f"{', '.join(CHAT_FIELDS)}")
+        raise unprocessable(
+            f"Unknown fields {unknown}; the course hub's chat completions accept {', '.join(CHAT_FIELDS)}"
+        )
     repo_id = ctx.params.get("repo")
     if repo_id is None:
         model = data.get("model")
         if model is not None and not isinstance(model, str):
             raise unprocessable("`model` must be a repo id such as HuggingFaceTB/SmolLM2-135M-Instruct")
         # InferenceClient(base_url=…) sends "dummy" (or a URL) when no model is named; TGI would use its one model
-        repo_id = (ctx.settings.inference_default_model if not model or model in ("dummy", "tgi")
-                   or model.startswith(("http://", "https://")) else model)
+        repo_id = (
+            ctx.settings.inference_default_model
+            if not model or model in ("dummy", "tgi") or model.startswith(("http://", "https://"))
+            else model
+        )
     rec, sha, tag = await model_for(ctx, repo_id)
     if tag != "text-generation":
-        raise unsupported(rec.id, tag) if tag not in TASKS else BadRequest(
-            f"Model {rec.id} is a {tag} model, not a chat model: use POST /models/{rec.id} (the task API)")
+        raise (
+            unsupported(rec.id, tag)
+            if tag not in TASKS
+            else BadRequest(
+                f"Model {rec.id} is a {tag} model, not a chat model: use POST /models/{rec.id} (the task API)"
+            )
+        )
     budget = Budget(ctx.settings.inference_max_input_chars)
     messages = _messages(data.get("messages"), budget)
-    for name, ok in (("n", (None, 1)), ("frequency_penalty", (None, 0, 0.0)), ("presence_penalty", (None, 0, 0.0)),
-                     ("logprobs", (None, False)), ("top_logprobs", (None, 0)), ("tools", (None, [])),
-                     ("tool_choice", (None, "none", "auto")), ("tool_prompt", (None, "")),
-                     ("parallel_tool_calls", (None, True, False)), ("logit_bias", (None, {}))):
+    for name, ok in (
+        ("n", (None, 1)),
+        ("frequency_penalty", (None, 0, 0.0)),
+        ("presence_penalty", (None, 0, 0.0)),
+        ("logprobs", (None, False)),
+        ("top_logprobs", (None, 0)),
+        ("tools", (None, [])),
+        ("tool_choice", (None, "none", "auto")),
+        ("tool_prompt", (None, "")),
+        ("parallel_tool_calls", (None, True, False)),
+        ("logit_bias", (None, {})),
+    ):
         if data.get(name) not in ok:
-            raise unprocessable(f"`{name}` is not supported by the course hub (accepted: "
-                                f"{', '.join(json.dumps(v) for v in ok)})")
+            raise unprocessable(
+                f"`{name}` is not supported by the course hub (accepted: {', '.join(json.dumps(v) for v in ok)})"
+            )
     rf = data.get("response_format")
     if rf is not None and rf != {"type": "text"}:
-        raise unprocessable("`response_format` must be {\"type\": \"text\"} (no JSON mode on the course hub)")
+        raise unprocessable('`response_format` must be {"type": "text"} (no JSON mode on the course hub)')
     if data.get("chat_template_kwargs") is not None and not isinstance(data["chat_template_kwargs"], dict):
         raise unprocessable("`chat_template_kwargs` must be an object")
     gen = _generation(data, budget, ctx.settings, "max_tokens", stop_field="stop")
@@ -465,7 +588,7 @@ async def chat(ctx: Ctx) -> Response:
     stream = flag(data, "stream") or False
     options = data.get("stream_options")
     if options is not None and (not isinstance(options, dict) or set(options) - {"include_usage"}):
-        raise unprocessable("`stream_options` takes only {\"include_usage\": bool}")
+        raise unprocessable('`stream_options` takes only {"include_usage": bool}')
     usage = bool(flag(options or {}, "include_usage"))
     gen["stream"] = stream
     job = await run_job(ctx, rec, sha, tag, "text-generation", {"messages": messages, **gen})
@@ -474,21 +597,34 @@ async def chat(ctx: Ctx) -> Response:
     if stream:
         return EventStream(_chat_stream(ctx, job, head, usage), job)
     r = await result_of(ctx, job)
-    return JSONResponse({
-        **head, "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": r["text"]}, "logprobs": None,
-                     "finish_reason": "length" if r["finish_reason"] == "length" else "stop"}],
-        "usage": _usage(r)})
+    return JSONResponse(
+        {
+            **head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": r["text"]},
+                    "logprobs": None,
+                    "finish_reason": "length" if r["finish_reason"] == "length" else "stop",
+                }
+            ],
+            "usage": _usage(r),
+        }
+    )
 
 
 def _usage(r: dict) -> dict:
-    return {"prompt_tokens": r["prompt_tokens"], "completion_tokens": r["completion_tokens"],
-            "total_tokens": r["prompt_tokens"] + r["completion_tokens"]}
+    return {
+        "prompt_tokens": r["prompt_tokens"],
+        "completion_tokens": r["completion_tokens"],
+        "total_tokens": r["prompt_tokens"] + r["completion_tokens"],
+    }
 
 
 def _messages(value, budget: Budget) -> list[dict]:
     if not isinstance(value, list) or not value:
-        raise unprocessable("`messages` must be a non-empty list of {\"role\": …, \"content\": …}")
+        raise unprocessable('`messages` must be a non-empty list of {"role": …, "content": …}')
     if len(value) > 4 * MAX_ITEMS:
         raise PayloadTooLarge(f"Too many messages ({len(value)}; the limit is {4 * MAX_ITEMS})")
     out = []
@@ -497,8 +633,9 @@ def _messages(value, budget: Budget) -> list[dict]:
             raise unprocessable(f"messages[{i}] must be an object with a `role` and a `content`")
         role = m["role"]
         if role not in ("system", "user", "assistant", "developer"):
-            raise unprocessable(f"messages[{i}].role must be system, user, assistant or developer (no tools on the "
-                                "course hub)")
+            raise unprocessable(
+                f"messages[{i}].role must be system, user, assistant or developer (no tools on the course hub)"
+            )
         extra = set(m) - {"role", "content", "name"}
         if extra:
             raise unprocessable(f"messages[{i}] has fields the course hub does not support: {sorted(extra)}")
@@ -518,8 +655,14 @@ def _messages(value, budget: Budget) -> list[dict]:
 
 async def _chat_stream(ctx: Ctx, job: Job, head: dict, usage: bool):
     def chunk(delta: dict, finish=None, **extra) -> str:
-        return sse({**head, "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], **extra})
+        return sse(
+            {
+                **head,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+                **extra,
+            }
+        )
 
     yield chunk({"role": "assistant", "content": ""})
     async for event in stream_events(ctx, job):
@@ -555,5 +698,8 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
 def static(ctx: Ctx) -> Response:
     """GET /inference-static/widget.js|widget.css: the model page's try-it widget."""
     path = STATIC / ctx.params["name"]
-    return Response(path.read_bytes(), media_type=STATIC_TYPES[path.suffix],
-                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        path.read_bytes(),
+        media_type=STATIC_TYPES[path.suffix],
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )

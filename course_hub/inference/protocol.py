@@ -1,4 +1,5 @@
 """The hub <-> worker wire format: length-prefixed JSON messages over a socketpair (no torch here)."""
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ Requests become jobs: `submit` sends one to the worker and returns a `Job` whose
 flight gets a 503 event and the next request starts a new worker. The worker is stopped when idle, when the hub
 exits (atexit), and on its own when the hub dies (see worker.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,7 @@ MiB = 1024 * 1024
 
 
 class Job:
-    def __init__(self, service: "InferenceService", job_id: int, loop: asyncio.AbstractEventLoop):
+    def __init__(self, service: InferenceService, job_id: int, loop: asyncio.AbstractEventLoop):
         self.service, self.id, self.loop = service, job_id, loop
         self.events: asyncio.Queue = asyncio.Queue()
         self.finished = False
@@ -81,19 +82,36 @@ class InferenceService:
         inference_dir.mkdir(parents=True, exist_ok=True)
         self.dir.logs_dir.mkdir(parents=True, exist_ok=True)
         ours, theirs = socket.socketpair()
-        config = {"parent": os.getpid(), "threads": self.settings.inference_threads,
-                  "max_model_bytes": self.settings.inference_memory_mb * MiB,
-                  "max_prompt_tokens": self.settings.inference_max_prompt_tokens,
-                  "dtype": self.settings.inference_dtype,
-                  "hf_home": str(inference_dir / "hf-home")}
+        config = {
+            "parent": os.getpid(),
+            "threads": self.settings.inference_threads,
+            "max_model_bytes": self.settings.inference_memory_mb * MiB,
+            "max_prompt_tokens": self.settings.inference_max_prompt_tokens,
+            "dtype": self.settings.inference_dtype,
+            "hf_home": str(inference_dir / "hf-home"),
+        }
         root = Path(__file__).resolve().parents[2]
         with open(self.dir.logs_dir / "inference-worker.log", "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "course_hub.inference.worker", "--fd", str(theirs.fileno()),
-                 "--config", json.dumps(config)],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=root, env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                    [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])})
+                [
+                    sys.executable,
+                    "-m",
+                    "course_hub.inference.worker",
+                    "--fd",
+                    str(theirs.fileno()),
+                    "--config",
+                    json.dumps(config),
+                ],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=root,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])]),
+                },
+            )
         theirs.close()
         worker = WorkerProcess(proc, Channel(ours))
         (inference_dir / "worker.pid").write_text(str(proc.pid))
@@ -130,8 +148,10 @@ class InferenceService:
                 self.last_exit = how
         if worker.stopping:
             return
-        message = (f"The inference worker stopped ({how}{': out of memory?' if code == -9 else ''}); it restarts "
-                   "on the next request. Retry.")
+        message = (
+            f"The inference worker stopped ({how}{': out of memory?' if code == -9 else ''}); it restarts "
+            "on the next request. Retry."
+        )
         for job in jobs:
             job.push({"event": "error", "status": 503, "message": message, "retry_after": 1})
 
@@ -140,8 +160,7 @@ class InferenceService:
             time.sleep(min(5.0, max(0.2, self.settings.inference_idle_s / 4)))
             with self.lock:
                 w = self.worker
-                if (w is not None and not w.jobs
-                        and time.monotonic() - w.last_used > self.settings.inference_idle_s):
+                if w is not None and not w.jobs and time.monotonic() - w.last_used > self.settings.inference_idle_s:
                     self._stop(w)
 
     def _stop(self, w: WorkerProcess) -> None:  # under self.lock
@@ -193,7 +212,9 @@ class InferenceService:
             if in_flight >= self.settings.inference_queue:
                 raise ServiceUnavailable(
                     f"The course hub's inference queue is full ({in_flight} requests in flight, the limit is "
-                    f"{self.settings.inference_queue}); retry in a few seconds", headers={"Retry-After": "5"})
+                    f"{self.settings.inference_queue}); retry in a few seconds",
+                    headers={"Retry-After": "5"},
+                )
             if w is None:
                 w = self.worker = self._spawn()
             job = Job(self, next(self.ids), loop)
@@ -203,8 +224,9 @@ class InferenceService:
                 w.chan.send({"op": "run", "id": job.id, **message})
             except Closed:
                 w.jobs.pop(job.id, None)
-                raise ServiceUnavailable("The inference worker is restarting; retry",
-                                         headers={"Retry-After": "1"}) from None
+                raise ServiceUnavailable(
+                    "The inference worker is restarting; retry", headers={"Retry-After": "1"}
+                ) from None
         return job
 
     def cancel(self, job: Job) -> None:

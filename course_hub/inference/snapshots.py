@@ -1,5 +1,6 @@
 """The files a model runs from: a folder per (repo, commit) under the hub dir's `inference/` cache, made from the
 hub's own git repos (small files written out, LFS files hard-linked from its store). Never from the network."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,13 @@ def snapshot(hub: Hub, rec: RepoRecord, sha: str) -> Path:
         files = git.files(sha)
         has_safetensors = any(p.endswith(".safetensors") for p in files)
         for path, entry in files.items():
-            if (path.startswith(SKIP_DIRS) or path.endswith(SKIP_SUFFIXES) or ".." in path.split("/")
-                    or path.startswith("/") or (has_safetensors and path.endswith((".bin", ".pt", ".pth")))):
+            if (
+                path.startswith(SKIP_DIRS)
+                or path.endswith(SKIP_SUFFIXES)
+                or ".." in path.split("/")
+                or path.startswith("/")
+                or (has_safetensors and path.endswith((".bin", ".pt", ".pth")))
+            ):
                 continue
             dst = tmp / path
             dst.parent.mkdir(parents=True, exist_ok=True)

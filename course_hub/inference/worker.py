@@ -10,6 +10,7 @@ The only part of the course hub that imports torch and transformers. It runs in 
   cancelled request stops at its next token.
 - It exits when the hub goes away: EOF on the pipe, PR_SET_PDEATHSIG (Linux), and a parent-pid watch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,7 +91,7 @@ class Models:
 
     def __init__(self, cap: int, dtype: str = "auto"):
         self.cap, self.dtype = cap, dtype
-        self.lru: "collections.OrderedDict[str, Loaded]" = collections.OrderedDict()
+        self.lru: collections.OrderedDict[str, Loaded] = collections.OrderedDict()
 
     def total(self) -> int:
         return sum(m.size for m in self.lru.values())
@@ -104,16 +105,22 @@ class Models:
             raise JobError(503, f"The model files of {key} are not prepared (retry)")
         size = weights_bytes(path, self.dtype)
         if size > self.cap:
-            raise JobError(503, f"{key} needs {size / 2**20:.0f} MB of weights, more than the inference memory cap "
-                                f"of {self.cap / 2**20:.0f} MB (COURSE_HUB_INFERENCE_MEMORY_MB)")
+            raise JobError(
+                503,
+                f"{key} needs {size / 2**20:.0f} MB of weights, more than the inference memory cap "
+                f"of {self.cap / 2**20:.0f} MB (COURSE_HUB_INFERENCE_MEMORY_MB)",
+            )
         for k in list(self.lru):
             if self.total() + size <= self.cap:
                 break
             if self.lru[k].busy == 0:
                 self.unload(k)
         if self.total() + size > self.cap:
-            raise JobError(503, f"No room to load {key} now: the models in use fill the inference memory cap; retry "
-                                "when the current generations finish")
+            raise JobError(
+                503,
+                f"No room to load {key} now: the models in use fill the inference memory cap; retry "
+                "when the current generations finish",
+            )
         m = Loaded(key, task, size, load(task, path, self.dtype))
         self.lru[key] = m
         return m
@@ -156,8 +163,9 @@ def load(task: str, path: Path, dtype: str = "auto") -> dict:
         if (path / "modules.json").exists():
             from sentence_transformers import SentenceTransformer
 
-            return {"st": SentenceTransformer(str(path), device="cpu", local_files_only=True,
-                                              model_kwargs={"dtype": dtype})}
+            return {
+                "st": SentenceTransformer(str(path), device="cpu", local_files_only=True, model_kwargs={"dtype": dtype})
+            }
         tok = transformers.AutoTokenizer.from_pretrained(path)
         model = transformers.AutoModel.from_pretrained(path, dtype=dtype).eval()
         return {"model": model, "tokenizer": tok}
@@ -195,8 +203,9 @@ def embed(m: Loaded, texts: list[str], normalize: bool | None) -> list[list[floa
     import torch
 
     if "st" in m.parts:
-        vecs = m.parts["st"].encode(texts, convert_to_tensor=True, normalize_embeddings=bool(normalize),
-                                    show_progress_bar=False)
+        vecs = m.parts["st"].encode(
+            texts, convert_to_tensor=True, normalize_embeddings=bool(normalize), show_progress_bar=False
+        )
         return vecs.float().tolist()
     tok, model = m.parts["tokenizer"], m.parts["model"]
     enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
@@ -297,22 +306,23 @@ def prompt_ids(m: Loaded, p: dict, max_prompt: int) -> list[int]:
     else:
         ids = tok(p["inputs"])["input_ids"]
     if p.get("truncate"):
-        ids = ids[-int(p["truncate"]):]
+        ids = ids[-int(p["truncate"]) :]
     limit = min(max_prompt, m.parts["max_positions"] - int(p["max_new_tokens"]))
     if len(ids) > limit:
-        raise JobError(422, f"The prompt has {len(ids)} tokens; the limit is {limit} (with max_new_tokens "
-                            f"{p['max_new_tokens']})")
+        raise JobError(
+            422, f"The prompt has {len(ids)} tokens; the limit is {limit} (with max_new_tokens {p['max_new_tokens']})"
+        )
     if not ids:
         raise JobError(422, "The prompt is empty")
     return ids
 
 
 class Worker:
-    def __init__(self, chan: Channel, inbox: "queue.Queue", config: dict):
+    def __init__(self, chan: Channel, inbox: queue.Queue, config: dict):
         self.chan, self.inbox, self.config = chan, inbox, config
         self.models = Models(int(config["max_model_bytes"]), config.get("dtype", "auto"))
-        self.pending: "collections.deque[dict]" = collections.deque()
-        self.active: "collections.OrderedDict[int, Gen]" = collections.OrderedDict()
+        self.pending: collections.deque[dict] = collections.deque()
+        self.active: collections.OrderedDict[int, Gen] = collections.OrderedDict()
         self.cancelled: set = set()
 
     def emit(self, job_id, event: str, **fields) -> None:
@@ -384,8 +394,12 @@ class Worker:
                 self.active[g.id] = g
                 self.step(g)
                 return
-            fn = {"text-classification": classify, "feature-extraction": feature_extraction,
-                  "sentence-similarity": sentence_similarity, "image-classification": image_classification}.get(task)
+            fn = {
+                "text-classification": classify,
+                "feature-extraction": feature_extraction,
+                "sentence-similarity": sentence_similarity,
+                "image-classification": image_classification,
+            }.get(task)
             if fn is None:
                 raise JobError(400, f"Task {task!r} is not run by the course hub")
             self.emit(job["id"], "done", result=fn(m, p))
@@ -432,7 +446,7 @@ class Worker:
             while cut > g.emitted and text[cut - 1] == "\ufffd":  # an unfinished UTF-8 sequence
                 cut -= 1
         if g.stream and cut > g.emitted:
-            self.emit(g.id, "delta", text=text[g.emitted:cut], token=token)
+            self.emit(g.id, "delta", text=text[g.emitted : cut], token=token)
             g.emitted = cut
         elif g.stream and finish is None:
             self.emit(g.id, "delta", text="", token=token)
@@ -440,11 +454,19 @@ class Worker:
             self.active.pop(g.id, None)
             g.m.busy -= 1
             if g.stream and cut > g.emitted:
-                self.emit(g.id, "delta", text=text[g.emitted:cut], token=token)
-            self.emit(g.id, "done", result={
-                "text": text[:cut], "finish_reason": finish, "prompt_tokens": len(g.prompt),
-                "completion_tokens": len(g.generated) + (finish == "eos_token"), "seed": g.seed,
-                "seconds": time.monotonic() - g.started})
+                self.emit(g.id, "delta", text=text[g.emitted : cut], token=token)
+            self.emit(
+                g.id,
+                "done",
+                result={
+                    "text": text[:cut],
+                    "finish_reason": finish,
+                    "prompt_tokens": len(g.prompt),
+                    "completion_tokens": len(g.generated) + (finish == "eos_token"),
+                    "seed": g.seed,
+                    "seconds": time.monotonic() - g.started,
+                },
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -461,10 +483,19 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threads = str(int(config.get("threads", 1)))
-    os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-                       "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "HF_HOME": config["hf_home"],
-                       "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_VERBOSITY": "error",
-                       "HF_HUB_DISABLE_PROGRESS_BARS": "1"})
+    os.environ.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "HF_HOME": config["hf_home"],
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "TRANSFORMERS_VERBOSITY": "error",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        }
+    )
     chan = Channel(socket.socket(fileno=args.fd))
     inbox: queue.Queue = queue.Queue()
 

@@ -5,6 +5,7 @@ Gradio 6 (server and gradio_client) uses plain HTTP and SSE only, no websockets,
 The app never sees the caller's hub token (`Authorization`, `x-hf-authorization` are dropped) nor a forged
 `X-Forwarded-*` header (the proxy sets its own, so gradio builds its URLs under the Space's app path).
 """
+
 from __future__ import annotations
 
 import mimetypes
@@ -15,12 +16,39 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from ..errors import NotFound
 from ..lfs import Pointer
 
-DROP_REQUEST = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-                "trailers", "transfer-encoding", "upgrade", "host", "authorization", "x-hf-authorization",
-                "x-forwarded-host", "x-forwarded-proto", "x-forwarded-for", "x-forwarded-port", "forwarded",
-                "x-gradio-server"}
-DROP_RESPONSE = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-                 "trailers", "transfer-encoding", "upgrade", "date", "server"}
+DROP_REQUEST = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "authorization",
+    "x-hf-authorization",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-for",
+    "x-forwarded-port",
+    "forwarded",
+    "x-gradio-server",
+}
+DROP_RESPONSE = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "date",
+    "server",
+}
 # A Space's pages (static files and the app's HTML) get an opaque origin: their scripts run, but cannot act on the
 # hub's origin as the visitor (its session cookie is not sent, its answers cannot be read). The app's own requests
 # from such a page come with `Origin: null`; the proxy answers their CORS itself (no credentials).
@@ -35,9 +63,12 @@ def client() -> httpx.AsyncClient:
     """One pooled client for every app (created in the server's event loop on first use; no proxies)."""
     global _client
     if _client is None:
-        _client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
-                                    timeout=httpx.Timeout(30.0, read=None),
-                                    limits=httpx.Limits(max_connections=256, max_keepalive_connections=32))
+        _client = httpx.AsyncClient(
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(30.0, read=None),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=32),
+        )
     return _client
 
 
@@ -47,13 +78,18 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"http://127.0.0.1:{port}{rest}" + (f"?{query}" if query else "")
     null_origin = request.headers.get("origin") == "null"
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST
-               and not (null_origin and k.lower() == "origin")]
+    headers = [
+        (k, v)
+        for k, v in request.headers.items()
+        if k.lower() not in DROP_REQUEST and not (null_origin and k.lower() == "origin")
+    ]
     headers = [(k, _without_hub_cookies(v) if k.lower() == "cookie" else v) for k, v in headers]
     headers = [(k, v) for k, v in headers if v]
-    headers += [("x-forwarded-host", request.headers.get("host", "localhost")),
-                ("x-forwarded-proto", request.url.scheme),
-                ("x-forwarded-for", request.client.host if request.client else "127.0.0.1")]
+    headers += [
+        ("x-forwarded-host", request.headers.get("host", "localhost")),
+        ("x-forwarded-proto", request.url.scheme),
+        ("x-forwarded-for", request.client.host if request.client else "127.0.0.1"),
+    ]
     has_body = request.method not in ("GET", "HEAD", "OPTIONS") or "content-length" in request.headers
     ended = []
 
@@ -64,14 +100,19 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
 
     try:
         upstream = await client().send(
-            client().build_request(request.method, url, headers=headers,
-                                   content=request.stream() if has_body else None),
-            stream=True)
+            client().build_request(
+                request.method, url, headers=headers, content=request.stream() if has_body else None
+            ),
+            stream=True,
+        )
     except httpx.HTTPError:
         end()
         raise
-    out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in upstream.headers.multi_items()
-                   if k.lower() not in DROP_RESPONSE and not k.lower().startswith("access-control-")]
+    out_headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in upstream.headers.multi_items()
+        if k.lower() not in DROP_RESPONSE and not k.lower().startswith("access-control-")
+    ]
     if upstream.headers.get("content-type", "").startswith("text/html"):
         out_headers.append((b"content-security-policy", SANDBOX_CSP.encode()))
     if null_origin:
@@ -98,14 +139,22 @@ def _without_hub_cookies(cookie: str) -> str:
 
 def preflight(request) -> Response | None:
     """The CORS preflight of a sandboxed page's request (`Origin: null`): answered here, never by the app."""
-    if request.method != "OPTIONS" or request.headers.get("origin") != "null" \
-            or "access-control-request-method" not in request.headers:
+    if (
+        request.method != "OPTIONS"
+        or request.headers.get("origin") != "null"
+        or "access-control-request-method" not in request.headers
+    ):
         return None
-    return Response(status_code=204, headers={
-        "Access-Control-Allow-Origin": "null",
-        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers", "*"),
-        "Access-Control-Max-Age": "600", "Vary": "Origin"})
+    return Response(
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": "null",
+            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers", "*"),
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )
 
 
 def static_file(hub, rec, sha: str, card: dict, rest: str) -> Response:
@@ -120,8 +169,7 @@ def static_file(hub, rec, sha: str, card: dict, rest: str) -> Response:
     entry = git.files(sha).get(path)
     if entry is None:
         raise NotFound(f"{path!r} is not a file of the static Space {rec.id}")
-    headers = {"Content-Security-Policy": STATIC_CSP, "X-Content-Type-Options": "nosniff",
-               "Cache-Control": "no-cache"}
+    headers = {"Content-Security-Policy": STATIC_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
     media = mimetypes.guess_type(path)[0] or "application/octet-stream"
     data = git.blob(entry.blob)
     pointer = Pointer.parse(data)

@@ -1,5 +1,6 @@
 """The Space routes: runtime, restart, pause, run logs (huggingface_hub's `get_space_runtime`, `restart_space`,
 `pause_space`, `fetch_space_logs`) and the app itself at `/spaces/{owner}/{name}/app/` (`space_info(id).host`)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -77,12 +78,12 @@ async def logs(ctx: Ctx):
                 size = path.stat().st_size
                 if size < pos:  # a new start rewrote the log
                     pos = 0
-                with open(path, "rb") as f:
+                with open(path, "rb") as f:  # noqa: ASYNC230
                     f.seek(pos)
                     chunk = f.read(size - pos)
             except OSError:
                 chunk = b""
-            complete = chunk[:chunk.rfind(b"\n") + 1]
+            complete = chunk[: chunk.rfind(b"\n") + 1]
             pos += len(complete)
             for line in complete.decode("utf-8", "replace").splitlines():
                 if only_hub and not (line.startswith("[course hub]") or line.startswith("=====")):
@@ -97,8 +98,9 @@ async def logs(ctx: Ctx):
                 yield "data: \n\n"  # keep-alive (huggingface_hub skips it)
             await asyncio.sleep(0.5)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 def _open_app(ctx: Ctx, rest: str):
@@ -114,8 +116,9 @@ def _open_app(ctx: Ctx, rest: str):
         return rec, proxy.static_file(ctx.hub, rec, sha, card, rest), None
     run = spaces.ensure(rec)
     if run is None:
-        raise ServiceUnavailable("PAUSED: this Space is paused by its owner (restart it with restart_space)",
-                                 stage="PAUSED")
+        raise ServiceUnavailable(
+            "PAUSED: this Space is paused by its owner (restart it with restart_space)", stage="PAUSED"
+        )
     return rec, None, run
 
 
@@ -135,12 +138,14 @@ async def app(ctx: Ctx):
         return static
     spaces = ctx.hub.spaces
     deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
-    while run.stage == "BUILDING" and time.monotonic() < deadline:
+    while run.stage == "BUILDING" and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     if run.stage != "RUNNING" or run.port is None:
         info = await run_in_threadpool(spaces.runtime, rec)
-        raise ServiceUnavailable(f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}"
-                                 .strip(), stage=info["stage"])
+        raise ServiceUnavailable(
+            f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}".strip(),
+            stage=info["stage"],
+        )
     answer = proxy.preflight(ctx.request)
     if answer is not None:
         return answer
@@ -148,8 +153,9 @@ async def app(ctx: Ctx):
     try:
         return await proxy.forward(ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest))
     except httpx.HTTPError as e:
-        raise ServiceUnavailable(f"The Space's app did not answer ({type(e).__name__}); it may be restarting",
-                                 headers={"Retry-After": "2"}) from None
+        raise ServiceUnavailable(
+            f"The Space's app did not answer ({type(e).__name__}); it may be restarting", headers={"Retry-After": "2"}
+        ) from None
 
 
 ROUTES = [

@@ -13,6 +13,7 @@ app behind), starts the app in its group and, on SIGTERM or when the app exits, 
 app's own children too). The hub spawns supervisors from one long-lived thread: PDEATHSIG fires when the
 *thread* that forked the child ends, not the process.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -176,8 +177,10 @@ class SpaceManager:
         if sdk == "static":
             return None
         if sdk != "gradio":
-            return "CONFIG_ERROR", (f"sdk: {sdk} Spaces are not supported on the course hub: it runs `sdk: gradio` "
-                                    "apps in its own Python environment and serves `sdk: static` Spaces as files.")
+            return "CONFIG_ERROR", (
+                f"sdk: {sdk} Spaces are not supported on the course hub: it runs `sdk: gradio` "
+                "apps in its own Python environment and serves `sdk: static` Spaces as files."
+            )
         app_file = str(card.get("app_file") or "app.py")
         if app_file not in files or not app_file.endswith(".py"):
             return "NO_APP_FILE", f"The app file {app_file!r} (the card's `app_file`) is not in the Space."
@@ -205,12 +208,16 @@ class SpaceManager:
                     stage, error = "SLEEPING", None
                 else:
                     stage, error = run.stage, run.error
-        out = {"stage": stage,
-               "hardware": {"current": HARDWARE if stage in ("RUNNING", "BUILDING") else None,
-                            "requested": HARDWARE},
-               "storage": None, "gcTimeout": int(self.settings.space_idle_s), "replicas": {"current": 1,
-                                                                                        "requested": 1},
-               "devMode": False, "domains": [], "sdk": sdk}
+        out = {
+            "stage": stage,
+            "hardware": {"current": HARDWARE if stage in ("RUNNING", "BUILDING") else None, "requested": HARDWARE},
+            "storage": None,
+            "gcTimeout": int(self.settings.space_idle_s),
+            "replicas": {"current": 1, "requested": 1},
+            "devMode": False,
+            "domains": [],
+            "sdk": sdk,
+        }
         if error:
             out["errorMessage"] = error
         return out
@@ -258,18 +265,23 @@ class SpaceManager:
         for hook in self.before_start:
             hook()
         self._ensure_threads()
-        threading.Thread(target=self._start, args=(rec, run, run.gen), daemon=True,
-                         name=f"space-start-{rec.id}").start()
+        threading.Thread(
+            target=self._start, args=(rec, run, run.gen), daemon=True, name=f"space-start-{rec.id}"
+        ).start()
         return run
 
     def _make_room(self, keep: str) -> None:
         """At most `settings.max_spaces` Spaces hold a process: the least recently used others go to sleep."""
-        live = sorted((r for r in self.runs.values() if r.id != keep and r.stage in ("RUNNING", "BUILDING")),
-                      key=lambda r: r.last_used)
+        live = sorted(
+            (r for r in self.runs.values() if r.id != keep and r.stage in ("RUNNING", "BUILDING")),
+            key=lambda r: r.last_used,
+        )
         while len(live) >= max(1, self.settings.max_spaces):
             victim = live.pop(0)
-            self._log(victim.id, f"put to sleep: at most {self.settings.max_spaces} Spaces run at a time and "
-                                 f"{keep} was asked for")
+            self._log(
+                victim.id,
+                f"put to sleep: at most {self.settings.max_spaces} Spaces run at a time and {keep} was asked for",
+            )
             self._stop_locked(victim, "SLEEPING")
 
     def _start(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
@@ -286,7 +298,7 @@ class SpaceManager:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         try:  # the log keeps earlier starts (and the hub's notes on them), trimmed to its last MiB
             if log.stat().st_size > LOG_MAX:
-                log.write_bytes(log.read_bytes()[-LOG_MAX // 2:])
+                log.write_bytes(log.read_bytes()[-LOG_MAX // 2 :])
         except OSError:
             pass
         with open(log, "a") as f:
@@ -302,9 +314,12 @@ class SpaceManager:
             for n in notes:
                 self._log(rec.id, n)
             if missing:
-                msg = ("requirements.txt names packages that are not installed in the course hub's environment: "
-                       + ", ".join(missing) + " (the course hub runs Spaces with the packages it has and installs "
-                       "nothing: pip install them next to the course, or drop them)")
+                msg = (
+                    "requirements.txt names packages that are not installed in the course hub's environment: "
+                    + ", ".join(missing)
+                    + " (the course hub runs Spaces with the packages it has and installs "
+                    "nothing: pip install them next to the course, or drop them)"
+                )
                 self._log(rec.id, "ERROR: " + msg)
                 return self._fail(run, gen, msg)
         from ..server import free_port
@@ -315,9 +330,16 @@ class SpaceManager:
 
         def spawn():
             with open(log, "ab") as out:
-                return subprocess.Popen([sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), app_file],
-                                        cwd=app_dir, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                return subprocess.Popen(
+                    [sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), app_file],
+                    cwd=app_dir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    close_fds=True,
+                )
 
         with self.lock:
             if run.gen != gen or self._closed.is_set():
@@ -335,8 +357,12 @@ class SpaceManager:
                 break
             if time.monotonic() > deadline:
                 self._log(rec.id, f"ERROR: the app did not answer within {self.settings.space_start_timeout:.0f} s")
-                return self._fail(run, gen, f"The app did not answer within {self.settings.space_start_timeout:.0f}"
-                                            " s (the start timeout):\n" + self.log_tail(rec.id))
+                return self._fail(
+                    run,
+                    gen,
+                    f"The app did not answer within {self.settings.space_start_timeout:.0f}"
+                    " s (the start timeout):\n" + self.log_tail(rec.id),
+                )
             time.sleep(0.2)
         with self.lock:
             if run.gen == gen:
@@ -375,17 +401,30 @@ class SpaceManager:
             (folder / d).mkdir(exist_ok=True)
         return {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "LANG": "C.UTF-8",
-            "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_ROOT_PATH": app_path(rec.id).rstrip("/"), "GRADIO_ANALYTICS_ENABLED": "False",
-            "GRADIO_SSR_MODE": "false", "GRADIO_TEMP_DIR": str(folder / "tmp"),
+            "HOME": str(folder / "home"),
+            "TMPDIR": str(folder / "tmp"),
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_ROOT_PATH": app_path(rec.id).rstrip("/"),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "GRADIO_SSR_MODE": "false",
+            "GRADIO_TEMP_DIR": str(folder / "tmp"),
             # not SYSTEM=spaces: with it gradio starts its Spaces hot-reloader, which needs HF's `spaces` package
-            "SPACE_ID": rec.id, "SPACE_AUTHOR_NAME": owner, "SPACE_REPO_NAME": name,
-            "SPACE_TITLE": str(card.get("title") or name), "SPACE_HOST": hub_url.split("://", 1)[-1],
+            "SPACE_ID": rec.id,
+            "SPACE_AUTHOR_NAME": owner,
+            "SPACE_REPO_NAME": name,
+            "SPACE_TITLE": str(card.get("title") or name),
+            "SPACE_HOST": hub_url.split("://", 1)[-1],
             "SPACE_SUBDOMAIN": rec.id.replace("/", "-").lower(),
-            "HF_ENDPOINT": hub_url, "HF_HUB_DISABLE_XET": "1", "HF_HOME": str(folder / "hf-home"),
-            "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", "TOKENIZERS_PARALLELISM": "false",
+            "HF_ENDPOINT": hub_url,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HOME": str(folder / "hf-home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+            "TOKENIZERS_PARALLELISM": "false",
         }
 
     @staticmethod
@@ -513,7 +552,7 @@ class SpaceManager:
         while not self._closed.wait(interval):
             try:
                 self._check()
-            except Exception:  # noqa: BLE001  the watch must go on
+            except Exception:
                 import logging
 
                 logging.getLogger("course_hub").exception("space watch")
@@ -543,8 +582,7 @@ class SpaceManager:
                     if not self.refusal(rec):
                         self._start_locked(rec)
                     continue
-                if (run.stage == "RUNNING" and run.active == 0
-                        and now - run.last_used > self.settings.space_idle_s):
+                if run.stage == "RUNNING" and run.active == 0 and now - run.last_used > self.settings.space_idle_s:
                     self._log(run.id, f"put to sleep after {self.settings.space_idle_s:g} s without a request")
                     self._stop_locked(run, "SLEEPING")
                     continue
@@ -558,8 +596,10 @@ class SpaceManager:
             if rss > limit:
                 with self.lock:
                     if run.proc is not None and run.proc.pid == pid:
-                        msg = (f"Memory limit exceeded: the app used {rss >> 20} MiB, the limit is "
-                               f"{self.settings.space_memory_mb} MiB (COURSE_HUB_SPACE_MEMORY_MB)")
+                        msg = (
+                            f"Memory limit exceeded: the app used {rss >> 20} MiB, the limit is "
+                            f"{self.settings.space_memory_mb} MiB (COURSE_HUB_SPACE_MEMORY_MB)"
+                        )
                         self._log(run.id, "ERROR: " + msg)
                         self._fail(run, run.gen, msg)
 
@@ -605,4 +645,3 @@ def _answers(url: str) -> bool:
         return e.code < 500
     except (OSError, ValueError):
         return False
-

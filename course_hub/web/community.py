@@ -2,6 +2,7 @@
 form, close/reopen), a pull request's files changed and its merge button. Every action asks `Policy` exactly what
 the API asks (`discuss`, `moderate`, `merge`) and runs the same code (`api_community`); user text is Markdown
 through the website's sanitiser, diffs and titles are escaped by the templates."""
+
 from __future__ import annotations
 
 from starlette.responses import Response
@@ -28,21 +29,33 @@ def discussions(w: Web) -> Response:
     rec = w.policy.see(w.ident, w.ctx.repo_type, w.ctx.repo_id)
     if w.ctx.request.method == "POST":
         rec, ident = w.policy.discuss(w.ident, rec.type, rec.id)
-        num = api_community.open_discussion(w.hub, rec, ident.user, w.posted.get("title"),
-                                            w.posted.get("description"))
+        num = api_community.open_discussion(w.hub, rec, ident.user, w.posted.get("title"), w.posted.get("description"))
         return w.redirect(f"{_repo_base(rec)}/discussions/{num}")
     status = w.ctx.query("status") or "open"
     kind = w.ctx.query("kind") or "all"
     if status not in STATUSES or kind not in KINDS:
         raise BadRequest(f"status is one of {', '.join(STATUSES)}; kind one of {', '.join(KINDS)}")
     rows = w.hub.store.discussions(rec.type, rec.id)
-    counts = {"open": sum(d["status"] in ("open", "draft") for d in rows),
-              "closed": sum(d["status"] in ("closed", "merged") for d in rows), "all": len(rows)}
-    rows = [d for d in rows if (kind == "all" or d["is_pr"] == (kind == "pull_request"))
-            and (status == "all" or (d["status"] in ("closed", "merged")) == (status == "closed"))]
-    return w.page("discussions.html", rows=rows, state=status, kind=kind, counts=counts,
-                  can_discuss=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
-                  **{**_common(w, rec, tab="community"), "title": f"Community · {rec.id}"})
+    counts = {
+        "open": sum(d["status"] in ("open", "draft") for d in rows),
+        "closed": sum(d["status"] in ("closed", "merged") for d in rows),
+        "all": len(rows),
+    }
+    rows = [
+        d
+        for d in rows
+        if (kind == "all" or d["is_pr"] == (kind == "pull_request"))
+        and (status == "all" or (d["status"] in ("closed", "merged")) == (status == "closed"))
+    ]
+    return w.page(
+        "discussions.html",
+        rows=rows,
+        state=status,
+        kind=kind,
+        counts=counts,
+        can_discuss=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
+        **{**_common(w, rec, tab="community"), "title": f"Community · {rec.id}"},
+    )
 
 
 def discussion(w: Web) -> Response:
@@ -81,17 +94,26 @@ def discussion(w: Web) -> Response:
         head, target = git.head(f"refs/pr/{num}"), git.head(d["target"])
         if head:
             base = (git.merge_base(target, head) if target else None) or head
-            files = [(p, "added" if a is None else "deleted" if b is None else "modified")
-                     for p, a, b in api_community.changed_files(git, base, head)]
+            files = [
+                (p, "added" if a is None else "deleted" if b is None else "modified")
+                for p, a, b in api_community.changed_files(git, base, head)
+            ]
             if w.policy.has_file_access(w.ident, rec):  # a gated repo's file list is public, its contents are not
                 diff = api_community.pr_diff(git, base, head)
             if target and d["status"] in ("open", "draft"):
                 conflicts = git.merge_plan(target, head)[2]
-    return w.page("discussion.html", d=d, events=events, files=files, diff=diff, conflicts=conflicts,
-                  can_comment=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
-                  can_moderate=_allowed(lambda: w.policy.moderate(w.ident, rec.type, rec.id, d["author"], "")),
-                  can_merge=d["is_pr"] and _allowed(lambda: w.policy.merge(w.ident, rec.type, rec.id)),
-                  **{**_common(w, rec, tab="community"), "title": f"#{num} {d['title']} · {rec.id}"})
+    return w.page(
+        "discussion.html",
+        d=d,
+        events=events,
+        files=files,
+        diff=diff,
+        conflicts=conflicts,
+        can_comment=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
+        can_moderate=_allowed(lambda: w.policy.moderate(w.ident, rec.type, rec.id, d["author"], "")),
+        can_merge=d["is_pr"] and _allowed(lambda: w.policy.merge(w.ident, rec.type, rec.id)),
+        **{**_common(w, rec, tab="community"), "title": f"#{num} {d['title']} · {rec.id}"},
+    )
 
 
 ROUTES: list[Route] = [

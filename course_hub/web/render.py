@@ -2,6 +2,7 @@
 
 Card authors may write HTML (cards on huggingface.co often do); whatever they write, what comes out has no script,
 no event handler, no style, no frame and no link other than http(s), mailto or relative."""
+
 from __future__ import annotations
 
 import threading
@@ -12,27 +13,77 @@ from markdown_it import MarkdownIt
 
 from ..cards import FRONT_MATTER
 
-TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em", "h1", "h2",
-        "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
-        "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"}
-ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-              "td": {"align", "colspan", "rowspan"}, "th": {"align", "colspan", "rowspan"}, "ol": {"start"},
-              "code": {"class"}}
+TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "code": {"class"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
-_cache: "OrderedDict[str, str]" = OrderedDict()
+_cache: OrderedDict[str, str] = OrderedDict()
 _lock = threading.Lock()
 
 
 def strip_front_matter(text: str) -> str:
     m = FRONT_MATTER.match(text.lstrip("\ufeff"))
-    return text.lstrip("\ufeff")[m.end():] if m else text
+    return text.lstrip("\ufeff")[m.end() :] if m else text
 
 
 def sanitize(html: str) -> str:
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, strip_comments=True,
-                     link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def markdown(text: str) -> str:

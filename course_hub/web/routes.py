@@ -6,12 +6,11 @@ caller is the Bearer token's identity if one is sent, else the signed session co
 GET pages answer browsers (`Accept: text/html`) only: any other client gets the 404 it got before the website
 existed, so git and the Hugging Face clients see no change.
 """
+
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
@@ -25,7 +24,8 @@ from ..http import PREFIX, REV, Ctx, Route, route
 from ..lfs import Pointer
 from ..names import check_path
 from ..store import digest
-from . import render, session as sessions, viewer
+from . import render, viewer
+from . import session as sessions
 
 HERE = Path(__file__).parent
 RESERVED = ("api", "static", "settings", "login", "logout", "models", "datasets", "spaces")
@@ -37,24 +37,48 @@ MAX_TEXT = 1024 * 1024  # larger files: no inline view, a download link
 PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._~%+-]+)*$")
 NEXT_RE = re.compile(r"^/[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*$")  # a path on this site: no scheme, no spaces or tabs
 KINDS = {"model": "models", "dataset": "datasets", "space": "spaces"}
-SORTS = {"trending": "trendingScore", "likes": "likes", "downloads": "downloads", "updated": "lastModified",
-         "created": "createdAt"}
-AUTO_CLASSES = {"text-classification": "AutoModelForSequenceClassification",
-                "token-classification": "AutoModelForTokenClassification",
-                "question-answering": "AutoModelForQuestionAnswering", "fill-mask": "AutoModelForMaskedLM",
-                "text-generation": "AutoModelForCausalLM", "summarization": "AutoModelForSeq2SeqLM",
-                "translation": "AutoModelForSeq2SeqLM", "text2text-generation": "AutoModelForSeq2SeqLM"}
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
-       "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+SORTS = {
+    "trending": "trendingScore",
+    "likes": "likes",
+    "downloads": "downloads",
+    "updated": "lastModified",
+    "created": "createdAt",
+}
+AUTO_CLASSES = {
+    "text-classification": "AutoModelForSequenceClassification",
+    "token-classification": "AutoModelForTokenClassification",
+    "question-answering": "AutoModelForQuestionAnswering",
+    "fill-mask": "AutoModelForMaskedLM",
+    "text-generation": "AutoModelForCausalLM",
+    "summarization": "AutoModelForSeq2SeqLM",
+    "translation": "AutoModelForSeq2SeqLM",
+    "text2text-generation": "AutoModelForSeq2SeqLM",
+}
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+)
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 
-env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                  trim_blocks=True, lstrip_blocks=True)
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 env.filters["q"] = lambda s: quote(str(s), safe="/")
-env.filters["size"] = lambda n: (f"{n} B" if n < 1024 else f"{n / 1024:.1f} kB" if n < 1024 ** 2
-                                 else f"{n / 1024 ** 2:.1f} MB" if n < 1024 ** 3 else f"{n / 1024 ** 3:.2f} GB")
-env.filters["date"] = lambda ts: datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC") \
-    if ts else "never"
+env.filters["size"] = lambda n: (
+    f"{n} B"
+    if n < 1024
+    else f"{n / 1024:.1f} kB"
+    if n < 1024**2
+    else f"{n / 1024**2:.1f} MB"
+    if n < 1024**3
+    else f"{n / 1024**3:.2f} GB"
+)
+env.filters["date"] = lambda ts: (
+    datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else "never"
+)
 env.filters["num"] = lambda n: f"{n:,}"
 
 
@@ -97,8 +121,10 @@ class Web:
         which a cross-site form cannot send); else 403."""
         form = self.form()
         if self.ctx.ident is None and not sessions.check_csrf(self.cookie, self.secret, form.get("csrf")):
-            raise Forbidden("This form has expired or did not come from the course hub (CSRF token missing or "
-                            "invalid): reload the page and try again")
+            raise Forbidden(
+                "This form has expired or did not come from the course hub (CSRF token missing or "
+                "invalid): reload the page and try again"
+            )
         return form
 
     # --- responses ---
@@ -111,8 +137,13 @@ class Web:
         if self.ident is not None:
             me = {"name": self.ident.user, "role": self.ident.role}
         html = env.get_template(template).render(
-            base=self.base, me=me,
-            classroom=self.ctx.settings.classroom, here=self.ctx.request.url.path, web=self, **values)
+            base=self.base,
+            me=me,
+            classroom=self.ctx.settings.classroom,
+            here=self.ctx.request.url.path,
+            web=self,
+            **values,
+        )
         return self.finish(Response(html, status_code=status, media_type="text/html; charset=utf-8"))
 
     def redirect(self, path: str) -> Response:
@@ -126,8 +157,15 @@ class Web:
         response.headers.setdefault("Cache-Control", "private, no-cache")
         response.headers["Vary"] = "Accept, Cookie, Authorization"
         if self.set_cookie is not None:
-            response.set_cookie(sessions.COOKIE, self.set_cookie, max_age=sessions.MAX_AGE, path=self.base + "/",
-                                httponly=True, samesite="lax", secure=self.ctx.request.url.scheme == "https")
+            response.set_cookie(
+                sessions.COOKIE,
+                self.set_cookie,
+                max_age=sessions.MAX_AGE,
+                path=self.base + "/",
+                httponly=True,
+                samesite="lax",
+                secure=self.ctx.request.url.scheme == "https",
+            )
         return response
 
     def error(self, err: HubError) -> Response:
@@ -159,6 +197,7 @@ def _header_safe(text: str) -> str:
 
 def page(fn, public: bool = False, negotiate: bool = True):
     """A page handler: content negotiation, CSRF on POST, sign-in in classroom mode, HTML errors."""
+
     def handler(ctx: Ctx) -> Response:
         method = ctx.request.method
         if negotiate and method in ("GET", "HEAD") and "text/html" not in ctx.request.headers.get("accept", ""):
@@ -175,6 +214,7 @@ def page(fn, public: bool = False, negotiate: bool = True):
             return fn(w)
         except HubError as e:
             return w.error(e)
+
     handler.__name__ = fn.__name__
     handler.__qualname__ = fn.__qualname__
     handler.__module__ = fn.__module__
@@ -185,17 +225,28 @@ def static(ctx: Ctx) -> Response:
     p = STATIC.get(ctx.params["file"])
     if p is None:
         raise NotFound(f"Not found: /static/{ctx.params['file']}")
-    return Response(p.read_bytes(), media_type=mimetypes.guess_type(p.name)[0] or "application/octet-stream",
-                    headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        p.read_bytes(),
+        media_type=mimetypes.guess_type(p.name)[0] or "application/octet-stream",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 # --- lists ------------------------------------------------------------------------------------------------------
 def _card_summary(info: dict) -> dict:
-    return {"id": info["id"], "type": info.get("_type"), "pipeline_tag": info.get("pipeline_tag"),
-            "library": info.get("library_name"), "likes": info.get("likes", 0),
-            "downloads": info.get("downloads", 0), "updated": info.get("lastModified", "")[:10],
-            "gated": info.get("gated"), "private": info.get("private"), "sdk": info.get("sdk"),
-            "stage": (info.get("runtime") or {}).get("stage")}
+    return {
+        "id": info["id"],
+        "type": info.get("_type"),
+        "pipeline_tag": info.get("pipeline_tag"),
+        "library": info.get("library_name"),
+        "likes": info.get("likes", 0),
+        "downloads": info.get("downloads", 0),
+        "updated": info.get("lastModified", "")[:10],
+        "gated": info.get("gated"),
+        "private": info.get("private"),
+        "sdk": info.get("sdk"),
+        "stage": (info.get("runtime") or {}).get("stage"),
+    }
 
 
 def _rows(w: Web, repo_type: str, **kw) -> list[dict]:
@@ -214,24 +265,34 @@ def home(w: Web) -> Response:
     sections = []
     for repo_type, sort in (("model", "likes"), ("dataset", "downloads"), ("space", "likes")):
         rows = _rows(w, repo_type, sort=sort)
-        sections.append({"type": repo_type, "kind": KINDS[repo_type], "count": len(rows),
-                         "repos": [_card_summary(r) for r in rows[:6]]})
+        sections.append(
+            {
+                "type": repo_type,
+                "kind": KINDS[repo_type],
+                "count": len(rows),
+                "repos": [_card_summary(r) for r in rows[:6]],
+            }
+        )
     return w.page("home.html", sections=sections, title="Course hub")
 
 
 def _facets(rows: list[dict], repo_type: str) -> dict[str, list[tuple[str, int]]]:
-    counts: dict[str, dict[str, int]] = {k: {} for k in ("pipeline_tag", "library", "dataset", "license",
-                                                         "language")}
+    counts: dict[str, dict[str, int]] = {k: {} for k in ("pipeline_tag", "library", "dataset", "license", "language")}
     for r in rows:
         card = r.get("cardData") or {}
-        values = {"pipeline_tag": [r.get("pipeline_tag")] if repo_type == "model"
-                  else [t.split(":", 1)[1] for t in r["tags"] if t.startswith("task_categories:")],
-                  "library": [r.get("library_name")] if repo_type == "model" else [],
-                  "dataset": [t.split(":", 1)[1] for t in r["tags"] if t.startswith("dataset:")],
-                  "license": [t.split(":", 1)[1] for t in r["tags"] if t.startswith("license:")],
-                  "language": [str(x) for x in (card.get("language") or [])]
-                  if isinstance(card.get("language"), list) else [str(card["language"])] if card.get("language")
-                  else []}
+        values = {
+            "pipeline_tag": [r.get("pipeline_tag")]
+            if repo_type == "model"
+            else [t.split(":", 1)[1] for t in r["tags"] if t.startswith("task_categories:")],
+            "library": [r.get("library_name")] if repo_type == "model" else [],
+            "dataset": [t.split(":", 1)[1] for t in r["tags"] if t.startswith("dataset:")],
+            "license": [t.split(":", 1)[1] for t in r["tags"] if t.startswith("license:")],
+            "language": [str(x) for x in (card.get("language") or [])]
+            if isinstance(card.get("language"), list)
+            else [str(card["language"])]
+            if card.get("language")
+            else [],
+        }
         for k, vs in values.items():
             for v in vs:
                 if v:
@@ -259,17 +320,28 @@ def repo_list(w: Web) -> Response:
         filters.append(f"task_categories:{task}")
     search = (q("search") or "").strip()
     everything = _everything(w, repo_type)
-    rows = _rows(w, repo_type, searches=search.split() if search else [], filters=filters, author=q("author"),
-                 pipeline_tag=task if repo_type == "model" else None, gated=(q("gated") or "").lower(),
-                 sort=SORTS[sort], infos=everything)
+    rows = _rows(
+        w,
+        repo_type,
+        searches=search.split() if search else [],
+        filters=filters,
+        author=q("author"),
+        pipeline_tag=task if repo_type == "model" else None,
+        gated=(q("gated") or "").lower(),
+        sort=SORTS[sort],
+        infos=everything,
+    )
     try:
         page_no = max(0, int(q("p") or 0))
     except ValueError:
         raise BadRequest("Invalid page number") from None
     pages = max(1, -(-len(rows) // PER_PAGE))
-    shown = rows[page_no * PER_PAGE:(page_no + 1) * PER_PAGE]
-    current = {k: q(k) for k in ("pipeline_tag", "library", "dataset", "license", "language", "author", "gated",
-                                 "search") if q(k)}
+    shown = rows[page_no * PER_PAGE : (page_no + 1) * PER_PAGE]
+    current = {
+        k: q(k)
+        for k in ("pipeline_tag", "library", "dataset", "license", "language", "author", "gated", "search")
+        if q(k)
+    }
     if q("sort"):
         current["sort"] = sort
 
@@ -278,10 +350,22 @@ def repo_list(w: Web) -> Response:
         d.pop("p", None) if "p" not in changes else None
         return w.url(f"/{KINDS[repo_type]}", **d)
 
-    return w.page("list.html", repo_type=repo_type, kind=KINDS[repo_type], repos=[_card_summary(r) for r in shown],
-                  total=len(rows), page_no=page_no, pages=pages, facets=_facets(list(everything.values()), repo_type),
-                  current=current, sort=sort, sorts=list(SORTS), link=link, search=search,
-                  title=KINDS[repo_type].capitalize())
+    return w.page(
+        "list.html",
+        repo_type=repo_type,
+        kind=KINDS[repo_type],
+        repos=[_card_summary(r) for r in shown],
+        total=len(rows),
+        page_no=page_no,
+        pages=pages,
+        facets=_facets(list(everything.values()), repo_type),
+        current=current,
+        sort=sort,
+        sorts=list(SORTS),
+        link=link,
+        search=search,
+        title=KINDS[repo_type].capitalize(),
+    )
 
 
 # --- one repo ---------------------------------------------------------------------------------------------------
@@ -291,9 +375,16 @@ def _repo_base(rec) -> str:
 
 def _common(w: Web, rec, rev: str | None = None, tab: str = "card", git=None) -> dict:
     branches, tags = (git or w.hub.git(rec.type, rec.id)).refs()
-    return {"rec": rec, "repo_base": _repo_base(rec), "rev": rev or "main", "tab": tab,
-            "branches": sorted(branches), "tags": sorted(tags), "title": rec.id,
-            "can_manage": _can_manage(w, rec)}
+    return {
+        "rec": rec,
+        "repo_base": _repo_base(rec),
+        "rev": rev or "main",
+        "tab": tab,
+        "branches": sorted(branches),
+        "tags": sorted(tags),
+        "title": rec.id,
+        "can_manage": _can_manage(w, rec),
+    }
 
 
 def _can_manage(w: Web, rec) -> bool:
@@ -313,18 +404,33 @@ def _snippets(w: Web, rec, info: dict) -> list[tuple[str, str, str]]:
     clone = f"{w.origin}{_repo_base(rec)}"
     if rec.type == "model":
         if lib == "sentence-transformers":
-            out.append(("sentence-transformers", "python",
-                        f'from sentence_transformers import SentenceTransformer\n\nmodel = SentenceTransformer('
-                        f'"{rid}")\nembeddings = model.encode(["The course hub is up.", "It serves models."])\n'
-                        f'print(embeddings.shape)'))
+            out.append(
+                (
+                    "sentence-transformers",
+                    "python",
+                    f"from sentence_transformers import SentenceTransformer\n\nmodel = SentenceTransformer("
+                    f'"{rid}")\nembeddings = model.encode(["The course hub is up.", "It serves models."])\n'
+                    f"print(embeddings.shape)",
+                )
+            )
         if lib in ("transformers", "sentence-transformers") or "config.json" in (info.get("_files") or []):
             if task and lib == "transformers":
-                out.append(("Transformers: pipeline", "python",
-                            f'from transformers import pipeline\n\npipe = pipeline("{task}", model="{rid}")'))
+                out.append(
+                    (
+                        "Transformers: pipeline",
+                        "python",
+                        f'from transformers import pipeline\n\npipe = pipeline("{task}", model="{rid}")',
+                    )
+                )
             auto = AUTO_CLASSES.get(task or "", "AutoModel")
-            out.append(("Transformers: Auto classes", "python",
-                        f'from transformers import AutoTokenizer, {auto}\n\ntokenizer = AutoTokenizer.'
-                        f'from_pretrained("{rid}")\nmodel = {auto}.from_pretrained("{rid}")'))
+            out.append(
+                (
+                    "Transformers: Auto classes",
+                    "python",
+                    f"from transformers import AutoTokenizer, {auto}\n\ntokenizer = AutoTokenizer."
+                    f'from_pretrained("{rid}")\nmodel = {auto}.from_pretrained("{rid}")',
+                )
+            )
     elif rec.type == "dataset":
         out.append(("Datasets", "python", f'from datasets import load_dataset\n\nds = load_dataset("{rid}")'))
     flag = "" if rec.type == "model" else f" --repo-type {rec.type}"
@@ -343,9 +449,15 @@ def _model_index(card: dict) -> list[dict]:
             ds = (res.get("dataset") or {}) if isinstance(res.get("dataset"), dict) else {}
             for m in res.get("metrics") or []:
                 if isinstance(m, dict):
-                    rows.append({"task": task.get("name") or task.get("type"), "dataset": ds.get("name") or
-                                 ds.get("type"), "split": ds.get("split"), "metric": m.get("name") or m.get("type"),
-                                 "value": m.get("value")})
+                    rows.append(
+                        {
+                            "task": task.get("name") or task.get("type"),
+                            "dataset": ds.get("name") or ds.get("type"),
+                            "split": ds.get("split"),
+                            "metric": m.get("name") or m.get("type"),
+                            "value": m.get("value"),
+                        }
+                    )
     return rows
 
 
@@ -357,20 +469,29 @@ def _gate(w: Web, rec) -> dict | None:
     card = card.get("card", {}) if card else {}
     fields = []
     raw = card.get("extra_gated_fields")
-    for name, spec in (raw.items() if isinstance(raw, dict) else []):
+    for name, spec in raw.items() if isinstance(raw, dict) else []:
         kind = spec if isinstance(spec, str) else (spec.get("type") if isinstance(spec, dict) else "text")
         options = [str(o) for o in (spec.get("options") or [])] if isinstance(spec, dict) else []
-        fields.append({"name": str(name), "type": kind if kind in ("text", "checkbox", "select") else "text",
-                       "options": options})
+        fields.append(
+            {"name": str(name), "type": kind if kind in ("text", "checkbox", "select") else "text", "options": options}
+        )
     status = None
     if w.ident is not None:
-        status = "accepted" if w.policy.has_file_access(w.ident, rec) else \
-            w.hub.store.access_status(rec.type, rec.id, w.ident.user)
-    return {"status": status, "fields": fields, "heading": str(card.get("extra_gated_heading") or
-                                                               f"You need to agree to share your contact "
-                                                               f"information to access this {rec.type}"),
-            "prompt": render.markdown(str(card.get("extra_gated_prompt") or "")),
-            "button": str(card.get("extra_gated_button_content") or "Agree and access repository")}
+        status = (
+            "accepted"
+            if w.policy.has_file_access(w.ident, rec)
+            else w.hub.store.access_status(rec.type, rec.id, w.ident.user)
+        )
+    return {
+        "status": status,
+        "fields": fields,
+        "heading": str(
+            card.get("extra_gated_heading")
+            or f"You need to agree to share your contact information to access this {rec.type}"
+        ),
+        "prompt": render.markdown(str(card.get("extra_gated_prompt") or "")),
+        "button": str(card.get("extra_gated_button_content") or "Agree and access repository"),
+    }
 
 
 def repo_page(w: Web) -> Response:
@@ -400,10 +521,23 @@ def repo_page(w: Web) -> Response:
     view = None
     if rec.type == "dataset" and w.policy.has_file_access(w.ident, rec):
         view = _viewer(w, rec, git, sha, card, w.ctx.query("config"), w.ctx.query("split"), w.ctx.query("p"))
-    return w.page("repo.html", info=info, card_html=card_html, snippets=_snippets(w, rec, info),
-                  results=_model_index(card), datasets=datasets, space_models=space_models, used_in=used_in,
-                  meta_tags=meta_tags, gate=_gate(w, rec), view=view, sha=sha,
-                  stage=(info.get("runtime") or {}).get("stage"), clone=f"{w.origin}{_repo_base(rec)}", **values)
+    return w.page(
+        "repo.html",
+        info=info,
+        card_html=card_html,
+        snippets=_snippets(w, rec, info),
+        results=_model_index(card),
+        datasets=datasets,
+        space_models=space_models,
+        used_in=used_in,
+        meta_tags=meta_tags,
+        gate=_gate(w, rec),
+        view=view,
+        sha=sha,
+        stage=(info.get("runtime") or {}).get("stage"),
+        clone=f"{w.origin}{_repo_base(rec)}",
+        **values,
+    )
 
 
 def _meta_tags(rec, info: dict, card: dict) -> list[tuple[str, str, str]]:
@@ -421,7 +555,7 @@ def _meta_tags(rec, info: dict, card: dict) -> list[tuple[str, str, str]]:
         for b in (t.split(":", 1)[1] for t in tags if t.startswith("base_model:")):
             out.append(("Base model", b, f"/{b}"))
         langs = card.get("language")
-        for lang in (langs if isinstance(langs, list) else [langs] if langs else []):
+        for lang in langs if isinstance(langs, list) else [langs] if langs else []:
             out.append(("Language", str(lang), f"/{kind}?language={quote(str(lang))}"))
     else:
         for t in (t.split(":", 1)[1] for t in tags if t.startswith("task_categories:")):
@@ -439,8 +573,9 @@ def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: s
     all_splits = viewer.splits(card, list(git.files(sha)))
     if not all_splits:
         return {"splits": [], "current": None}
-    chosen = next((s for s in all_splits if (config is None or s.config == config)
-                   and (split is None or s.name == split)), None)
+    chosen = next(
+        (s for s in all_splits if (config is None or s.config == config) and (split is None or s.name == split)), None
+    )
     if chosen is None:
         raise NotFound(f"{rec.id} has no split {split!r} in config {config!r}")
     try:
@@ -449,8 +584,13 @@ def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: s
         raise BadRequest("Invalid page number") from None
     data = viewer.page(w.hub, git, sha, card, chosen, page_no)
     counts = {(s.config, s.name): viewer.count(w.hub, git, sha, s) for s in all_splits}
-    return {"splits": all_splits, "current": chosen, "data": data, "counts": counts,
-            "configs": len({s.config for s in all_splits})}
+    return {
+        "splits": all_splits,
+        "current": chosen,
+        "data": data,
+        "counts": counts,
+        "configs": len({s.config for s in all_splits}),
+    }
 
 
 def viewer_page(w: Web) -> Response:
@@ -477,8 +617,15 @@ def tree(w: Web) -> Response:
     for part in folder.split("/") if folder else []:
         acc = f"{acc}/{part}" if acc else part
         crumbs.append((part, acc))
-    return w.page("tree.html", entries=entries, folder=folder, crumbs=crumbs, sha=sha, last=last,
-                  **_common(w, rec, rev, tab="files", git=git))
+    return w.page(
+        "tree.html",
+        entries=entries,
+        folder=folder,
+        crumbs=crumbs,
+        sha=sha,
+        last=last,
+        **_common(w, rec, rev, tab="files", git=git),
+    )
 
 
 def blob(w: Web) -> Response:
@@ -495,8 +642,19 @@ def blob(w: Web) -> Response:
         if not binary:
             lines = raw.decode("utf-8", "replace").splitlines()
     resolve = f"{_repo_base(rec)}/resolve/{quote(rev, safe='')}/{quote(path)}"
-    return w.page("blob.html", path=path, lines=lines, binary=binary, pointer=pointer, size=len(raw),
-                  resolve=resolve, download=resolve.replace("/resolve/", "/download/", 1), blob_sha=entry.blob, sha=sha, **_common(w, rec, rev, tab="files", git=git))
+    return w.page(
+        "blob.html",
+        path=path,
+        lines=lines,
+        binary=binary,
+        pointer=pointer,
+        size=len(raw),
+        resolve=resolve,
+        download=resolve.replace("/resolve/", "/download/", 1),
+        blob_sha=entry.blob,
+        sha=sha,
+        **_common(w, rec, rev, tab="files", git=git),
+    )
 
 
 def download(w: Web) -> Response:
@@ -519,8 +677,14 @@ def commits(w: Web) -> Response:
     except ValueError:
         raise BadRequest("Invalid page number") from None
     size = listing.COMMITS_PAGE
-    return w.page("commits.html", history=history[page_no * size:(page_no + 1) * size], page_no=page_no,
-                  pages=max(1, -(-len(history) // size)), total=len(history), **_common(w, rec, rev, tab="commits", git=git))
+    return w.page(
+        "commits.html",
+        history=history[page_no * size : (page_no + 1) * size],
+        page_no=page_no,
+        pages=max(1, -(-len(history) // size)),
+        total=len(history),
+        **_common(w, rec, rev, tab="commits", git=git),
+    )
 
 
 def commit(w: Web) -> Response:
@@ -585,7 +749,7 @@ def _safe_next(value: str | None, base: str) -> str:
     if not value or not NEXT_RE.match(value) or value.startswith("//"):
         return "/"
     if base and value.startswith(base + "/"):
-        value = value[len(base):]
+        value = value[len(base) :]
     return value
 
 
@@ -601,8 +765,14 @@ def login(w: Web) -> Response:
     except InvalidCredentials:
         ident = None
     if ident is None or ident.user != username:
-        response = w.page("login.html", next=nxt, username=username, status=401, title="Sign in",
-                          failed="That username and token do not match a token of the course hub.")
+        response = w.page(
+            "login.html",
+            next=nxt,
+            username=username,
+            status=401,
+            title="Sign in",
+            failed="That username and token do not match a token of the course hub.",
+        )
         response.headers["X-Error-Code"] = "InvalidCredentials"
         response.headers["X-Error-Message"] = "Invalid username or token"
         return response
@@ -629,8 +799,13 @@ def tokens(w: Web) -> Response:
         if role not in ("read", "write"):
             raise BadRequest("A token's role is read or write")
         created = {"name": name, "role": role, "token": w.hub.store.create_token(w.ident.user, role, name)}
-    response = w.page("tokens.html", tokens=w.hub.store.tokens_of(w.ident.user), created=created,
-                      current=w.cookie.digest[:16] if w.cookie and w.cookie.digest else None, title="Access tokens")
+    response = w.page(
+        "tokens.html",
+        tokens=w.hub.store.tokens_of(w.ident.user),
+        created=created,
+        current=w.cookie.digest[:16] if w.cookie and w.cookie.digest else None,
+        title="Access tokens",
+    )
     response.headers["Cache-Control"] = "no-store"  # a new token is shown once
     return response
 
@@ -652,8 +827,12 @@ ROUTES: list[Route] = [
     route("GET|POST", r"/settings/tokens", page(tokens), page=True),
     route("POST", r"/settings/tokens/delete", page(delete_token), page=True),
     route("GET", r"/(?P<type>models|datasets|spaces)", page(repo_list), page=True),
-    route("GET", r"/datasets/(?P<repo>[^/]+/[^/]+)/viewer(?:/(?P<config>[^/]+)/(?P<split>[^/]+))?",
-          page(viewer_page), page=True),
+    route(
+        "GET",
+        r"/datasets/(?P<repo>[^/]+/[^/]+)/viewer(?:/(?P<config>[^/]+)/(?P<split>[^/]+))?",
+        page(viewer_page),
+        page=True,
+    ),
     route("GET", rf"{REPO}/tree/{REV}(?:/(?P<path>.*))?", page(tree), page=True),
     route("GET", rf"{REPO}/blob/{REV}/(?P<path>.+)", page(blob), page=True),
     route("GET", rf"{REPO}/download/{REV}/(?P<path>.+)", page(download, negotiate=False), page=True),

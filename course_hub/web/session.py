@@ -3,6 +3,7 @@
 The cookie holds a random nonce, the signed-in user and the SHA-256 of the token they signed in with (never the
 token): each request looks the digest up, so deleting the token signs its sessions out.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,12 @@ def new(user: str | None = None, digest: str | None = None) -> Session:
 
 
 def dump(session: Session, secret: bytes) -> str:
-    payload = _b64(json.dumps({"n": session.nonce, "u": session.user, "d": session.digest,
-                               "t": int(session.issued)}, separators=(",", ":")).encode())
+    payload = _b64(
+        json.dumps(
+            {"n": session.nonce, "u": session.user, "d": session.digest, "t": int(session.issued)},
+            separators=(",", ":"),
+        ).encode()
+    )
     return f"{payload}.{_sign(secret, payload)}"
 
 

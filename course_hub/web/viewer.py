@@ -1,5 +1,6 @@
 """The dataset viewer: a page of rows of one config and split, read from the repo's Parquet files with pyarrow
 (the file's metadata for counts, then only the row groups the page needs; never a whole file)."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -14,7 +15,7 @@ from ..lfs import Pointer
 
 PAGE = 20
 MAX_CELL = 300  # characters of a long text shown in a cell
-_groups: "OrderedDict[tuple, object]" = OrderedDict()
+_groups: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -35,8 +36,9 @@ def splits(card: dict, files: list[str]) -> list[Split]:
             continue
         name = str(cfg.get("config_name") or "default")
         data_files = cfg.get("data_files")
-        if isinstance(data_files, (str, list)) and not (isinstance(data_files, list) and data_files
-                                                         and isinstance(data_files[0], dict)):
+        if isinstance(data_files, (str, list)) and not (
+            isinstance(data_files, list) and data_files and isinstance(data_files[0], dict)
+        ):
             data_files = [{"split": "train", "path": data_files}]
         for df in data_files or []:
             if not isinstance(df, dict):
@@ -50,7 +52,7 @@ def splits(card: dict, files: list[str]) -> list[Split]:
     by_split: dict[str, list[str]] = {}
     for f in parquet:
         base = f.rsplit("/", 1)[-1]
-        split = base.split("-", 1)[0] if "-" in base else base[:-len(".parquet")]
+        split = base.split("-", 1)[0] if "-" in base else base[: -len(".parquet")]
         by_split.setdefault(split, []).append(f)
     return [Split("default", s, fs) for s, fs in by_split.items()]
 
@@ -64,7 +66,7 @@ class ParquetMeta:
     schema: object
 
 
-_metas: "OrderedDict[str, ParquetMeta]" = OrderedDict()
+_metas: OrderedDict[str, ParquetMeta] = OrderedDict()
 
 
 def _source(hub, git, files: dict, path: str):
@@ -90,8 +92,13 @@ def _meta(hub, git, files: dict, path: str) -> ParquetMeta:
         if key in _metas:
             return _metas[key]
     md = _open(_source(hub, git, files, path)[1]).metadata
-    meta = ParquetMeta(key, path, md.num_rows, [md.row_group(i).num_rows for i in range(md.num_row_groups)],
-                       md.schema.to_arrow_schema())
+    meta = ParquetMeta(
+        key,
+        path,
+        md.num_rows,
+        [md.row_group(i).num_rows for i in range(md.num_row_groups)],
+        md.schema.to_arrow_schema(),
+    )
     with _lock:
         _metas[key] = meta
         while len(_metas) > 256:
@@ -131,9 +138,12 @@ def _card_features(card: dict) -> dict:
     for f in (info.get("features") if isinstance(info, dict) else None) or []:
         if isinstance(f, dict) and isinstance(f.get("dtype"), dict) and "class_label" in f["dtype"]:
             names = f["dtype"]["class_label"].get("names") or {}
-            out[f.get("name")] = {"_type": "ClassLabel",
-                                  "names": [names[k] for k in sorted(names, key=lambda k: int(k))]
-                                  if isinstance(names, dict) else list(names)}
+            out[f.get("name")] = {
+                "_type": "ClassLabel",
+                "names": [names[k] for k in sorted(names, key=lambda k: int(k))]
+                if isinstance(names, dict)
+                else list(names),
+            }
     return out
 
 
@@ -158,8 +168,11 @@ def page(hub, git, sha: str, card: dict, split: Split, page_no: int) -> dict:
     columns = []
     for field in schema or []:
         feature = features.get(field.name) or {}
-        kind = ("ClassLabel(" + ", ".join(map(str, feature.get("names") or [])) + ")"
-                if feature.get("_type") == "ClassLabel" else str(field.type))
+        kind = (
+            "ClassLabel(" + ", ".join(map(str, feature.get("names") or [])) + ")"
+            if feature.get("_type") == "ClassLabel"
+            else str(field.type)
+        )
         columns.append((field.name, kind))
     rows: list[list[str]] = []
     offset = 0

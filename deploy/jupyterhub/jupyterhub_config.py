@@ -20,6 +20,7 @@ Settings (environment variables, all optional):
   COURSE_IDLE_TIMEOUT     seconds before an idle server is culled (default 3600; 0: no culler)
   COURSE_MEM_LIMIT        per-learner memory limit (default 2G)
 """
+
 import os
 import sys
 from pathlib import Path
@@ -36,20 +37,28 @@ TLJH = "/opt/tljh/" in sys.prefix  # TLJH: its user environment runs the servers
 sys.path.insert(0, str(COURSE))  # course_hub, when JupyterHub's Python has the course only as a checkout
 from course_hub.jupyterhub import configure  # noqa: E402
 
-
-configure(c, hub_dir=HUB_DIR, port=PORT, python=PYTHON,
-          idle_timeout=int(os.environ.get("COURSE_IDLE_TIMEOUT", "3600")),
-          mem_limit=os.environ.get("COURSE_MEM_LIMIT", "2G"),
-          hf_home=None)  # set by the server's start below, where the learner's $HOME is known
+configure(
+    c,
+    hub_dir=HUB_DIR,
+    port=PORT,
+    python=PYTHON,
+    idle_timeout=int(os.environ.get("COURSE_IDLE_TIMEOUT", "3600")),
+    mem_limit=os.environ.get("COURSE_MEM_LIMIT", "2G"),
+    hf_home=None,
+)  # set by the server's start below, where the learner's $HOME is known
 
 # The learner's server starts as the learner: ~/hf-hands-on/{notebooks,data} copied once (their edits stay; the
 # notebooks write to ~/hf-hands-on/build/), their own HF_HOME (learners share this checkout), then the server.
-SINGLEUSER = "/opt/tljh/user/bin/jupyterhub-singleuser" if TLJH else str(Path(PYTHON).with_name("jupyterhub-singleuser"))
-START = ('export COURSE_HF_HOME="${COURSE_HF_HOME:-$HOME/.cache/hf-hands-on}"; '
-         'if [ ! -d "$HOME/hf-hands-on/notebooks" ]; then mkdir -p "$HOME/hf-hands-on/data" && '
-         'cp -r "$COURSE_CHECKOUT/notebooks" "$HOME/hf-hands-on/" && '
-         'cp "$COURSE_CHECKOUT"/data/*.csv "$COURSE_CHECKOUT"/data/*.jsonl "$HOME/hf-hands-on/data/"; fi; '
-         'exec "$COURSE_SINGLEUSER" "$@"')
+SINGLEUSER = (
+    "/opt/tljh/user/bin/jupyterhub-singleuser" if TLJH else str(Path(PYTHON).with_name("jupyterhub-singleuser"))
+)
+START = (
+    'export COURSE_HF_HOME="${COURSE_HF_HOME:-$HOME/.cache/hf-hands-on}"; '
+    'if [ ! -d "$HOME/hf-hands-on/notebooks" ]; then mkdir -p "$HOME/hf-hands-on/data" && '
+    'cp -r "$COURSE_CHECKOUT/notebooks" "$HOME/hf-hands-on/" && '
+    'cp "$COURSE_CHECKOUT"/data/*.csv "$COURSE_CHECKOUT"/data/*.jsonl "$HOME/hf-hands-on/data/"; fi; '
+    'exec "$COURSE_SINGLEUSER" "$@"'
+)
 c.Spawner.cmd = ["sh", "-c", START, "jupyterhub-singleuser"]
 c.Spawner.environment.update({"COURSE_CHECKOUT": str(COURSE), "COURSE_SINGLEUSER": SINGLEUSER})
 

@@ -3,6 +3,7 @@
 They never raise, so a notebook runs top to bottom even before the learner has answered.
 One module per notebook (`helpers.checks.nb02`, ...), built on the three reporters below.
 """
+
 from __future__ import annotations
 
 PLACEHOLDERS = (None, Ellipsis)
@@ -49,9 +50,13 @@ def never_raises(check):
     def wrapper(*args, **kwargs) -> Verdict:
         try:
             return Verdict(check(*args, **kwargs))
-        except Exception as e:  # a check must never stop the notebook
+        except Exception as e:  # a check must never stop the notebook  # noqa: BLE001
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            return Verdict(failed(f"The check could not finish: {type(e).__name__}: {first}",
-                                  "Re-run the setup cell (is the hub still running?), then your cells, then this."))
+            return Verdict(
+                failed(
+                    f"The check could not finish: {type(e).__name__}: {first}",
+                    "Re-run the setup cell (is the hub still running?), then your cells, then this.",
+                )
+            )
 
     return wrapper

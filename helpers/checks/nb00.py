@@ -7,6 +7,7 @@
 Each check prints ✅ / ❌ (with a hint) / ⏳ and returns True or False; none raises. The ones that need the Hub
 ask the hub this kernel is connected to (`HF_ENDPOINT`), with the real `huggingface_hub` calls.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,6 @@ DEFINITIONS = {
 }
 
 
-
-
 def model_labels(model_id: str = MODEL_ID) -> set[str]:
     """The label names of a model, read from its config.json on the Hub (`id2label`)."""
     from huggingface_hub import hf_hub_download
@@ -55,7 +54,7 @@ def _one_word_apart(a: list[str], b: list[str]) -> bool:
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b)) == 1
     short, long = sorted((a, b), key=len)
-    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,22 +69,32 @@ def check_one_word_flip(answer, model_id: str = MODEL_ID) -> bool:
     """`answer`: two sentences, one word apart (replaced, added or removed), that the model labels differently."""
     if is_placeholder(answer):
         return not_started("answer")
-    if isinstance(answer, str) or not isinstance(answer, (list, tuple)) or len(answer) != 2 \
-            or not all(isinstance(x, str) and x.strip() for x in answer):
-        return failed("`answer` should be a pair of two sentences: `(first, second)`.",
-                      'Write `answer = ("The film was good.", "...")` with your own two sentences.')
+    if (
+        isinstance(answer, str)
+        or not isinstance(answer, (list, tuple))
+        or len(answer) != 2
+        or not all(isinstance(x, str) and x.strip() for x in answer)
+    ):
+        return failed(
+            "`answer` should be a pair of two sentences: `(first, second)`.",
+            'Write `answer = ("The film was good.", "...")` with your own two sentences.',
+        )
     first, second = answer
     a, b = _words(first), _words(second)
     if a == b:
         return failed("The two sentences have the same words.", "Change exactly one word of the first sentence.")
     if not _one_word_apart(a, b):
-        return failed("The sentences differ by more than one word.",
-                      "Keep the first sentence and replace, add or remove a single word (for example 'not').")
+        return failed(
+            "The sentences differ by more than one word.",
+            "Keep the first sentence and replace, add or remove a single word (for example 'not').",
+        )
     r1, r2 = _classifier(model_id)([first, second])
     shown = f"{r1['label']} {r1['score']:.3f} → {r2['label']} {r2['score']:.3f}"
     if r1["label"] == r2["label"]:
-        return failed(f"Both sentences are {r1['label']} ({shown}): the label did not flip.",
-                      "Pick the word that carries the opinion: swap an adjective for its opposite, or add 'not'.")
+        return failed(
+            f"Both sentences are {r1['label']} ({shown}): the label did not flip.",
+            "Pick the word that carries the opinion: swap an adjective for its opposite, or add 'not'.",
+        )
     return passed(f"One word flips the label: {shown}.")
 
 
@@ -109,8 +118,10 @@ def check_vocabulary(answer) -> bool:
     wrong = [t for t in VOCABULARY if given[t.lower()] != expected[t.lower()]]
     if wrong:
         hints = "; ".join(f"{t}: not {given[t.lower()]}" for t in wrong)
-        return failed(f"{len(wrong)} of {len(VOCABULARY)} matches are wrong ({hints}).",
-                      "Each letter is used once. Re-read the vocabulary table above.")
+        return failed(
+            f"{len(wrong)} of {len(VOCABULARY)} matches are wrong ({hints}).",
+            "Each letter is used once. Re-read the vocabulary table above.",
+        )
     return passed(f"All {len(VOCABULARY)} terms matched.")
 
 
@@ -121,37 +132,50 @@ def check_revision(answer, repo_id: str = DATASET_ID, repo_type: str = "dataset"
         return not_started("answer")
     call = f"HfApi().{repo_type}_info({repo_id!r}).sha"
     if hasattr(answer, "sha") and hasattr(answer, "id"):
-        return failed("`answer` is the whole info object; the question asks for one of its attributes.",
-                      f"Use `.sha`: `{call}`.")
+        return failed(
+            "`answer` is the whole info object; the question asks for one of its attributes.", f"Use `.sha`: `{call}`."
+        )
     if not isinstance(answer, str):
-        return failed(f"`answer` should be a string (a 40-character SHA), not {type(answer).__name__}.",
-                      f"Use the `.sha` attribute: `{call}`.")
+        return failed(
+            f"`answer` should be a string (a 40-character SHA), not {type(answer).__name__}.",
+            f"Use the `.sha` attribute: `{call}`.",
+        )
     from huggingface_hub import HfApi
 
     api = HfApi()
     sha = api.repo_info(repo_id, repo_type=repo_type).sha
     answer = answer.strip()
     if answer == sha:
-        return passed(f"`main` of {repo_id} is at commit {sha[:7]}…: pass this SHA as `revision=` to get exactly "
-                      "these files, whatever is pushed later.")
+        return passed(
+            f"`main` of {repo_id} is at commit {sha[:7]}…: pass this SHA as `revision=` to get exactly "
+            "these files, whatever is pushed later."
+        )
     refs = api.list_repo_refs(repo_id, repo_type=repo_type)
     names = [b.name for b in refs.branches] + [t.name for t in refs.tags]
     if answer in names:
-        return failed(f"{answer!r} is a branch or tag name: a name that can move to another commit later.",
-                      f"The question asks for the commit SHA itself: `{call}`.")
+        return failed(
+            f"{answer!r} is a branch or tag name: a name that can move to another commit later.",
+            f"The question asks for the commit SHA itself: `{call}`.",
+        )
     if not SHA_RE.match(answer):
         if re.fullmatch(r"[0-9a-f]{4,39}", answer) and sha.startswith(answer):
             return failed("That is the start of the right SHA, but shortened.", "Give all 40 characters of `.sha`.")
-        return failed(f"{answer!r} does not look like a commit SHA (40 hexadecimal characters).",
-                      f"Use the `.sha` attribute: `{call}`.")
+        return failed(
+            f"{answer!r} does not look like a commit SHA (40 hexadecimal characters).",
+            f"Use the `.sha` attribute: `{call}`.",
+        )
     if answer in [c.commit_id for c in api.list_repo_commits(repo_id, repo_type=repo_type)]:
-        return failed("That is a commit of the repo, but an older one: `main` has moved on since.",
-                      f"Ask `{repo_type}_info` without `revision=`: it describes the latest commit of `main`.")
+        return failed(
+            "That is a commit of the repo, but an older one: `main` has moved on since.",
+            f"Ask `{repo_type}_info` without `revision=`: it describes the latest commit of `main`.",
+        )
     try:
         other = api.model_info(MODEL_ID).sha if repo_type != "model" else None
-    except Exception:
+    except Exception:  # noqa: BLE001
         other = None
     if answer == other:
-        return failed(f"That is the SHA of the model {MODEL_ID}, not of the {repo_type} {repo_id}.",
-                      f"Ask about the {repo_type}: `{call}`.")
+        return failed(
+            f"That is the SHA of the model {MODEL_ID}, not of the {repo_type} {repo_id}.",
+            f"Ask about the {repo_type}: `{call}`.",
+        )
     return failed(f"{answer[:7]}… is not a commit of the {repo_type} {repo_id}.", f"Ask about it: `{call}`.")

@@ -8,8 +8,8 @@ Each check prints ✅ / ❌ (with a hint) / ⏳ and returns a true or false `Ver
 The expected answers are not stored here: the checks ask the real models on the hub this kernel is connected to
 (`HF_ENDPOINT`).
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import functools
 
@@ -24,10 +24,6 @@ EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
 ROLES = ("system", "user", "assistant")
-
-
-
-
 
 
 def _short(text: str, width: int = 50) -> str:
@@ -45,8 +41,7 @@ def _classifier():
 def _encoder():
     from transformers import AutoModel, AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL), \
-        AutoModel.from_pretrained(EMBEDDING_MODEL).eval()
+    return AutoTokenizer.from_pretrained(EMBEDDING_MODEL), AutoModel.from_pretrained(EMBEDDING_MODEL).eval()
 
 
 def _embed(texts: list[str]):
@@ -83,30 +78,41 @@ def check_positive_scores(answer, reviews) -> bool:
     if is_placeholder(answer):
         return not_started("answer")
     if not _is_text_list(reviews):
-        return failed("The check needs the list of reviews as its second argument.",
-                      "Run the exercise's first cell (it defines `reviews`), then "
-                      "`check_positive_scores(answer, reviews)`.")
+        return failed(
+            "The check needs the list of reviews as its second argument.",
+            "Run the exercise's first cell (it defines `reviews`), then `check_positive_scores(answer, reviews)`.",
+        )
     if isinstance(answer, (list, tuple)):
-        return failed("`answer` is a list; it should be a dict that maps each review (the text) to a probability.",
-                      "Build it in a loop: `answer[review] = ...` for each review and its scores.")
+        return failed(
+            "`answer` is a list; it should be a dict that maps each review (the text) to a probability.",
+            "Build it in a loop: `answer[review] = ...` for each review and its scores.",
+        )
     if not isinstance(answer, dict):
-        return failed(f"`answer` should be a dict {{review: probability}}, not {type(answer).__name__}.",
-                      "Start with `answer = {}` and fill it in a loop over `zip(reviews, results)`.")
+        return failed(
+            f"`answer` should be a dict {{review: probability}}, not {type(answer).__name__}.",
+            "Start with `answer = {}` and fill it in a loop over `zip(reviews, results)`.",
+        )
     missing = [r for r in reviews if r not in answer]
     if missing:
-        return failed(f"{len(missing)} of {len(reviews)} reviews are missing from `answer`, e.g. "
-                      f"{_short(missing[0])!r}.", "Use each review string itself as the key, for all the reviews.")
+        return failed(
+            f"{len(missing)} of {len(reviews)} reviews are missing from `answer`, e.g. {_short(missing[0])!r}.",
+            "Use each review string itself as the key, for all the reviews.",
+        )
     values = {}
     for review in reviews:
         value = answer[review]
         if isinstance(value, (list, dict)):
-            return failed(f"The value for {_short(review)!r} is a {type(value).__name__}; it should be one number.",
-                          "Pick the score of the dict whose 'label' is 'POSITIVE' out of the list `top_k=None` gives.")
+            return failed(
+                f"The value for {_short(review)!r} is a {type(value).__name__}; it should be one number.",
+                "Pick the score of the dict whose 'label' is 'POSITIVE' out of the list `top_k=None` gives.",
+            )
         if hasattr(value, "item") and callable(value.item):
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return failed(f"The value for {_short(review)!r} should be a number, not {type(value).__name__}.",
-                          "Store the 'score' of the POSITIVE label (a float).")
+            return failed(
+                f"The value for {_short(review)!r} should be a number, not {type(value).__name__}.",
+                "Store the 'score' of the POSITIVE label (a float).",
+            )
         values[review] = float(value)
     results = _classifier()(list(reviews), top_k=None)
     positive = {r: next(s["score"] for s in scores if s["label"] == "POSITIVE") for r, scores in zip(reviews, results)}
@@ -114,21 +120,28 @@ def check_positive_scores(answer, reviews) -> bool:
     wrong = [r for r in reviews if abs(values[r] - positive[r]) > TOLERANCE]
     if not wrong:
         unsure = min(reviews, key=lambda r: abs(positive[r] - 0.5))
-        return passed(f"All {len(reviews)} POSITIVE probabilities match. The model is least sure about "
-                      f"{_short(unsure)!r} ({positive[unsure]:.3f}).")
+        return passed(
+            f"All {len(reviews)} POSITIVE probabilities match. The model is least sure about "
+            f"{_short(unsure)!r} ({positive[unsure]:.3f})."
+        )
     if all(abs(values[r] - best[r]["score"]) <= TOLERANCE for r in reviews):
         neg = next(r for r in wrong)
-        return failed(f"For {_short(neg)!r} you stored {values[neg]:.3f}, the score of its best label "
-                      f"({best[neg]['label']}), not the probability of POSITIVE ({positive[neg]:.3f}).",
-                      "Without `top_k=None` the score belongs to the best label. Call `classifier(reviews, top_k=None)` "
-                      "and take the score whose 'label' is 'POSITIVE'.")
+        return failed(
+            f"For {_short(neg)!r} you stored {values[neg]:.3f}, the score of its best label "
+            f"({best[neg]['label']}), not the probability of POSITIVE ({positive[neg]:.3f}).",
+            "Without `top_k=None` the score belongs to the best label. Call `classifier(reviews, top_k=None)` "
+            "and take the score whose 'label' is 'POSITIVE'.",
+        )
     if all(abs(values[r] - (1 - positive[r])) <= TOLERANCE for r in reviews):
-        return failed("These are the probabilities of NEGATIVE.",
-                      "Take the score of the dict whose 'label' is 'POSITIVE'.")
+        return failed(
+            "These are the probabilities of NEGATIVE.", "Take the score of the dict whose 'label' is 'POSITIVE'."
+        )
     r = wrong[0]
-    return failed(f"{len(wrong)} of {len(reviews)} values differ from the model's; first: {_short(r)!r}: you have "
-                  f"{values[r]:.3f}, the model says {positive[r]:.3f}.",
-                  "Classify exactly these reviews with `classifier(reviews, top_k=None)`, without editing them.")
+    return failed(
+        f"{len(wrong)} of {len(reviews)} values differ from the model's; first: {_short(r)!r}: you have "
+        f"{values[r]:.3f}, the model says {positive[r]:.3f}.",
+        "Classify exactly these reviews with `classifier(reviews, top_k=None)`, without editing them.",
+    )
 
 
 @never_raises
@@ -137,20 +150,30 @@ def check_most_similar(answer, query, sentences) -> bool:
     if is_placeholder(answer):
         return not_started("answer")
     if not isinstance(query, str) or not _is_text_list(sentences):
-        return failed("The check needs the query (a string) and the list of candidate sentences.",
-                      "Call it as `check_most_similar(answer, query, sentences)`.")
+        return failed(
+            "The check needs the query (a string) and the list of candidate sentences.",
+            "Call it as `check_most_similar(answer, query, sentences)`.",
+        )
     if isinstance(answer, int) or hasattr(answer, "item"):  # an int, a NumPy or a torch number
-        return failed(f"`answer` is a number ({answer!r}); return the sentence itself, not its index.",
-                      "`sentences[int(scores.argmax())]` turns the index of the best score into the sentence.")
+        return failed(
+            f"`answer` is a number ({answer!r}); return the sentence itself, not its index.",
+            "`sentences[int(scores.argmax())]` turns the index of the best score into the sentence.",
+        )
     if not isinstance(answer, str):
-        return failed(f"`answer` should be one of the candidate sentences (a string), not {type(answer).__name__}.",
-                      "Find the index of the highest similarity, then take `sentences[index]`.")
+        return failed(
+            f"`answer` should be one of the candidate sentences (a string), not {type(answer).__name__}.",
+            "Find the index of the highest similarity, then take `sentences[index]`.",
+        )
     if answer == query:
-        return failed("`answer` is the query itself: look for the closest sentence among the candidates.",
-                      "Compare the query's embedding with the embeddings of `sentences` only.")
+        return failed(
+            "`answer` is the query itself: look for the closest sentence among the candidates.",
+            "Compare the query's embedding with the embeddings of `sentences` only.",
+        )
     if answer not in sentences:
-        return failed(f"{_short(answer)!r} is not one of the candidate sentences.",
-                      "Return one element of `sentences`, exactly as written there.")
+        return failed(
+            f"{_short(answer)!r} is not one of the candidate sentences.",
+            "Return one element of `sentences`, exactly as written there.",
+        )
     embeddings = _embed([query, *sentences])
     scores = (embeddings[1:] @ embeddings[0]).tolist()
     best = max(range(len(sentences)), key=scores.__getitem__)
@@ -158,11 +181,16 @@ def check_most_similar(answer, query, sentences) -> bool:
     if mine == best:
         return passed(f"{_short(answer)!r} is the closest sentence (cosine similarity {scores[best]:.3f}).")
     worst = min(range(len(sentences)), key=scores.__getitem__)
-    hint = ("That is the *least* similar sentence: take the maximum (argmax), not the minimum."
-            if mine == worst else
-            "Mean-pool each sentence's token vectors, normalize them, and compare the query with every candidate.")
-    return failed(f"{_short(answer)!r} has cosine similarity {scores[mine]:.3f} with the query, but "
-                  f"{_short(sentences[best])!r} has {scores[best]:.3f}.", hint)
+    hint = (
+        "That is the *least* similar sentence: take the maximum (argmax), not the minimum."
+        if mine == worst
+        else "Mean-pool each sentence's token vectors, normalize them, and compare the query with every candidate."
+    )
+    return failed(
+        f"{_short(answer)!r} has cosine similarity {scores[mine]:.3f} with the query, but "
+        f"{_short(sentences[best])!r} has {scores[best]:.3f}.",
+        hint,
+    )
 
 
 @never_raises
@@ -172,33 +200,46 @@ def check_chat_messages(answer) -> bool:
     if is_placeholder(answer):
         return not_started("answer")
     if isinstance(answer, str):
-        return failed("`answer` is a plain string; a chat is a list of messages.",
-                      'Write `[{"role": "system", "content": ...}, {"role": "user", "content": ...}]`.')
+        return failed(
+            "`answer` is a plain string; a chat is a list of messages.",
+            'Write `[{"role": "system", "content": ...}, {"role": "user", "content": ...}]`.',
+        )
     if not isinstance(answer, list) or not answer:
-        return failed(f"`answer` should be a non-empty list of messages, not {type(answer).__name__}.",
-                      'Each message is a dict: `{"role": "user", "content": "..."}`.')
+        return failed(
+            f"`answer` should be a non-empty list of messages, not {type(answer).__name__}.",
+            'Each message is a dict: `{"role": "user", "content": "..."}`.',
+        )
     for i, message in enumerate(answer):
         if not isinstance(message, dict):
-            return failed(f"Message {i} is a {type(message).__name__}, not a dict.",
-                          'Write each message as `{"role": ..., "content": ...}`.')
+            return failed(
+                f"Message {i} is a {type(message).__name__}, not a dict.",
+                'Write each message as `{"role": ..., "content": ...}`.',
+            )
         if set(message) != {"role", "content"}:
-            return failed(f"Message {i} has the keys {sorted(message)}; a message has exactly 'role' and 'content'.",
-                          'Write each message as `{"role": ..., "content": ...}`.')
+            return failed(
+                f"Message {i} has the keys {sorted(message)}; a message has exactly 'role' and 'content'.",
+                'Write each message as `{"role": ..., "content": ...}`.',
+            )
         if message["role"] not in ROLES:
-            return failed(f"Message {i} has the role {message['role']!r}; the roles are {', '.join(ROLES)}.",
-                          "Instructions go in a 'system' message, your question in a 'user' message.")
+            return failed(
+                f"Message {i} has the role {message['role']!r}; the roles are {', '.join(ROLES)}.",
+                "Instructions go in a 'system' message, your question in a 'user' message.",
+            )
         if not isinstance(message["content"], str) or not message["content"].strip():
             return failed(f"Message {i} has no text in 'content'.", "Write the instruction or the question there.")
     roles = [m["role"] for m in answer]
     if roles != ["system", "user"]:
-        return failed(f"The roles are {roles}; this exercise wants ['system', 'user'].",
-                      "First the system message (how to answer), then the user message (the question).")
+        return failed(
+            f"The roles are {roles}; this exercise wants ['system', 'user'].",
+            "First the system message (how to answer), then the user message (the question).",
+        )
     system, user = answer[0]["content"], answer[1]["content"]
     if "italy" not in user.lower():
         return failed("The user message does not ask about Italy.", "Ask: 'What is the capital of Italy?'")
     if "one word" not in system.lower() and "single word" not in system.lower():
-        return failed("The system message does not ask for a one-word answer.",
-                      "Something like 'Answer in one word.' works.")
+        return failed(
+            "The system message does not ask for a one-word answer.", "Something like 'Answer in one word.' works."
+        )
     prompt = _chat_tokenizer().apply_chat_template(answer, add_generation_prompt=True, tokenize=False)
     if system not in prompt or user not in prompt:
         return failed("The model's chat template dropped part of your chat.", "Check both messages' 'content'.")

@@ -1,4 +1,5 @@
 """Self-checks for notebook 04 (tokens and gated models)."""
+
 from __future__ import annotations
 
 from course_hub.settings import course_org
@@ -23,7 +24,7 @@ def _call(fn, *args):
     """(result, None) or (None, 'ExceptionName: first line')."""
     try:
         return fn(*args), None
-    except Exception as e:  # the learner's code may raise anything; report it, never re-raise
+    except Exception as e:  # the learner's code may raise anything; report it, never re-raise  # noqa: BLE001
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         return None, f"{type(e).__name__}: {first}"
 
@@ -48,9 +49,13 @@ def _status(repo_id: str, token) -> int | None:
 
 def _advice_cases(course) -> list[tuple[str, str, object]]:
     """(who, repo_id, token) cases to ask about; the hub's real answers are the oracle."""
-    cases = [("you", f"{ORG}/minilm-sentiment", None), ("an anonymous caller", GATED, False),
-             ("you", "course/no-such-model", None), ("you", "alice/private-notes", None),
-             ("an anonymous caller", "alice/private-notes", False)]
+    cases = [
+        ("you", f"{ORG}/minilm-sentiment", None),
+        ("an anonymous caller", GATED, False),
+        ("you", "course/no-such-model", None),
+        ("you", "alice/private-notes", None),
+        ("an anonymous caller", "alice/private-notes", False),
+    ]
     if getattr(course, "mode", "local") in ("local", "classroom"):
         cases.insert(2, ("alice (never asked for access)", GATED, course.token("alice")))
     return cases
@@ -63,8 +68,10 @@ def check_advice_for(advice_for, course) -> bool:
     if is_placeholder(advice_for):
         return not_started("advice_for")
     if not callable(advice_for):
-        return failed(f"`advice_for` should be a function, not a {type(advice_for).__name__}.",
-                      "Define it with `def advice_for(repo_id, token=None): ...`.")
+        return failed(
+            f"`advice_for` should be a function, not a {type(advice_for).__name__}.",
+            "Define it with `def advice_for(repo_id, token=None): ...`.",
+        )
     results = []
     for who, repo_id, token in _advice_cases(course):
         code = _status(repo_id, token)
@@ -76,21 +83,28 @@ def check_advice_for(advice_for, course) -> bool:
     for who, repo_id, token, code, expected, got, error in results:
         call = f"`advice_for({repo_id!r}, token={'False' if token is False else 'None' if token is None else '...'})`"
         if error:
-            hint = ("Catch the Hub's errors: `except GatedRepoError as e:` first, then "
-                    "`except RepositoryNotFoundError as e:`, and read `e.response.status_code`.")
+            hint = (
+                "Catch the Hub's errors: `except GatedRepoError as e:` first, then "
+                "`except RepositoryNotFoundError as e:`, and read `e.response.status_code`."
+            )
             return failed(f"{call} raised {error} (the hub answered {code or 'OK'} for {who}).", hint)
         if _norm(got) == expected:
             continue
         if code is None:
-            hint = ("`auth_check` returned without an error, so you may read the repo: return None."
-                    if token is not False else "")
+            hint = (
+                "`auth_check` returned without an error, so you may read the repo: return None."
+                if token is not False
+                else ""
+            )
             return failed(f"{call} returned {got!r}, but {who} may read {repo_id}: expected None.", hint or None)
         hint = f"{WHY[code][0].upper()}{WHY[code][1:]}: return {expected!r}."
         login_code = _status(repo_id, None) if token is not None else code
         if token is not None and _norm(got) == (ADVICE.get(login_code) if login_code is not None else None):
-            hint = (f"The hub answers {code} for {who}, but your function found no error: pass the token on, "
-                    "`HfApi().auth_check(repo_id, token=token)` (token=False sends none; a token string is used "
-                    "instead of your login). " + hint)
+            hint = (
+                f"The hub answers {code} for {who}, but your function found no error: pass the token on, "
+                "`HfApi().auth_check(repo_id, token=token)` (token=False sends none; a token string is used "
+                "instead of your login). " + hint
+            )
         elif isinstance(got, str) and _norm(got) not in ADVICE.values():
             hint = f"Return exactly one of {LOG_IN!r}, {REQUEST_ACCESS!r}, {CHECK_REPO_ID!r}. " + hint
         elif isinstance(got, str):
@@ -98,15 +112,20 @@ def check_advice_for(advice_for, course) -> bool:
             hint = f"{got!r} is the advice for {wrong}, and {repo_id} gives {who} a {code}. " + hint
         return failed(f"{call} returned {got!r}; the hub answers {who} with {code}, so expected {expected!r}.", hint)
     codes = sorted({r[3] for r in results if r[3] is not None})
-    return passed(f"`advice_for` matches the hub's real answers in {len(results)} cases "
-                  f"(statuses {', '.join(map(str, codes))}, and None where you may read).")
+    return passed(
+        f"`advice_for` matches the hub's real answers in {len(results)} cases "
+        f"(statuses {', '.join(map(str, codes))}, and None where you may read)."
+    )
 
 
 def _token_cases(course) -> list[tuple[str, str]]:
     """(label, token) pairs to try: the course (or classroom) hub's three tokens, or HF_TOKEN elsewhere."""
     if getattr(course, "mode", "local") in ("local", "classroom"):
-        cases = [("the learner's read token", ("learner", "read")), ("the learner's write token", ("learner", "write")),
-                 ("the instructor's write token", ("instructor", "write"))]
+        cases = [
+            ("the learner's read token", ("learner", "read")),
+            ("the learner's write token", ("learner", "write")),
+            ("the instructor's write token", ("instructor", "write")),
+        ]
         return [(label, course.token(*args)) for label, args in cases]
     token = course.token()
     return [("your HF_TOKEN", token)] if token else []
@@ -118,8 +137,10 @@ def check_token_role(token_role, course) -> bool:
     if is_placeholder(token_role):
         return not_started("token_role")
     if not callable(token_role):
-        return failed(f"`token_role` should be a function, not a {type(token_role).__name__}.",
-                      "Define it with `def token_role(token): ...`.")
+        return failed(
+            f"`token_role` should be a function, not a {type(token_role).__name__}.",
+            "Define it with `def token_role(token): ...`.",
+        )
     from huggingface_hub import whoami
 
     cases = _token_cases(course)
@@ -132,8 +153,10 @@ def check_token_role(token_role, course) -> bool:
         if got is None and error is None:  # the exercise cell's `...` body
             return not_started("token_role")
         if error:
-            return failed(f"`token_role(...)` with {label} raised {error}.",
-                          "Call `whoami(token=token)` and read `['name']` and `['auth']['accessToken']['role']`.")
+            return failed(
+                f"`token_role(...)` with {label} raised {error}.",
+                "Call `whoami(token=token)` and read `['name']` and `['auth']['accessToken']['role']`.",
+            )
         if isinstance(got, list):
             got = tuple(got)
         if got == expected:
@@ -145,8 +168,10 @@ def check_token_role(token_role, course) -> bool:
         elif isinstance(got, tuple) and got == expected[::-1]:
             hint = "The order is `(name, role)`: the name first."
         elif isinstance(got, tuple) and len(got) == 2:
-            hint = ("That looks like the answer for another token: ask about the token you were given, "
-                    "`whoami(token=token)`; plain `whoami()` uses the token you logged in with.")
+            hint = (
+                "That looks like the answer for another token: ask about the token you were given, "
+                "`whoami(token=token)`; plain `whoami()` uses the token you logged in with."
+            )
         else:
             hint = "Read `info['name']` and `info['auth']['accessToken']['role']` from `info = whoami(token=token)`."
         return failed(f"With {label}, `token_role` returned {got!r}, expected {expected!r}.", hint)

@@ -1,6 +1,7 @@
 """The model page's try-it widget (course_hub/inference/static/widget.js) in Debian's Chromium through Playwright,
 against the session's hub: label bars for the classifier, similarity scores for MiniLM, a streamed chat with
 SmolLM2 (and its Stop button). Screenshots go to build/web/inference_*.png. `make test-browser` runs it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ the Jupyter server's port alone: the "Course Hub" launcher tile, the hub's websi
 `helpers.gradio_tools.browser_root(port)` as its root path, as a notebook does there. Screenshots go to
 build/browser/.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,14 +52,29 @@ def lab(hub, tmp_path):
     """JupyterLab under BASE on a free port; its course-hub proxy points at the session's hub (COURSE_HUB_DIR)."""
     OUT.mkdir(parents=True, exist_ok=True)
     port, token = free_port(), secrets.token_hex(16)
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-            f"--ServerApp.base_url={BASE}", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
-            f"--LabApp.user_settings_dir={tmp_path / 'settings'}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.base_url={BASE}",
+        f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'ws'}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
-           "JUPYTERHUB_SERVICE_PREFIX": BASE}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+        "JUPYTERHUB_SERVICE_PREFIX": BASE,
+    }
     log_path = OUT / "jupyterlab-proxy.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -89,17 +105,23 @@ def test_the_hub_and_an_app_through_the_jupyter_server_only(lab, hub, tmp_path, 
         assert Course(hub.url, "local", hub.dir, tmp_path).web_url("models") == f"{BASE}course-hub/models"
         # JupyterHub's course-hub service on the same machine: the tile's proxy too; a LAN hub: its own address
         assert Course(hub.url, "classroom", None, tmp_path).web_url("models") == f"{BASE}course-hub/models"
-        assert Course("http://10.0.0.5:8765", "classroom", None, tmp_path).web_url("models") == \
-            "http://10.0.0.5:8765/models"
+        assert (
+            Course("http://10.0.0.5:8765", "classroom", None, tmp_path).web_url("models")
+            == "http://10.0.0.5:8765/models"
+        )
     finally:
         del os.environ["JUPYTERHUB_SERVICE_PREFIX"]
 
     app_port = free_port()
     app_log = tmp_path / "app.log"
     with open(app_log, "wb") as log:
-        app = subprocess.Popen([sys.executable, "-c", APP, str(app_port)], cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "JUPYTERHUB_SERVICE_PREFIX": BASE,
-                                                              "GRADIO_ANALYTICS_ENABLED": "False"})
+        app = subprocess.Popen(
+            [sys.executable, "-c", APP, str(app_port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "JUPYTERHUB_SERVICE_PREFIX": BASE, "GRADIO_ANALYTICS_ENABLED": "False"},
+        )
     try:
         wait_until_up(f"http://127.0.0.1:{app_port}/", app, timeout=120, log=app_log)
         with sync_playwright() as p:

@@ -6,6 +6,7 @@ sees: the outputs, no tracebacks, and a live ipywidgets widget that classifies a
 The screenshot (build/browser/00_welcome.png, also taken when the test fails) and JupyterLab's log go to
 build/browser/. `make test-browser` runs it.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,7 @@ RUN_ALL_TIMEOUT_S = 300
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                         "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 # The notebook's state, read from JupyterLab's own models (exposed with --LabApp.expose_app_in_browser).
@@ -76,18 +76,32 @@ def lab(hub, tmp_path):
         path.write_text(json.dumps(value))
     port, token = free_port(), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={ROOT}", "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.user_settings_dir={tmp_path / 'settings'}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'ws'}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
-    env = {**os.environ, "COURSE_CI": "1", "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env = {
+        **os.environ,
+        "COURSE_CI": "1",
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
     log_path = OUT / "jupyterlab.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         _wait_for(lambda: _api(url, token, "api/status") is not None, 60, proc, log_path)
         yield url, token
@@ -139,8 +153,9 @@ def test_notebook_00_runs_and_renders_in_jupyterlab(lab, chromium):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{url}/lab/tree/{rel}?token={token}")
-            page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE_JS})(); return s && s.kernel === 'idle'; }}",
-                                   timeout=120_000)
+            page.wait_for_function(
+                f"() => {{ const s = ({NOTEBOOK_STATE_JS})(); return s && s.kernel === 'idle'; }}", timeout=120_000
+            )
             state = page.evaluate(NOTEBOOK_STATE_JS)
             assert state["cells"] and all(c["count"] is None and not c["outputs"] for c in state["cells"])
 
@@ -151,7 +166,8 @@ def test_notebook_00_runs_and_renders_in_jupyterlab(lab, chromium):
                 f"""() => {{ const s = ({NOTEBOOK_STATE_JS})();
                     return s && s.kernel === 'idle'
                         && s.cells.every(c => c.count !== null && c.state !== 'running'); }}""",
-                timeout=RUN_ALL_TIMEOUT_S * 1000)
+                timeout=RUN_ALL_TIMEOUT_S * 1000,
+            )
             run_s = time.monotonic() - started
             state = page.evaluate(NOTEBOOK_STATE_JS)
 
@@ -185,4 +201,6 @@ def test_notebook_00_runs_and_renders_in_jupyterlab(lab, chromium):
         finally:
             page.screenshot(path=OUT / "00_welcome.png", full_page=True)
             browser.close()
-    print(f"notebook 00 opened and ran in JupyterLab in {run_s:.0f} s; screenshot: {(OUT / '00_welcome.png').relative_to(ROOT)}")
+    print(
+        f"notebook 00 opened and ran in JupyterLab in {run_s:.0f} s; screenshot: {(OUT / '00_welcome.png').relative_to(ROOT)}"
+    )

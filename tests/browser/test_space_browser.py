@@ -5,13 +5,14 @@ into the embedded app and reads the label, then opens the app on its own.
 The test runs its own course hub over a copy of the built hub (the app costs seconds of CPU to start; the session
 hub is left alone). The screenshot goes to build/web/space-app.png (also when a step fails).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from conftest import SOURCE_HUB, copy_hub, start_server, stop_server
+
 from course_hub import HubDir, server
 
 ROOT = Path(__file__).resolve().parents[2]

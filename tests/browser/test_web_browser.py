@@ -5,6 +5,7 @@ the instructor (admin of `course`) signs in and accepts on the requests page; th
 file. The dataset viewer shows each split; a hostile card stays inert in the DOM. Screenshots of every page kind go
 to build/web/ (also when a step fails). `make test-browser` runs it.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "web"
-MODEL, GATED, DATASET, SPACE = ("course/minilm-sentiment", "course/gated-sentiment", "course/sentiment-snippets",
-                                "course/sentiment-demo")
+MODEL, GATED, DATASET, SPACE = (
+    "course/minilm-sentiment",
+    "course/gated-sentiment",
+    "course/sentiment-snippets",
+    "course/sentiment-demo",
+)
 HOSTILE = """---
 license: mit
 ---
@@ -203,8 +208,15 @@ def test_hostile_card_is_inert(hub, api, browser):
     page.wait_for_timeout(500)  # any onerror/onload would have fired by now
     found = page.evaluate(DOM_CHECK_JS)
     shot(page, "hostile_card")
-    assert found == {"pwned": "undefined", "foreignScripts": 0, "handlers": [], "jsUrls": [], "frames": 0,
-                     "styles": 0, "bodyVisible": True}, found
+    assert found == {
+        "pwned": "undefined",
+        "foreignScripts": 0,
+        "handlers": [],
+        "jsUrls": [],
+        "frames": 0,
+        "styles": 0,
+        "bodyVisible": True,
+    }, found
     page.click("#model-card >> text=click me")  # a link without its javascript: href does nothing
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.close()

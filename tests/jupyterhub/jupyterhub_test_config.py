@@ -4,6 +4,7 @@ service, hooks, culler and limits, with test-only logins and spawner, everything
 Only for tests (tools/jupyterhub.py sets the variables): DummyAuthenticator takes any password, and
 SimpleLocalProcessSpawner runs every learner's server as this user, with a home under COURSE_JH_STATE.
 """
+
 import os
 from pathlib import Path
 
@@ -32,6 +33,18 @@ if os.getuid() == 0:  # CI runs as root; Jupyter Server refuses root without it
     c.Spawner.args = ["--ServerApp.allow_root=True"]
 # the test's own admin: creates users, asks their tokens, starts and stops their servers (token from the test)
 c.JupyterHub.services.append({"name": "course-test", "api_token": os.environ["COURSE_JH_ADMIN_TOKEN"]})
-c.JupyterHub.load_roles.append({"name": "course-test", "services": ["course-test"],
-                                "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users",
-                                           "list:services", "read:services"]})
+c.JupyterHub.load_roles.append(
+    {
+        "name": "course-test",
+        "services": ["course-test"],
+        "scopes": [
+            "admin:users",
+            "admin:servers",
+            "tokens",
+            "list:users",
+            "read:users",
+            "list:services",
+            "read:services",
+        ],
+    }
+)

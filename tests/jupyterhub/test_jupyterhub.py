@@ -6,6 +6,7 @@ servers spawn signed in to the course hub service; each runs notebooks 01 and 05
 (sessions API + kernel websocket, through JupyterHub's proxy); `course-hub classroom report` lists every learner's
 push; stopping JupyterHub leaves no process behind. `make test-jupyterhub` (part of `make test`) runs it.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,6 +35,7 @@ STATE: dict = {}
 @pytest.fixture(scope="module")
 def jh(tmp_path_factory):
     from conftest import SOURCE_HUB as source  # tests/conftest.py: the built hub, read before the session's own
+
     if not HubDir(source).is_built():
         pytest.fail(f"the course hub is not built in {source}: run `make hub`")
     base = tmp_path_factory.mktemp("jupyterhub")
@@ -55,8 +57,10 @@ def env_digest(jh, user: str) -> tuple[str, str]:
     """The server's COURSE_HUB_URL as a digest (the token stays out of the test's output), and the user in it."""
     kernel = jh.open_kernel(user, "hf-hands-on/notebooks/01_hub_models.ipynb")
     try:
-        out = kernel.execute("import hashlib, os\nfrom urllib.parse import urlsplit\nu = os.environ['COURSE_HUB_URL']\n"
-                             "print(hashlib.sha256(u.encode()).hexdigest(), urlsplit(u).username)")
+        out = kernel.execute(
+            "import hashlib, os\nfrom urllib.parse import urlsplit\nu = os.environ['COURSE_HUB_URL']\n"
+            "print(hashlib.sha256(u.encode()).hexdigest(), urlsplit(u).username)"
+        )
     finally:
         kernel.close()
     digest, name = out.split()
@@ -104,9 +108,8 @@ def test_ten_learners_run_notebooks_01_and_05_through_jupyterhub(jh):
         errors, texts = [], []
         for nb in NOTEBOOKS:
             try:
-                texts += jh.run_notebook(user, ROOT / "notebooks" / f"{nb}.ipynb",
-                                         f"hf-hands-on/notebooks/{nb}.ipynb")
-            except Exception as e:  # one learner's failure is reported with the others'
+                texts += jh.run_notebook(user, ROOT / "notebooks" / f"{nb}.ipynb", f"hf-hands-on/notebooks/{nb}.ipynb")
+            except Exception as e:  # one learner's failure is reported with the others'  # noqa: BLE001
                 errors.append(f"{type(e).__name__}: {e}")
         joined = "".join(texts)
         if not errors and f"Signed in as {course_user(user)}" not in joined:
@@ -119,8 +122,10 @@ def test_ten_learners_run_notebooks_01_and_05_through_jupyterhub(jh):
         results = list(pool.map(learner, USERS))
     errors = [e for _, errs, _ in results for e in errs]
     slowest = max(t for *_, t in results)
-    print(f"\n{len(USERS)} learners: servers ready in {max(ready.values()):.1f}s; notebooks {', '.join(NOTEBOOKS)}: "
-          f"slowest learner {slowest:.1f}s, all in {time.monotonic() - started:.1f}s, {len(errors)} errors")
+    print(
+        f"\n{len(USERS)} learners: servers ready in {max(ready.values()):.1f}s; notebooks {', '.join(NOTEBOOKS)}: "
+        f"slowest learner {slowest:.1f}s, all in {time.monotonic() - started:.1f}s, {len(errors)} errors"
+    )
     assert not errors, "\n\n".join(errors)[:8000]
     STATE["ran"] = True
 
@@ -134,8 +139,13 @@ def _live_tokens_in(jh, text: str) -> list[str]:
 def test_classroom_report_lists_each_learners_push(jh):
     if not STATE.get("ran"):
         pytest.skip("the learners did not run")
-    out = subprocess.run([sys.executable, "-m", "course_hub", "classroom", "report", "--hub-dir", str(jh.hub_dir)],
-                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "course_hub", "classroom", "report", "--hub-dir", str(jh.hub_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
     pushes = out.split("Pushes by learners:")[1].split("Pull requests by learners:")[0]
     for user in USERS:
         assert f"dataset {course_user(user)}/my-sentiment-subset" in pushes, f"no push by {user}:\n{out}"
@@ -153,18 +163,26 @@ def test_the_course_hub_tile_reaches_the_service(jh):
     """JupyterLab's Course Hub tile ({base_url}course-hub/, jupyter-server-proxy) shows the classroom hub on
     loopback: no hub of the learner's own is started."""
     user = USERS[2]
-    r = httpx.get(f"{jh.url}/user/{user}/course-hub/api/health", timeout=60,
-                  headers={"Authorization": f"token {jh.tokens[user]}"})
+    r = httpx.get(
+        f"{jh.url}/user/{user}/course-hub/api/health", timeout=60, headers={"Authorization": f"token {jh.tokens[user]}"}
+    )
     assert r.status_code == 200 and r.json()["service"] == "course-hub"
-    assert not [p for p in jh.processes() if "course_hub serve" in " ".join(p.cmdline())
-                and str(jh.hub_dir) not in " ".join(p.cmdline())]
+    assert not [
+        p
+        for p in jh.processes()
+        if "course_hub serve" in " ".join(p.cmdline()) and str(jh.hub_dir) not in " ".join(p.cmdline())
+    ]
 
 
 def test_stopping_jupyterhub_leaves_no_process(jh):
     # the course hub's inference worker runs too (a learner's request starts it): it must go with the service
     token = Store(HubDir(jh.hub_dir).store_db).create_token(course_user(USERS[1]), role="read", name="test")
-    r = httpx.post(f"http://127.0.0.1:{jh.course_port}/models/course/minilm-sentiment", json={"inputs": "Lovely!"},
-                   headers={"Authorization": f"Bearer {token}"}, timeout=300)
+    r = httpx.post(
+        f"http://127.0.0.1:{jh.course_port}/models/course/minilm-sentiment",
+        json={"inputs": "Lovely!"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=300,
+    )
     assert r.status_code == 200, r.text[:300]
     before = jh.processes()
     kinds = " ".join(" ".join(p.cmdline()) for p in before)

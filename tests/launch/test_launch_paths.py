@@ -7,6 +7,7 @@
 
 Slow (a few minutes: two virtual environments): `make test-launch` runs it after `make pack`.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,20 @@ PACKS = ROOT / "build" / "pack"
 
 def offline_env(wheelhouse: Path, **extra: str) -> dict:
     """This machine's environment minus pip's indexes and the course/HF settings of the test session."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "HF_", "COURSE_", "VIRTUAL_ENV", "PYTHONPATH", "GIT_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse),
-               PIP_DISABLE_PIP_VERSION_CHECK="1", COURSE_CI="1", GIT_TERMINAL_PROMPT="0", **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "HF_", "COURSE_", "VIRTUAL_ENV", "PYTHONPATH", "GIT_"))
+    }
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(wheelhouse),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        COURSE_CI="1",
+        GIT_TERMINAL_PROMPT="0",
+        **extra,
+    )
     return env
 
 
@@ -67,9 +78,11 @@ def test_pack_installs_offline_and_serves_a_pipeline(pack):
     out = run(["bash", "install.sh"], env, cwd=pack)
     assert "Installed." in out.stdout
     python = pack / "course" / ".venv" / "bin" / "python"
-    script = ("import helpers; course = helpers.connect()\n"
-              "from transformers import pipeline\n"
-              "print(pipeline('text-classification', model='course/minilm-sentiment')('A wonderful film!')[0]['label'])")
+    script = (
+        "import helpers; course = helpers.connect()\n"
+        "from transformers import pipeline\n"
+        "print(pipeline('text-classification', model='course/minilm-sentiment')('A wonderful film!')[0]['label'])"
+    )
     try:
         out = run([str(python), "-c", script], env, cwd=pack / "course" / "notebooks")
     finally:
@@ -87,14 +100,18 @@ def colab(pack, tmp_path_factory) -> dict:
     run([str(venv / "bin" / "python"), "-m", "pip", "install", "-qq", "torch==2.13.0"], env)
     fake = base / "fake-colab" / "google" / "colab"
     fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text('"""Stands in for Colab\'s own module: the setup cell only checks it is there."""\n')
+    (fake / "__init__.py").write_text(
+        '"""Stands in for Colab\'s own module: the setup cell only checks it is there."""\n'
+    )
     return {"base": base, "python": venv / "bin" / "python", "fake": fake.parent.parent}
 
 
 def _torch_record(python: Path) -> tuple[str, int]:
-    code = ("import importlib.metadata as m, os; d = m.distribution('torch'); "
-            "record = next(f for f in d.files if f.name == 'RECORD'); "
-            "print(d.version, os.stat(d.locate_file(record)).st_mtime_ns)")
+    code = (
+        "import importlib.metadata as m, os; d = m.distribution('torch'); "
+        "record = next(f for f in d.files if f.name == 'RECORD'); "
+        "print(d.version, os.stat(d.locate_file(record)).st_mtime_ns)"
+    )
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
     version, mtime = out.stdout.split()
     return version, int(mtime)
@@ -112,15 +129,24 @@ def test_colab_setup_cell_installs_the_course_and_keeps_torch(pack, colab):
     course_dir = colab["base"] / "content" / "hf-hands-on"
     hub_dir = pack / "course" / "data" / "hub"  # where install.sh put the pack's hub (else still in the pack)
     hub_dir = hub_dir if hub_dir.exists() else pack / "hub"
-    env = offline_env(pack / "wheelhouse", PYTHONPATH=str(colab["fake"]), COURSE_DIR=str(course_dir),
-                      COURSE_HUB_DIR=str(hub_dir), COURSE_HF_HOME=str(colab["base"] / "hf"),
-                      # git clones the published URL from this checkout instead (what the test can reach)
-                      GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"url.{ROOT}.insteadOf", GIT_CONFIG_VALUE_0=repository())
+    env = offline_env(
+        pack / "wheelhouse",
+        PYTHONPATH=str(colab["fake"]),
+        COURSE_DIR=str(course_dir),
+        COURSE_HUB_DIR=str(hub_dir),
+        COURSE_HF_HOME=str(colab["base"] / "hf"),
+        # git clones the published URL from this checkout instead (what the test can reach)
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0=f"url.{ROOT}.insteadOf",
+        GIT_CONFIG_VALUE_0=repository(),
+    )
     before = _torch_record(colab["python"])
-    script = (f"import google.colab, os, sys\nFAST, COURSE_HUB = True, None\n{setup}\n"
-              f"result = None\n{classify}\nprint('label:', result[0]['label'])\n"
-              "print('helpers from:', os.path.relpath(helpers.__file__, os.environ['COURSE_DIR']))\n"
-              "print('cwd:', os.path.relpath(os.getcwd(), os.environ['COURSE_DIR']))\n")
+    script = (
+        f"import google.colab, os, sys\nFAST, COURSE_HUB = True, None\n{setup}\n"
+        f"result = None\n{classify}\nprint('label:', result[0]['label'])\n"
+        "print('helpers from:', os.path.relpath(helpers.__file__, os.environ['COURSE_DIR']))\n"
+        "print('cwd:', os.path.relpath(os.getcwd(), os.environ['COURSE_DIR']))\n"
+    )
     stop = [str(colab["python"]), "-m", "course_hub", "stop", "--hub-dir", str(hub_dir)]
     try:
         out = run([str(colab["python"]), "-c", script], env, cwd=colab["base"])
@@ -146,8 +172,12 @@ def test_binder_environment_and_postbuild_run_with_pip(pack, colab, tmp_path):
     run(["git", "clone", "--quiet", str(ROOT), str(checkout)], env)
     bin_dir = colab["python"].parent
     hub_dir = tmp_path / "hub"
-    env = offline_env(pack / "wheelhouse", PATH=f"{bin_dir}:{os.environ['PATH']}", COURSE_HUB_DIR=str(hub_dir),
-                      COURSE_CACHE=os.environ.get("COURSE_CACHE", str(Path.home() / ".cache" / "hf-hands-on")))
+    env = offline_env(
+        pack / "wheelhouse",
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        COURSE_HUB_DIR=str(hub_dir),
+        COURSE_CACHE=os.environ.get("COURSE_CACHE", str(Path.home() / ".cache" / "hf-hands-on")),
+    )
     # the hub build is the slow part of postBuild: start from the pack's built hub (a rebuild checks it is current)
     built = pack / "course" / "data" / "hub"
     subprocess.run(["cp", "-al", str(built if built.exists() else pack / "hub"), str(hub_dir)], check=True)
@@ -159,17 +189,38 @@ def test_binder_environment_and_postbuild_run_with_pip(pack, colab, tmp_path):
     assert where.strip() == str(checkout / "helpers" / "__init__.py")
 
 
-@pytest.mark.parametrize("notebook", ["01_hub_models", "04_tokens_and_gated_models", "05_datasets",
-                                      "08_capstone_fine_tune_and_share"])
+@pytest.mark.parametrize(
+    "notebook", ["01_hub_models", "04_tokens_and_gated_models", "05_datasets", "08_capstone_fine_tune_and_share"]
+)
 def test_notebooks_run_against_a_classroom_hub(notebook, classroom, tmp_path):
     """The notebooks with identities in them run end to end for a roster learner on a `--classroom` hub."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_", "GIT_"))}
-    env.update(COURSE_HUB_URL=classroom["join"], COURSE_CI="1", COURSE_STRICT_WARNINGS="1",
-               COURSE_HF_HOME=str(tmp_path / "hf-home"))
+    env.update(
+        COURSE_HUB_URL=classroom["join"],
+        COURSE_CI="1",
+        COURSE_STRICT_WARNINGS="1",
+        COURSE_HF_HOME=str(tmp_path / "hf-home"),
+    )
     out = tmp_path / f"{notebook}.ipynb"
-    result = subprocess.run([sys.executable, "-m", "papermill", "-p", "FAST", "True", "--cwd", "notebooks",
-                             f"notebooks/{notebook}.ipynb", str(out)], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "-p",
+            "FAST",
+            "True",
+            "--cwd",
+            "notebooks",
+            f"notebooks/{notebook}.ipynb",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     text = out.read_text()
     assert "Signed in as learner01" in text and "Connected to the classroom hub" in text
@@ -186,8 +237,23 @@ def classroom(tmp_path_factory):
     from course_hub.server import free_port
 
     port = free_port()
-    subprocess.run([sys.executable, "-m", "course_hub", "classroom", "roster", "1", "--url",
-                    f"http://127.0.0.1:{port}", "--hub-dir", str(hub_dir)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course_hub",
+            "classroom",
+            "roster",
+            "1",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--hub-dir",
+            str(hub_dir),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     seat = (hub_dir / "classroom" / "token-sheet.csv").read_text().splitlines()[1].split(",")
     proc, _ = start_server(hub_dir, port, hub_dir.parent / "server.log", args=("--classroom",))
     yield {"join": seat[2], "token": seat[1]}

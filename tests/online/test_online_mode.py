@@ -9,19 +9,20 @@ copies to build/papermill-online (scanned by `make test-hygiene`).
 
 `make test-online` (a few minutes: the notebooks).
 """
+
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SESSION_TMP, SOURCE_HUB, start_server, stop_server
+
 from course_content.build import ORGS, is_built
 from course_hub import HubDir, server
 from course_hub.settings import course_org
@@ -66,9 +67,24 @@ def standin():
 def publish(standin, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
     env.pop("HF_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "course_hub", "publish", "--hub-dir", str(SOURCE_HUB),
-                           "--endpoint", standin.url, *extra], capture_output=True, text=True, env=env,
-                          timeout=600, cwd=ROOT)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course_hub",
+            "publish",
+            "--hub-dir",
+            str(SOURCE_HUB),
+            "--endpoint",
+            standin.url,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +93,13 @@ def published(standin):
     first = publish(standin, "--token", standin.publisher, "--upstream")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "new commit(s)" in first.stdout
-    practice = subprocess.run([sys.executable, "-m", "helpers.practice", "--endpoint", standin.url, "--token",
-                               standin.publisher], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    practice = subprocess.run(
+        [sys.executable, "-m", "helpers.practice", "--endpoint", standin.url, "--token", standin.publisher],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert practice.returncode == 0 and "created" in practice.stdout, practice.stdout + practice.stderr
     return standin
 
@@ -125,13 +146,25 @@ def test_every_notebook_runs_online(published):
     standin = published
     shutil.rmtree(HF_HOME, ignore_errors=True)  # the learner's login of an earlier run (a token of a gone hub)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "COURSE_HUB"))}
-    env.update(COURSE_HUB="online", COURSE_ONLINE_ENDPOINT=standin.url, HF_TOKEN=standin.learner,
-               HF_HUB_DISABLE_XET="1", COURSE_HF_HOME=str(HF_HOME), COURSE_CI="1",
-               COURSE_STRICT_WARNINGS="1", GIT_CONFIG_GLOBAL=str(SESSION_TMP / "empty-gitconfig"))
+    env.update(
+        COURSE_HUB="online",
+        COURSE_ONLINE_ENDPOINT=standin.url,
+        HF_TOKEN=standin.learner,
+        HF_HUB_DISABLE_XET="1",
+        COURSE_HF_HOME=str(HF_HOME),
+        COURSE_CI="1",
+        COURSE_STRICT_WARNINGS="1",
+        GIT_CONFIG_GLOBAL=str(SESSION_TMP / "empty-gitconfig"),
+    )
     (SESSION_TMP / "empty-gitconfig").touch()  # not /dev/null: a chroot's bind mount once left a file there
-    out = subprocess.run([sys.executable, "-m", "tools.run_notebooks", "--fast", "--online",
-                          "--out", str(OUT.relative_to(ROOT))],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.run_notebooks", "--fast", "--online", "--out", str(OUT.relative_to(ROOT))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-6000:]
     executed = sorted(OUT.glob("[0-9][0-9]_*.ipynb"))
     assert len(executed) == len(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
