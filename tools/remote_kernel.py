@@ -5,7 +5,11 @@ cell as an `execute_request` on the kernel's websocket (no nbclient, no file wri
     session = server.open_session("01_hub_models.ipynb")
     results = run_notebook(server, session, Path("notebooks/01_hub_models.ipynb"))
 
-Used by the learner's-day benchmark (benchmarks/learners_day.py); works behind a base_url or a proxy prefix.
+Used by the learner's-day benchmark (benchmarks/learners_day.py), the JupyterHub harness (tools/jupyterhub.py) and
+tests/test_kernels.py; works behind a base_url or a proxy prefix. `KernelChannel` waits for the websocket's handshake
+as long as Jupyter Server may hold it (until a new kernel has started), then tells a silent cell (reads that time out,
+pings answered), a dead kernel (the server's "restarting"/"dead" status) and a dead connection (closed, or pings
+unanswered) apart; tests/test_remote_kernel.py checks each against a real Jupyter server.
 """
 
 from __future__ import annotations
@@ -116,36 +120,126 @@ class Execution:
     seconds: float = 0.0
 
 
-class KernelChannel:
-    """One websocket to a kernel (`…/api/kernels/ID/channels`, Jupyter's JSON protocol), as a browser tab holds."""
+# How long the client waits, and what a wait that ends without a message means (the JupyterHub test once failed with
+# "WebSocketTimeoutException: Connection timed out" while a learner's new kernel started on a loaded machine: the
+# handshake then shared the 30 s timeout of every read).
+CONNECT_TIMEOUT = 120.0  # the handshake: Jupyter Server answers it once the new kernel has answered kernel_info, or
+# after its own kernel_info_timeout (60 s) at the latest; a kernel starting on a busy machine takes tens of seconds
+POLL = 5.0  # one read's wait: a read that times out means "no message yet" (a cell may be silent for minutes)
+PING_TIMEOUT = 60.0  # a websocket ping unanswered this long (no frame at all came back): the connection is dead
 
-    def __init__(self, ws_url: str, headers: dict, username: str = "learner", timeout: float = 30):
+
+class KernelConnectionLost(ConnectionError):
+    """The kernel's websocket was closed or stopped answering pings: no cell can run on it any more."""
+
+
+class KernelChannel:
+    """One websocket to a kernel (`…/api/kernels/ID/channels`, Jupyter's JSON protocol), as a browser tab holds.
+
+    A silent cell, a dead kernel and a dead connection are three different things here: reads wait `poll` seconds
+    at a time until the cell's own deadline (a read that times out is "nothing yet"); while nothing comes, the
+    channel pings the server, and only a ping left unanswered for `ping_timeout` seconds, or a closed connection,
+    raises KernelConnectionLost; a kernel that dies (the server says "restarting" or "dead") fails its cell at once.
+    """
+
+    def __init__(
+        self,
+        ws_url: str,
+        headers: dict,
+        username: str = "learner",
+        connect_timeout: float = CONNECT_TIMEOUT,
+        poll: float = POLL,
+        ping_timeout: float = PING_TIMEOUT,
+    ):
         import websocket  # websocket-client, a dependency of jupyter_server
 
-        self.ws = websocket.create_connection(ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=timeout)
+        started = time.monotonic()
+        self.ws = websocket.create_connection(
+            ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=connect_timeout
+        )
+        self.connect_seconds = round(time.monotonic() - started, 2)  # the kernel's start, mostly
+        self.poll, self.ping_timeout = poll, ping_timeout
         self.session_id, self.username = uuid.uuid4().hex, username
+        self._heard = time.monotonic()  # the last frame from the server: a message, a ping or a pong
+        self._pinged: float | None = None  # when the ping still unanswered went out
 
-    def execute(self, code: str, timeout: float = 300) -> Execution:
-        """Run `code` as a cell; wait for its reply and for the kernel to go idle."""
+    def _send(self, payload: str) -> None:
         import websocket
 
+        try:
+            self.ws.send(payload)
+        except (websocket.WebSocketConnectionClosedException, OSError) as e:  # websocket's timeout is an OSError too
+            raise KernelConnectionLost(f"the kernel's websocket is lost: {type(e).__name__}: {e}") from e
+
+    def _receive(self, wait: float) -> dict | None:
+        """The next kernel message, or None when none came within `wait` seconds (not an error)."""
+        import websocket
+
+        self.ws.settimeout(max(0.05, wait))
+        try:
+            opcode, data = self.ws.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            self._still_there()
+            return None
+        except (websocket.WebSocketException, OSError) as e:
+            raise KernelConnectionLost(f"the kernel's websocket is lost: {type(e).__name__}: {e}") from e
+        self._heard, self._pinged = time.monotonic(), None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+            why = data[2:].decode(errors="replace")
+            raise KernelConnectionLost(
+                f"the server closed the kernel's websocket (code {code}{', ' + why if why else ''})"
+            )
+        if opcode != websocket.ABNF.OPCODE_TEXT:
+            return None  # a ping (answered by websocket-client), a pong, a message with binary buffers
+        return json.loads(data)
+
+    def _still_there(self) -> None:
+        """Nothing came within one read: ping the server, or give up if the last ping went unanswered too long."""
+        now = time.monotonic()
+        if self._pinged is None:
+            self._pinged = now
+            self._send_ping()
+        elif now - self._pinged > self.ping_timeout:
+            raise KernelConnectionLost(
+                f"the server answered no websocket ping for {now - self._pinged:.0f} s "
+                f"(last heard {now - self._heard:.0f} s ago)"
+            )
+
+    def _send_ping(self) -> None:
+        import websocket
+
+        try:
+            self.ws.ping()
+        except (websocket.WebSocketConnectionClosedException, OSError) as e:
+            raise KernelConnectionLost(f"the kernel's websocket is lost: {type(e).__name__}: {e}") from e
+
+    def execute(self, code: str, timeout: float = 300) -> Execution:
+        """Run `code` as a cell; wait for its reply and for the kernel to go idle, until `timeout` seconds.
+
+        Raises KernelConnectionLost when the websocket closes or stops answering; a kernel that dies while the cell
+        runs makes an "error" Execution (ename "DeadKernel")."""
         msg = _message(self.session_id, code, self.username)
-        self.ws.send(json.dumps(msg))
-        started, out = time.monotonic(), Execution("ok")
+        self._send(json.dumps(msg))
+        started = time.monotonic()
+        deadline, out = started + timeout, Execution("ok")
         text, replied, idle = [], False, False
         while not (replied and idle):
-            left = timeout - (time.monotonic() - started)
+            left = deadline - time.monotonic()
             if left <= 0:
                 out.status, out.evalue = "timeout", f"no reply within {timeout:.0f} s"
                 break
-            self.ws.settimeout(max(1.0, min(left, 30)))
-            try:
-                reply = json.loads(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                continue
-            if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
+            reply = self._receive(min(self.poll, left))
+            if reply is None:
                 continue
             kind, content = reply["header"]["msg_type"], reply["content"]
+            if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                # the server's own message (no parent): the kernel process died; this cell will never be answered
+                out.status, out.ename = "error", "DeadKernel"
+                out.evalue = f"the kernel died while the cell ran (the server says {content['execution_state']!r})"
+                break
+            if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
+                continue
             if kind == "stream":
                 text.append(content.get("text", ""))
             elif kind in ("execute_result", "display_data"):
