@@ -4,7 +4,8 @@
 config with DummyAuthenticator and SimpleLocalProcessSpawner) with configurable-http-proxy from
 build/jupyterhub/node_modules (`make test-jupyterhub` installs it), all on loopback. Learners log in through
 JupyterHub's login form, their servers are started through the REST API, and `run_notebook` executes a notebook's
-code cells through the proxy: the Jupyter server's sessions API and the kernel's websocket, as JupyterLab does.
+code cells (all, or some) through the proxy: the Jupyter server's sessions API and the kernel's websocket
+(tools/remote_kernel.KernelChannel), as JupyterLab does; any failure is a CellError that names the learner.
 `stop()` stops JupyterHub with SIGTERM and returns the processes that outlived it (none, if all is well).
 """
 
@@ -44,6 +45,7 @@ class LocalJupyterHub:
         self.proc: subprocess.Popen | None = None
         self.idle_timeout = idle_timeout
         self.tokens: dict[str, str] = {}
+        self.connects: list[float] = []  # each kernel websocket's handshake, in seconds (open_kernel)
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self, timeout: float = 120) -> LocalJupyterHub:
@@ -237,13 +239,26 @@ class LocalJupyterHub:
         return r.json() if r.content else None
 
     def open_kernel(self, user: str, path: str) -> Kernel:
+        """A new notebook session of `user` for `path` and its kernel's websocket (the handshake ends once the new
+        kernel has started: `Kernel.connect_seconds`, kept in `self.connects`)."""
         session = self.server_api(
             user,
             "POST",
             "/sessions",
             json={"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
         )
-        return Kernel(self, user, session)
+        try:
+            kernel = Kernel(self, user, session)
+        except Exception as e:  # the websocket's handshake failed: named with the learner, the session goes
+            import httpx
+
+            try:
+                self.server_api(user, "DELETE", f"/sessions/{session['id']}")
+            except (RuntimeError, httpx.HTTPError):
+                pass  # the server is gone too: the error below says what failed first
+            raise CellError(f"{user}: opening the kernel of {path}: {type(e).__name__}: {e}") from e
+        self.connects.append(kernel.channel.connect_seconds)
+        return kernel
 
     def run_notebook(
         self,
@@ -252,19 +267,22 @@ class LocalJupyterHub:
         path: str,
         parameters: str = "FAST = True\nCOURSE_HUB = None",
         timeout: float = 300,
+        cells: list[int] | None = None,
     ) -> list[str]:
-        """Every code cell of `notebook` in a new kernel of `user`'s server (its cwd: `path`'s folder), the
-        parameters cell replaced by `parameters`; the kernel is shut down after. Returns the cells' text output.
-        Raises CellError on the first cell that fails."""
-        cells = [c for c in json.loads(Path(notebook).read_text())["cells"] if c["cell_type"] == "code"]
+        """The code cells of `notebook` (all, or those at the indices `cells`, counted among code cells) in a new
+        kernel of `user`'s server (its cwd: `path`'s folder), the parameters cell replaced by `parameters`; the kernel
+        is shut down after. Returns the cells' text output. Raises CellError on the first cell that fails."""
+        code = [c for c in json.loads(Path(notebook).read_text())["cells"] if c["cell_type"] == "code"]
         kernel = self.open_kernel(user, path)
         outputs = []
         try:
-            for n, cell in enumerate(cells):
-                code = (
+            for n, cell in enumerate(code):
+                if cells is not None and n not in cells:
+                    continue
+                source = (
                     parameters if "parameters" in cell.get("metadata", {}).get("tags", []) else "".join(cell["source"])
                 )
-                outputs.append(kernel.execute(code, timeout, label=f"{notebook.name} cell {n}"))
+                outputs.append(kernel.execute(source, timeout, label=f"{notebook.name} cell {n}"))
         finally:
             kernel.close()
         return outputs
@@ -283,7 +301,12 @@ class Kernel:
         self.ws = self.channel.ws
 
     def execute(self, code: str, timeout: float = 300, label: str = "") -> str:
-        done = self.channel.execute(code, timeout)
+        from .remote_kernel import KernelConnectionLost
+
+        try:
+            done = self.channel.execute(code, timeout)
+        except KernelConnectionLost as e:
+            raise CellError(f"{self.user}: {label}: {e}") from e
         if done.status == "timeout":
             raise CellError(f"{self.user}: {label} did not finish within {timeout:.0f}s")
         if done.status == "error":
