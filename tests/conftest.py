@@ -180,8 +180,56 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
 
+# Tiers (pyproject.toml's markers; `make check` runs `-m "not slow and not serial"`). Most modules mark their own
+# tests; these are given here, for folders and modules that other parts of the project edit (tests/jupyterhub, the
+# notebooks' checks, the kernels' tests). A name here that no longer exists fails the collection.
+PATH_MARKERS = {"tests/jupyterhub": ("slow", "serial", "notebooks")}  # ten learners' kernels on one machine
+TEST_MARKERS = {
+    # SmolLM2 generating token by token: about two minutes between them on two cores
+    "tests/test_checks_nb03.py::test_greedy_right_answer_passes_and_equals_generate": ("slow",),
+    "tests/test_checks_nb03.py::test_greedy_typical_mistakes_get_their_hint": ("slow",),
+    "tests/test_checks_nb02.py::test_similar_right_answer_passes_and_others_fail": ("slow",),
+    "tests/test_checks_nb02.py::test_scores_typical_mistakes_get_their_hint": ("slow",),
+    # the course's models and its Space end to end
+    "tests/test_course_content.py::test_space_clones_and_answers_through_gradio_client": ("slow",),
+    "tests/test_course_content.py::test_chat_model_answers_a_factual_question": ("slow",),
+    "tests/test_course_content.py::test_image_task_end_to_end": ("slow",),
+    # a Jupyter server and real kernels; what is freed depends on the machine's memory
+    "tests/test_kernels.py::test_setup_frees_the_other_idle_course_kernels_only": ("slow", "serial"),
+    "tests/test_kernels.py::test_nothing_is_freed_when_the_learner_says_so_or_the_machine_is_big": ("slow", "serial"),
+    # real kernels (papermill, nbclient) and a pytest of its own
+    "tests/test_strict_warnings.py::test_strict_run_fails_on_a_transformers_deprecation": ("slow",),
+    "tests/test_strict_warnings.py::test_without_strict_the_same_notebook_only_warns": ("slow",),
+    "tests/test_strict_warnings.py::test_strict_catches_warnings_attributed_to_the_cell_and_spares_others": ("slow",),
+    "tests/test_strict_warnings.py::test_pytest_config_fails_a_test_on_a_transformers_deprecation": ("slow",),
+}
+
+
+def _tiers(config, items) -> None:
+    """Add PATH_MARKERS and TEST_MARKERS to the collected items; a TEST_MARKERS name whose module was collected
+    whole but which is not there (renamed, removed) is an error, so that a slow test never slips into `make check`
+    unmarked."""
+    seen, modules = set(), set()
+    for item in items:
+        rel = Path(item.path).resolve().relative_to(ROOT).as_posix() if ROOT in Path(item.path).parents else ""
+        node = f"{rel}::{item.originalname}" if rel else ""
+        modules.add(rel)
+        marks = [m for folder, ms in PATH_MARKERS.items() if rel.startswith(folder + "/") for m in ms]
+        if node in TEST_MARKERS:
+            seen.add(node)
+            marks += TEST_MARKERS[node]
+        for mark in marks:
+            item.add_marker(mark)
+    if any("::" in arg for arg in config.args) or config.option.keyword:
+        return  # a selection of tests by name: the rest was never collected
+    gone = [n for n in TEST_MARKERS if n.split("::")[0] in modules and n not in seen]
+    if gone:
+        raise pytest.UsageError(f"tests/conftest.py TEST_MARKERS names tests that do not exist: {gone}")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Content tests need the built course hub; without it they skip."""
+    """Tiers (see TEST_MARKERS); content tests need the built course hub, without it they skip."""
+    _tiers(config, items)
     if is_built(SOURCE_HUB):
         return
     skip = pytest.mark.skip(reason=f"the course hub is not built in {SOURCE_HUB} (run `course-hub build`)")

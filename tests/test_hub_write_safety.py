@@ -298,6 +298,8 @@ def check_hub_dir(hub_dir: Path, hashed: set | None = None) -> dict:
     return {"repos": len(repos), "pointers": pointers}
 
 
+@pytest.mark.slow  # a server of its own, killed -9 mid-write again and again
+@pytest.mark.serial
 def test_sigkill_mid_upload_and_commit_leaves_everything_consistent(tmp_path):
     from course_hub.hub import Hub
 

@@ -23,6 +23,10 @@ from conftest import ROOT, copy_hub, start_server, stop_server
 
 from course_hub import HubDir, server
 
+# a hub of its own and an inference worker loading models: not in `make check`; the worker's life (crash, stop,
+# queue, idle timer, disconnects) is timed and runs serial
+pytestmark = pytest.mark.slow
+
 CLASSIFIER = "course/minilm-sentiment"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -336,6 +340,7 @@ def test_hostile_payloads_get_4xx_and_downloads_keep_working(hub_built, tmp_path
     assert json.loads(Path(path).read_text())["id2label"]
 
 
+@pytest.mark.serial
 def test_stream_client_that_disconnects_stops_the_generation(hub_built):
     log = HubDir(hub_built.dir).logs_dir / "inference-worker.log"
     before = log.read_text(errors="replace").count("cancelled job") if log.exists() else 0
@@ -366,6 +371,7 @@ def test_stream_client_that_disconnects_stops_the_generation(hub_built):
     assert out.startswith(" Paris")
 
 
+@pytest.mark.serial
 def test_stream_abandoned_after_first_tokens(hub_built):
     """Read a few tokens, then hang up: the hub keeps serving (and cancels)."""
     body = {
@@ -385,6 +391,7 @@ def test_stream_abandoned_after_first_tokens(hub_built):
 
 
 # --- the worker's life ---------------------------------------------------------------------------------------------
+@pytest.mark.serial
 def test_worker_crash_is_a_503_then_it_restarts(hub_built, tmp_path):
     from huggingface_hub import hf_hub_download
 
@@ -467,6 +474,7 @@ def _start_worker(url: str, hub_dir, wait: bool = True) -> int:
     return pid
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("how", ["sigterm", "course-hub stop", "sigkill"])
 def test_worker_stops_with_the_hub(own_hub, how):
     url, hub_dir, proc = own_hub()
@@ -490,6 +498,7 @@ def test_worker_stops_with_the_hub(own_hub, how):
     assert gone(pid), f"the inference worker {pid} outlived the hub ({how})"
 
 
+@pytest.mark.serial
 def test_full_queue_is_a_503_with_retry_after(own_hub):
     url, hub_dir, proc = own_hub(inference_queue=1)
     _start_worker(url, hub_dir)
@@ -512,6 +521,7 @@ def test_full_queue_is_a_503_with_retry_after(own_hub):
         pytest.fail("the queue stayed full after the stream was abandoned")
 
 
+@pytest.mark.serial
 def test_idle_worker_goes_away(own_hub):
     url, hub_dir, proc = own_hub(inference_idle_s=2)
     pid = _start_worker(url, hub_dir)

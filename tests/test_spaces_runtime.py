@@ -25,6 +25,10 @@ from huggingface_hub import CommitOperationAdd, HfApi
 
 from course_hub import HubDir, server
 
+# real Gradio apps in subprocesses: not in `make check`; start timeouts, idle timers, memory limits and hub kills
+# run serial
+pytestmark = pytest.mark.slow
+
 DEMO = "course/sentiment-demo"
 
 TINY = r"""
@@ -353,6 +357,7 @@ def test_missing_requirement_is_named(fast):
     assert "not installed" in logs and "course-hub-no-such-package" in logs
 
 
+@pytest.mark.serial
 def test_hanging_app_hits_the_start_timeout(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": "import time\nprint('thinking', flush=True)\ntime.sleep(600)\n"})
@@ -360,6 +365,7 @@ def test_hanging_app_hits_the_start_timeout(fast):
     assert "did not answer within 12 s" in raw["errorMessage"] and "thinking" in raw["errorMessage"]
 
 
+@pytest.mark.serial
 def test_memory_limit(fast):
     api, repo_id = fast.api(), new_id()
     hog = "ballast = b'x' * (320 << 20)  # over the 200 MiB limit of this test server\n"
@@ -479,6 +485,7 @@ def test_pause_and_restart(fast):
     assert get_app(fast, repo_id).json()["pid"] != pid
 
 
+@pytest.mark.serial
 def test_idle_space_sleeps_and_wakes(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": tiny()})
@@ -490,6 +497,7 @@ def test_idle_space_sleeps_and_wakes(fast):
     assert woken["pid"] != first["pid"] and api.space_info(repo_id).runtime.stage == "RUNNING"
 
 
+@pytest.mark.serial
 def test_at_most_n_spaces_run(fast):
     api = fast.api()
     ids = [new_id() for _ in range(3)]
@@ -524,6 +532,7 @@ def test_classroom_runs_only_allowed_owners(tmp_path):
 
 
 # --- no app outlives the hub -------------------------------------------------------------------------------------
+@pytest.mark.serial
 @pytest.mark.parametrize("how", ["sigterm", "course-hub stop", "sigkill"])
 def test_no_orphans_when_the_hub_goes(tmp_path, how):
     srv = Server(tmp_path, {"COURSE_HUB_MAX_SPACES": "3"})
@@ -556,6 +565,7 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
         stop_server(srv.proc)
 
 
+@pytest.mark.serial
 def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
     """COURSE_HUB_LEAN=1 (a small machine, Binder): the inference worker starting puts an idle Space to sleep, a
     Space starting stops the idle worker; one Space at a time."""

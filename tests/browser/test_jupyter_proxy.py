@@ -23,6 +23,8 @@ import pytest
 from course_hub.server import free_port
 from helpers.gradio_tools import stop, wait_until_up
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "browser"
 BASE = "/user/learner/"

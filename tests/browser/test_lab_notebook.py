@@ -24,6 +24,8 @@ import pytest
 
 from course_hub.server import free_port
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.notebooks]
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "00_welcome.ipynb"
 OUT = ROOT / "build" / "browser"

@@ -15,6 +15,8 @@ from conftest import SOURCE_HUB, copy_hub, start_server, stop_server
 
 from course_hub import HubDir, server
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "web"
 DEMO = "course/sentiment-demo"
