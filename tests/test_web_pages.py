@@ -1,21 +1,19 @@
-"""The course hub's website over real HTTP (the session's hub, and servers of its own for --root-path and classroom
-mode): every page kind, content negotiation for every URL shape, private and gated repos, sign-in, CSRF, tokens,
-path prefixes, and a hostile card that must render inert."""
+"""The course hub's website over real HTTP (the session's hub): every page kind, content negotiation for every URL
+shape, private and gated repos, sign-in, CSRF, tokens, path prefixes, and a hostile card that must render inert.
+
+The pages under --root-path and in classroom mode are driven in process (starlette's TestClient over the session
+hub's dir with those settings, `in_process`): since issue 24 they start no server of their own."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import uuid
 from html.parser import HTMLParser
 
 import httpx
 import pytest
-from conftest import SESSION_TMP, start_server, stop_server
 from hubtest import HTTP, bearer
-
-from course_hub import server
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # what a browser sends
 MODEL, GATED, DATASET, SPACE = (
@@ -452,63 +450,48 @@ def test_x_forwarded_prefix(hub):
     assert all(not link.startswith('/"') for link in _links(text))
 
 
-@pytest.fixture(scope="module")
-def extra_hub(hub):
-    """A copy of the session's hub, for servers started with other options."""
-    dest = SESSION_TMP / f"web-hub-{uuid.uuid4().hex[:6]}"
-    from course_hub import HubDir
+def in_process(hub, **options):
+    """The app over the session hub's dir with other options (`course-hub serve --root-path/--classroom`), driven in
+    this process by starlette's TestClient: no second server and no copy of the hub (until issue 24 these two tests
+    each started a server over a copy of the session's hub). Only pages here: the clients' end to end tests stay on
+    the real server."""
+    from starlette.testclient import TestClient
 
-    HubDir(hub.dir).copy_to(dest)
-    yield dest
-    shutil.rmtree(dest, ignore_errors=True)
+    from course_hub import Settings
+    from course_hub.app import create_app
+
+    settings = Settings.from_env({}, hub_dir=hub.dir, **options)  # the CLI's path: --root-path normalised there
+    return TestClient(create_app(settings), headers=HTML, follow_redirects=False)
 
 
 @content
-def test_root_path_option(extra_hub):
-    port = server.free_port()
-    proc, _ = start_server(
-        extra_hub, port, SESSION_TMP / "web-root-path.log", args=("--root-path", "/user/x/proxy/8765/")
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
+def test_root_path_option(hub):
+    with in_process(hub, root_path="/user/x/proxy/8765/") as c:
         for path in ("/", f"/{MODEL}", f"/datasets/{DATASET}", "/login"):
-            r = HTTP.get(url + path, headers=HTML)
+            r = c.get(path)
             assert r.status_code == 200
             links = _links(r.text)
             assert links and all(link.startswith("/user/x/proxy/8765/") for link in links), (path, links)
-        assert (
-            f"git clone http://127.0.0.1:{port}/user/x/proxy/8765/{MODEL}"
-            in HTTP.get(f"{url}/{MODEL}", headers=HTML).text
-        )
-        login = httpx.get(f"{url}/login", headers=HTML)
+        assert f"git clone http://testserver/user/x/proxy/8765/{MODEL}" in c.get(f"/{MODEL}").text
+        login = c.get("/login")
         assert "path=/user/x/proxy/8765/" in login.headers["set-cookie"].lower()
-    finally:
-        stop_server(proc)
 
 
-def test_classroom_pages_need_sign_in(extra_hub, hub):
-    port = server.free_port()
-    proc, _ = start_server(
-        extra_hub, port, SESSION_TMP / "web-classroom.log", args=("--classroom", "--host", "127.0.0.1")
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
+def test_classroom_pages_need_sign_in(hub):
+    with in_process(hub, classroom=True) as c:
         for path in ("/", "/models", f"/{MODEL}", "/course"):
-            r = HTTP.get(url + path, headers=HTML)
+            r = c.get(path)
             assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
-        assert HTTP.get(f"{url}/login", headers=HTML).status_code == 200
-        assert HTTP.get(f"{url}/static/style.css").status_code == 200
+        assert c.get("/static/style.css").status_code == 200
         # the API is unchanged: anonymous requests get the classroom's 401
-        r = HTTP.get(f"{url}/api/models")
+        r = c.get("/api/models", headers={"Accept": "application/json"})
         assert r.status_code == 401
-        assert HTTP.post(f"{url}/logout", headers=HTML).status_code == 403  # no CSRF token
-        c = httpx.Client(timeout=30, headers=HTML)
-        form = c.get(f"{url}/login")
-        r = c.post(f"{url}/login", data={"csrf": csrf_of(form.text), "username": "alice", "token": hub.token("alice")})
+        assert c.post("/logout").status_code == 403  # no CSRF token
+        form = c.get("/login")
+        assert form.status_code == 200
+        r = c.post("/login", data={"csrf": csrf_of(form.text), "username": "alice", "token": hub.token("alice")})
         assert r.status_code == 303
-        assert c.get(f"{url}/{MODEL}").status_code in (200, 404)  # signed in: the page (404: hub not built)
-    finally:
-        stop_server(proc)
+        assert c.get(f"/{MODEL}").status_code in (200, 404)  # signed in: the page (404: hub not built)
 
 
 def test_templates_and_stylesheet_ship_as_package_data():
