@@ -135,8 +135,8 @@ def test_a_closed_connection_is_not_a_silent_cell(server):
         started = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)  # the server stops (its kernels too) while the cell is silent
         with pytest.raises(KernelConnectionLost, match="closed|lost"):
-            channel.execute("import time\ntime.sleep(60)", timeout=120)
-        assert time.monotonic() - started < 30
+            channel.execute("import time\ntime.sleep(300)", timeout=600)
+        assert time.monotonic() - started < 60, "the server's stop ends the wait, not the cell or its timeout"
     finally:
         channel.close()
 
