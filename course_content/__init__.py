@@ -10,8 +10,10 @@ inputs, settings and code version, so a second build only hashes files and write
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import digits, gated, minilm, private, sentiment_model, smollm2, snippets, space, vit_digits
@@ -25,6 +27,11 @@ ORDER = (minilm, smollm2, snippets, sentiment_model, gated, private, space, digi
 REPO_IDS = [m.REPO_ID for m in ORDER]
 
 
+def build_jobs() -> int:
+    """How many torch steps run at once: `COURSE_BUILD_JOBS`, else one per core (at most 3, the number of steps)."""
+    return max(1, int(os.environ.get("COURSE_BUILD_JOBS") or min(3, os.cpu_count() or 1)))
+
+
 def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list[RepoSpec]:
     """Fetch inputs (cached), build every course repo's files under work_dir, return specs in commit order."""
     work_dir = Path(work_dir)
@@ -32,13 +39,18 @@ def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list
     start = time.time()
 
     minilm_spec, minilm_dir = minilm.build(work_dir, progress)
-    smollm2_spec, _, smollm2_info = smollm2.build(work_dir, progress)
     snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
-    sentiment_spec, sentiment_dir, metrics = sentiment_model.build(
-        work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress
-    )
     digits_spec, digits_dir, _ = digits.build(work_dir, progress)
-    vit_spec, _, vit_metrics = vit_digits.build(work_dir, digits_dir, digits_dir.name, progress)
+    # the torch steps: each in a child on one thread with the pinned kernels (numerics.py), side by side
+    with ThreadPoolExecutor(max_workers=build_jobs()) as pool:
+        smollm2_job = pool.submit(smollm2.build, work_dir, progress)
+        sentiment_job = pool.submit(
+            sentiment_model.build, work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress
+        )
+        vit_job = pool.submit(vit_digits.build, work_dir, digits_dir, digits_dir.name, progress)
+        smollm2_spec, _, smollm2_info = smollm2_job.result()
+        sentiment_spec, sentiment_dir, metrics = sentiment_job.result()
+        vit_spec, _, vit_metrics = vit_job.result()
     built = {
         s.repo_id: s
         for s in (

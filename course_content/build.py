@@ -129,6 +129,30 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
     collect(hub, specs)
     marker = hub.dir.build_marker
     tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": build_key(), "repos": [f"{s.repo_type}:{s.repo_id}" for s in specs]}, indent=1))
+    repos = [f"{s.repo_type}:{s.repo_id}" for s in specs]
+    refs = commit_refs(hub, repos)
+    info = {"key": build_key(), "repos": repos, "fingerprint": fingerprint(refs), "refs": refs}
+    tmp.write_text(json.dumps(info, indent=1))
     os.replace(tmp, marker)
-    progress(f"course hub built in {time.monotonic() - started:.0f}s: {hub.dir.root}")
+    progress(
+        f"course hub built in {time.monotonic() - started:.0f}s: {hub.dir.root} (fingerprint {info['fingerprint']}: "
+        "the same on every x86-64 machine)"
+    )
+
+
+def commit_refs(hub: Hub, repos: list[str]) -> dict[str, dict[str, str]]:
+    """`type:id` -> {"refs/heads/main": sha, "refs/tags/v1.0": sha, ...}: what the build committed, by name."""
+    out = {}
+    for repo in repos:
+        repo_type, repo_id = repo.split(":", 1)
+        branches, tags = hub.git(repo_type, repo_id).refs()
+        out[repo] = {
+            **{f"refs/heads/{b}": sha for b, sha in branches.items()},
+            **{f"refs/tags/{t}": sha for t, sha in tags.items()},
+        }
+    return out
+
+
+def fingerprint(refs: dict) -> str:
+    """One short hash of every commit the build made: two builds with the same fingerprint wrote the same bytes."""
+    return hashlib.sha256(json.dumps(refs, sort_keys=True).encode()).hexdigest()[:16]

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import inputs
+from . import inputs, numerics
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
 from .saving import tidy_tokenizer_config
@@ -15,7 +15,7 @@ from .spec import Commit, RepoSpec
 REPO_ID = "course/minilm-sentiment"
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DATASET = "course/sentiment-snippets"
-VERSION = "minilm-sentiment-1"  # bump when the training code changes
+VERSION = "minilm-sentiment-2"  # bump when the training code changes
 HYPERPARAMETERS = {
     "train_examples": 4000,  # the first 4,000 rows of the (already shuffled) train split
     "epochs": 1,
@@ -45,7 +45,7 @@ def train(
     )
     from transformers.utils import logging as hf_logging
 
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    base_dir, data_dir, out = Path(base_dir), Path(data_dir), Path(out)
     set_seed(hp["seed"])
     torch.manual_seed(hp["seed"])
     files = {s: str(data_dir / "data" / f"{s}-00000-of-00001.parquet") for s in ("train", "test")}
@@ -127,9 +127,13 @@ def build(
     progress: Callable[[str], None] = print,
 ) -> tuple[RepoSpec, Path, dict]:
     """(spec, folder with the fine-tuned model, metrics); training is skipped when cached."""
-    key = key_of(VERSION, base_key, data_key, HYPERPARAMETERS)
+    key = key_of(VERSION, base_key, data_key, HYPERPARAMETERS, numerics.PINNED)
     folder, metrics = cached_step(
-        work_dir, "minilm-sentiment", key, lambda out: train(base_dir, data_dir, out, progress=progress), progress
+        work_dir,
+        "minilm-sentiment",
+        key,
+        lambda out: numerics.run(f"{__name__}:train", base_dir, data_dir, out),
+        progress,
     )
     files = files_under(folder)
     spec = RepoSpec(

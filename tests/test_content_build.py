@@ -336,7 +336,7 @@ def test_smollm2_answers_paris_greedily(built_specs):
     from course_content.smollm2 import generate_answer
 
     folder = Path(built_specs["HuggingFaceTB/SmolLM2-135M-Instruct"].commits[0].files["model.safetensors"]).parent
-    model = AutoModelForCausalLM.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype="float32")  # bfloat16's answer depends on the CPU
     tokenizer = AutoTokenizer.from_pretrained(folder)
     assert tokenizer.chat_template
     assert "Paris" in generate_answer(model, tokenizer, "What is the capital of France?")
@@ -359,3 +359,38 @@ def test_sentiment_model_labels_obvious_sentences(built_specs):
         Path(gated_files["model.safetensors"]).read_bytes()
         == Path(spec.commits[0].files["model.safetensors"]).read_bytes()
     )
+
+
+# --- the same bytes on every CPU (course_content/numerics.py; make test-cpus does the whole build) ----------
+
+
+def _vit_weights(out: Path, kernels: dict, monkeypatch) -> str:
+    """sha256 of vit-digits' weights after two epochs, trained by the build's step runner under `kernels`."""
+    import hashlib
+
+    from course_content import numerics, vit_digits
+
+    digits_dir = next((content_build_dir() / "digits").glob("*/.done.json"), None)
+    if digits_dir is None:
+        pytest.skip(f"course/digits not built in {content_build_dir()}: run `course-hub build`")
+    for name, value in kernels.items():
+        monkeypatch.setenv(name, value)
+    hp = dict(vit_digits.HYPERPARAMETERS, epochs=2)
+    numerics.run(f"{vit_digits.__name__}:train", digits_dir.parent, out, hp, min_accuracy=0.0)
+    return hashlib.sha256((out / "model.safetensors").read_bytes()).hexdigest()
+
+
+@pytest.mark.content
+def test_the_build_trains_on_one_kernel_set_whatever_the_cpu_offers(tmp_path, monkeypatch):
+    """The machine's kernels differ (so training depends on the CPU); the build's pinned ones do not."""
+    from course_content import numerics
+    from tools.cpus import KERNEL_SETS, available_sets
+
+    _, sets = available_sets()
+    low, high = "default", sets[-1]  # the portable kernels and the widest this CPU has
+    monkeypatch.setenv(numerics.NATIVE, "1")
+    native = {s: _vit_weights(tmp_path / f"native-{s}", KERNEL_SETS[s], monkeypatch) for s in (low, high)}
+    assert native[low] != native[high], "the machine's own kernel sets trained the same weights: nothing to pin?"
+    monkeypatch.delenv(numerics.NATIVE)
+    pinned = {s: _vit_weights(tmp_path / f"pinned-{s}", KERNEL_SETS[s], monkeypatch) for s in (low, high)}
+    assert pinned[low] == pinned[high], "the build's torch steps depend on the CPU's kernels"

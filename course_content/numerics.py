@@ -1,0 +1,104 @@
+"""One set of CPU kernels for every torch step of the build, so that it writes the same bytes on every x86-64 CPU.
+
+torch picks its kernels by the CPU it finds: ATen's AVX2 or AVX-512 variants (other vector widths, so other
+summation orders), MKL's code path for the processor (Intel or AMD, AVX2 or AVX-512: other blockings of a matrix
+product), oneDNN's and NNPACK's own JIT kernels, and as many threads as there are cores (other splits of a sum).
+Each gives results a few ulps apart; training amplifies them, so a model trained on an AMD EPYC without AVX-512
+had other weights, another test accuracy in its card and other commit SHAs than the same build on a Xeon.
+
+`run(target, ...)` runs a build step in a child Python with the environment below, which removes every one of
+those choices: ATen's AVX2 kernels (`ATEN_CPU_CAPABILITY=avx2`: plain IEEE arithmetic, identical on every CPU
+that has AVX2 and FMA, Intel or AMD), MKL's conditional numerical reproducibility in the one mode that Intel
+documents as vendor-independent (`MKL_CBWR=COMPATIBLE`: SSE2 without the approximate rcpps/rsqrtps; its AVX2 mode
+falls back to the CPU's own path on AMD), oneDNN and NNPACK switched off (convolutions go through ATen and MKL),
+one thread. The child checks that torch took the settings before it starts. ATen's portable `default` kernels
+would cover CPUs without AVX2 too, at five times the cost (measured: docs/architecture.md, "The build's numbers");
+such a CPU, and an aarch64 one, builds with what it has and says that its models differ.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# the variables the child gets; anything that selects CPU kernels otherwise is removed (UNSET)
+PINNED = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "MKL_CBWR": "COMPATIBLE",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # not used (oneDNN is off), pinned in case an op reaches it anyway
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PYTHONHASHSEED": "0",
+}
+UNSET = ("MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE", "DNNL_MAX_CPU_ISA", "MKL_CBWR_BRANCH", "OPENBLAS_CORETYPE")
+# set to 1 to run the steps with the machine's own kernels (tests/test_content_build.py shows they then differ)
+NATIVE = "COURSE_BUILD_NATIVE_KERNELS"
+
+
+def child_env(base: dict | None = None) -> dict:
+    env = dict(os.environ if base is None else base)
+    if env.get(NATIVE) == "1":
+        return env
+    for name in UNSET:
+        env.pop(name, None)
+    env.update(PINNED)
+    return env
+
+
+def settle() -> None:
+    """In the child, before any torch work: the settings environment variables cannot make, checked."""
+    import torch
+
+    if os.environ.get(NATIVE) == "1":
+        return
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    torch.backends.mkldnn.enabled = False
+    torch.backends.nnpack.set_flags(False)
+    capability = torch.backends.cpu.get_cpu_capability()
+    if capability != "AVX2":  # a CPU without AVX2 (or not x86-64) runs what it has
+        print(
+            f"Note: this CPU runs torch's {capability} kernels, not AVX2: the models this build trains differ in "
+            "their last digits from other machines' (another build fingerprint)",
+            file=sys.stderr,
+        )
+
+
+def run(target: str, *args, **kwargs) -> dict:
+    """`module:function(*args, **kwargs)` in a child Python with the pinned kernels; its JSON-able result.
+
+    Arguments are JSON (paths as strings); the child's output goes to this process's stdout and stderr.
+    """
+    with tempfile.TemporaryDirectory(prefix="course-build-") as tmp:
+        call, result = f"{tmp}/call.json", f"{tmp}/result.json"
+        Path(call).write_text(json.dumps({"target": target, "args": args, "kwargs": kwargs}, default=str))
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from course_content.numerics import main; main(*sys.argv[1:])",
+                call,
+                result,
+            ],
+            env=child_env(),
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"build step {target} failed (exit code {proc.returncode}); its output is above")
+        return json.loads(Path(result).read_text())
+
+
+def main(call_file: str, result_file: str) -> None:
+    """The child's side of `run`."""
+    call = json.loads(Path(call_file).read_text())
+    settle()
+    module, name = call["target"].split(":")
+    fn = getattr(importlib.import_module(module), name)
+    out = fn(*call["args"], **call["kwargs"])
+    Path(result_file).write_text(json.dumps(out if out is not None else {}))
