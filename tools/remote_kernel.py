@@ -163,12 +163,17 @@ class KernelChannel:
         self._heard = time.monotonic()  # the last frame from the server: a message, a ping or a pong
         self._pinged: float | None = None  # when the ping still unanswered went out
 
-    def _send(self, payload: str) -> None:
+    def _send(self, payload: str = "", ping: bool = False) -> None:
+        """A message (or a ping); a send that cannot go out within `ping_timeout` is a lost connection too."""
         import websocket
 
+        self.ws.settimeout(self.ping_timeout)
         try:
-            self.ws.send(payload)
-        except (websocket.WebSocketConnectionClosedException, OSError) as e:  # websocket's timeout is an OSError too
+            if ping:
+                self.ws.ping()
+            else:
+                self.ws.send(payload)
+        except (websocket.WebSocketException, OSError) as e:
             raise KernelConnectionLost(f"the kernel's websocket is lost: {type(e).__name__}: {e}") from e
 
     def _receive(self, wait: float) -> dict | None:
@@ -199,20 +204,12 @@ class KernelChannel:
         now = time.monotonic()
         if self._pinged is None:
             self._pinged = now
-            self._send_ping()
+            self._send(ping=True)
         elif now - self._pinged > self.ping_timeout:
             raise KernelConnectionLost(
                 f"the server answered no websocket ping for {now - self._pinged:.0f} s "
                 f"(last heard {now - self._heard:.0f} s ago)"
             )
-
-    def _send_ping(self) -> None:
-        import websocket
-
-        try:
-            self.ws.ping()
-        except (websocket.WebSocketConnectionClosedException, OSError) as e:
-            raise KernelConnectionLost(f"the kernel's websocket is lost: {type(e).__name__}: {e}") from e
 
     def execute(self, code: str, timeout: float = 300) -> Execution:
         """Run `code` as a cell; wait for its reply and for the kernel to go idle, until `timeout` seconds.
