@@ -14,13 +14,16 @@ LATEST := build/latest-venv
 LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test lint format test-hub test-notebooks test-browser test-papermill test-hygiene \
-	test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
+.PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-browser test-papermill \
+	test-hygiene test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
 	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
+	@echo "make check      a developer's verdict in minutes: lint + the fast tests (no hub build; -m 'not slow and not serial')"
 	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks, browser)"
+	@echo "make test-cpus  the build and the notebooks' model outputs under every CPU kernel set this CPU has"
+	@echo "make test-papermill  every notebook with papermill, FAST=True, against the course hub (not in make test)"
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
@@ -51,8 +54,17 @@ hub: setup
 lab: hub
 	$(BIN)/python -m tools.lab
 
-# test-hygiene last: it also scans the executed copies that test-papermill writes
-test: hub lint test-hub test-notebooks test-browser test-papermill test-online test-launch test-jupyterhub test-hygiene
+# Every pytest run prints its 25 slowest tests (where the time goes). The notebooks run twice in `make test`: nbval
+# (test-notebooks) and papermill with parameters in online mode (test-online); test-hygiene last: it scans the
+# executed copies that test-online writes. Markers (pyproject.toml): slow, serial, browser, notebooks, content.
+DURATIONS := --durations=25
+test: hub lint test-hub test-notebooks test-cpus test-browser test-online test-launch test-jupyterhub test-hygiene
+
+# A verdict in a few minutes, without a hub build: ruff, then every test that is neither slow nor serial (the
+# in-process tier, the hub suite against one session server; content tests run only when the hub is already built)
+check: lint
+	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
+		--ignore=tests/online --ignore=tests/jupyterhub -m "not slow and not serial" -q $(DURATIONS)
 
 # ruff: lint + format check of every Python file (pyproject.toml [tool.ruff]); `make format` fixes what it can
 lint: setup
@@ -65,22 +77,29 @@ format: setup
 
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
-		--ignore=tests/online --ignore=tests/jupyterhub
+		--ignore=tests/online --ignore=tests/jupyterhub $(DURATIONS)
 
 test-notebooks: hub
-	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg
+	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks \
+		--nbval-sanitize-with notebooks/sanitize.cfg $(DURATIONS)
+
+# the build and the notebooks' model outputs are the same under every CPU kernel set this CPU has (tools/cpus.py)
+test-cpus: hub
+	$(STRICT) $(BIN)/python -m tools.cpus
 
 # Notebook 00 in JupyterLab, driven by the system's Chromium (Debian: apt-get install chromium)
 test-browser: hub
-	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider $(DURATIONS)
 
+# every notebook with papermill, FAST=True, against the course hub (build/papermill-fast): for developers; `make test`
+# runs papermill with parameters once, in online mode (test-online)
 test-papermill: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
 
 # Online mode where every repo exists: `course-hub publish` into a second course hub standing in for huggingface.co,
 # then every notebook with papermill in online mode there, HF_TOKEN = a learner's token (build/papermill-online)
 test-online: hub
-	$(STRICT) $(BIN)/python -m pytest tests/online -p no:cacheprovider
+	$(STRICT) $(BIN)/python -m pytest tests/online -p no:cacheprovider $(DURATIONS)
 
 # The workshop pack (wheels + course + built hub in one tar), then the ways in: the pack installed offline,
 # a notebook's Colab setup cell (simulated google.colab), Binder's environment.yml and postBuild
@@ -88,11 +107,12 @@ pack: hub
 	$(BIN)/python -m tools.pack
 
 test-launch: pack
-	$(BIN)/python -m pytest tests/launch -p no:cacheprovider
+	$(BIN)/python -m pytest tests/launch -p no:cacheprovider $(DURATIONS)
 
+# the executed copies of test-online (required), and of test-papermill / make run when they are there
 test-hygiene: setup
-	COURSE_EXECUTED_DIRS=build/papermill-fast$(if $(wildcard build/papermill-online/*.ipynb),:build/papermill-online)$(if $(wildcard build/run/*.ipynb),:build/run) \
-		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_hygiene.py
+	COURSE_EXECUTED_DIRS=build/papermill-online$(if $(wildcard build/papermill-fast/*.ipynb),:build/papermill-fast)$(if $(wildcard build/run/*.ipynb),:build/run) \
+		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_hygiene.py $(DURATIONS)
 
 # A second venv with the newest releases (no constraints; torch stays the pinned CPU build), then `make test` in it.
 # `make test` under Python 3.13 in a Debian trixie root (debootstrap) under build/py313/: needs root; torch for 3.13
@@ -136,7 +156,7 @@ jupyterhub-deps: setup $(CHP)
 
 # about 6 minutes: ten learners' servers, notebooks 01 and 05 each, through the proxy
 test-jupyterhub: hub jupyterhub-deps
-	$(STRICT) $(BIN)/python -m pytest tests/jupyterhub -p no:cacheprovider
+	$(STRICT) $(BIN)/python -m pytest tests/jupyterhub -p no:cacheprovider $(DURATIONS)
 
 # about 5 minutes; writes the JupyterHub section of benchmarks/RESULTS.md
 bench-jupyterhub: hub jupyterhub-deps

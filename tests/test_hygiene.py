@@ -2,7 +2,10 @@
 docs, data) and the executed notebook copies that `make run` / `make test` write.
 
 Executed copies: the folders in `$COURSE_EXECUTED_DIRS` (`:`-separated, relative to the checkout; each must hold
-notebooks; `make test-hygiene` sets it after papermill), else `build/run` and `build/papermill-fast` when present.
+notebooks), else `build/run`, `build/papermill-fast` and `build/papermill-online` when present. In `make test`,
+test-hygiene runs last and requires build/papermill-online, the copies that test-online wrote (every notebook with
+papermill, FAST, online mode, a learner's token in HF_TOKEN); since issue 24 `make test` no longer runs the separate
+FAST pass (`make test-papermill`, build/papermill-fast), which is scanned too when a developer has run it.
 """
 
 from __future__ import annotations
@@ -173,6 +176,6 @@ def test_committed_files_hold_no_tokens_or_machine_paths():
 def test_executed_notebooks_hold_no_tokens_or_machine_paths():
     dirs = executed_dirs()
     if not dirs:
-        pytest.skip("no executed copies yet (make run / make test-papermill write them)")
+        pytest.skip("no executed copies yet (make test-online / make test-papermill / make run write them)")
     found = scan_files([p for d in dirs for p in sorted(d.rglob("*")) if p.is_file()])
-    assert not found, report(found) + "\n(stale copies? re-run `make run` / `make test-papermill`)"
+    assert not found, report(found) + "\n(stale copies? re-run `make test-online` / `make test-papermill` / `make run`)"

@@ -1,9 +1,10 @@
 """Execute the course notebooks in fresh kernels and report wall time and peak memory per notebook.
 
 python -m tools.run_notebooks --out build/run          # papermill, default parameters (make run)
-python -m tools.run_notebooks --fast --out build/fast  # papermill with FAST=True (make test)
+python -m tools.run_notebooks --fast --out build/fast  # papermill with FAST=True (make test-papermill)
 python -m tools.run_notebooks --in-place               # re-execute and save notebooks/ (make notebooks)
 COURSE_HUB=online HF_TOKEN=... python -m tools.run_notebooks --online --out build/online  # against a Hub
+    (make test-online runs it with --fast against a stand-in hub: make test's one papermill run)
 """
 
 from __future__ import annotations

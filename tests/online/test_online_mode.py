@@ -7,6 +7,11 @@ repos into it over HTTP, twice (the second run makes no commit); then `tools.run
 notebook with `COURSE_HUB=online COURSE_ONLINE_ENDPOINT=<stand-in> HF_TOKEN=<learner's token>`, writing the executed
 copies to build/papermill-online (scanned by `make test-hygiene`).
 
+Since issue 24 this is `make test`'s one papermill run: papermill with parameters (FAST, and the setup cell's
+COURSE_HUB through the environment), each executed copy checked here and then scanned for tokens and machine paths by
+test-hygiene. The separate FAST run against the course hub (`make test-papermill`, build/papermill-fast) is a
+developer's target now; nbval (test-notebooks) is the other run of every notebook, against the course hub.
+
 `make test-online` (a few minutes: the notebooks).
 """
 
@@ -26,6 +31,8 @@ from conftest import ROOT, SESSION_TMP, SOURCE_HUB, start_server, stop_server
 from course_content.build import ORGS, is_built
 from course_hub import HubDir, server
 from course_hub.settings import course_org
+
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 OUT = ROOT / "build" / "papermill-online"
 HF_HOME = ROOT / "build" / "online-hf-home"  # in the checkout, as data/hf-home is: paths print relative
@@ -140,6 +147,7 @@ def test_publish_is_idempotent_and_complete(published):
     assert api.space_info(f"{org}/sentiment-demo").sdk == "gradio"
 
 
+@pytest.mark.notebooks
 @pytest.mark.timeout(1800)  # ten notebooks: about 5 minutes on a quiet machine, twice that on a busy one
 def test_every_notebook_runs_online(published):
     """papermill, FAST=True, online mode pointed at the stand-in, the learner's token in HF_TOKEN only."""
