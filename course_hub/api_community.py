@@ -21,9 +21,9 @@ from .gitrepo import SHA_RE, ConflictError, GitRepo
 from .gitrepo import RevisionNotFound as GitRevisionNotFound
 from .http import Ctx
 from .lfs import Pointer
+from .markdown import markdown
 from .names import iso
 from .policy import repo_url
-from .web.render import markdown
 
 PR_REF = re.compile(r"^refs/pr/([1-9][0-9]{0,8})$")
 PAGE = 50  # discussions per page (`p=`), as on huggingface.co

@@ -1,7 +1,9 @@
 """Card Markdown -> sanitised HTML: markdown-it-py (CommonMark + tables), then nh3 (ammonia) with an allow-list.
 
 Card authors may write HTML (cards on huggingface.co often do); whatever they write, what comes out has no script,
-no event handler, no style, no frame and no link other than http(s), mailto or relative."""
+no event handler, no style, no frame and no link other than http(s), mailto or relative.
+
+Layer 0, below the API (discussion comments' `html`) and the website (cards, comments, gated prompts)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections import OrderedDict
 import nh3
 from markdown_it import MarkdownIt
 
-from ..cards import FRONT_MATTER
+from .cards import FRONT_MATTER
 
 TAGS = {
     "a",
