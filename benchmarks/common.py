@@ -10,11 +10,10 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from course_hub import HubDir
-from course_hub.server import free_port
+from course_hub.net import NotUp, free_port, wait_until_up
 from helpers.gradio_tools import stop  # terminate, wait, kill if needed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,22 +83,12 @@ def copy_hub(src: Path, dst: Path) -> Path:
 
 
 def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> float:
-    """Wait until GET url answers (any HTTP status); return the seconds it took."""
-    started = time.monotonic()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[:3]} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return time.monotonic() - started
-        except urllib.error.HTTPError:
-            return time.monotonic() - started
-        except OSError:
-            pass
-        if time.monotonic() - started > timeout:
-            stop(proc)
-            raise RuntimeError(f"{url} did not answer in {timeout}s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.05)
+    """Wait until GET url answers (a status below 500); return the seconds it took. Stops proc if it never does."""
+    try:
+        return wait_until_up(url, proc, timeout, log_path=log, what=" ".join(map(str, proc.args[:3])))
+    except NotUp:
+        stop(proc)
+        raise
 
 
 class Server:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from course_hub import HubDir
+from course_hub.net import ServerInfo
 
 from .common import BENCH, PYTHON, ROOT, client_env, copy_hub, fresh_dir, median
 
@@ -31,10 +32,11 @@ def first_output_s(executed: Path) -> float | None:
 
 def _stop_hub(hub_dir: Path) -> None:
     """The hub that run_notebooks started in the background for this copy."""
+    info = ServerInfo.read(HubDir(hub_dir).server_file)
     try:
-        pid = int(json.loads(HubDir(hub_dir).server_file.read_text())["pid"])
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError, KeyError):
+        if info:
+            os.kill(info.pid, signal.SIGTERM)
+    except OSError:
         pass
 
 

@@ -3,7 +3,8 @@
 Public API (what `helpers`, `tools`, tests and benchmarks use):
 
     from course_hub import Hub, HubDir, Settings, default_hub_dir
-    from course_hub.server import free_port, start, wait_healthy, running_server, answers
+    from course_hub.net import DEFAULT_PORT, ServerInfo, free_port, answers, wait_until_up
+    from course_hub.server import start, wait_healthy, running_server
 
 It imports nothing of the course's other packages, and no torch, transformers or datasets: `course-hub build`
 loads `course_content` (which does) only when it runs.

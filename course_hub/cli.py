@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .hubdir import REPO_TYPES, HubDir
+from .net import DEFAULT_PORT
 from .settings import Settings, default_hub_dir
 
 
@@ -20,8 +21,8 @@ def cmd_serve(args) -> int:
     from .server import running_server, serve
 
     other = running_server(args.hub_dir)
-    if other and other.get("port") == args.port:
-        print(f"a course hub already serves {args.hub_dir} at {other['url']}", file=sys.stderr)
+    if other and other.port == args.port:
+        print(f"a course hub already serves {args.hub_dir} at {other.url}", file=sys.stderr)
         return 1
     host = args.host or ("0.0.0.0" if args.classroom else "127.0.0.1")
     run_spaces = tuple(o.strip() for o in args.run_spaces.split(",") if o.strip()) if args.run_spaces else None
@@ -103,7 +104,7 @@ def cmd_status(args) -> int:
         return 0
     hub = _hub(args)
     server = running_server(hub_dir)
-    print(f"server:  {server['url'] + ' (pid ' + str(server['pid']) + ')' if server else 'not running'}")
+    print(f"server:  {f'{server.url} (pid {server.pid})' if server else 'not running'}")
     repos = hub.store.repos()
     print(f"repos ({len(repos)}):")
     for r in repos:
@@ -133,8 +134,8 @@ def cmd_stop(args) -> int:
     if not server:
         print("no course hub is running for this hub dir")
         return 0
-    os.kill(int(server["pid"]), signal.SIGTERM)
-    print(f"stopped the course hub at {server['url']}")
+    os.kill(server.pid, signal.SIGTERM)
+    print(f"stopped the course hub at {server.url}")
     return 0
 
 
@@ -174,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", parents=[common], help="serve the hub over HTTP until stopped")
     s.add_argument("--host", default=None, help="address to bind (default: loopback only; the LAN with --classroom)")
-    s.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     s.add_argument(
         "--classroom",
         action="store_true",
@@ -200,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("count", type=int, nargs="?", default=0, help="number of learners (learner01, learner02, ...)")
     c.add_argument("--names", type=Path, default=None, help="a file with one learner name per line instead")
     c.add_argument("--url", default=None, help="the hub URL learners use (default: http://LAN-ADDRESS:PORT)")
-    c.add_argument("--port", type=int, default=8765)
+    c.add_argument("--port", type=int, default=DEFAULT_PORT)
     c.set_defaults(func=cmd_classroom)
     c = csub.add_parser("report", parents=[common], help="access requests and pushes by the roster's learners")
     c.set_defaults(func=cmd_classroom)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from .hubdir import HubDir
+from .net import DEFAULT_PORT, ServerInfo, free_port, wait_until_up
 from .settings import Settings
 
-DEFAULT_PORT = 8765
-
-
-def free_port(host: str = "127.0.0.1", first: int | None = None) -> int:
-    """A port nobody listens on: any (the OS picks), or the first free one from `first` on."""
-    for port in [0] if first is None else range(first, first + 50):
-        with socket.socket() as s:
-            try:
-                s.bind((host, port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError(f"no free port in {first}..{first + 49}")
+# the client side (ports, the probe, the wait loop, server.json) lives in net.py; these names stay for the tools,
+# tests and notebooks that import them from here
+__all__ = ["DEFAULT_PORT", "ServerInfo", "free_port", "running_server", "serve", "start", "wait_healthy"]
 
 
 def start(
@@ -58,36 +46,13 @@ def wait_healthy(
 ) -> float:
     """Wait until the course hub at url answers /api/health; return the seconds it took. Raises RuntimeError
     (with the log's tail) if proc exits or the time runs out."""
-    started = time.monotonic()
-    tail = lambda: Path(log_path).read_text(errors="replace")[-3000:] if log_path else ""
-    while not answers(url, timeout=1):
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the course hub exited with {proc.returncode}:\n{tail()}")
-        if time.monotonic() - started > timeout:
-            raise RuntimeError(f"the course hub at {url} did not answer within {timeout:.0f}s:\n{tail()}")
-        time.sleep(0.05)
-    return time.monotonic() - started
+    return wait_until_up(url, proc, timeout, hub=True, log_path=log_path, what="the course hub")
 
 
-def running_server(hub_dir: Path | str) -> dict | None:
+def running_server(hub_dir: Path | str) -> ServerInfo | None:
     """The server recorded in `server.json` if its process is alive and answers, else None."""
-    info_file = HubDir(hub_dir).server_file
-    try:
-        info = json.loads(info_file.read_text())
-        os.kill(int(info["pid"]), 0)
-    except (OSError, ValueError, KeyError):
-        return None
-    return info if answers(info["url"]) else None
-
-
-def answers(url: str, timeout: float = 2.0) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=timeout) as r:
-            return json.load(r).get("service") == "course-hub"
-    except (OSError, ValueError):
-        return False
+    info = ServerInfo.read(HubDir(hub_dir).server_file)
+    return info if info is not None and info.alive() else None
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False) -> None:
@@ -114,13 +79,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     )  # a stream still open (chat, a Space) holds stop at most 5 s
     server = uvicorn.Server(config)
     info_file = hub_dir.server_file
-    tmp = info_file.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps(
-            {"pid": os.getpid(), "url": url, "host": host, "port": port, "classroom": classroom, "lean": settings.lean}
-        )
-    )  # lean: SIGUSR1 releases idle Spaces and inference
-    os.replace(tmp, info_file)
+    ServerInfo(pid=os.getpid(), url=url, host=host, port=port, classroom=classroom, lean=settings.lean).write(info_file)
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
     if classroom:
         from .classroom import join_instructions, lan_address
@@ -145,9 +104,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     try:
         server.run()
     finally:
-        try:
-            if json.loads(info_file.read_text()).get("pid") == os.getpid():
+        info = ServerInfo.read(info_file)
+        if info is not None and info.pid == os.getpid():
+            try:
                 info_file.unlink()
-        except (OSError, ValueError):
-            pass
+            except OSError:
+                pass
     sys.exit(0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_hub import HubDir
+from course_hub.net import DEFAULT_PORT
 from course_hub.settings import default_hub_dir, project_root
 
 from . import colab, kernels, strict_warnings
@@ -24,7 +25,7 @@ from . import colab, kernels, strict_warnings
 ONLINE = "https://huggingface.co"
 ONLINE_ENDPOINT_VAR = "COURSE_ONLINE_ENDPOINT"  # online mode against another Hub with huggingface.co's repos
 HF_MODULES = ("huggingface_hub", "transformers", "datasets", "sentence_transformers", "gradio", "langchain_huggingface")
-FIRST_PORT = 8765
+FIRST_PORT = DEFAULT_PORT  # the first port a local hub tries (then the next free one)
 
 
 @dataclass
@@ -63,12 +64,12 @@ class Course:
         (`{base_url}course-hub/…`, see helpers/jupyter_proxy.py), else the hub's own address."""
         from urllib.parse import urlsplit
 
-        from .jupyter_proxy import NAME, proxy_prefix
+        from .kernels import HUB_PROXY_NAME, proxy_prefix
 
         # a hub on the kernel's machine (yours, or JupyterHub's course-hub service): the tile's proxy reaches it
         on_this_machine = self.is_local or urlsplit(self.endpoint).hostname in ("127.0.0.1", "localhost")
         prefix = proxy_prefix() if on_this_machine else None
-        base = f"{prefix}{NAME}" if prefix else self.endpoint
+        base = f"{prefix}{HUB_PROXY_NAME}" if prefix else self.endpoint
         return f"{base}/{path.lstrip('/')}"
 
     def __repr__(self) -> str:
@@ -206,7 +207,7 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
         from course_hub.server import running_server
 
         server = running_server(hub_dir) if hub_dir.exists() else None
-        return endpoint, ("local" if server and server["url"] == endpoint else "custom"), (hub_dir if server else None)
+        return endpoint, ("local" if server and server.url == endpoint else "custom"), (hub_dir if server else None)
     if os.environ.get("COURSE_HUB_URL"):
         return split_classroom_url(os.environ["COURSE_HUB_URL"])[0], "classroom", None
     if choice != "local":
@@ -231,7 +232,7 @@ def _online_user(course: Course) -> None:
 
 def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
     """The URL of this hub dir's running server; starts one in the background if there is none."""
-    from course_hub import server
+    from course_hub import net, server
 
     if os.environ.get("COURSE_AUTO_BUILD") == "1":
         build_if_needed(hub_dir)
@@ -242,8 +243,8 @@ def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
         )
     running = server.running_server(hub_dir)
     if running:
-        return running["url"]
-    port = server.free_port(first=FIRST_PORT)
+        return running.url
+    port = net.free_port(first=FIRST_PORT)
     log = hub_dir / "server.log"
     # a small machine (Binder's 2 GB): the hub runs lean (one Space at a time, never beside the inference worker)
     lean = {"COURSE_HUB_LEAN": "1"} if kernels.small_machine() else None

@@ -13,15 +13,15 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-NAME = "course-hub"  # the proxy's path: {base_url}course-hub/
+from course_hub.net import DEFAULT_PORT
+
+from .kernels import (
+    HUB_PROXY_NAME,
+    proxy_prefix,  # noqa: F401  (gradio_tools.browser_root and the notebooks' code use it from here)
+)
+
+NAME = HUB_PROXY_NAME  # the proxy's path: {base_url}course-hub/
 ICON = Path(__file__).with_name("course-hub.svg")
-
-
-def proxy_prefix() -> str | None:
-    """The Jupyter server's base URL when a browser elsewhere reaches this kernel through it (JupyterHub, Binder),
-    else None (a local `make lab`: the browser reaches 127.0.0.1 itself)."""
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
-    return prefix if prefix and prefix.startswith("/") else None
 
 
 def course_hub() -> dict:
@@ -29,10 +29,10 @@ def course_hub() -> dict:
     from course_hub import HubDir
     from course_hub.settings import default_hub_dir
 
-    from .bootstrap import FIRST_PORT, ensure_server
+    from .bootstrap import ensure_server  # the plugin sits above the bootstrap; nothing below imports it
 
     hub_dir = default_hub_dir()
-    port = FIRST_PORT
+    port = DEFAULT_PORT
     classroom = os.environ.get("COURSE_HUB_URL")
     if classroom:  # a classroom hub (JupyterHub's spawn hook sets it): the tile shows it; no hub of our own
         parts = urlsplit(classroom)

@@ -18,8 +18,16 @@ import urllib.request
 from pathlib import Path
 
 SMALL_MACHINE_MB = 6144
+HUB_PROXY_NAME = "course-hub"  # the Jupyter server's path to the course hub: {base_url}course-hub/ (jupyter_proxy)
 COURSE_NOTEBOOK = re.compile(r"^\d\d_[\w-]+\.ipynb$")
 MiB = 2**20
+
+
+def proxy_prefix() -> str | None:
+    """The Jupyter server's base URL when a browser elsewhere reaches this kernel through it (JupyterHub, Binder),
+    else None (a local `make lab`: the browser reaches 127.0.0.1 itself)."""
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
+    return prefix if prefix and prefix.startswith("/") else None
 
 
 def memory_limit_mb() -> int | None:
@@ -174,9 +182,9 @@ def release_hub_memory(hub_dir) -> bool:
         from course_hub.server import running_server
 
         info = running_server(hub_dir)
-        if not info or not info.get("lean"):  # a hub that is not lean would die of the signal
+        if not info or not info.lean:  # a hub that is not lean would die of the signal
             return False
-        os.kill(int(info["pid"]), signal.SIGUSR1)
+        os.kill(info.pid, signal.SIGUSR1)
         return True
     except (OSError, ValueError, KeyError):
         return False

@@ -44,7 +44,7 @@ def small_png(png: bytes, size=(900, 600)) -> bytes:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from course_hub import HubDir, server
+    from course_hub import HubDir, net, server
     from course_hub.settings import default_hub_dir
 
     chromium = shutil.which("chromium")
@@ -64,7 +64,7 @@ def main() -> int:
     for rec in copy.store.repos():  # the course's own repos only, not what a learner pushed to data/hub
         if f"{rec.type}:{rec.id}" not in built:
             copy.delete_repo(rec.type, rec.id)
-    port = server.free_port(first=server.DEFAULT_PORT)  # the URLs in the snippets read as a learner's do
+    port = net.free_port(first=net.DEFAULT_PORT)  # the URLs in the snippets read as a learner's do
     log = WORK / "hub.log"
     proc = server.start(hub_dir.root, port, log)
     try:

@@ -26,13 +26,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..hubdir import HubDir
 from ..lfs import Pointer
+from ..net import DEFAULT_PORT, LOOPBACK, Cancelled, NotUp, ServerInfo, free_port, wait_until_up
 from ..settings import Settings
 from ..store import RepoRecord
 
@@ -322,8 +321,6 @@ class SpaceManager:
                 )
                 self._log(rec.id, "ERROR: " + msg)
                 return self._fail(run, gen, msg)
-        from ..server import free_port
-
         port = free_port()
         env = self._environment(rec, card, port, folder)
         app_file = str(card.get("app_file") or "app.py")
@@ -346,24 +343,27 @@ class SpaceManager:
                 return
             proc = self._spawner.call(spawn)
             run.proc, run.port = proc, port
-        deadline = time.monotonic() + self.settings.space_start_timeout
-        url = f"http://127.0.0.1:{port}/"
-        while True:
-            if run.gen != gen:
-                return
-            if proc.poll() is not None:
+        timeout = self.settings.space_start_timeout
+        try:
+            wait_until_up(
+                f"http://{LOOPBACK}:{port}/",
+                proc,
+                timeout,
+                interval=0.2,
+                probe_timeout=2,
+                cancelled=lambda: run.gen != gen,
+            )
+        except Cancelled:
+            return
+        except NotUp as e:
+            if e.reason == "exited":
                 return self._fail(run, gen, "The app exited before it answered:\n" + self.log_tail(rec.id))
-            if _answers(url):
-                break
-            if time.monotonic() > deadline:
-                self._log(rec.id, f"ERROR: the app did not answer within {self.settings.space_start_timeout:.0f} s")
-                return self._fail(
-                    run,
-                    gen,
-                    f"The app did not answer within {self.settings.space_start_timeout:.0f}"
-                    " s (the start timeout):\n" + self.log_tail(rec.id),
-                )
-            time.sleep(0.2)
+            self._log(rec.id, f"ERROR: the app did not answer within {timeout:.0f} s")
+            return self._fail(
+                run,
+                gen,
+                f"The app did not answer within {timeout:.0f} s (the start timeout):\n" + self.log_tail(rec.id),
+            )
         with self.lock:
             if run.gen == gen:
                 run.stage, run.last_used = "RUNNING", time.monotonic()
@@ -434,11 +434,8 @@ class SpaceManager:
 
     def hub_url(self) -> str:
         """The hub's own loopback address (from server.json: never a Host header a caller sent)."""
-        try:
-            info = json.loads(HubDir(self.settings.hub_dir).server_file.read_text())
-            return f"http://127.0.0.1:{int(info['port'])}"
-        except (OSError, ValueError, KeyError):
-            return "http://127.0.0.1:8765"
+        info = ServerInfo.read(HubDir(self.settings.hub_dir).server_file)
+        return info.loopback_url if info else f"http://{LOOPBACK}:{DEFAULT_PORT}"
 
     def _fail(self, run: SpaceRun, gen: int, error: str) -> None:
         with self.lock:
@@ -634,14 +631,3 @@ class SpaceManager:
         tmp = self.dir / "paused.json.tmp"
         tmp.write_text(json.dumps(sorted(self._paused)))
         os.replace(tmp, self.dir / "paused.json")
-
-
-def _answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=2) as r:
-            return r.status < 500
-    except urllib.error.HTTPError as e:
-        return e.code < 500
-    except (OSError, ValueError):
-        return False
