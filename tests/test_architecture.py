@@ -1,10 +1,24 @@
-"""The tree's rules, checked: which package may import which, the course hub's layers, and a light server.
+"""The tree's rules, checked: which package may import which, the layers inside them, no import cycle, a light server.
 
     helpers/         the notebooks' package          -> may import course_hub
     course_content/  what `course-hub build` writes   -> may import course_hub
     course_hub/      the server, storage, policy, CLI -> imports neither (the CLI's `build` loads course_content lazily)
 
-Inside course_hub, imports only go down the layers below (docs/architecture.md has the picture).
+Inside course_hub, imports only go down the layers below (docs/architecture.md has the picture); inside its route
+packages (web/, inference/, spaces/) down their own order; inside helpers down HELPERS_LAYERS. Every import counts,
+at module level or inside a function: a lazy import still ties the modules together (the circle
+`app -> spaces -> spaces.runtime -> server -> app` was made of lazy imports).
+
+How each rule was seen to fail (issue 30): the rule was broken on purpose, the test run, the change reverted.
+- test_course_hub_layers: `from ..server import free_port` inside `SpaceManager._start` (spaces.runtime, layer 3,
+  importing server, layer 5) fails it, as does `from .web.render import markdown` back in api_community (a handler
+  importing the website's package, which sits above the API: web's community pages import api_community), and
+  `from . import community` inside a function of web/routes (web's own order).
+- test_helpers_layers: `from .jupyter_proxy import ...` inside bootstrap (the plugin above the bootstrap) fails it.
+- test_no_import_cycle: the two circles (runtime taking free_port from server again; bootstrap importing
+  jupyter_proxy again) each fail it, with the circle printed.
+- test_every_module_has_a_layer: a new `course_hub/web/x.py` (or a new subpackage) not in the tables fails it.
+The `test_the_checker_sees_*` tests keep fake trees with each problem, so that the checker itself cannot go blind.
 """
 
 from __future__ import annotations
@@ -22,14 +36,15 @@ MAY_IMPORT = {"course_hub": set(), "course_content": {"course_hub"}, "helpers": 
 # the one upward edge, loaded only when `course-hub build` runs
 LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 
-# course_hub's layers, bottom up; a module may import its own layer or a lower one. Subpackages (web, inference,
-# spaces, ...) are route handlers unless listed.
+# course_hub's layers, bottom up; a module may import its own layer or a lower one (at module level or in a
+# function). A route package (ROUTE_PACKAGES) sits in one layer as a whole and has its own order inside.
 LAYERS = [
-    {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store"},  # storage, plain data
-    {"policy", "hub"},  # who may do what; the model
+    {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"},
+    {"policy", "hub", "__init__"},  # who may do what; the model (`course_hub` itself re-exports Hub)
     {"http", "listing", "classroom", "jupyterhub"},  # HTTP toolkit, JSON shapes
     {
         "api_access",
+        "api_community",
         "api_course",
         "api_files",
         "api_lfs",
@@ -38,27 +53,52 @@ LAYERS = [
         "api_social",
         "api_write",
         "git_http",
-    },  # route handlers
+        "spaces",
+        "inference",
+    },  # route handlers: the API, git, and the route packages of Spaces and inference
+    {"web"},  # the website: pages over the API's operations (api_access, api_files, api_community)
     {"app"},  # the route table
     {"server", "publish"},  # uvicorn, server.json; publish: a client of a remote hub reading the local hub dir
     {"cli", "__main__"},  # the command
 ]
 HANDLER_LAYER = 3
+# inside a route package, bottom up (its `__init__` exports its ROUTES or its main class: on top)
+ROUTE_PACKAGES = {
+    "spaces": [{"runtime", "proxy"}, {"routes"}, {"__init__"}],
+    "inference": [{"protocol"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
+    "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
+}
+# helpers, bottom up: plain modules; the bootstrap (connect, ensure_server); what stands on it (the Jupyter
+# server's plugin, the Gradio helpers that link through it, the package's `connect`)
+HELPERS_LAYERS = [
+    {"strict_warnings", "colab", "kernels", "lesson", "checks"},
+    {"bootstrap", "practice"},
+    {"jupyter_proxy", "gradio_tools", "__init__"},
+]
 
 
-def layer_of(module: str) -> int:
-    """module: a dotted name inside course_hub ('policy', 'web.routes')."""
+def layer_of(module: str) -> tuple[int, int]:
+    """module: a dotted name inside course_hub ('policy', 'web.routes') -> (its layer, its layer in its route package;
+    0 for a top-level module). A name no table lists is the handler layer's (test_every_module_has_a_layer says so)."""
+    parts = module.split(".")
+    top = parts[0]
+    layer = next((n for n, names in enumerate(LAYERS) if top in names), HANDLER_LAYER)
+    inner = 0
+    if top in ROUTE_PACKAGES:
+        sub = parts[1] if len(parts) > 1 else "__init__"
+        inner = next((n for n, names in enumerate(ROUTE_PACKAGES[top]) if sub in names), 0)
+    return layer, inner
+
+
+def helpers_layer_of(module: str) -> int:
+    """module: a dotted name inside helpers ('bootstrap', 'checks.nb01')."""
     top = module.split(".")[0]
-    for n, names in enumerate(LAYERS):
-        if top in names:
-            return n
-    if top == "__init__":
-        return 0
-    return HANDLER_LAYER
+    return next((n for n, names in enumerate(HELPERS_LAYERS) if top in names), 0)
 
 
-def imports(path: Path, package_parts: list[str]) -> list[tuple[str, bool]]:
-    """(absolute module name, at module level?) for every import in the file."""
+def imports(path: Path, package_parts: list[str], known: set[str] = frozenset()) -> list[tuple[str, bool]]:
+    """(absolute module name, at module level?) for every import in the file, in a function or not. `from a import b`
+    names `a.b` when that is a module (in `known`), else `a`."""
     tree = ast.parse(path.read_text(), str(path))
     top_level = {id(n) for n in tree.body} | {
         id(n) for b in tree.body if isinstance(b, ast.Try) for n in b.body + b.finalbody
@@ -76,24 +116,99 @@ def imports(path: Path, package_parts: list[str]) -> list[tuple[str, bool]]:
                     continue
             else:
                 name = node.module
-            out.append((name, id(node) in top_level))
+            subs = [f"{name}.{a.name}" for a in node.names if f"{name}.{a.name}" in known]
+            out += [(n, id(node) in top_level) for n in subs or [name]]
     return out
 
 
-def module_files():
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            rel = path.relative_to(ROOT)
+def module_files(root: Path = ROOT, packages=PACKAGES):
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root)
             parts = list(rel.with_suffix("").parts)
-            package_parts = parts if path.name == "__init__.py" else parts[:-1]
-            if path.name == "__init__.py":
-                package_parts = parts[:-1]
+            package_parts = parts[:-1]
             yield package, rel, path, package_parts
 
 
-def test_packages_import_only_down():
+def module_name(rel: Path) -> str:
+    parts = list(rel.with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = ROOT, packages=PACKAGES) -> dict[str, dict[str, Path]]:
+    """module -> {module of ours it imports (anywhere in the file): the importing file}."""
+    files = list(module_files(root, packages))
+    known = {module_name(rel) for _, rel, _, _ in files}
+    graph: dict[str, dict[str, Path]] = {}
+    for _, rel, path, package_parts in files:
+        me = module_name(rel)
+        edges = graph.setdefault(me, {})
+        for name, _ in imports(path, package_parts, known):
+            # `a.b.c` that is no module of ours: `a.b` (the module it is an attribute of)
+            while name and name not in known and "." in name:
+                name = name.rsplit(".", 1)[0]
+            if name in known and name != me:
+                edges[name] = rel
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, Path]]) -> list[list[str]]:
+    """The import circles: one shortest circle through each strongly connected component of more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's algorithm
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, {}):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    out = []
+    for component in components:  # a shortest circle from the component's first module, for the message
+        members, start = set(component), component[0]
+        paths, frontier = {start: [start]}, [start]
+        while frontier:
+            nxt = []
+            for v in frontier:
+                for w in graph.get(v, {}):
+                    if w == start:
+                        out.append(paths[v] + [start])
+                        nxt = []
+                        break
+                    if w in members and w not in paths:
+                        paths[w] = paths[v] + [w]
+                        nxt.append(w)
+                else:
+                    continue
+                break
+            frontier = nxt
+    return out
+
+
+def upward_imports(root: Path = ROOT) -> list[str]:
     bad = []
-    for package, rel, path, package_parts in module_files():
+    for package, rel, path, package_parts in module_files(root):
         for name, _ in imports(path, package_parts):
             target = name.split(".")[0]
             if (
@@ -103,32 +218,98 @@ def test_packages_import_only_down():
                 and (rel.as_posix(), target) not in LAZY_ALLOWED
             ):
                 bad.append(f"{rel} imports {name}")
+    return bad
+
+
+def course_hub_layer_breaks(root: Path = ROOT) -> list[str]:
+    bad = []
+    files = list(module_files(root, ("course_hub",)))
+    known = {module_name(rel) for _, rel, _, _ in files}
+    for _, rel, path, package_parts in files:
+        inner = ".".join(rel.with_suffix("").parts[1:]) or "__init__"
+        mine = layer_of(inner)
+        for name, at_top in imports(path, package_parts, known):
+            if not name.startswith("course_hub.") and name != "course_hub":
+                continue
+            target = name[len("course_hub.") :] or "__init__"
+            theirs = layer_of(target)
+            same_package = target.split(".")[0] == inner.split(".")[0] and target.split(".")[0] in ROUTE_PACKAGES
+            up = theirs > mine if same_package else theirs[0] > mine[0]
+            if up:
+                where = "" if at_top else " (in a function)"
+                bad.append(f"{rel} (layer {mine}) imports {name} (layer {theirs}){where}")
+    return bad
+
+
+def helpers_layer_breaks(root: Path = ROOT) -> list[str]:
+    bad = []
+    files = list(module_files(root, ("helpers",)))
+    known = {module_name(rel) for _, rel, _, _ in files}
+    for _, rel, path, package_parts in files:
+        inner = ".".join(rel.with_suffix("").parts[1:]) or "__init__"
+        mine = helpers_layer_of(inner)
+        for name, at_top in imports(path, package_parts, known):
+            if not name.startswith("helpers."):
+                continue
+            theirs = helpers_layer_of(name[len("helpers.") :])
+            if theirs > mine:
+                bad.append(
+                    f"{rel} (layer {mine}) imports {name} (layer {theirs}){'' if at_top else ' (in a function)'}"
+                )
+    return bad
+
+
+def test_packages_import_only_down():
+    bad = upward_imports()
     assert not bad, "upward imports:\n" + "\n".join(bad)
 
 
 def test_course_hub_layers():
-    bad = []
-    for package, rel, path, package_parts in module_files():
-        if package != "course_hub":
-            continue
-        inner = ".".join(rel.with_suffix("").parts[1:]) or "__init__"
-        mine = layer_of(inner)
-        for name, at_top in imports(path, package_parts):
-            if not name.startswith("course_hub.") or not at_top:
-                continue
-            theirs = layer_of(name[len("course_hub.") :])
-            if theirs > mine:
-                bad.append(f"{rel} (layer {mine}) imports {name} (layer {theirs})")
+    """Down course_hub's layers, and down each route package's own order; imports in functions count."""
+    bad = course_hub_layer_breaks()
     assert not bad, "imports that go up course_hub's layers:\n" + "\n".join(bad)
 
 
+def test_helpers_layers():
+    """Down helpers' layers (the bootstrap never imports the Jupyter plugin that starts the hub through it)."""
+    bad = helpers_layer_breaks()
+    assert not bad, "imports that go up helpers' layers:\n" + "\n".join(bad)
+
+
+def test_no_import_cycle():
+    """No circle among our modules, counting imports in functions (a lazy import hides a circle, it does not
+    remove it)."""
+    found = cycles(import_graph())
+    assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
 def test_every_module_has_a_layer():
-    """A new module of course_hub's top level says where it sits (subpackages are route packages)."""
-    listed = set().union(*LAYERS) | {"__init__"}
+    """A new module of course_hub, of a route package or of helpers says where it sits."""
+    listed = set().union(*LAYERS)
     unlisted = [
         p.name for p in (ROOT / "course_hub").glob("*.py") if p.stem not in listed and not p.stem.startswith("api_")
     ]  # api_*: route handlers
-    assert not unlisted, f"add these to LAYERS in tests/test_architecture.py (and docs/architecture.md): {unlisted}"
+    packages = [p.name for p in (ROOT / "course_hub").iterdir() if (p / "__init__.py").is_file()]
+    unlisted += [f"course_hub/{p}/" for p in packages if p not in ROUTE_PACKAGES]
+    for package, order in ROUTE_PACKAGES.items():
+        names = set().union(*order)
+        unlisted += [f"course_hub/{package}/{p.name}" for p in (ROOT / "course_hub" / package).glob("*.py")]
+        unlisted = [u for u in unlisted if not (u.startswith(f"course_hub/{package}/") and Path(u).stem in names)]
+    helpers = set().union(*HELPERS_LAYERS)
+    unlisted += [f"helpers/{p.name}" for p in (ROOT / "helpers").iterdir() if p.stem not in helpers]
+    unlisted = [u for u in unlisted if not u.endswith(("__pycache__", ".svg"))]
+    assert not unlisted, f"add these to the layers in tests/test_architecture.py (and docs/architecture.md): {unlisted}"
+
+
+def _fake_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for package in PACKAGES:
+        (root / package).mkdir(exist_ok=True)
+        (root / package / "__init__.py").touch()
+    return root
 
 
 def test_the_checker_sees_an_upward_edge(tmp_path):
@@ -140,6 +321,43 @@ def test_the_checker_sees_an_upward_edge(tmp_path):
     assert ("course_hub.app", True) in found and ("helpers.bootstrap", True) in found
     assert ("course_hub.cli", False) in found
     assert layer_of("app") > layer_of("store")
+
+
+def test_the_checker_sees_the_problems_of_issue_30(tmp_path):
+    """A fake tree with each problem the checker missed before: a lazy upward import (Spaces' runtime taking
+    free_port from server), a handler importing the website, a route package's module importing one above it in its
+    own order, helpers' bootstrap importing the Jupyter plugin, and the circles they make."""
+    root = _fake_tree(
+        tmp_path,
+        {
+            "course_hub/app.py": "from .spaces import SpaceManager\n",
+            "course_hub/server.py": "def serve():\n    from .app import create_app\n",
+            "course_hub/spaces/__init__.py": "from .runtime import SpaceManager\n",
+            "course_hub/spaces/runtime.py": "def start():\n    from ..server import free_port\n",
+            "course_hub/api_community.py": "from .web.render import markdown\n",
+            "course_hub/web/__init__.py": "",
+            "course_hub/web/render.py": "",
+            "course_hub/web/routes.py": "def page():\n    from . import community\n",
+            "course_hub/web/community.py": "from . import routes\n",
+            "helpers/bootstrap.py": "def web_url():\n    from .jupyter_proxy import NAME\n",
+            "helpers/jupyter_proxy.py": "def course_hub():\n    from .bootstrap import ensure_server\n",
+        },
+    )
+    layers = "\n".join(course_hub_layer_breaks(root))
+    assert layers.splitlines() == [
+        "course_hub/api_community.py (layer (3, 0)) imports course_hub.web.render (layer (4, 0))",
+        "course_hub/spaces/runtime.py (layer (3, 0)) imports course_hub.server (layer (6, 0)) (in a function)",
+        "course_hub/web/routes.py (layer (4, 1)) imports course_hub.web.community (layer (4, 2)) (in a function)",
+    ], layers
+    assert helpers_layer_breaks(root) == [
+        "helpers/bootstrap.py (layer 1) imports helpers.jupyter_proxy (layer 2) (in a function)"
+    ]
+    circles = {" -> ".join(c) for c in cycles(import_graph(root))}
+    assert circles == {
+        "course_hub.app -> course_hub.spaces -> course_hub.spaces.runtime -> course_hub.server -> course_hub.app",
+        "course_hub.web.community -> course_hub.web.routes -> course_hub.web.community",
+        "helpers.bootstrap -> helpers.jupyter_proxy -> helpers.bootstrap",
+    }, circles
 
 
 def test_the_server_is_light():
