@@ -11,7 +11,8 @@ those choices: ATen's AVX2 kernels (`ATEN_CPU_CAPABILITY=avx2`: plain IEEE arith
 that has AVX2 and FMA, Intel or AMD), MKL's conditional numerical reproducibility in the one mode that Intel
 documents as vendor-independent (`MKL_CBWR=COMPATIBLE`: SSE2 without the approximate rcpps/rsqrtps; its AVX2 mode
 falls back to the CPU's own path on AMD), oneDNN and NNPACK switched off (convolutions go through ATen and MKL),
-one thread. The child checks that torch took the settings before it starts. ATen's portable `default` kernels
+two threads on every machine (a fixed count, not one per core: MKL's reproducibility and ATen's static work
+split need the same count everywhere; two, because the machines that build it have two cores). The child checks that torch took the settings before it starts. ATen's portable `default` kernels
 would cover CPUs without AVX2 too, at five times the cost (measured: docs/architecture.md, "The build's numbers");
 such a CPU, and an aarch64 one, builds with what it has and says that its models differ.
 """
@@ -26,13 +27,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+# a fixed number of threads, whatever the machine has: each splits sums the same way everywhere (MKL's CNR and
+# ATen's static partitions need the same count, not one thread)
+THREADS = 2
 # the variables the child gets; anything that selects CPU kernels otherwise is removed (UNSET)
 PINNED = {
     "ATEN_CPU_CAPABILITY": "avx2",
     "MKL_CBWR": "COMPATIBLE",
     "ONEDNN_MAX_CPU_ISA": "AVX2",  # not used (oneDNN is off), pinned in case an op reaches it anyway
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": str(THREADS),
+    "MKL_NUM_THREADS": str(THREADS),
+    "OMP_WAIT_POLICY": "PASSIVE",  # threads that wait sleep: steps side by side do not spin against each other
     "TOKENIZERS_PARALLELISM": "false",
     "PYTHONHASHSEED": "0",
 }
@@ -57,7 +62,7 @@ def settle() -> None:
 
     if os.environ.get(NATIVE) == "1":
         return
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     torch.set_num_interop_threads(1)
     torch.backends.mkldnn.enabled = False
     torch.backends.nnpack.set_flags(False)

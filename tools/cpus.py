@@ -14,6 +14,7 @@ One machine can run the kernels of a lesser CPU: `ATEN_CPU_CAPABILITY` picks ATe
     python -m tools.cpus                      # every set this CPU has, the notebooks below
     python -m tools.cpus --sets default --notebooks 02_pipelines
     python -m tools.cpus --notebooks none     # the builds only
+    python -m tools.cpus --no-build           # the notebooks only, against copies of the reference build
 """
 
 from __future__ import annotations
@@ -60,12 +61,12 @@ def available_sets() -> tuple[str, list[str]]:
     return native, sets
 
 
-def build(name: str, jobs: int) -> tuple[str, dict, float]:
+def build(name: str) -> tuple[str, dict, float]:
     """A fresh build under kernel set `name`; (name, build.json, seconds). Its log is build/cpus/NAME/build.log."""
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    env = {**os.environ, **KERNEL_SETS[name], "COURSE_HUB_DIR": str(folder / "hub"), "COURSE_BUILD_JOBS": str(jobs)}
+    env = {**os.environ, **KERNEL_SETS[name], "COURSE_HUB_DIR": str(folder / "hub")}
     started = time.monotonic()
     with open(folder / "build.log", "wb") as log:
         proc = subprocess.run([str(BIN / "course-hub"), "build"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -112,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", help="comma-separated kernel sets (default: every set this CPU has)")
     parser.add_argument("--notebooks", default=",".join(NOTEBOOKS), help="comma-separated names, or 'none'")
     parser.add_argument("--reference", type=Path, default=ROOT / "data" / "hub", help="the machine's own build")
+    parser.add_argument(
+        "--no-build",
+        dest="build",
+        action="store_false",
+        help="no builds: the notebooks run "
+        "against copies of the reference build (tests/test_content_build.py pins the training)",
+    )
     args = parser.parse_args(argv)
 
     native, sets = available_sets()
@@ -125,18 +133,24 @@ def main(argv: list[str] | None = None) -> int:
     reference = json.loads(reference_file.read_text())
     print(f"this CPU runs {native} kernels and can run {sets}; checking {chosen} against {args.reference}", flush=True)
 
-    jobs = max(1, (os.cpu_count() or 1) // max(1, len(chosen)))
     failures = []
-    with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-        for name, info, seconds in pool.map(lambda s: build(s, jobs), chosen):
-            diff = compare(reference, info)
-            print(
-                f"build under {name}: {seconds:.0f}s, fingerprint {info['fingerprint']} "
-                f"({'same as' if not diff else 'DIFFERS from'} {reference['fingerprint']})",
-                flush=True,
-            )
-            if diff:
-                failures.append(f"the build under {name} differs: " + "; ".join(diff))
+    if args.build:
+        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+            for name, info, seconds in pool.map(build, chosen):
+                diff = compare(reference, info)
+                print(
+                    f"build under {name}: {seconds:.0f}s, fingerprint {info['fingerprint']} "
+                    f"({'same as' if not diff else 'DIFFERS from'} {reference['fingerprint']})",
+                    flush=True,
+                )
+                if diff:
+                    failures.append(f"the build under {name} differs: " + "; ".join(diff))
+    else:
+        from course_hub import HubDir
+
+        for name in chosen:
+            shutil.rmtree(OUT / name, ignore_errors=True)
+            HubDir(args.reference).copy_to(OUT / name / "hub")
     notebooks = [] if args.notebooks == "none" else args.notebooks.split(",")
     for name in chosen if notebooks else []:
         if nbval(name, notebooks) != 0:
