@@ -14,7 +14,7 @@ LATEST := build/latest-venv
 LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-browser test-papermill \
+.PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-cpus-notebooks test-browser test-papermill \
 	test-hygiene test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
 	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313
 
@@ -23,6 +23,7 @@ help:
 	@echo "make check      a developer's verdict in minutes: lint + the fast tests (no hub build; -m 'not slow and not serial')"
 	@echo "make test       set up, build the course hub, run every test (hub, content, notebooks, browser)"
 	@echo "make test-cpus  the build and the notebooks' model outputs under every CPU kernel set this CPU has"
+	@echo "                (make test runs its notebook half under the portable kernels: test-cpus-notebooks)"
 	@echo "make test-papermill  every notebook with papermill, FAST=True, against the course hub (not in make test)"
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
@@ -58,7 +59,7 @@ lab: hub
 # (test-notebooks) and papermill with parameters in online mode (test-online); test-hygiene last: it scans the
 # executed copies that test-online writes. Markers (pyproject.toml): slow, serial, browser, notebooks, content.
 DURATIONS := --durations=25
-test: hub lint test-hub test-notebooks test-cpus test-browser test-online test-launch test-jupyterhub test-hygiene
+test: hub lint test-hub test-notebooks test-cpus-notebooks test-browser test-online test-launch test-jupyterhub test-hygiene
 
 # A verdict in a few minutes, without a hub build: ruff, then every test that is neither slow nor serial (the
 # in-process tier, the hub suite against one session server; content tests run only when the hub is already built)
@@ -83,9 +84,15 @@ test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks \
 		--nbval-sanitize-with notebooks/sanitize.cfg $(DURATIONS)
 
-# the build and the notebooks' model outputs are the same under every CPU kernel set this CPU has (tools/cpus.py)
+# the build and the notebooks' model outputs are the same under every CPU kernel set this CPU has (tools/cpus.py):
+# the hub built again under each (every model trained again) and compared ref by ref, then nbval of 02, 03 and 07
 test-cpus: hub
 	$(STRICT) $(BIN)/python -m tools.cpus
+
+# in make test: nbval of 02, 03 and 07 under the portable kernels only (the build's pinning is checked by
+# tests/test_content_build.py in test-hub; the full rebuild comparison is make test-cpus)
+test-cpus-notebooks: hub
+	$(STRICT) $(BIN)/python -m tools.cpus --no-build --sets default
 
 # Notebook 00 in JupyterLab, driven by the system's Chromium (Debian: apt-get install chromium)
 test-browser: hub
