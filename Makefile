@@ -171,6 +171,8 @@ bench-jupyterhub: hub jupyterhub-deps
 
 notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --in-place
+	$(BIN)/python -c "import json; print(json.load(open('$(COURSE_HUB_DIR)/build.json'))['fingerprint'])" \
+		> notebooks/hub-fingerprint.txt
 
 stop:
 	-$(BIN)/course-hub stop

@@ -394,3 +394,21 @@ def test_the_build_trains_on_one_kernel_set_whatever_the_cpu_offers(tmp_path, mo
     monkeypatch.delenv(numerics.NATIVE)
     pinned = {s: _vit_weights(tmp_path / f"pinned-{s}", KERNEL_SETS[s], monkeypatch) for s in (low, high)}
     assert pinned[low] == pinned[high], "the build's torch steps depend on the CPU's kernels"
+
+
+@pytest.mark.content
+def test_the_built_hub_is_the_one_the_notebooks_were_executed_on():
+    """`make notebooks` records the build's fingerprint; a fresh build on any x86-64 machine must give the same
+    (else the notebooks' committed outputs are of other models)."""
+    from course_hub import HubDir
+
+    hub = getattr(sys.modules.get("conftest"), "SOURCE_HUB", None)
+    info = HubDir(hub).build_info() if hub else None
+    if not info or "fingerprint" not in info:
+        pytest.skip("the course hub is not built (make hub)")
+    executed_on = (ROOT / "notebooks" / "hub-fingerprint.txt").read_text().strip()
+    assert info["fingerprint"] == executed_on, (
+        f"the course hub built here has fingerprint {info['fingerprint']}, the notebooks were executed on a hub "
+        f"with {executed_on}: the content changed (run `make notebooks` and commit), or this CPU trains other "
+        "models than the machine that executed them (docs/architecture.md, 'The build's numbers')"
+    )
