@@ -31,7 +31,7 @@ help:
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah"
-	@echo "make test-jupyterhub   10 learners on a real JupyterHub (deploy/jupyterhub/) run notebooks 01 and 05"
+	@echo "make test-jupyterhub   10 learners on a real JupyterHub (deploy/jupyterhub/) push at once; two run 01 and 05"
 	@echo "make bench-jupyterhub  10 and 30 learners on JupyterHub at once: errors, slowest, peak RAM"
 	@echo "make screenshots  the website's pages as PNGs in notebooks/images/"
 	@echo "make pack       the workshop pack: wheels, course and built hub in one archive (offline install)"
@@ -161,7 +161,7 @@ jupyterhub-deps: setup $(CHP)
 	$(BIN)/python -m pip install --quiet $(if $(filter .venv,$(VENV)),-c constraints.txt) \
 		-r deploy/jupyterhub/requirements.txt
 
-# about 6 minutes: ten learners' servers, notebooks 01 and 05 each, through the proxy
+# about 2 minutes: ten learners' servers push at once (notebook 05's push cells), two run 01 and 05 whole
 test-jupyterhub: hub jupyterhub-deps
 	$(STRICT) $(BIN)/python -m pytest tests/jupyterhub -p no:cacheprovider $(DURATIONS)
 
