@@ -162,6 +162,7 @@ class KernelChannel:
         self.session_id, self.username = uuid.uuid4().hex, username
         self._heard = time.monotonic()  # the last frame from the server: a message, a ping or a pong
         self._pinged: float | None = None  # when the ping still unanswered went out
+        self._restarted = False  # the kernel died under a cell: the next cell waits until the new one is heard
 
     def _send(self, payload: str = "", ping: bool = False) -> None:
         """A message (or a ping); a send that cannot go out within `ping_timeout` is a lost connection too."""
@@ -216,6 +217,8 @@ class KernelChannel:
 
         Raises KernelConnectionLost when the websocket closes or stops answering; a kernel that dies while the cell
         runs makes an "error" Execution (ename "DeadKernel")."""
+        if self._restarted:
+            self.wait_ready(timeout)
         msg = _message(self.session_id, code, self.username)
         self._send(json.dumps(msg))
         started = time.monotonic()
@@ -232,7 +235,7 @@ class KernelChannel:
             kind, content = reply["header"]["msg_type"], reply["content"]
             if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
                 # the server's own message (no parent): the kernel process died; this cell will never be answered
-                out.status, out.ename = "error", "DeadKernel"
+                out.status, out.ename, self._restarted = "error", "DeadKernel", True
                 out.evalue = f"the kernel died while the cell ran (the server says {content['execution_state']!r})"
                 break
             if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
@@ -252,6 +255,27 @@ class KernelChannel:
                 idle = True
         out.text, out.seconds = "".join(text), round(time.monotonic() - started, 2)
         return out
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the kernel answers on its output channel too. After a (re)start, output the kernel sends before
+        the server has subscribed to the new kernel's iopub socket is lost (ZeroMQ's slow joiner: a cell would
+        seem to print nothing), so ask `kernel_info` until its status message comes back, as JupyterLab does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = _message(self.session_id, "", self.username)
+            msg["header"]["msg_type"], msg["content"] = "kernel_info_request", {}
+            self._send(json.dumps(msg))
+            until = min(deadline, time.monotonic() + 1.0)
+            while (left := until - time.monotonic()) > 0:
+                reply = self._receive(min(self.poll, left))
+                if (
+                    reply
+                    and reply.get("channel") == "iopub"
+                    and reply.get("parent_header", {}).get("msg_id") == (msg["header"]["msg_id"])
+                ):
+                    self._restarted = False
+                    return
+        raise KernelConnectionLost(f"the restarted kernel sent no output within {timeout:.0f} s")
 
     def close(self) -> None:
         self.ws.close()
