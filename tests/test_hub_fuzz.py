@@ -56,10 +56,21 @@ CHANGE = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1, "os.ch
           "os.rename": 2, "os.symlink": 2, "os.link": 2}
 busy = []
 
-def check(event, path, writing):
+# where each event's dir_fd argument is, per path argument: shutil.rmtree removes a tree by names relative to an
+# open directory (os.remove("config", dir_fd=N)), which is inside the hub although "config" alone is not
+DIR_FD = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.chmod": (2,), "shutil.rmtree": (1,),
+          "os.rename": (2, 3), "os.link": (2, 3), "os.symlink": (None, 2)}
+
+def check(event, path, writing, dir_fd=None):
     if isinstance(path, int) or path is None:
         return
-    p = os.path.realpath(os.fsdecode(path))
+    path = os.fsdecode(path)
+    if isinstance(dir_fd, int) and not os.path.isabs(path):
+        try:
+            path = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)
+        except OSError:
+            pass
+    p = os.path.realpath(path)
     inside = p == hub or p.startswith(hub + os.sep)
     harmless = "__pycache__" in p or p.startswith("/dev/") or p.startswith("/proc/")
     if p.startswith(outside) or p in ("/etc/passwd", "/etc/shadow") or (writing and not inside and not harmless):
@@ -75,8 +86,10 @@ def hook(event, args):
             check(event, path, (isinstance(mode, str) and any(c in mode for c in "wax+"))
                   or (isinstance(flags, int) and bool(flags & WRITE)))
         elif event in CHANGE:
-            for p in args[:CHANGE[event]]:
-                check(event, p, True)
+            fds = DIR_FD.get(event, ())
+            for i, p in enumerate(args[:CHANGE[event]]):
+                at = fds[i] if i < len(fds) else None
+                check(event, p, True, args[at] if at is not None and at < len(args) else None)
         else:
             check(event, args[0], event == "sqlite3.connect")
     finally:
