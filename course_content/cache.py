@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 DONE = ".done.json"  # written last: a folder without it is an interrupted build and is rebuilt
+# in every key: 2 = the info is stored in its own order (a hit returned it key-sorted, so a cached build wrote other
+# dataset cards than a fresh one: splits in another order, another commit)
+FORMAT = 2
 
 
 def key_of(*parts: Any) -> str:
     """Short stable hash of JSON-serialisable parts (input hashes, hyperparameters, code versions)."""
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    blob = json.dumps([FORMAT, *parts], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -40,7 +43,7 @@ def cached_step(
     for path in tmp.rglob("*"):
         if path.is_file():
             os.chmod(path, 0o644)  # safetensors writes 0600
-    (tmp / DONE).write_text(json.dumps({"key": key, "info": info}, indent=2, sort_keys=True))
+    (tmp / DONE).write_text(json.dumps({"key": key, "info": info}, indent=2))  # the info's own order: hits = misses
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     for old in root.iterdir():

@@ -205,12 +205,13 @@ def test_cached_step_runs_once(tmp_path):
     def build(out: Path):
         calls.append(out)
         (out / "f.txt").write_text("x")
-        return {"n": 1}
+        return {"n": 1, "splits": {"train": 3, "test": 1}}  # not in key order: a hit must keep the order
 
     key = key_of("v1", {"lr": 5e-5})
     first = cached_step(tmp_path, "step", key, build, progress=lambda m: None)
     second = cached_step(tmp_path, "step", key, build, progress=lambda m: None)
     assert first == second and len(calls) == 1 and (first[0] / "f.txt").read_text() == "x"
+    assert list(second[1]["splits"]) == list(first[1]["splits"]) == ["train", "test"]  # cards list them in order
     cached_step(tmp_path, "step", key_of("v2"), build, progress=lambda m: None)
     assert len(calls) == 2 and not first[0].exists()  # the old key is cleaned up
 
@@ -261,15 +262,18 @@ def test_repo_order():
 # --- the built content ------------------------------------------------------------------------------------
 
 
-def content_build_dir() -> Path:
-    """`$COURSE_CONTENT_BUILD_DIR`, else `<built hub>/.build` (conftest points COURSE_HUB_DIR at a copy
-    without `.build`, so take the original hub dir it recorded)."""
-    if os.environ.get("COURSE_CONTENT_BUILD_DIR"):
-        return Path(os.environ["COURSE_CONTENT_BUILD_DIR"])
+def source_hub() -> Path:
+    """The built hub dir (conftest points COURSE_HUB_DIR at a copy without `.build`: take the one it recorded)."""
     from course_hub.settings import default_hub_dir
 
-    hub = getattr(sys.modules.get("conftest"), "SOURCE_HUB", None) or default_hub_dir()
-    return Path(hub) / ".build"
+    return Path(getattr(sys.modules.get("conftest"), "SOURCE_HUB", None) or default_hub_dir())
+
+
+def content_build_dir() -> Path:
+    """`$COURSE_CONTENT_BUILD_DIR`, else `<built hub>/.build`."""
+    if os.environ.get("COURSE_CONTENT_BUILD_DIR"):
+        return Path(os.environ["COURSE_CONTENT_BUILD_DIR"])
+    return source_hub() / ".build"
 
 
 @pytest.fixture(scope="module")
@@ -402,8 +406,7 @@ def test_the_built_hub_is_the_one_the_notebooks_were_executed_on():
     (else the notebooks' committed outputs are of other models)."""
     from course_hub import HubDir
 
-    hub = getattr(sys.modules.get("conftest"), "SOURCE_HUB", None)
-    info = HubDir(hub).build_info() if hub else None
+    info = HubDir(source_hub()).build_info()
     if not info or "fingerprint" not in info:
         pytest.skip("the course hub is not built (make hub)")
     executed_on = (ROOT / "notebooks" / "hub-fingerprint.txt").read_text().strip()
