@@ -46,8 +46,9 @@ UNSET = ("MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE", "DNNL_MAX_CPU_ISA", "M
 NATIVE = "COURSE_BUILD_NATIVE_KERNELS"
 
 
-def child_env(base: dict | None = None) -> dict:
-    env = dict(os.environ if base is None else base)
+def child_env() -> dict:
+    """This process's environment with the pinned kernels (unchanged under `COURSE_BUILD_NATIVE_KERNELS=1`)."""
+    env = dict(os.environ)
     if env.get(NATIVE) == "1":
         return env
     for name in UNSET:
@@ -57,7 +58,8 @@ def child_env(base: dict | None = None) -> dict:
 
 
 def settle() -> None:
-    """In the child, before any torch work: the settings environment variables cannot make, checked."""
+    """In the child, before any torch work: the settings environment variables cannot make; a CPU that cannot run
+    the AVX2 kernels is told that its models will differ."""
     import torch
 
     if os.environ.get(NATIVE) == "1":
