@@ -21,7 +21,7 @@ from .store import Identity, RepoRecord, Store
 
 # no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
 OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
-# course-only demo tokens a signed-in learner may ask for (see api_course): (user, role asked) -> role given
+# course-only demo tokens a signed-in learner may ask for (see api/course.py): (user, role asked) -> role given
 DEMO_TOKENS = {("alice", "read"): "read", ("instructor", "read"): "read", ("instructor", "write"): "access"}
 
 
@@ -191,7 +191,7 @@ class Policy:
         rec = self.see(ident, repo_type, repo_id)
         return rec, self.signed_in(ident, "ask for access (log in first)")
 
-    # --- discussions and pull requests (course_hub/api_community.py) ----------------------------------------
+    # --- discussions and pull requests (course_hub/api/community.py) ----------------------------------------
     def discuss(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
         """Open a discussion or comment in one: anyone signed in who can see the repo (a gated repo's included),
         with a write token (a read token only reads, as on huggingface.co)."""

@@ -534,7 +534,7 @@ class Store:
             ).fetchall()
         return [{"user": u, "status": s, "fields": f, "updated": t} for u, s, f, t in rows]
 
-    # --- discussions and pull requests (course_hub/api_community.py) ---------------------------------------------
+    # --- discussions and pull requests (course_hub/api/community.py) ---------------------------------------------
     _DISC = "SELECT type, id, num, title, author, is_pr, status, created, target, merge_commit FROM discussions"
 
     def create_discussion(

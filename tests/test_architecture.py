@@ -11,8 +11,8 @@ at module level or inside a function: a lazy import still ties the modules toget
 
 How each rule was seen to fail (issue 30): the rule was broken on purpose, the test run, the change reverted.
 - test_course_hub_layers: `from ..server import free_port` inside `SpaceManager._start` (spaces.runtime, layer 3,
-  importing server, layer 5) fails it, as does `from .web.render import markdown` back in api_community (a handler
-  importing the website's package, which sits above the API: web's community pages import api_community), and
+  importing server, layer 5) fails it, as does `from ..web.render import markdown` back in api/community.py (a handler
+  importing the website's package, which sits above the API), and
   `from . import community` inside a function of web/routes (web's own order).
 - test_helpers_layers: `from .jupyter_proxy import ...` inside bootstrap (the plugin above the bootstrap) fails it.
 - test_no_import_cycle: the two circles (runtime taking free_port from server again; bootstrap importing
@@ -42,21 +42,8 @@ LAYERS = [
     {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"},
     {"policy", "hub", "__init__"},  # who may do what; the model (`course_hub` itself re-exports Hub)
     {"http", "listing", "classroom", "jupyterhub"},  # HTTP toolkit, JSON shapes
-    {
-        "api_access",
-        "api_community",
-        "api_course",
-        "api_files",
-        "api_lfs",
-        "api_manage",
-        "api_read",
-        "api_social",
-        "api_write",
-        "git_http",
-        "spaces",
-        "inference",
-    },  # route handlers: the API, git, and the route packages of Spaces and inference
-    {"web"},  # the website: pages over the API's operations (api_access, api_files, api_community)
+    {"api", "spaces", "inference"},  # route handlers: the API (with git), Spaces, inference: route packages
+    {"web"},  # the website: pages over the hub's operations (and api.files' downloads)
     {"app"},  # the route table
     {"server", "publish"},  # uvicorn, server.json; publish: a client of a remote hub reading the local hub dir
     {"cli", "__main__"},  # the command
@@ -64,6 +51,12 @@ LAYERS = [
 HANDLER_LAYER = 3
 # inside a route package, bottom up (its `__init__` exports its ROUTES or its main class: on top)
 ROUTE_PACKAGES = {
+    "api": [
+        {"read", "files", "lfs", "git_http", "course", "access", "social", "community"},
+        {"write"},  # commits: hands create_pr and refs/pr/N to community
+        {"manage"},
+        {"__init__"},
+    ],
     "spaces": [{"runtime", "proxy"}, {"routes"}, {"__init__"}],
     "inference": [{"protocol"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
     "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
@@ -73,7 +66,7 @@ ROUTE_PACKAGES = {
 HELPERS_LAYERS = [
     {"strict_warnings", "colab", "kernels", "lesson", "checks"},
     {"bootstrap", "practice"},
-    {"jupyter_proxy", "gradio_tools", "__init__"},
+    {"jupyter_proxy", "gradio_tools", "links", "__init__"},
 ]
 
 
@@ -286,9 +279,7 @@ def test_no_import_cycle():
 def test_every_module_has_a_layer():
     """A new module of course_hub, of a route package or of helpers says where it sits."""
     listed = set().union(*LAYERS)
-    unlisted = [
-        p.name for p in (ROOT / "course_hub").glob("*.py") if p.stem not in listed and not p.stem.startswith("api_")
-    ]  # api_*: route handlers
+    unlisted = [p.name for p in (ROOT / "course_hub").glob("*.py") if p.stem not in listed]
     packages = [p.name for p in (ROOT / "course_hub").iterdir() if (p / "__init__.py").is_file()]
     unlisted += [f"course_hub/{p}/" for p in packages if p not in ROUTE_PACKAGES]
     for package, order in ROUTE_PACKAGES.items():
@@ -334,7 +325,8 @@ def test_the_checker_sees_the_problems_of_issue_30(tmp_path):
             "course_hub/server.py": "def serve():\n    from .app import create_app\n",
             "course_hub/spaces/__init__.py": "from .runtime import SpaceManager\n",
             "course_hub/spaces/runtime.py": "def start():\n    from ..server import free_port\n",
-            "course_hub/api_community.py": "from .web.render import markdown\n",
+            "course_hub/api/__init__.py": "",
+            "course_hub/api/community.py": "from ..web.render import markdown\n",
             "course_hub/web/__init__.py": "",
             "course_hub/web/render.py": "",
             "course_hub/web/routes.py": "def page():\n    from . import community\n",
@@ -345,7 +337,7 @@ def test_the_checker_sees_the_problems_of_issue_30(tmp_path):
     )
     layers = "\n".join(course_hub_layer_breaks(root))
     assert layers.splitlines() == [
-        "course_hub/api_community.py (layer (3, 0)) imports course_hub.web.render (layer (4, 0))",
+        "course_hub/api/community.py (layer (3, 0)) imports course_hub.web.render (layer (4, 0))",
         "course_hub/spaces/runtime.py (layer (3, 0)) imports course_hub.server (layer (6, 0)) (in a function)",
         "course_hub/web/routes.py (layer (4, 1)) imports course_hub.web.community (layer (4, 2)) (in a function)",
     ], layers

@@ -417,25 +417,25 @@ def lfs_batch(operation):
 
 JSON = "application/json"
 CASES = [
-    Case("whoami", "api_read.whoami", "who", lambda w, role, kind: ("GET", "/api/whoami-v2", None, None), False),
-    Case("health", "api_read.health", "open", lambda w, role, kind: ("GET", "/api/health", None, None), False),
+    Case("whoami", "read.whoami", "who", lambda w, role, kind: ("GET", "/api/whoami-v2", None, None), False),
+    Case("health", "read.health", "open", lambda w, role, kind: ("GET", "/api/health", None, None), False),
     Case(
         "validate-yaml",
-        "api_write.validate_yaml",
+        "write.validate_yaml",
         "open",
         lambda w, role, kind: ("POST", "/api/validate-yaml", b'{"content": "---\\nlicense: mit\\n---\\n"}', JSON),
         False,
     ),
     Case(
         "list",
-        "api_read.list_repos",
+        "read.list_repos",
         "open",
         lambda w, role, kind: ("GET", f"/api/models?search={w.tag}", None, None),
         False,
     ),
     Case(
         "create",
-        "api_write.create_repo",
+        "write.create_repo",
         "create",
         lambda w, role, kind: (
             "POST",
@@ -452,7 +452,7 @@ CASES = [
     ),
     Case(
         "delete",
-        "api_write.delete_repo",
+        "write.delete_repo",
         "delete",
         lambda w, role, kind: (
             "DELETE",
@@ -461,23 +461,23 @@ CASES = [
             JSON,
         ),
     ),
-    Case("info", "api_read.repo_info", "info", lambda w, role, kind: ("GET", api_path(w, role, kind), None, None)),
+    Case("info", "read.repo_info", "info", lambda w, role, kind: ("GET", api_path(w, role, kind), None, None)),
     Case(
         "info@rev",
-        "api_read.repo_info",
+        "read.repo_info",
         "info",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/revision/main"), None, None),
     ),
     # a gated repo's file list is public, as on huggingface.co since 2024 (only file contents are gated)
     Case(
         "tree",
-        "api_read.tree",
+        "read.tree",
         "info",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/tree/main"), None, None),
     ),
     Case(
         "paths-info",
-        "api_read.paths_info",
+        "read.paths_info",
         "info",
         lambda w, role, kind: (
             "POST",
@@ -488,44 +488,44 @@ CASES = [
     ),
     Case(
         "commits",
-        "api_read.commits",
+        "read.commits",
         "info",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/commits/main"), None, None),
     ),
-    Case("refs", "api_read.refs", "info", lambda w, role, kind: ("GET", api_path(w, role, kind, "/refs"), None, None)),
+    Case("refs", "read.refs", "info", lambda w, role, kind: ("GET", api_path(w, role, kind, "/refs"), None, None)),
     Case(
         "auth-check",
-        "api_read.auth_check",
+        "read.auth_check",
         "files",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check"), None, None),
     ),
     Case(
         "auth-check/write",
-        "api_read.auth_check",
+        "read.auth_check",
         "files+write",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/auth-check/write"), None, None),
     ),
     Case(
         "settings",
-        "api_write.update_settings",
+        "write.update_settings",
         "admin",
         lambda w, role, kind: ("PUT", api_path(w, role, kind, "/settings"), b"{}", JSON),
     ),
     Case(
         "branch",
-        "api_write.create_branch",
+        "write.create_branch",
         "write",
         lambda w, role, kind: ("POST", api_path(w, role, kind, f"/branch/new-{role}"), b"{}", JSON),
     ),
     Case(
         "branch-delete",
-        "api_write.delete_branch",
+        "write.delete_branch",
         "write",
         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/branch/del-{role}"), None, None),
     ),
     Case(
         "tag",
-        "api_write.create_tag",
+        "write.create_tag",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -536,13 +536,13 @@ CASES = [
     ),
     Case(
         "tag-delete",
-        "api_write.delete_tag",
+        "write.delete_tag",
         "write",
         lambda w, role, kind: ("DELETE", api_path(w, role, kind, f"/tag/del-{role}"), None, None),
     ),
     Case(
         "preupload",
-        "api_write.preupload",
+        "write.preupload",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -553,7 +553,7 @@ CASES = [
     ),
     Case(
         "commit",
-        "api_write.commit",
+        "write.commit",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -564,13 +564,13 @@ CASES = [
     ),
     Case(
         "access-requests",
-        "api_access.list_requests",
+        "access.list_requests",
         "manage-access",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/user-access-request/pending"), None, None),
     ),
     Case(
         "access-handle",
-        "api_access.handle",
+        "access.handle",
         "manage-access",
         lambda w, role, kind: (
             "POST",
@@ -581,7 +581,7 @@ CASES = [
     ),
     Case(
         "access-grant",
-        "api_access.grant",
+        "access.grant",
         "manage-access",
         lambda w, role, kind: (
             "POST",
@@ -592,28 +592,28 @@ CASES = [
     ),
     Case(
         "ask-access",
-        "api_access.ask_access",
+        "access.ask_access",
         "ask-access",
         lambda w, role, kind: ("POST", f"/{w.repo(role, kind)}/ask-access", b"", None),
     ),
     Case(
         "resolve",
-        "api_files.resolve",
+        "files.resolve",
         "files",
         lambda w, role, kind: ("GET", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None),
     ),
     Case(
         "resolve HEAD",
-        "api_files.resolve",
+        "files.resolve",
         "files",
         lambda w, role, kind: ("HEAD", f"/{w.repo(role, kind)}/resolve/main/.gitattributes", None, None),
     ),
-    Case("lfs-batch download", "api_lfs.batch", "files", lfs_batch("download")),
-    # a pull request's LFS files are uploaded before its commit: whoever may propose one uploads (api_community)
-    Case("lfs-batch upload", "api_lfs.batch", "propose", lfs_batch("upload")),
+    Case("lfs-batch download", "lfs.batch", "files", lfs_batch("download")),
+    # a pull request's LFS files are uploaded before its commit: whoever may propose one uploads (api/community.py)
+    Case("lfs-batch upload", "lfs.batch", "propose", lfs_batch("upload")),
     Case(
         "lfs-object PUT",
-        "api_lfs.upload",
+        "lfs.upload",
         "signed-url",
         lambda w, role, kind: (
             "PUT",
@@ -625,7 +625,7 @@ CASES = [
     ),
     Case(
         "lfs-object GET",
-        "api_lfs.download",
+        "lfs.download",
         "signed-url",
         lambda w, role, kind: (
             "GET",
@@ -671,7 +671,7 @@ CASES = [
     ),
     Case(
         "course token",
-        "api_course.token",
+        "course.token",
         "who",
         lambda w, role, kind: (
             "POST",
@@ -684,7 +684,7 @@ CASES = [
     # whole repos: move (a repo made for it; named in the body, like delete), duplicate, squash, LFS storage
     Case(
         "move",
-        "api_manage.move_repo",
+        "manage.move_repo",
         "delete",
         lambda w, role, kind: (
             "POST",
@@ -697,7 +697,7 @@ CASES = [
     ),
     Case(
         "duplicate",
-        "api_manage.duplicate",
+        "manage.duplicate",
         "files+write",
         lambda w, role, kind: (
             "POST",
@@ -708,19 +708,19 @@ CASES = [
     ),
     Case(
         "super-squash",
-        "api_manage.super_squash",
+        "manage.super_squash",
         "write",
         lambda w, role, kind: ("POST", api_path(w, role, kind, "/super-squash/main"), b'{"message": "squash"}', JSON),
     ),
     Case(
         "lfs-files",
-        "api_manage.list_lfs_files",
+        "manage.list_lfs_files",
         "admin",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/lfs-files"), None, None),
     ),
     Case(
         "lfs-files delete",
-        "api_manage.delete_lfs_files",
+        "manage.delete_lfs_files",
         "admin",
         lambda w, role, kind: (
             "POST",
@@ -730,32 +730,30 @@ CASES = [
         ),
     ),
     # likes and collections (collections of the caller's namespace, or the owner's: one cell per caller)
-    Case(
-        "like", "api_social.like", "react", lambda w, role, kind: ("POST", api_path(w, role, kind, "/like"), None, None)
-    ),
+    Case("like", "social.like", "react", lambda w, role, kind: ("POST", api_path(w, role, kind, "/like"), None, None)),
     Case(
         "likers",
-        "api_social.likers",
+        "social.likers",
         "info",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/likers"), None, None),
     ),
     Case(
         "liked repos",
-        "api_social.liked_by",
+        "social.liked_by",
         "open",
         lambda w, role, kind: ("GET", f"/api/users/{w.names['owner']}/likes", None, None),
         False,
     ),
     Case(
         "collections",
-        "api_social.list_collections",
+        "social.list_collections",
         "open",
         lambda w, role, kind: ("GET", f"/api/collections?owner={w.ns_of(role)}", None, None),
         False,
     ),
     Case(
         "collection create",
-        "api_social.create_collection",
+        "social.create_collection",
         "create",
         lambda w, role, kind: (
             "POST",
@@ -767,14 +765,14 @@ CASES = [
     ),
     Case(
         "collection",
-        "api_social.get_collection",
+        "social.get_collection",
         "open",
         lambda w, role, kind: ("GET", f"/api/collections/{collection(w, role)['slug']}", None, None),
         False,
     ),
     Case(
         "collection update",
-        "api_social.update_collection",
+        "social.update_collection",
         "create",
         lambda w, role, kind: (
             "PATCH",
@@ -786,14 +784,14 @@ CASES = [
     ),
     Case(
         "collection delete",
-        "api_social.delete_collection",
+        "social.delete_collection",
         "create",
         lambda w, role, kind: ("DELETE", f"/api/collections/{collection(w, role, spare=True)['slug']}", None, None),
         False,
     ),
     Case(
         "collection add item",
-        "api_social.add_item",
+        "social.add_item",
         "create",
         lambda w, role, kind: (
             "POST",
@@ -805,7 +803,7 @@ CASES = [
     ),
     Case(
         "collection update item",
-        "api_social.update_item",
+        "social.update_item",
         "create",
         lambda w, role, kind: (
             "PATCH",
@@ -817,7 +815,7 @@ CASES = [
     ),
     Case(
         "collection delete item",
-        "api_social.delete_item",
+        "social.delete_item",
         "create",
         lambda w, role, kind: (
             "DELETE",
@@ -907,13 +905,13 @@ def discussion_path(w, role, kind, which="talk", rest=""):
 CASES += [
     Case(
         "discussions",
-        "api_community.list_discussions",
+        "community.list_discussions",
         "info",
         lambda w, role, kind: ("GET", api_path(w, role, kind, "/discussions"), None, None),
     ),
     Case(
         "discussion create",
-        "api_community.create_discussion",
+        "community.create_discussion",
         "discuss",
         lambda w, role, kind: (
             "POST",
@@ -924,7 +922,7 @@ CASES += [
     ),
     Case(
         "pull request create",
-        "api_community.create_discussion",
+        "community.create_discussion",
         "propose",
         lambda w, role, kind: (
             "POST",
@@ -935,13 +933,13 @@ CASES += [
     ),
     Case(
         "discussion",
-        "api_community.get_discussion",
+        "community.get_discussion",
         "info",
         lambda w, role, kind: ("GET", discussion_path(w, role, kind, "pr", "?diff=1"), None, None),
     ),
     Case(
         "discussion comment",
-        "api_community.comment",
+        "community.comment",
         "discuss",
         lambda w, role, kind: (
             "POST",
@@ -952,7 +950,7 @@ CASES += [
     ),
     Case(
         "discussion comment edit",
-        "api_community.edit_comment",
+        "community.edit_comment",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -963,7 +961,7 @@ CASES += [
     ),
     Case(
         "discussion comment hide",
-        "api_community.hide_comment",
+        "community.hide_comment",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -974,7 +972,7 @@ CASES += [
     ),
     Case(
         "discussion title",
-        "api_community.rename",
+        "community.rename",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -985,7 +983,7 @@ CASES += [
     ),
     Case(
         "discussion status",
-        "api_community.change_status",
+        "community.change_status",
         "write",
         lambda w, role, kind: (
             "POST",
@@ -996,13 +994,13 @@ CASES += [
     ),
     Case(
         "pull request merge",
-        "api_community.merge",
+        "community.merge",
         "write",
         lambda w, role, kind: ("POST", discussion_path(w, role, kind, "pr", "/merge"), None, None),
     ),
     Case(
         "commit create_pr",
-        "api_write.commit",
+        "write.commit",
         "propose",
         lambda w, role, kind: (
             "POST",
@@ -1013,7 +1011,7 @@ CASES += [
     ),
     Case(
         "commit to refs/pr/N",
-        "api_write.commit",
+        "write.commit",
         "push-pr",
         lambda w, role, kind: (
             "POST",
@@ -1024,7 +1022,7 @@ CASES += [
     ),
     Case(
         "preupload create_pr",
-        "api_write.preupload",
+        "write.preupload",
         "propose",
         lambda w, role, kind: (
             "POST",

@@ -333,7 +333,7 @@ TEMPLATES = [
     ("POST", "/api/collections/{repo}/items"),
     ("PATCH", "/api/collections/{repo}/items/{oid}"),
     ("DELETE", "/api/collections/{repo}/items/{oid}"),
-    # discussions and pull requests (course_hub/api_community)
+    # discussions and pull requests (course_hub/api/community.py)
     ("GET", "/api/{type}/{repo}/discussions"),
     ("POST", "/api/{type}/{repo}/discussions"),
     ("GET", "/api/{type}/{repo}/discussions/1"),

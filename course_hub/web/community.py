@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from .. import api_community
+from ..api import community as api_community
 from ..errors import BadRequest, HubError, NotFound
 from ..http import Route, route
 from . import render

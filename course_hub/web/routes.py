@@ -18,7 +18,9 @@ from urllib.parse import parse_qsl, quote, urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
 
-from .. import api_access, api_files, listing
+from .. import listing
+from ..api import access as api_access
+from ..api import files as api_files
 from ..errors import BadRequest, Forbidden, GatedRepo, HubError, InvalidCredentials, NotFound, RepoNotFound
 from ..http import PREFIX, REV, Ctx, Route, route
 from ..lfs import Pointer

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from .errors import BadRequest
-from .http import Ctx
+from ..errors import BadRequest
+from ..http import Ctx
 
 
 def token(ctx: Ctx):

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from starlette.responses import FileResponse, JSONResponse
 
-from .errors import BadRequest, EntryNotFound, Forbidden, PayloadTooLarge
-from .http import Ctx
-from .lfs import OID_RE
+from ..errors import BadRequest, EntryNotFound, Forbidden, PayloadTooLarge
+from ..http import Ctx
+from ..lfs import OID_RE
 
 URL_LIFETIME = 3600
 

@@ -8,15 +8,15 @@ import json
 
 from starlette.responses import JSONResponse, PlainTextResponse
 
-from . import api_community
-from .cards import validate_card
-from .errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
-from .gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
-from .gitrepo import ConflictError, valid_ref_name
-from .gitrepo import RevisionNotFound as GitRevisionNotFound
-from .http import Ctx, _header_safe
-from .lfs import OID_RE, Pointer
-from .names import check_path, check_repo_id, check_type
+from ..cards import validate_card
+from ..errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
+from ..gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
+from ..gitrepo import ConflictError, valid_ref_name
+from ..gitrepo import RevisionNotFound as GitRevisionNotFound
+from ..http import Ctx, _header_safe
+from ..lfs import OID_RE, Pointer
+from ..names import check_path, check_repo_id, check_type
+from . import community
 
 GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co puts in a new repo
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -139,8 +139,8 @@ def preupload(ctx: Ctx):
     already there, so that the client skips unchanged files. For a pull request (`create_pr=1`, `refs/pr/N`):
     anyone who may propose one."""
     rec = (
-        api_community.may_propose(ctx)
-        if api_community.wants_pr(ctx)
+        community.may_propose(ctx)
+        if community.wants_pr(ctx)
         else ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     )
     data = ctx.json()
@@ -182,10 +182,10 @@ def preupload(ctx: Ctx):
 
 def commit(ctx: Ctx):
     """NDJSON: a `header` line, then `file` / `lfsFile` / `deletedFile` / `deletedFolder` lines."""
-    if api_community.wants_pr(ctx):  # create_pr=1 or refs/pr/N: readers propose; api_community decides, commits
-        api_community.may_propose(ctx)
+    if community.wants_pr(ctx):  # create_pr=1 or refs/pr/N: readers propose; community decides, commits
+        community.may_propose(ctx)
         header, changes, folders = parse_ndjson(ctx.body)
-        return api_community.commit_pr(ctx, header, changes, folders)
+        return community.commit_pr(ctx, header, changes, folders)
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
     branch = ctx.params["rev"]
     header, changes, folders = parse_ndjson(ctx.body)

@@ -6,9 +6,9 @@ import json
 
 from starlette.responses import JSONResponse
 
-from .errors import BadRequest, NotFound, UserNotFound
-from .http import Ctx
-from .names import iso
+from ..errors import BadRequest, NotFound, UserNotFound
+from ..http import Ctx
+from ..names import iso
 
 
 def _owned_gated(ctx: Ctx):

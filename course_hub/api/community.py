@@ -16,14 +16,14 @@ import time
 
 from starlette.responses import JSONResponse
 
-from .errors import BadRequest, Conflict, NotFound, revision_not_found
-from .gitrepo import SHA_RE, ConflictError, GitRepo
-from .gitrepo import RevisionNotFound as GitRevisionNotFound
-from .http import Ctx
-from .lfs import Pointer
-from .markdown import markdown
-from .names import iso
-from .policy import repo_url
+from ..errors import BadRequest, Conflict, NotFound, revision_not_found
+from ..gitrepo import SHA_RE, ConflictError, GitRepo
+from ..gitrepo import RevisionNotFound as GitRevisionNotFound
+from ..http import Ctx
+from ..lfs import Pointer
+from ..markdown import markdown
+from ..names import iso
+from ..policy import repo_url
 
 PR_REF = re.compile(r"^refs/pr/([1-9][0-9]{0,8})$")
 PAGE = 50  # discussions per page (`p=`), as on huggingface.co
@@ -427,7 +427,7 @@ def merge_pr(hub, rec, d: dict, user: str, note=None) -> tuple[dict, str]:
     return e, sha
 
 
-# --- commits that open or update a pull request (called by api_write.commit) ----------------------------------------
+# --- commits that open or update a pull request (called by write.commit) ----------------------------------------
 def wants_pr(ctx: Ctx) -> bool:
     """A commit or preupload for a pull request: `?create_pr=1`, or a revision `refs/pr/N`."""
     return ctx.flag("create_pr") or pr_number(ctx.params.get("rev", "")) is not None

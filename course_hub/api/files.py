@@ -8,10 +8,10 @@ import re
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 
-from .errors import BadRequest, EntryNotFound, RangeNotSatisfiable
-from .http import Ctx
-from .lfs import Pointer
-from .names import check_path
+from ..errors import BadRequest, EntryNotFound, RangeNotSatisfiable
+from ..http import Ctx
+from ..lfs import Pointer
+from ..names import check_path
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNCOUNTED = {"README.md", ".gitattributes"}

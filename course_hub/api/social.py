@@ -8,10 +8,10 @@ import secrets
 
 from starlette.responses import JSONResponse
 
-from . import listing
-from .errors import BadRequest, Conflict, NotFound, RepoNotFound, UserNotFound
-from .http import Ctx
-from .names import check_repo_id, iso
+from .. import listing
+from ..errors import BadRequest, Conflict, NotFound, RepoNotFound, UserNotFound
+from ..http import Ctx
+from ..names import check_repo_id, iso
 
 ITEM_TYPES = ("model", "dataset", "space", "paper", "collection")
 THEMES = ("default", "orange", "blue", "green", "purple", "pink", "indigo", "yellow")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from . import listing
-from .api_write import url_of
-from .errors import BadRequest, PreconditionFailed, revision_not_found
-from .gitrepo import ConflictError
-from .gitrepo import RevisionNotFound as GitRevisionNotFound
-from .http import Ctx
-from .lfs import OID_RE
-from .names import check_repo_id, check_type, iso
+from .. import listing
+from ..errors import BadRequest, PreconditionFailed, revision_not_found
+from ..gitrepo import ConflictError
+from ..gitrepo import RevisionNotFound as GitRevisionNotFound
+from ..http import Ctx
+from ..lfs import OID_RE
+from ..names import check_repo_id, check_type, iso
+from .write import url_of
 
 
 def move_repo(ctx: Ctx):

@@ -9,8 +9,8 @@ import subprocess
 
 from starlette.responses import Response
 
-from .errors import BadRequest, GitFailed, HubError
-from .http import Ctx
+from ..errors import BadRequest, GitFailed, HubError
+from ..http import Ctx
 
 
 def git_http(ctx: Ctx):

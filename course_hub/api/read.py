@@ -6,10 +6,10 @@ from urllib.parse import parse_qs
 
 from starlette.responses import JSONResponse
 
-from . import __version__, listing
-from .errors import BadRequest, entry_not_found
-from .http import Ctx
-from .names import check_path
+from .. import __version__, listing
+from ..errors import BadRequest, entry_not_found
+from ..http import Ctx
+from ..names import check_path
 
 
 def whoami(ctx: Ctx):
