@@ -40,12 +40,14 @@ help:
 
 setup: $(STAMP)
 
-# The CPU build of torch first, so nothing pulls a multi-GB CUDA build; then the course itself.
+# The CPU build of torch first, so nothing pulls a multi-GB CUDA build; then the course itself with its extras:
+# [lab] (JupyterLab, jupyter-server-proxy) and [test] (pytest, nbval, papermill, playwright, ruff...); a learner's
+# runtime needs neither (Colab installs the course alone: helpers/colab.py)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test]"
 	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps langchain-huggingface
 	touch $(STAMP)
 
@@ -131,7 +133,7 @@ test-latest:
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade "pip>=24"
 	$(LATEST)/bin/python -m pip install --quiet $(TORCH)
-	$(LATEST)/bin/python -m pip install --quiet --upgrade -e . $(LATEST_PACKAGES) $(TORCH)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e ".[lab,test]" $(LATEST_PACKAGES) $(TORCH)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade --no-deps langchain-huggingface
 	@echo "newer than constraints.txt:" && $(LATEST)/bin/python -m tools.lock --diff
 	touch $(LATEST)/.installed

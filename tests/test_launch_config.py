@@ -24,7 +24,7 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_asks_for_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_name_spec(r) for r in project["dependencies"])
+    wanted = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     got = {}

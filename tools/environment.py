@@ -33,7 +33,9 @@ dependencies:
 
 
 def requirements() -> list[str]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    """The course's dependencies and its [lab] extra (Binder is a JupyterLab with the hub behind its proxy)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"] + project["optional-dependencies"]["lab"]
 
 
 def split(req: str) -> tuple[str, str]:

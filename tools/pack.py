@@ -2,9 +2,12 @@
 
     build/pack/hf-hands-on-workshop-<platform>.tar
         course/      the course at HEAD (notebooks, helpers, Makefile, ...), from `git archive`
-        wheelhouse/  a wheel of every dependency (the pins of constraints.txt, torch's CPU build) and of the course
+        wheelhouse/  a wheel of every pin of constraints.txt (the course's [lab] and [test] extras too), torch's CPU
+                     build and the course
         hub/         the built course hub (repos, LFS objects, metadata; no tokens, no secrets, no logs)
-        install.sh   offline install: `pip --no-index` from wheelhouse/, then the hub into course/data/hub
+        install.sh   offline install of the course and its [lab] (`pip --no-index` from wheelhouse/), then the hub into
+                     course/data/hub ([test]'s wheels are there too: `pip install -e ".[test]"`
+                     with the same PIP_FIND_LINKS)
         README.txt
 
     python -m tools.pack [--platform manylinux2014_x86_64 --python-version 3.11]   # another target machine
@@ -38,7 +41,7 @@ export PIP_NO_INDEX=1 PIP_FIND_LINKS="$HERE/wheelhouse" PIP_DISABLE_PIP_VERSION_
 cd course
 "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet TORCH
-.venv/bin/python -m pip install --quiet -c constraints.txt -e .
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".[lab]"
 .venv/bin/python -m pip install --quiet -c constraints.txt --no-deps langchain-huggingface
 touch .venv/.installed
 mkdir -p data
