@@ -12,6 +12,9 @@ from . import cards
 from .errors import BadRequest, PreconditionFailed, RepoExists, Unprocessable, entry_not_found, revision_not_found
 from .gitmatch import GitIgnore, LfsAttributes, upload_mode
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
+from .hub_access import AccessRequests
+from .hub_accounts import Accounts
+from .hub_social import Social
 from .hubdir import HubDir
 from .lfs import LfsStore, Pointer
 from .names import check_path, check_repo_id, check_type
@@ -29,6 +32,11 @@ class Hub:
         self.store = Store(self.dir.store_db)
         self.lfs = LfsStore(self.dir.lfs_dir, self.dir.tmp_dir)
         self.policy = Policy(self.store, classroom)
+        # the operations the API, the website, the CLI and the classroom call (nothing above the model touches
+        # the store: tests/test_architecture.py); git and metadata operations are this class's own methods
+        self.accounts = Accounts(self.store)
+        self.access = AccessRequests(self.store, self.policy)
+        self.social = Social(self.store)
         self._repo_locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._meta_cache: dict[tuple[str, str, str], dict] = {}
@@ -69,6 +77,24 @@ class Hub:
         return self.lfs.has(oid, size) and self.store.lfs_linked(repo_type, repo_id, oid)
 
     # --- repos ---------------------------------------------------------------------------------
+    def repo(self, repo_type: str, repo_id: str, follow: bool = True) -> RepoRecord | None:
+        """The repo's record, found in any case (and, with `follow`, through the redirect a move left); no access
+        check: that is `policy.see`'s."""
+        return self.store.get_repo(repo_type, repo_id, follow=follow)
+
+    def repos(self, repo_type: str | None = None) -> list[RepoRecord]:
+        return self.store.repos(repo_type)
+
+    def update_settings(self, rec: RepoRecord, private: bool | None = None, gated: str | bool | None = None) -> None:
+        self.store.update_repo(rec.type, rec.id, private=private, gated=gated)
+
+    def count_download(self, repo_type: str, repo_id: str) -> None:
+        self.store.count_download(repo_type, repo_id)
+
+    def link_lfs(self, repo_type: str, repo_id: str, oids) -> None:
+        """The repo may use these LFS objects from now on (uploaded to it, or proven by their bytes)."""
+        self.store.link_lfs(repo_type, repo_id, oids)
+
     def git(self, repo_type: str, repo_id: str) -> GitRepo:
         return GitRepo(self.dir.repo_path(repo_type, repo_id))
 

@@ -14,10 +14,13 @@ The rules are huggingface.co's (checked against the Hub's docs and huggingface_h
 
 from __future__ import annotations
 
-from .errors import Forbidden, GatedRepo, InvalidCredentials, NotFound, TokenRequired, repo_not_found
+from collections.abc import Callable
+
+from .errors import Forbidden, GatedRepo, HubError, InvalidCredentials, NotFound, TokenRequired, repo_not_found
 from .names import check_repo_id, check_type
 from .settings import course_org
 from .store import Identity, RepoRecord, Store
+from .urls import repo_url
 
 # no data behind these: is the hub up, and does this card metadata validate (huggingface_hub sends no token)
 OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
@@ -25,11 +28,11 @@ OPEN_IN_CLASSROOM = ("/api/health", "/api/validate-yaml")
 DEMO_TOKENS = {("alice", "read"): "read", ("instructor", "read"): "read", ("instructor", "write"): "access"}
 
 
-def repo_url(endpoint: str, repo_type: str, repo_id: str) -> str:
-    return f"{endpoint}/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
-
-
 class Policy:
+    """Each rule twice: a predicate (`can_*`, `is_*`, `has_*`: a bool, for lists and pages) and a guard (the
+    decisions below: the record, or the Hub's own refusal). `allowed(guard, ...)` turns any guard into a predicate,
+    as datasette's `allowed()` beside `ensure_permission()`: a page asks, it never catches a refusal itself."""
+
     def __init__(self, store: Store, classroom: bool = False):
         self.store = store
         self.classroom = classroom
@@ -68,7 +71,15 @@ class Policy:
             "on your token sheet (or log in with your token)"
         )
 
-    # --- predicates (for lists: filter, never raise) -------------------------------------------------------
+    # --- predicates (for lists and pages: filter, never raise) -------------------------------------------
+    def allowed(self, guard: Callable, *args) -> bool:
+        """Would the guard (`policy.manage_access`, `policy.discuss`, …) let these arguments through?"""
+        try:
+            guard(*args)
+        except HubError:
+            return False
+        return True
+
     def is_member(self, ident: Identity | None, namespace: str) -> bool:
         return ident is not None and (ident.user == namespace or self.store.org_role(namespace, ident.user) is not None)
 
@@ -91,6 +102,15 @@ class Policy:
             or self.is_member(ident, rec.namespace)
             or (ident is not None and self.store.access_status(rec.type, rec.id, ident.user) == "accepted")
         )
+
+    def can_see_collection(self, ident: Identity | None, coll: dict) -> bool:
+        """A collection is public, or private to its namespace."""
+        return not coll["private"] or self.is_member(ident, coll["namespace"])
+
+    @staticmethod
+    def auto_accepts(rec: RepoRecord) -> bool:
+        """A repo gated `auto` accepts every access request at once (`manual`: the owner decides)."""
+        return rec.gated == "auto"
 
     # --- decisions: the record, or the Hub's own refusal -------------------------------------------------
     def see(self, ident: Identity | None, repo_type: str, repo_id: str) -> RepoRecord:
@@ -176,15 +196,17 @@ class Policy:
         self.signed_in(ident, "duplicate a repo (with a write token)")
         return rec
 
-    def see_collection(self, ident: Identity | None, namespace: str, private: bool, slug: str) -> None:
-        """A collection is public, or private to its namespace (404 to anyone else, as a private repo)."""
-        if private and not self.is_member(ident, namespace):
+    def see_collection(self, ident: Identity | None, coll: dict | None, slug: str) -> dict:
+        """The collection (`can_see_collection`), or 404 to anyone else, as a private repo (or a missing one)."""
+        if coll is None or not self.can_see_collection(ident, coll):
             raise NotFound(f"Collection {slug!r} not found")
+        return coll
 
-    def edit_collection(self, ident: Identity | None, namespace: str, private: bool, slug: str) -> Identity:
+    def edit_collection(self, ident: Identity | None, coll: dict | None, slug: str) -> dict:
         """Change or delete a collection, or its items: a write token of its namespace."""
-        self.see_collection(ident, namespace, private, slug)
-        return self.create(ident, namespace, f"change the collection {slug!r}")
+        coll = self.see_collection(ident, coll, slug)
+        self.create(ident, coll["namespace"], f"change the collection {coll['slug']!r}")
+        return coll
 
     def request_access(self, ident: Identity | None, repo_type: str, repo_id: str) -> tuple[RepoRecord, Identity]:
         """Ask for access to a gated repo: anyone signed in who can see it."""

@@ -39,8 +39,12 @@ LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 # course_hub's layers, bottom up; a module may import its own layer or a lower one (at module level or in a
 # function). A route package (ROUTE_PACKAGES) sits in one layer as a whole and has its own order inside.
 LAYERS = [
-    {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"},
-    {"policy", "hub", "__init__"},  # who may do what; the model (`course_hub` itself re-exports Hub)
+    # plain data and storage (stages: the Spaces' stage enum; urls: the one URL builder)
+    {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
+    | {"urls", "stages"},
+    # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
+    # `course_hub` itself re-exports Hub
+    {"policy", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "__init__"},
     {"http", "listing", "classroom", "jupyterhub"},  # HTTP toolkit, JSON shapes
     {"api", "spaces", "inference"},  # route handlers: the API (with git), Spaces, inference: route packages
     {"web"},  # the website: pages over the hub's operations (and api.files' downloads)

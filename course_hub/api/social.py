@@ -4,12 +4,11 @@ call (and the website's like button: `HfApi` has no `like`, the Hub keeps liking
 from __future__ import annotations
 
 import re
-import secrets
 
 from starlette.responses import JSONResponse
 
 from .. import listing
-from ..errors import BadRequest, Conflict, NotFound, RepoNotFound, UserNotFound
+from ..errors import BadRequest, RepoNotFound, UserNotFound
 from ..http import Ctx
 from ..names import check_repo_id, iso
 
@@ -21,15 +20,14 @@ THEMES = ("default", "orange", "blue", "green", "purple", "pink", "indigo", "yel
 def like(ctx: Ctx):
     """POST likes, DELETE unlikes (once each: liking twice changes nothing)."""
     rec, ident = ctx.policy.react(ctx.ident, ctx.repo_type, ctx.repo_id)
-    ctx.hub.store.like(rec.type, rec.id, ident.user, ctx.request.method == "POST")
-    return JSONResponse({"likes": ctx.hub.store.get_repo(rec.type, rec.id).likes})
+    return JSONResponse({"likes": ctx.hub.social.like(rec, ident.user, ctx.request.method == "POST")})
 
 
 def likers(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     out = []
-    for user in ctx.hub.store.likers(rec.type, rec.id):
-        info = ctx.hub.store.get_user(user) or {"name": user, "fullname": user}
+    for user in ctx.hub.social.likers(rec):
+        info = ctx.hub.accounts.card(user)
         out.append(
             {
                 "user": info["name"],
@@ -52,12 +50,11 @@ def likers(ctx: Ctx):
 def liked_by(ctx: Ctx):
     """A user's likes, public as on the Hub (minus repos the caller may not see)."""
     user = ctx.params["user"]
-    if not ctx.hub.store.user_exists(user):
+    if not ctx.hub.accounts.exists(user):
         raise UserNotFound(f"User {user!r} not found")
     out = []
-    for repo_type, repo_id, created in ctx.hub.store.liked_by(user):
-        rec = ctx.hub.store.get_repo(repo_type, repo_id, follow=False)
-        if rec is not None and ctx.policy.can_see(ctx.ident, rec):
+    for rec, created in ctx.hub.social.liked_by(user):
+        if ctx.policy.can_see(ctx.ident, rec):
             out.append({"createdAt": iso(created), "repo": {"name": rec.id, "type": rec.type}})
     page, headers = listing.paginate(
         out,
@@ -70,37 +67,25 @@ def liked_by(ctx: Ctx):
 
 
 # --- collections -----------------------------------------------------------------------------------------------------
-def slugify(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "collection"
-
-
 def _found(ctx: Ctx) -> dict:
-    coll = ctx.hub.store.get_collection(ctx.params["slug"])
-    if coll is None:
-        raise NotFound(f"Collection {ctx.params['slug']!r} not found")
-    ctx.policy.see_collection(ctx.ident, coll["namespace"], coll["private"], coll["slug"])
-    return coll
+    coll = ctx.hub.social.collection(ctx.params["slug"])
+    return ctx.policy.see_collection(ctx.ident, coll, coll["slug"] if coll else ctx.params["slug"])
 
 
 def _editable(ctx: Ctx) -> dict:
     coll = _found(ctx)
-    ctx.policy.edit_collection(ctx.ident, coll["namespace"], coll["private"], coll["slug"])
-    return coll
+    return ctx.policy.edit_collection(ctx.ident, coll, coll["slug"])
 
 
 def collection_json(ctx: Ctx, coll: dict, max_items: int | None = None) -> dict:
-    owner = ctx.hub.store.get_user(coll["namespace"]) or {
-        "name": coll["namespace"],
-        "fullname": coll["namespace"],
-        "is_org": False,
-    }
+    owner = ctx.hub.accounts.card(coll["namespace"])
     items = []
-    for it in ctx.hub.store.collection_items(coll["slug"]):
+    for it in ctx.hub.social.items(coll):
         item = {"_id": it["item_id"], "position": it["position"], "type": it["type"], "id": it["id"]}
         if it["note"]:
             item["note"] = {"text": it["note"], "html": it["note"]}
         if it["type"] in ("model", "dataset", "space"):
-            rec = ctx.hub.store.get_repo(it["type"], it["id"])
+            rec = ctx.hub.repo(it["type"], it["id"])
             if rec is None or not ctx.policy.can_see(ctx.ident, rec):
                 continue  # deleted, or private to someone else: not shown
             item.update(
@@ -115,8 +100,8 @@ def collection_json(ctx: Ctx, coll: dict, max_items: int | None = None) -> dict:
                 }
             )
         elif it["type"] == "collection":
-            inner = ctx.hub.store.get_collection(it["id"])
-            if inner is None or (inner["private"] and not ctx.policy.is_member(ctx.ident, inner["namespace"])):
+            inner = ctx.hub.social.collection(it["id"])
+            if inner is None or not ctx.policy.can_see_collection(ctx.ident, inner):
                 continue
             item.update({"slug": inner["slug"], "title": inner["title"]})
         items.append(item)
@@ -149,8 +134,8 @@ def list_collections(ctx: Ctx):
     if sort not in (None, "lastModified", "trending", "upvotes"):
         raise BadRequest("`sort` must be lastModified, trending or upvotes")
     out = []
-    for coll in ctx.hub.store.collections(ctx.query("owner")):
-        if coll["private"] and not ctx.policy.is_member(ctx.ident, coll["namespace"]):
+    for coll in ctx.hub.social.collections(ctx.query("owner")):
+        if not ctx.policy.can_see_collection(ctx.ident, coll):
             continue
         if item:
             kind, _, ident = item.partition("/")
@@ -161,10 +146,7 @@ def list_collections(ctx: Ctx):
                 "papers": "paper",
                 "collections": "collection",
             }.get(kind, kind)
-            if not any(
-                it["type"] == kind and it["id"].lower() == ident.lower()
-                for it in ctx.hub.store.collection_items(coll["slug"])
-            ):
+            if not any(it["type"] == kind and it["id"].lower() == ident.lower() for it in ctx.hub.social.items(coll)):
                 continue
         entry = collection_json(ctx, coll, max_items=4)
         entry.pop("position")  # the list's order is the position (HfApi.list_collections numbers them itself)
@@ -185,12 +167,8 @@ def create_collection(ctx: Ctx):
     if not isinstance(description, str) or len(description) > 150:
         raise BadRequest("`description` must be a string of at most 150 characters")
     ctx.policy.create(ctx.ident, namespace, f"create a collection under the namespace {namespace!r}")
-    existing = ctx.hub.store.collection_by_title(namespace, title)
-    if existing is not None:  # the body carries `slug`: create_collection(exists_ok=True) reads it
-        raise Conflict(f"A collection titled {title!r} already exists in {namespace}", slug=existing["slug"])
-    slug = f"{namespace}/{slugify(title)}-{secrets.token_hex(12)}"
-    ctx.hub.store.create_collection(slug, namespace, title, description, bool(data.get("private")))
-    return JSONResponse(collection_json(ctx, ctx.hub.store.get_collection(slug)))
+    coll = ctx.hub.social.create_collection(namespace, title, description, bool(data.get("private")))
+    return JSONResponse(collection_json(ctx, coll))
 
 
 def get_collection(ctx: Ctx):
@@ -202,12 +180,11 @@ def update_collection(ctx: Ctx):
     slug (the trailing id stays)."""
     coll = _editable(ctx)
     data = ctx.json()
-    fields, new_slug = {}, None
+    fields = {}
     if "title" in data:
         if not isinstance(data["title"], str) or not data["title"].strip() or len(data["title"]) > 60:
             raise BadRequest("`title` must be 1 to 60 characters")
         fields["title"] = data["title"]
-        new_slug = f"{coll['namespace']}/{slugify(data['title'])}-{coll['slug'].rsplit('-', 1)[-1]}"
     if "description" in data:
         if not isinstance(data["description"], str) or len(data["description"]) > 150:
             raise BadRequest("`description` must be a string of at most 150 characters")
@@ -224,15 +201,13 @@ def update_collection(ctx: Ctx):
         if not isinstance(data["position"], int) or isinstance(data["position"], bool) or data["position"] < 0:
             raise BadRequest("`position` must be a non-negative integer")
         fields["position"] = data["position"]
-    ctx.hub.store.update_collection(coll["slug"], new_slug, **fields)
-    return JSONResponse(
-        {"success": True, "data": collection_json(ctx, ctx.hub.store.get_collection(new_slug or coll["slug"]))}
-    )
+    coll = ctx.hub.social.update_collection(coll, **fields)
+    return JSONResponse({"success": True, "data": collection_json(ctx, coll)})
 
 
 def delete_collection(ctx: Ctx):
     coll = _editable(ctx)
-    ctx.hub.store.delete_collection(coll["slug"])
+    ctx.hub.social.delete_collection(coll)
     return JSONResponse({})
 
 
@@ -252,15 +227,10 @@ def add_item(ctx: Ctx):
         except RepoNotFound as e:
             raise RepoNotFound(e.message) from None  # always 404 here: the caller is signed in
     elif item_type == "collection":
-        inner = ctx.hub.store.get_collection(item_id)
-        if inner is None or (inner["private"] and not ctx.policy.is_member(ctx.ident, inner["namespace"])):
-            raise NotFound(f"Collection {item_id!r} not found")
-        item_id = inner["slug"]
+        item_id = ctx.policy.see_collection(ctx.ident, ctx.hub.social.collection(item_id), item_id)["slug"]
     elif not re.fullmatch(r"[0-9]{4}\.[0-9]{4,5}", item_id):
         raise BadRequest("A paper is named by its arXiv id (e.g. 2307.09288)")
-    if ctx.hub.store.add_collection_item(coll["slug"], item_type, item_id, note) is None:
-        raise Conflict(f"{item_type} {item_id} is already in the collection {coll['slug']}")
-    return JSONResponse(collection_json(ctx, ctx.hub.store.get_collection(coll["slug"])))
+    return JSONResponse(collection_json(ctx, ctx.hub.social.add_item(coll, item_type, item_id, note)))
 
 
 def update_item(ctx: Ctx):
@@ -271,13 +241,11 @@ def update_item(ctx: Ctx):
         raise BadRequest("`note` must be a string of at most 500 characters")
     if position is not None and (not isinstance(position, int) or isinstance(position, bool) or position < 0):
         raise BadRequest("`position` must be a non-negative integer")
-    if not ctx.hub.store.update_collection_item(coll["slug"], ctx.params["item"], note, position):
-        raise NotFound(f"Item {ctx.params['item']!r} not found in {coll['slug']}")
+    ctx.hub.social.update_item(coll, ctx.params["item"], note, position)
     return JSONResponse({"success": True})
 
 
 def delete_item(ctx: Ctx):
     coll = _editable(ctx)
-    if not ctx.hub.store.delete_collection_item(coll["slug"], ctx.params["item"]):
-        raise NotFound(f"Item {ctx.params['item']!r} not found in {coll['slug']}")
+    ctx.hub.social.delete_item(coll, ctx.params["item"])
     return JSONResponse({})
