@@ -249,3 +249,22 @@ def test_the_link_helper_uses_colab_proxy(google_colab, monkeypatch):
     )
     assert links.browser_url("https://huggingface.co/models") == "https://huggingface.co/models"
     assert google_colab == [("eval_js", "google.colab.kernel.proxyPort(8765, {'cache': false})")]
+
+
+def test_notebooks_02_03_07_08_take_cuda_when_there_is_one():
+    """On Colab's GPU runtime (kept CUDA torch, above) the notebooks compute on the GPU: 03 and 08 choose `device`
+    from `torch.cuda.is_available()`, 07 its LLM's device, 02's pipeline() finds the accelerator itself (and its dtype
+    follows). No GPU here: this reads the cells; the choice itself is torch's."""
+    import json
+
+    def code(stem: str) -> str:
+        (path,) = (Path(__file__).resolve().parents[1] / "notebooks").glob(f"{stem}_*.ipynb")
+        cells = json.loads(path.read_text())["cells"]
+        return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+    for stem in ("03", "08"):
+        assert 'device = "cuda" if torch.cuda.is_available() else "cpu"' in code(stem), stem
+    assert "device=0 if torch.cuda.is_available() else None" in code("07")
+    nb02 = code("02")
+    assert 'classifier = pipeline("text-classification", model="course/minilm-sentiment", revision="v1.0")' in nb02
+    assert 'dtype="auto" if torch.cuda.is_available() else torch.float32' in nb02
