@@ -74,7 +74,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
         log_level="warning",
         access_log=False,
         timeout_keep_alive=30,
-        lifespan="off",
+        lifespan="on",  # its shutdown stops the Spaces and the inference worker (app.CourseHub.aclose)
         timeout_graceful_shutdown=5,
     )  # a stream still open (chat, a Space) holds stop at most 5 s
     server = uvicorn.Server(config)
@@ -93,17 +93,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         if settings.lean and hasattr(signal, "SIGUSR1"):  # a small machine: a notebook's setup cell says "moved on"
-            from .app import release_memory
-
             signal.signal(
                 signal.SIGUSR1,
                 lambda *_: threading.Thread(
-                    target=release_memory, args=(app, "the learner moved on to another notebook"), daemon=True
+                    target=app.release_memory, args=("the learner moved on to another notebook",), daemon=True
                 ).start(),
             )
     try:
         server.run()
     finally:
+        app.close()  # done already by the lifespan's shutdown, unless uvicorn stopped before it ran
         info = ServerInfo.read(info_file)
         if info is not None and info.pid == os.getpid():
             try:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ..errors import BadRequest, GatewayTimeout, HubError, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from ..http import Ctx
-from .service import Job, service_for
+from .service import Job
 from .snapshots import snapshot
 
 TASKS = ("text-classification", "feature-extraction", "sentence-similarity", "text-generation", "image-classification")
@@ -208,10 +208,11 @@ def unsupported(repo_id: str, tag: str | None) -> BadRequest:
 
 async def run_job(ctx: Ctx, rec, sha: str, load_task: str, task: str, payload: dict) -> Job:
     folder = await run_in_threadpool(snapshot, ctx.hub, rec, sha)
-    service = service_for(ctx.settings)
+    state = ctx.request.app.state  # the app's runtime (course_hub/app.py)
+    service = state.inference
     if ctx.settings.lean and service.worker_pid() is None:  # a small machine: idle Spaces make room for the worker
         await run_in_threadpool(
-            ctx.hub.spaces.sleep_idle,
+            state.spaces.sleep_idle,
             "the machine is small (COURSE_HUB_LEAN=1) and the inference API needed the memory",
         )
     return service.submit(

@@ -3,14 +3,14 @@
 Requests become jobs: `submit` sends one to the worker and returns a `Job` whose events (`loaded`, `delta`, `done`,
 `error`) arrive on an asyncio queue in the caller's event loop. A bounded number of jobs may be in flight
 (`Settings.inference_queue`); more get 503 + Retry-After. If the worker dies (a crash, the OOM killer), every job in
-flight gets a 503 event and the next request starts a new worker. The worker is stopped when idle, when the hub
-exits (atexit), and on its own when the hub dies (see worker.py).
+flight gets a 503 event and the next request starts a new worker. The worker is stopped when idle, when the app
+object closes (`app.state.inference`, closed by the ASGI lifespan's shutdown, see course_hub/app.py), and on its own
+when the hub dies (see worker.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import itertools
 import json
 import os
@@ -65,6 +65,8 @@ class WorkerProcess:
 
 
 class InferenceService:
+    """One app's inference: its worker process (started on the first job), the jobs in flight, the idle watch."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self.dir = HubDir(settings.hub_dir)
@@ -73,8 +75,8 @@ class InferenceService:
         self.ids = itertools.count(1)
         self.restarts = 0
         self.last_exit: str | None = None
-        threading.Thread(target=self._idle_watch, daemon=True, name="inference-idle").start()
-        atexit.register(self.close)
+        self._closed = threading.Event()
+        self._watch: threading.Thread | None = None  # started with the first worker
 
     # --- the worker process ------------------------------------------------------------------------------
     def _spawn(self) -> WorkerProcess:
@@ -113,6 +115,9 @@ class InferenceService:
                 },
             )
         theirs.close()
+        if self._watch is None:
+            self._watch = threading.Thread(target=self._idle_watch, daemon=True, name="inference-idle")
+            self._watch.start()
         worker = WorkerProcess(proc, Channel(ours))
         (inference_dir / "worker.pid").write_text(str(proc.pid))
         threading.Thread(target=self._read, args=(worker,), daemon=True, name="inference-reader").start()
@@ -156,8 +161,7 @@ class InferenceService:
             job.push({"event": "error", "status": 503, "message": message, "retry_after": 1})
 
     def _idle_watch(self) -> None:
-        while True:
-            time.sleep(min(5.0, max(0.2, self.settings.inference_idle_s / 4)))
+        while not self._closed.wait(min(5.0, max(0.2, self.settings.inference_idle_s / 4))):
             with self.lock:
                 w = self.worker
                 if w is not None and not w.jobs and time.monotonic() - w.last_used > self.settings.inference_idle_s:
@@ -177,6 +181,8 @@ class InferenceService:
             pass
 
     def close(self) -> None:
+        """Stop the worker and the idle watch (the app object is shutting down); a later job is refused."""
+        self._closed.set()
         with self.lock:
             w = self.worker
             if w is not None:
@@ -216,6 +222,8 @@ class InferenceService:
                     headers={"Retry-After": "5"},
                 )
             if w is None:
+                if self._closed.is_set():
+                    raise ServiceUnavailable("The course hub is stopping", headers={"Retry-After": "5"})
                 w = self.worker = self._spawn()
             job = Job(self, next(self.ids), loop)
             w.jobs[job.id] = job
@@ -239,23 +247,3 @@ class InferenceService:
                 w.chan.send({"op": "cancel", "id": job.id})
             except Closed:
                 pass
-
-
-_services: dict[Path, InferenceService] = {}
-_services_lock = threading.Lock()
-
-
-def release_if_idle(settings: Settings) -> bool:
-    """The worker of this hub dir lets go of its memory if it has nothing to do (no service yet: nothing to do)."""
-    with _services_lock:
-        s = _services.get(settings.hub_dir)
-    return s.release_if_idle() if s is not None else False
-
-
-def service_for(settings: Settings) -> InferenceService:
-    """The one service of this hub dir in this process (created on the first inference request)."""
-    with _services_lock:
-        s = _services.get(settings.hub_dir)
-        if s is None:
-            s = _services[settings.hub_dir] = InferenceService(settings)
-        return s

@@ -56,25 +56,34 @@ SANDBOX_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow
 STATIC_CSP = SANDBOX_CSP
 HUB_COOKIE_PREFIX = "course_hub"  # the website's session: never forwarded to a Space's app
 
-_client: httpx.AsyncClient | None = None
+
+class Upstream:
+    """The pooled client to every Space's app (no proxies), one per app object (`app.state.upstream`): made on first
+    use, in the server's event loop; closed by the ASGI lifespan's shutdown."""
+
+    def __init__(self):
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                trust_env=False,
+                follow_redirects=False,
+                timeout=httpx.Timeout(30.0, read=None),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=32),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
 
-def client() -> httpx.AsyncClient:
-    """One pooled client for every app (created in the server's event loop on first use; no proxies)."""
-    global _client
-    if _client is None:
-        _client = httpx.AsyncClient(
-            trust_env=False,
-            follow_redirects=False,
-            timeout=httpx.Timeout(30.0, read=None),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=32),
-        )
-    return _client
-
-
-async def forward(request, port: int, rest: str, on_end) -> Response:
-    """Send the request to the app on `port` at path `rest` (raw, with its query) and stream the answer back;
-    `on_end()` runs once when the answer is done or the caller went away."""
+async def forward(pool: Upstream, request, port: int, rest: str, on_end) -> Response:
+    """Send the request to the app on `port` at path `rest` (raw, with its query) through `pool`'s client and stream
+    the answer back; `on_end()` runs once when the answer is done or the caller went away."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"http://127.0.0.1:{port}{rest}" + (f"?{query}" if query else "")
     null_origin = request.headers.get("origin") == "null"
@@ -99,10 +108,9 @@ async def forward(request, port: int, rest: str, on_end) -> Response:
             on_end()
 
     try:
-        upstream = await client().send(
-            client().build_request(
-                request.method, url, headers=headers, content=request.stream() if has_body else None
-            ),
+        client = pool.client
+        upstream = await client.send(
+            client.build_request(request.method, url, headers=headers, content=request.stream() if has_body else None),
             stream=True,
         )
     except httpx.HTTPError:

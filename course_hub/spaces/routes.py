@@ -15,12 +15,19 @@ from starlette.responses import JSONResponse, RedirectResponse, StreamingRespons
 
 from ..errors import ServiceUnavailable
 from ..http import REPO, Ctx, route
+from ..stages import SpaceStage
 from . import proxy
+from .runtime import SpaceManager
 
 SPACE_API = rf"/api/spaces/{REPO}"
 ALL_METHODS = "GET|POST|PUT|PATCH|DELETE|OPTIONS"
 APP_RAW = re.compile(r"^/spaces/[^/]+/[^/]+/app(/.*)?$")
 LOG_FOLLOW_S = 600  # a followed log stream ends after this long (the client reconnects)
+
+
+def _spaces(ctx: Ctx) -> SpaceManager:
+    """The app's Space manager (`app.state.spaces`, see course_hub/app.py)."""
+    return ctx.request.app.state.spaces
 
 
 def _refuse_anonymous(ctx: Ctx) -> None:
@@ -35,21 +42,21 @@ def runtime(ctx: Ctx):
     _refuse_anonymous(ctx)
     rec = ctx.policy.see(ctx.ident, "space", ctx.repo_id)
     wake = ctx.policy.has_file_access(ctx.ident, rec)
-    return JSONResponse(ctx.hub.spaces.runtime(rec, wake=wake))
+    return JSONResponse(_spaces(ctx).runtime(rec, wake=wake))
 
 
 def restart(ctx: Ctx):
     """POST /api/spaces/{id}/restart (`restart_space`): unpause, stop, start again at main's head."""
     rec = ctx.policy.write(ctx.ident, "space", ctx.repo_id)
-    ctx.hub.spaces.restart(rec)
-    return JSONResponse(ctx.hub.spaces.runtime(rec))
+    _spaces(ctx).restart(rec)
+    return JSONResponse(_spaces(ctx).runtime(rec))
 
 
 def pause(ctx: Ctx):
     """POST /api/spaces/{id}/pause (`pause_space`): stop it until `restart_space`."""
     rec = ctx.policy.write(ctx.ident, "space", ctx.repo_id)
-    ctx.hub.spaces.pause(rec)
-    return JSONResponse(ctx.hub.spaces.runtime(rec))
+    _spaces(ctx).pause(rec)
+    return JSONResponse(_spaces(ctx).runtime(rec))
 
 
 def _stamp(ts: float | None = None) -> str:
@@ -63,7 +70,7 @@ async def logs(ctx: Ctx):
     `build` gives the course hub's own lines (checkout, requirements, restarts); `run` everything."""
     _refuse_anonymous(ctx)
     rec = await run_in_threadpool(ctx.policy.download, ctx.ident, "space", ctx.repo_id, ctx.endpoint)
-    spaces = ctx.hub.spaces
+    spaces = _spaces(ctx)
     path = spaces.log_path(rec.id)
     only_hub = ctx.params.get("kind") == "build"
 
@@ -107,7 +114,7 @@ def _open_app(ctx: Ctx, rest: str):
     """The blocking part of a request to an app, in one thread hop: access, then a static file, or the Space's run
     (started if it sleeps)."""
     rec = ctx.policy.download(ctx.ident, "space", ctx.repo_id, ctx.endpoint)
-    spaces = ctx.hub.spaces
+    spaces = _spaces(ctx)
     refused = spaces.refusal(rec)
     if refused:
         raise ServiceUnavailable(f"{refused[0]}: {refused[1]}", stage=refused[0])
@@ -117,7 +124,8 @@ def _open_app(ctx: Ctx, rest: str):
     run = spaces.ensure(rec)
     if run is None:
         raise ServiceUnavailable(
-            "PAUSED: this Space is paused by its owner (restart it with restart_space)", stage="PAUSED"
+            f"{SpaceStage.PAUSED}: this Space is paused by its owner (restart it with restart_space)",
+            stage=SpaceStage.PAUSED,
         )
     return rec, None, run
 
@@ -136,11 +144,11 @@ async def app(ctx: Ctx):
     rec, static, run = await run_in_threadpool(_open_app, ctx, rest)
     if static is not None:
         return static
-    spaces = ctx.hub.spaces
+    spaces = _spaces(ctx)
     deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
-    while run.stage == "BUILDING" and time.monotonic() < deadline:  # noqa: ASYNC110
+    while run.stage == SpaceStage.BUILDING and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
-    if run.stage != "RUNNING" or run.port is None:
+    if run.stage != SpaceStage.RUNNING or run.port is None:
         info = await run_in_threadpool(spaces.runtime, rec)
         raise ServiceUnavailable(
             f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}".strip(),
@@ -151,7 +159,9 @@ async def app(ctx: Ctx):
         return answer
     spaces.begin(rec.id, rest)
     try:
-        return await proxy.forward(ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest))
+        return await proxy.forward(
+            ctx.request.app.state.upstream, ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest)
+        )
     except httpx.HTTPError as e:
         raise ServiceUnavailable(
             f"The Space's app did not answer ({type(e).__name__}); it may be restarting", headers={"Retry-After": "2"}

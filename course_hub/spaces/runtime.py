@@ -1,6 +1,7 @@
 """The Space runtime: starts a Space's Gradio app in a child process, watches it, puts it to sleep, stops it.
 
-One `SpaceManager` per served hub (`hub.spaces`, set by `app.create_app`). A Space's life, as on huggingface.co:
+One `SpaceManager` per app (`app.state.spaces`, made by `app.create_app`, closed by the ASGI lifespan's shutdown).
+A Space's life (`stages.SpaceStage`), as on huggingface.co:
 SLEEPING (not started, or idle too long) -> BUILDING (checkout, requirements check, app starting) -> RUNNING, or
 RUNTIME_ERROR (the app raised, exited, hung past the start timeout or went over its memory limit; the error names
 it and the run log has the traceback); PAUSED by `pause_space` until `restart_space`; a new commit on main
@@ -16,7 +17,6 @@ app's own children too). The hub spawns supervisors from one long-lived thread: 
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import queue
@@ -33,6 +33,7 @@ from ..hubdir import HubDir
 from ..lfs import Pointer
 from ..net import DEFAULT_PORT, LOOPBACK, Cancelled, NotUp, ServerInfo, free_port, wait_until_up
 from ..settings import Settings
+from ..stages import SpaceStage
 from ..store import RepoRecord
 
 LOG_TAIL_LINES = 40
@@ -107,7 +108,7 @@ def check_requirements(text: str) -> tuple[list[str], list[str]]:
 @dataclass
 class SpaceRun:
     id: str
-    stage: str = "SLEEPING"
+    stage: SpaceStage = SpaceStage.SLEEPING
     sha: str | None = None
     port: int | None = None
     proc: subprocess.Popen | None = None
@@ -129,7 +130,10 @@ class Spawner(threading.Thread):
 
     def run(self):
         while True:
-            fn, box, done = self.jobs.get()
+            job = self.jobs.get()
+            if job is None:  # stop (the manager closed: no app is left for PDEATHSIG to stop)
+                return
+            fn, box, done = job
             try:
                 box.append(fn())
             except BaseException as e:  # noqa: BLE001  handed back to the caller
@@ -160,32 +164,31 @@ class SpaceManager:
         self._paused = self._load_paused()
         self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
         # worker lets go of its memory if idle (course_hub/app.py)
-        atexit.register(self.close)
 
     # --- what a Space is ----------------------------------------------------------------------------------
     def card(self, rec: RepoRecord) -> tuple[str | None, dict, list[str]]:
         sha, meta = self.hub.head_meta(rec)
         return sha, (meta or {}).get("card") or {}, (meta or {}).get("files") or []
 
-    def refusal(self, rec: RepoRecord) -> tuple[str, str] | None:
+    def refusal(self, rec: RepoRecord) -> tuple[SpaceStage, str] | None:
         """(stage, message) when this Space cannot run at all; None when it can."""
         sha, card, files = self.card(rec)
         sdk = card.get("sdk")
         if sha is None or not sdk:
-            return "NO_APP_FILE", "This Space has no README.md with an `sdk:` field (gradio or static)."
+            return SpaceStage.NO_APP_FILE, "This Space has no README.md with an `sdk:` field (gradio or static)."
         if sdk == "static":
             return None
         if sdk != "gradio":
-            return "CONFIG_ERROR", (
+            return SpaceStage.CONFIG_ERROR, (
                 f"sdk: {sdk} Spaces are not supported on the course hub: it runs `sdk: gradio` "
                 "apps in its own Python environment and serves `sdk: static` Spaces as files."
             )
         app_file = str(card.get("app_file") or "app.py")
         if app_file not in files or not app_file.endswith(".py"):
-            return "NO_APP_FILE", f"The app file {app_file!r} (the card's `app_file`) is not in the Space."
+            return SpaceStage.NO_APP_FILE, f"The app file {app_file!r} (the card's `app_file`) is not in the Space."
         why = self.hub.policy.may_run_space(rec, self.settings.run_spaces, self.settings.classroom)
         if why:
-            return "CONFIG_ERROR", why
+            return SpaceStage.CONFIG_ERROR, why
         return None
 
     def runtime(self, rec: RepoRecord, wake: bool = False) -> dict:
@@ -195,21 +198,21 @@ class SpaceManager:
         if refused:
             stage, error = refused
         elif sdk == "static":
-            stage, error = "RUNNING", None
+            stage, error = SpaceStage.RUNNING, None
         else:
             if wake:
                 self.ensure(rec)
             with self.lock:
                 run = self.runs.get(rec.id)
                 if rec.id in self._paused:
-                    stage, error = "PAUSED", "Paused by its owner: restart it with restart_space."
+                    stage, error = SpaceStage.PAUSED, "Paused by its owner: restart it with restart_space."
                 elif run is None:
-                    stage, error = "SLEEPING", None
+                    stage, error = SpaceStage.SLEEPING, None
                 else:
                     stage, error = run.stage, run.error
         out = {
             "stage": stage,
-            "hardware": {"current": HARDWARE if stage in ("RUNNING", "BUILDING") else None, "requested": HARDWARE},
+            "hardware": {"current": HARDWARE if stage.has_process else None, "requested": HARDWARE},
             "storage": None,
             "gcTimeout": int(self.settings.space_idle_s),
             "replicas": {"current": 1, "requested": 1},
@@ -229,9 +232,9 @@ class SpaceManager:
             return None
         with self.lock:
             run = self.runs.get(rec.id)
-            if run is not None and run.stage in ("RUNNING", "BUILDING", "RUNTIME_ERROR"):
+            if run is not None and run.stage in (SpaceStage.RUNNING, SpaceStage.BUILDING, SpaceStage.RUNTIME_ERROR):
                 run.last_used = time.monotonic()
-                if run.stage != "RUNTIME_ERROR" or run.sha is None or run.sha == self.card(rec)[0]:
+                if run.stage != SpaceStage.RUNTIME_ERROR or run.sha is None or run.sha == self.card(rec)[0]:
                     return run  # a failed Space stays failed until restart_space or a new commit
             return self._start_locked(rec)
 
@@ -241,7 +244,7 @@ class SpaceManager:
             self._save_paused()
             run = self.runs.get(rec.id)
             if run is not None:
-                self._stop_locked(run, "SLEEPING")
+                self._stop_locked(run, SpaceStage.SLEEPING)
             if self.refusal(rec) or self.card(rec)[1].get("sdk") != "gradio":
                 return None
             return self._start_locked(rec)
@@ -252,12 +255,12 @@ class SpaceManager:
             self._save_paused()
             run = self.runs.get(rec.id)
             if run is not None:
-                self._stop_locked(run, "PAUSED")
+                self._stop_locked(run, SpaceStage.PAUSED)
 
     def _start_locked(self, rec: RepoRecord) -> SpaceRun:
         run = self.runs.setdefault(rec.id, SpaceRun(rec.id))
         run.gen += 1
-        run.stage, run.error, run.sha, run.port = "BUILDING", None, None, None
+        run.stage, run.error, run.sha, run.port = SpaceStage.BUILDING, None, None, None
         run.ready.clear()
         run.started = run.last_used = time.monotonic()
         self._make_room(rec.id)
@@ -272,7 +275,7 @@ class SpaceManager:
     def _make_room(self, keep: str) -> None:
         """At most `settings.max_spaces` Spaces hold a process: the least recently used others go to sleep."""
         live = sorted(
-            (r for r in self.runs.values() if r.id != keep and r.stage in ("RUNNING", "BUILDING")),
+            (r for r in self.runs.values() if r.id != keep and r.stage.has_process),
             key=lambda r: r.last_used,
         )
         while len(live) >= max(1, self.settings.max_spaces):
@@ -281,7 +284,7 @@ class SpaceManager:
                 victim.id,
                 f"put to sleep: at most {self.settings.max_spaces} Spaces run at a time and {keep} was asked for",
             )
-            self._stop_locked(victim, "SLEEPING")
+            self._stop_locked(victim, SpaceStage.SLEEPING)
 
     def _start(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
         try:
@@ -366,7 +369,7 @@ class SpaceManager:
             )
         with self.lock:
             if run.gen == gen:
-                run.stage, run.last_used = "RUNNING", time.monotonic()
+                run.stage, run.last_used = SpaceStage.RUNNING, time.monotonic()
                 run.ready.set()
 
     def _checkout(self, rec: RepoRecord, sha: str, folder: Path) -> Path:
@@ -443,11 +446,11 @@ class SpaceManager:
                 return
             run.gen += 1  # whatever was starting it stops there
             self._kill(run)
-            run.stage, run.error = "RUNTIME_ERROR", error
+            run.stage, run.error = SpaceStage.RUNTIME_ERROR, error
             run.ready.set()
 
     # --- stopping ---------------------------------------------------------------------------------------------
-    def _stop_locked(self, run: SpaceRun, stage: str) -> None:
+    def _stop_locked(self, run: SpaceRun, stage: SpaceStage) -> None:
         run.gen += 1
         self._kill(run)
         run.stage, run.error, run.port = stage, None, None
@@ -494,19 +497,21 @@ class SpaceManager:
         slept = []
         with self.lock:
             for run in self.runs.values():
-                if run.stage == "RUNNING" and run.active == 0 and run.proc is not None:
+                if run.stage == SpaceStage.RUNNING and run.active == 0 and run.proc is not None:
                     self._log(run.id, f"put to sleep: {why}")
-                    self._stop_locked(run, "SLEEPING")
+                    self._stop_locked(run, SpaceStage.SLEEPING)
                     slept.append(run.id)
         return slept
 
     def close(self) -> None:
-        """Stop every app (the hub is going down)."""
+        """Stop every app and the threads (the app object is shutting down: the ASGI lifespan, or `serve`'s end)."""
         self._closed.set()
         with self.lock:
             for run in self.runs.values():
                 if run.proc is not None:
-                    self._stop_locked(run, "SLEEPING")
+                    self._stop_locked(run, SpaceStage.SLEEPING)
+            if self._spawner is not None:
+                self._spawner.jobs.put(None)
 
     # --- being used ---------------------------------------------------------------------------------------
     def begin(self, repo_id: str, path: str) -> None:
@@ -528,7 +533,7 @@ class SpaceManager:
     def has_process(self, repo_id: str) -> bool:
         """The Space's app is starting or running (its log may still grow)."""
         run = self.runs.get(repo_id)
-        return run is not None and run.stage in ("RUNNING", "BUILDING")
+        return run is not None and run.stage.has_process
 
     def wait_ready(self, repo_id: str, timeout: float) -> SpaceRun | None:
         run = self.runs.get(repo_id)
@@ -559,29 +564,33 @@ class SpaceManager:
 
         now = time.monotonic()
         with self.lock:
-            runs = [r for r in self.runs.values() if r.stage in ("RUNNING", "BUILDING") and r.proc is not None]
+            runs = [r for r in self.runs.values() if r.stage.has_process and r.proc is not None]
         for run in runs:
             rec = self.hub.store.get_repo("space", run.id)
             with self.lock:
-                if run.proc is None or run.stage not in ("RUNNING", "BUILDING"):
+                if run.proc is None or not run.stage.has_process:
                     continue
                 if rec is None:  # deleted
-                    self._stop_locked(run, "SLEEPING")
+                    self._stop_locked(run, SpaceStage.SLEEPING)
                     continue
-                if run.stage == "RUNNING" and run.proc.poll() is not None:
+                if run.stage == SpaceStage.RUNNING and run.proc.poll() is not None:
                     gen = run.gen
                     self._fail(run, gen, "The app stopped:\n" + self.log_tail(run.id))
                     continue
                 head = self.hub.git("space", run.id).head()
                 if run.sha and head and head != run.sha:
                     self._log(run.id, f"new commit {head[:7]} on main: restarting")
-                    self._stop_locked(run, "SLEEPING")
+                    self._stop_locked(run, SpaceStage.SLEEPING)
                     if not self.refusal(rec):
                         self._start_locked(rec)
                     continue
-                if run.stage == "RUNNING" and run.active == 0 and now - run.last_used > self.settings.space_idle_s:
+                if (
+                    run.stage == SpaceStage.RUNNING
+                    and run.active == 0
+                    and now - run.last_used > self.settings.space_idle_s
+                ):
                     self._log(run.id, f"put to sleep after {self.settings.space_idle_s:g} s without a request")
-                    self._stop_locked(run, "SLEEPING")
+                    self._stop_locked(run, SpaceStage.SLEEPING)
                     continue
                 pid = run.proc.pid
             try:
