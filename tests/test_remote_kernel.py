@@ -15,8 +15,10 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -151,4 +153,43 @@ def test_a_server_that_stops_answering_is_a_dead_connection(server):
         assert time.monotonic() - started < 30
     finally:
         server.proc.send_signal(signal.SIGCONT)
+        channel.close()
+
+
+COUNTED = "n = globals().get('n', 0) + 1\nprint('run', n, flush=True)\n"  # prints how often the cell ran
+
+
+def test_a_connection_dropped_under_a_running_cell_is_opened_again_and_nothing_is_lost(server):
+    """The JupyterHub test once lost a learner's websocket mid-cell ("Connection to remote host was lost"): the
+    channel opens it again with the same session_id and Jupyter Server replays what the kernel printed meanwhile."""
+    channel = server.channel("dropped.ipynb")
+    try:
+        dropper = threading.Timer(1.5, lambda: channel.ws.sock.shutdown(socket.SHUT_RDWR))
+        dropper.start()
+        done = channel.execute(COUNTED + "import time\ntime.sleep(4)\nprint('after the drop')", timeout=120)
+        dropper.join()
+        assert (done.status, done.text) == ("ok", "run 1\nafter the drop\n"), done
+        assert channel.reconnects == 1
+        assert channel.execute("print('next cell')", timeout=60).text == "next cell\n"
+    finally:
+        channel.close()
+
+
+def test_a_request_lost_with_the_connection_is_sent_again_once(server):
+    channel = server.channel("unsent.ipynb")
+    try:
+        channel.ws.sock.shutdown(socket.SHUT_RDWR)  # the request cannot go out: it never reaches the kernel
+        done = channel.execute(COUNTED, timeout=120)
+        assert (done.status, done.text, channel.reconnects) == ("ok", "run 1\n", 1), done
+    finally:
+        channel.close()
+
+
+def test_a_connection_that_keeps_dropping_fails_the_cell(server):
+    channel = server.channel("flaky.ipynb", reconnects=0)
+    try:
+        channel.ws.sock.shutdown(socket.SHUT_RDWR)
+        with pytest.raises(KernelConnectionLost, match="lost"):
+            channel.execute("print('never')", timeout=60)
+    finally:
         channel.close()

@@ -46,6 +46,7 @@ class LocalJupyterHub:
         self.idle_timeout = idle_timeout
         self.tokens: dict[str, str] = {}
         self.connects: list[float] = []  # each kernel websocket's handshake, in seconds (open_kernel)
+        self.reconnects: dict[str, int] = {}  # kernel websockets that dropped and were opened again, per learner
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self, timeout: float = 120) -> LocalJupyterHub:
@@ -298,7 +299,6 @@ class Kernel:
         self.kernel_id = session["kernel"]["id"]
         url = f"ws://127.0.0.1:{hub.port}/user/{quote(user)}/api/kernels/{self.kernel_id}/channels"
         self.channel = KernelChannel(url, {"Authorization": f"token {hub.tokens[user]}"}, username=user)
-        self.ws = self.channel.ws
 
     def execute(self, code: str, timeout: float = 300, label: str = "") -> str:
         from .remote_kernel import KernelConnectionLost
@@ -306,7 +306,12 @@ class Kernel:
         try:
             done = self.channel.execute(code, timeout)
         except KernelConnectionLost as e:
-            raise CellError(f"{self.user}: {label}: {e}") from e
+            raise CellError(
+                f"{self.user}: {label}: {e}\nJupyterHub's log, last lines:\n{self.hub.log_tail(3000)}"
+            ) from e
+        finally:
+            self.hub.reconnects[self.user] = self.hub.reconnects.get(self.user, 0) + self.channel.reconnects
+            self.channel.reconnects = 0
         if done.status == "timeout":
             raise CellError(f"{self.user}: {label} did not finish within {timeout:.0f}s")
         if done.status == "error":
@@ -315,6 +320,6 @@ class Kernel:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self.channel.close()
         finally:
             self.hub.server_api(self.user, "DELETE", f"/sessions/{self.session['id']}")

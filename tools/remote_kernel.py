@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 
 @dataclass
@@ -129,8 +130,17 @@ POLL = 5.0  # one read's wait: a read that times out means "no message yet" (a c
 PING_TIMEOUT = 60.0  # a websocket ping unanswered this long (no frame at all came back): the connection is dead
 
 
+RECONNECTS = 3  # per cell: a connection lost more often than this while one cell runs is a real failure
+
+
 class KernelConnectionLost(ConnectionError):
-    """The kernel's websocket was closed or stopped answering pings: no cell can run on it any more."""
+    """The kernel's websocket was closed or stopped answering pings: no cell can run on it any more.
+
+    `recoverable`: the connection dropped (closed, reset) rather than hung, so a new one may be opened."""
+
+    def __init__(self, message: str, recoverable: bool = True):
+        super().__init__(message)
+        self.recoverable = recoverable
 
 
 class KernelChannel:
@@ -140,6 +150,12 @@ class KernelChannel:
     at a time until the cell's own deadline (a read that times out is "nothing yet"); while nothing comes, the
     channel pings the server, and only a ping left unanswered for `ping_timeout` seconds, or a closed connection,
     raises KernelConnectionLost; a kernel that dies (the server says "restarting" or "dead") fails its cell at once.
+
+    A connection that drops while a cell runs is opened again, as JupyterLab does: with the same `session_id`, so
+    Jupyter Server replays what the kernel sent meanwhile (MappingKernelManager's buffering); a `kernel_info`
+    probe, answered after the cell's own reply (a kernel answers its shell requests in order), then tells whether
+    the request had reached the kernel (else it is sent again) or its reply was lost with the old connection (an
+    error that says so). At most `reconnects` times per cell; a server that stops answering is not reconnected to.
     """
 
     def __init__(
@@ -150,19 +166,54 @@ class KernelChannel:
         connect_timeout: float = CONNECT_TIMEOUT,
         poll: float = POLL,
         ping_timeout: float = PING_TIMEOUT,
+        reconnects: int = RECONNECTS,
     ):
-        import websocket  # websocket-client, a dependency of jupyter_server
-
+        parts = urlsplit(ws_url)
+        query = dict(parse_qsl(parts.query))
+        self.session_id = query.setdefault("session_id", uuid.uuid4().hex)  # JupyterLab's client id, in the URL
+        self.url = urlunsplit(parts._replace(query=urlencode(query)))
+        self.headers, self.username, self.connect_timeout = headers, username, connect_timeout
+        self.poll, self.ping_timeout, self.max_reconnects = poll, ping_timeout, reconnects
+        self.reconnects = 0  # connections opened again over the channel's life
         started = time.monotonic()
-        self.ws = websocket.create_connection(
-            ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=connect_timeout
-        )
+        self.ws = self._connect(connect_timeout)
         self.connect_seconds = round(time.monotonic() - started, 2)  # the kernel's start, mostly
-        self.poll, self.ping_timeout = poll, ping_timeout
-        self.session_id, self.username = uuid.uuid4().hex, username
         self._heard = time.monotonic()  # the last frame from the server: a message, a ping or a pong
         self._pinged: float | None = None  # when the ping still unanswered went out
         self._restarted = False  # the kernel died under a cell: the next cell waits until the new one is heard
+
+    def _connect(self, timeout: float):
+        import websocket  # websocket-client, a dependency of jupyter_server
+
+        header = [f"{k}: {v}" for k, v in self.headers.items()]
+        return websocket.create_connection(self.url, header=header, timeout=timeout)
+
+    def reconnect(self, deadline: float) -> None:
+        """A new websocket in place of a dropped one (same session_id): a few tries, a second or two apart."""
+        import websocket
+
+        try:
+            self.ws.close(timeout=1)
+        except (websocket.WebSocketException, OSError):
+            pass
+        last: Exception | None = None
+        for wait in (0.5, 2.0, 4.0):
+            time.sleep(wait)
+            left = min(self.connect_timeout, deadline - time.monotonic())
+            if left <= 0:
+                break
+            try:
+                self.ws = self._connect(left)
+            except (websocket.WebSocketException, OSError) as e:
+                last = e
+                continue
+            self.reconnects += 1
+            self._heard, self._pinged = time.monotonic(), None
+            return
+        raise KernelConnectionLost(
+            f"the kernel's websocket is lost and could not be opened again: {type(last).__name__}: {last}",
+            recoverable=False,
+        )
 
     def _send(self, payload: str = "", ping: bool = False) -> None:
         """A message (or a ping); a send that cannot go out within `ping_timeout` is a lost connection too."""
@@ -209,37 +260,66 @@ class KernelChannel:
         elif now - self._pinged > self.ping_timeout:
             raise KernelConnectionLost(
                 f"the server answered no websocket ping for {now - self._pinged:.0f} s "
-                f"(last heard {now - self._heard:.0f} s ago)"
+                f"(last heard {now - self._heard:.0f} s ago)",
+                recoverable=False,
             )
 
     def execute(self, code: str, timeout: float = 300) -> Execution:
         """Run `code` as a cell; wait for its reply and for the kernel to go idle, until `timeout` seconds.
 
-        Raises KernelConnectionLost when the websocket closes or stops answering; a kernel that dies while the cell
-        runs makes an "error" Execution (ename "DeadKernel")."""
+        Raises KernelConnectionLost when the websocket closes or stops answering and cannot be resumed (see the
+        class); a kernel that dies while the cell runs makes an "error" Execution (ename "DeadKernel")."""
         if self._restarted:
             self.wait_ready(timeout)
         msg = _message(self.session_id, code, self.username)
-        self._send(json.dumps(msg))
         started = time.monotonic()
         deadline, out = started + timeout, Execution("ok")
-        text, replied, idle = [], False, False
+        text, replied, idle, seen = [], False, False, False
+        to_send, probes, lost = True, set(), 0
         while not (replied and idle):
             left = deadline - time.monotonic()
             if left <= 0:
                 out.status, out.evalue = "timeout", f"no reply within {timeout:.0f} s"
                 break
-            reply = self._receive(min(self.poll, left))
+            try:
+                if to_send:
+                    self._send(json.dumps(msg))
+                    to_send = False
+                reply = self._receive(min(self.poll, left))
+            except KernelConnectionLost as e:
+                if not e.recoverable or lost >= self.max_reconnects:
+                    raise
+                lost += 1
+                self.reconnect(deadline)
+                probe = _message(self.session_id, "", self.username)
+                probe["header"]["msg_type"], probe["content"] = "kernel_info_request", {}
+                probes.add(probe["header"]["msg_id"])
+                to_send = False
+                self._send(json.dumps(probe))
+                continue
             if reply is None:
                 continue
             kind, content = reply["header"]["msg_type"], reply["content"]
+            parent = reply.get("parent_header", {}).get("msg_id")
             if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
                 # the server's own message (no parent): the kernel process died; this cell will never be answered
                 out.status, out.ename, self._restarted = "error", "DeadKernel", True
                 out.evalue = f"the kernel died while the cell ran (the server says {content['execution_state']!r})"
                 break
-            if reply.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
+            if parent in probes:
+                if kind == "kernel_info_reply" and not replied:
+                    # answered after this cell's reply would have been: the request, or its reply, was lost
+                    if seen:
+                        raise KernelConnectionLost(
+                            "the cell ran, but its reply was lost with the kernel's dropped websocket", False
+                        )
+                    to_send = True  # it never reached the kernel: send it again
+                elif kind == "status" and content.get("execution_state") == "idle" and replied:
+                    idle = True  # the probe's own "idle" comes after this cell's (iopub is in order)
                 continue
+            if parent != msg["header"]["msg_id"]:
+                continue
+            seen = True
             if kind == "stream":
                 text.append(content.get("text", ""))
             elif kind in ("execute_result", "display_data"):

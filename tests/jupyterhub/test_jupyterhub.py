@@ -163,8 +163,8 @@ def test_ten_learners_push_at_once_and_two_run_notebooks_01_and_05_through_jupyt
     print(
         f"\n{len(USERS)} learners: servers ready in {max(ready.values()):.1f}s; notebook 05's push cells "
         f"{pushes} at once: {t_whole - t_push:.1f}s; whole notebooks {', '.join(WHOLE.values())} at once: "
-        f"{time.monotonic() - t_whole:.1f}s; kernel websockets opened in {max(jh.connects):.1f}s at most; "
-        f"all in {time.monotonic() - started:.1f}s, {len(errors)} errors"
+        f"{time.monotonic() - t_whole:.1f}s; kernel websockets opened in {max(jh.connects):.1f}s at most, "
+        f"dropped and reopened {sum(jh.reconnects.values())} times { ({u: n for u, n in jh.reconnects.items() if n}) }; all in {time.monotonic() - started:.1f}s, {len(errors)} errors"
     )
     assert not errors, "\n\n".join(errors)[:8000]
     STATE["ran"] = True
@@ -230,7 +230,7 @@ def test_stopping_jupyterhub_leaves_no_process(jh):
     assert "jupyterhub_idle_culler" in kinds and "course_hub.inference.worker" in kinds
     # a kernel left open in every server: JupyterHub's stop must take it too
     with ThreadPoolExecutor(len(USERS)) as pool:
-        list(pool.map(lambda u: jh.open_kernel(u, "hf-hands-on/notebooks/05_datasets.ipynb").ws.close(), USERS))
+        list(pool.map(lambda u: jh.open_kernel(u, "hf-hands-on/notebooks/05_datasets.ipynb").channel.close(), USERS))
     assert len([p for p in jh.processes() if "ipykernel" in " ".join(p.cmdline())]) >= len(USERS)
     left = jh.stop()
     assert left == [], "processes outlived JupyterHub:\n" + "\n".join(left)
