@@ -56,8 +56,8 @@ def create_roster(hub: Hub, users: list[str], hub_url: str) -> list[Seat]:
     """Create (or reuse) each learner account and give it a new write token; remembers the roster."""
     seats = []
     for user in users:
-        hub.store.ensure_user(user, user)
-        token = hub.store.create_token(user, role="write", name="classroom")
+        hub.accounts.ensure(user, user)
+        token = hub.accounts.create_token(user, role="write", name="classroom")
         seats.append(Seat(user, token, join_url(hub_url, user, token)))
     path = hub.dir.root / ROSTER_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,13 +69,10 @@ def create_roster(hub: Hub, users: list[str], hub_url: str) -> list[Seat]:
 def seat(hub: Hub, user: str, hub_url: str, token_name: str) -> Seat:
     """One learner's seat, made again each time (JupyterHub's spawn hook): the account if it is new, a new write
     token named `token_name` in place of the earlier ones of that name (the user's other tokens stay), the roster."""
-    hub.store.ensure_user(user, user)
-    if hub.store.get_user(user)["is_org"]:
+    hub.accounts.ensure(user, user)
+    if hub.accounts.get(user)["is_org"]:
         raise ValueError(f"{user!r} is an organisation on the course hub, not a learner")
-    for old in hub.store.tokens_of(user):
-        if old["name"] == token_name:
-            hub.store.delete_token(user, old["id"])
-    token = hub.store.create_token(user, role="write", name=token_name)
+    token = hub.accounts.replace_token(user, role="write", name=token_name)
     path = hub.dir.root / ROSTER_FILE
     known = roster(hub)
     if user not in known:
@@ -137,17 +134,17 @@ def report(hub: Hub) -> str:
     """Access requests to gated repos and the commits of roster learners, newest last."""
     learners = set(roster(hub))
     out = ["Access requests to gated repos:"]
-    for rec in hub.store.repos():
+    for rec in hub.repos():
         if not rec.gated:
             continue
         for status in ("pending", "accepted", "rejected"):
-            for row in hub.store.access_list(rec.type, rec.id, status):
+            for row in hub.access.listed(rec, status):
                 out.append(f"  {_when(row['updated'])}  {row['user']:16} {status:9} {rec.type} {rec.id}")
     if len(out) == 1:
         out.append("  (none)")
     out.append("Pushes by learners:")
     pushes = []
-    for rec in hub.store.repos() if learners else []:
+    for rec in hub.repos() if learners else []:
         head = hub.git(rec.type, rec.id).head()
         for c in hub.git(rec.type, rec.id).log(head, limit=200) if head else []:
             if c.author in learners:
@@ -157,7 +154,7 @@ def report(hub: Hub) -> str:
     if not pushes:
         out.append("  (none)")
     out.append("Pull requests by learners:")
-    prs = [d for user in sorted(learners) for d in hub.store.discussions_by(user) if d["is_pr"]]
+    prs = [d for user in sorted(learners) for d in hub.community.by(user) if d["is_pr"]]
     for d in sorted(prs, key=lambda d: d["created"])[-200:]:
         out.append(
             f"  {_when(d['created'])}  {d['author']:16} {d['type']:7} {d['id']}#{d['num']} "

@@ -62,34 +62,34 @@ def cmd_classroom(args) -> int:
 
 
 def cmd_token(args) -> int:
-    token = _hub(args).store.create_token(args.user, role=args.role, name=args.name)
+    token = _hub(args).accounts.create_token(args.user, role=args.role, name=args.name)
     print(token)
     return 0
 
 
 def cmd_access(args) -> int:
     hub = _hub(args)
-    rec = hub.store.get_repo(args.repo_type, args.repo)
+    rec = hub.repo(args.repo_type, args.repo)
     if rec is None:
         print(f"no {args.repo_type} repo {args.repo!r} on this hub", file=sys.stderr)
         return 2
-    if not hub.store.user_exists(args.user):
+    if not hub.accounts.exists(args.user):
         print(
             f"no user {args.user!r} on this hub (create one with `course-hub token create {args.user}`)",
             file=sys.stderr,
         )
         return 2
     if args.action == "grant":
-        hub.store.set_access(rec.type, rec.id, args.user, "accepted")
+        hub.access.accept(rec, args.user)
         print(f"{args.user} may now read {rec.id}" + ("" if rec.gated else " (note: the repo is not gated)"))
     else:
-        hub.store.remove_access(rec.type, rec.id, args.user)
+        hub.access.revoke(rec, args.user)
         print(f"{args.user} no longer has access to {rec.id}")
     return 0
 
 
 def cmd_org(args) -> int:
-    _hub(args).store.add_member(args.org, args.user, args.role)
+    _hub(args).accounts.add_member(args.org, args.user, args.role)
     print(f"{args.user} is now {args.role} of {args.org}")
     return 0
 
@@ -105,20 +105,20 @@ def cmd_status(args) -> int:
     hub = _hub(args)
     server = running_server(hub_dir)
     print(f"server:  {f'{server.url} (pid {server.pid})' if server else 'not running'}")
-    repos = hub.store.repos()
+    repos = hub.repos()
     print(f"repos ({len(repos)}):")
     for r in repos:
         flags = ", ".join(f for f in ("private" if r.private else "", f"gated={r.gated}" if r.gated else "") if f)
         print(f"  {r.type:8} {r.id}{'  [' + flags + ']' if flags else ''}")
-    users = hub.store.users()
+    users = hub.accounts.all()
     print(f"users and orgs ({len(users)}):")
     for u in users:
         if u["is_org"]:
             print(f"  org      {u['name']}")
         else:
-            orgs = ", ".join(f"{o} ({role})" for o, role in hub.store.orgs_of(u["name"]))
+            orgs = ", ".join(f"{o} ({role})" for o, role in hub.accounts.orgs_of(u["name"]))
             print(
-                f"  user     {u['name']}  tokens: {hub.store.token_count(u['name'])}"
+                f"  user     {u['name']}  tokens: {hub.accounts.token_count(u['name'])}"
                 + (f"  member of: {orgs}" if orgs else "")
             )
     return 0

@@ -14,6 +14,7 @@ from .gitmatch import GitIgnore, LfsAttributes, upload_mode
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
 from .hub_access import AccessRequests
 from .hub_accounts import Accounts
+from .hub_community import Community
 from .hub_social import Social
 from .hubdir import HubDir
 from .lfs import LfsStore, Pointer
@@ -25,8 +26,6 @@ from .store import Identity, RepoRecord, Store
 class Hub:
     """Everything the HTTP layer and the CLI need, with no HTTP in it."""
 
-    spaces = None  # the Space runtime (spaces.runtime.SpaceManager) when served; set by app.create_app
-
     def __init__(self, hub_dir: Path | str, classroom: bool = False):
         self.dir = HubDir(hub_dir).ensure()
         self.store = Store(self.dir.store_db)
@@ -37,6 +36,7 @@ class Hub:
         self.accounts = Accounts(self.store)
         self.access = AccessRequests(self.store, self.policy)
         self.social = Social(self.store)
+        self.community = Community(self)
         self._repo_locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._meta_cache: dict[tuple[str, str, str], dict] = {}

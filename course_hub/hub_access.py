@@ -24,9 +24,13 @@ class AccessRequests:
 
     def listed(self, rec: RepoRecord, status: str) -> list[dict]:
         """The requests in one list, oldest change first: {user, status, fields (a dict), updated}."""
-        return [
-            {**r, "fields": json.loads(r["fields"] or "{}")} for r in self._store.access_list(rec.type, rec.id, status)
-        ]
+        rows = self._store.access_list(rec.type, rec.id, status)
+        for r in rows:
+            try:
+                r["fields"] = json.loads(r["fields"] or "{}")
+            except ValueError:  # never written so; a hand-edited database
+                r["fields"] = {}
+        return rows
 
     def ask(self, rec: RepoRecord, user: str, fields: dict) -> str:
         """Record `user`'s request with the form's fields; the status it now has (an accepted one stays)."""

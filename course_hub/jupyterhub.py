@@ -87,10 +87,7 @@ def post_stop(spawner, hub_dir: Path | str) -> None:
     """JupyterHub's `post_stop_hook`: the seat's token goes with the server."""
     hub = _hub(hub_dir)
     user = course_user(spawner.user.name)
-    if hub.store.user_exists(user):
-        for token in hub.store.tokens_of(user):
-            if token["name"] == TOKEN_NAME:
-                hub.store.delete_token(user, token["id"])
+    hub.accounts.delete_tokens_named(user, TOKEN_NAME)
 
 
 def service(

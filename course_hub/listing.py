@@ -15,6 +15,7 @@ from .gitrepo import FileEntry, GitRepo
 from .hub import Hub
 from .lfs import Pointer
 from .names import iso
+from .stages import SpaceStage
 from .store import Identity, RepoRecord
 
 COMMITS_PAGE = 50
@@ -46,9 +47,11 @@ def repo_info(
     expand: list[str] | None = None,
     spaces: bool = True,
     endpoint: str | None = None,
+    runtime=None,
 ) -> dict:
-    """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model; with the
-    `endpoint` a Space's info has its app's `host` (what gradio_client's `Client("owner/space")` connects to)."""
+    """The info JSON of a repo at a commit; `spaces=False` skips the scan for Spaces that use a model. `runtime`: the
+    app's Space runtime (`request.app.state.spaces`, a `SpaceManager`): a Space's info has its live stage, and with
+    the `endpoint` its app's `host` (what gradio_client's `Client("owner/space")` connects to)."""
     meta = hub.meta(rec.type, rec.id, git, sha)
     card = meta["card"]
     files = git.files(sha)
@@ -89,13 +92,13 @@ def repo_info(
         d["models"] = card.get("models") or []
         d["datasets"] = card.get("datasets") or []
         d["subdomain"] = rec.id.replace("/", "-").lower()
-        if hub.spaces is not None:  # served: the live runtime (reading it never wakes the Space)
-            d["runtime"] = hub.spaces.runtime(rec)
+        if runtime is not None:  # served: the live runtime (reading it never wakes the Space)
+            d["runtime"] = runtime.runtime(rec)
             if endpoint:
-                d["host"] = hub.spaces.host(endpoint, rec.id)
+                d["host"] = runtime.host(endpoint, rec.id)
         else:
             d["runtime"] = {
-                "stage": "STOPPED" if card.get("sdk") else "NO_APP_FILE",
+                "stage": SpaceStage.STOPPED if card.get("sdk") else SpaceStage.NO_APP_FILE,
                 "hardware": {"current": None, "requested": "cpu-basic"},
             }
     if expand:
@@ -132,6 +135,7 @@ def search_repos(
     descending: bool = True,
     spaces: bool = False,
     infos: dict[str, dict] | None = None,
+    runtime=None,
 ) -> list[dict]:
     """The repos of one type that `ident` may see and that match every filter, as info dicts (the one filter
     engine: the search API and the website's lists both use it). `filters` are tags (or the repo id). `infos`:
@@ -142,7 +146,7 @@ def search_repos(
         raise BadRequest(f"Invalid gated {gated!r}: use true or false")
     searches = [s.lower() for s in searches]
     rows = []
-    for rec in hub.store.repos(repo_type):
+    for rec in hub.repos(repo_type):
         if not hub.policy.can_see(ident, rec):
             continue
         if author and rec.namespace.lower() != author.lower():
@@ -156,7 +160,7 @@ def search_repos(
             if info is None:
                 continue
         else:
-            info = _listed_info(hub, rec, ident, spaces)
+            info = _listed_info(hub, rec, ident, spaces, runtime)
             if info is None:
                 continue
         tags = set(info["tags"])
@@ -179,7 +183,7 @@ _LISTED: OrderedDict[tuple[RepoRecord, str], dict] = OrderedDict()
 _LISTED_LOCK = threading.Lock()
 
 
-def _listed_info(hub: Hub, rec: RepoRecord, ident: Identity | None, spaces: bool) -> dict | None:
+def _listed_info(hub: Hub, rec: RepoRecord, ident: Identity | None, spaces: bool, runtime=None) -> dict | None:
     """A repo's info for a list, None while it has no commit. Without `spaces` it depends only on the record and
     the head commit: kept by both (reading the head ref alone costs ~0.1 ms; opening the repo ~1.5 ms)."""
     try:
@@ -190,7 +194,7 @@ def _listed_info(hub: Hub, rec: RepoRecord, ident: Identity | None, spaces: bool
     if sha is None or spaces or rec.type == "space":  # a Space's info holds its live runtime: never kept
         git = hub.git(rec.type, rec.id)
         sha = git.head()
-        return None if sha is None else repo_info(hub, rec, git, sha, ident, spaces=spaces)
+        return None if sha is None else repo_info(hub, rec, git, sha, ident, spaces=spaces, runtime=runtime)
     key = (rec, sha)
     with _LISTED_LOCK:
         info = _LISTED.get(key)

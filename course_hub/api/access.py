@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.responses import JSONResponse
 
-from ..errors import BadRequest, NotFound, UserNotFound
+from ..errors import BadRequest, UserNotFound
 from ..http import Ctx
 from ..names import iso
 
@@ -20,17 +18,16 @@ def _owned_gated(ctx: Ctx):
 
 def list_requests(ctx: Ctx):
     rec = _owned_gated(ctx)
-    rows = ctx.hub.store.access_list(rec.type, rec.id, ctx.params["status"])
     out = []
-    for r in rows:
-        user = ctx.hub.store.get_user(r["user"]) or {"name": r["user"], "fullname": r["user"]}
+    for r in ctx.hub.access.listed(rec, ctx.params["status"]):
+        user = ctx.hub.accounts.card(r["user"])
         out.append(
             {
                 "user": {"user": user["name"], "fullname": user["fullname"], "email": None},
                 "requestId": f"{rec.type}:{rec.id}:{user['name']}",
                 "status": r["status"],
                 "timestamp": iso(r["updated"]),
-                "fields": json.loads(r["fields"] or "{}"),
+                "fields": r["fields"],
             }
         )
     return JSONResponse(out)
@@ -41,7 +38,7 @@ def _user_from(ctx: Ctx) -> str:
     user = data.get("user")
     if not user and isinstance(data.get("requestId"), str):
         user = data["requestId"].rsplit(":", 1)[-1]
-    if not isinstance(user, str) or not ctx.hub.store.user_exists(user):
+    if not isinstance(user, str) or not ctx.hub.accounts.exists(user):
         raise UserNotFound(f"User {user!r} not found on the course hub")
     return user
 
@@ -49,28 +46,14 @@ def _user_from(ctx: Ctx) -> str:
 def handle(ctx: Ctx):
     rec = _owned_gated(ctx)
     user = _user_from(ctx)
-    set_status(ctx.hub, rec, user, ctx.json().get("status"))
+    ctx.hub.access.set_status(rec, user, ctx.json().get("status"))
     return JSONResponse({})
-
-
-def set_status(hub, rec, user: str, status) -> None:
-    """Accept, reject or set back to pending the request of `user` (the caller passed `policy.manage_access`)."""
-    if status not in ("accepted", "rejected", "pending"):
-        raise BadRequest("`status` must be accepted, rejected or pending")
-    current = hub.store.access_status(rec.type, rec.id, user)
-    if current is None:
-        raise NotFound(f"{user} has not requested access to {rec.id}")
-    if current == status:  # the Hub: 404 when the request is already in that list (accepting twice is no no-op)
-        raise NotFound(f"The access request of {user} to {rec.id} is already in the {status} list")
-    hub.store.set_access(rec.type, rec.id, user, status)
 
 
 def grant(ctx: Ctx):
     rec = _owned_gated(ctx)
     user = _user_from(ctx)
-    if ctx.hub.store.access_status(rec.type, rec.id, user) == "accepted":
-        raise BadRequest(f"{user} already has access to {rec.id}")
-    ctx.hub.store.set_access(rec.type, rec.id, user, "accepted")
+    ctx.hub.access.grant(rec, user)
     return JSONResponse({"user": user, "status": "accepted"})
 
 
@@ -88,16 +71,4 @@ def ask_access(ctx: Ctx):
             from urllib.parse import parse_qsl
 
             fields = dict(parse_qsl(ctx.body.decode("utf-8", "replace")))
-    return JSONResponse({"status": ask(ctx.hub, rec, ident.user, fields)})
-
-
-def ask(hub, rec, user: str, fields: dict) -> str:
-    """Record `user`'s request (the caller passed `policy.request_access`); the status it now has."""
-    if not rec.gated:
-        raise BadRequest(f"{rec.id} is not gated: you can already download it")
-    current = hub.store.access_status(rec.type, rec.id, user)
-    if current != "accepted":
-        status = "accepted" if rec.gated == "auto" else "pending"
-        hub.store.set_access(rec.type, rec.id, user, status, json.dumps(fields, sort_keys=True)[:4000])
-        current = status
-    return current
+    return JSONResponse({"status": ctx.hub.access.ask(rec, ident.user, fields)})

@@ -3,44 +3,29 @@
 A pull request is a discussion whose changes live on `refs/pr/N` (N: its number), branched from its target branch;
 anyone who can read the repo's files may open one (`create_commit(create_pr=True)`), its author and the repo's
 writers may add commits to it (`create_commit(revision="refs/pr/N")`), only writers merge it. Every decision is a
-`Policy` method (`discuss`, `propose`, `push_to_pr`, `moderate`, `merge`); the JSON shapes are those
+`Policy` method (`discuss`, `propose`, `push_to_pr`, `moderate`, `merge`), every change an operation of
+`hub.community` (course_hub/hub_community.py, which the website calls too); the JSON shapes are those
 huggingface_hub's `community.py` parses (it raises on a missing field).
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-import secrets
-import time
-
 from starlette.responses import JSONResponse
 
-from ..errors import BadRequest, Conflict, NotFound, revision_not_found
-from ..gitrepo import SHA_RE, ConflictError, GitRepo
-from ..gitrepo import RevisionNotFound as GitRevisionNotFound
+from ..errors import BadRequest, revision_not_found
+from ..gitrepo import SHA_RE
 from ..http import Ctx
-from ..lfs import Pointer
+from ..hub_community import TITLE_MAX, diff_base, pr_diff, pr_number
 from ..markdown import markdown
 from ..names import iso
-from ..policy import repo_url
+from ..urls import repo_url
 
-PR_REF = re.compile(r"^refs/pr/([1-9][0-9]{0,8})$")
 PAGE = 50  # discussions per page (`p=`), as on huggingface.co
-TITLE_MIN, TITLE_MAX = 3, 200
-MAX_COMMENT = 65536
-MAX_DIFF = 512 * 1024  # a PR's diff beyond this is cut (the page links to the files)
-
-
-def pr_number(revision: str) -> int | None:
-    """`refs/pr/N` -> N (None for any other revision)."""
-    m = PR_REF.match(revision)
-    return int(m.group(1)) if m else None
 
 
 # --- JSON shapes ---------------------------------------------------------------------------------------------------
 def _user(ctx: Ctx, name: str, namespace: str) -> dict:
-    user = ctx.hub.store.get_user(name) or {"name": name, "fullname": name}
+    user = ctx.hub.accounts.card(name)
     return {
         "name": user["name"],
         "fullname": user["fullname"],
@@ -50,7 +35,7 @@ def _user(ctx: Ctx, name: str, namespace: str) -> dict:
         "isHf": False,
         "isMod": False,
         "isOwner": name == namespace,
-        "isOrgMember": ctx.hub.store.org_role(namespace, name) is not None,
+        "isOrgMember": ctx.hub.accounts.is_org_member(namespace, name),
     }
 
 
@@ -109,7 +94,7 @@ def discussion_json(ctx: Ctx, rec, d: dict, comments: int | None = None) -> dict
         "pinned": False,
         "topReactions": [],
         "numReactionUsers": 0,
-        "url": f"{repo_url(ctx.endpoint, rec.type, rec.id)}/discussions/{d['num']}",
+        "url": repo_url(ctx.endpoint, rec.type, rec.id, "discussions", str(d["num"])),
     }
     if comments is not None:
         out["numComments"] = comments
@@ -127,7 +112,7 @@ def list_discussions(ctx: Ctx):
         page = max(0, int(ctx.query("p") or 0))
     except ValueError:
         raise BadRequest("`p` must be a page number") from None
-    rows = ctx.hub.store.discussions(rec.type, rec.id)
+    rows = ctx.hub.community.discussions(rec)
     closed = sum(1 for d in rows if d["status"] in ("closed", "merged"))
     rows = [
         d
@@ -158,34 +143,23 @@ def _num(ctx: Ctx) -> int:
 
 
 def _discussion(ctx: Ctx, rec) -> dict:
-    d = ctx.hub.store.discussion(rec.type, rec.id, _num(ctx))
-    if d is None:
-        raise NotFound(f"Discussion #{ctx.params['num']} of {rec.id} not found")
-    return d
+    return ctx.hub.community.found(rec, _num(ctx), ctx.params["num"])
 
 
 def details(ctx: Ctx, rec, d: dict, with_diff: bool = True) -> dict:
     """A discussion with its events; a pull request with its target (`changes.base`), merge commit, conflicting
     files and diff."""
     out = discussion_json(ctx, rec, d)
-    out["events"] = [
-        event_json(ctx, rec.namespace, e) for e in ctx.hub.store.discussion_events(rec.type, rec.id, d["num"])
-    ]
+    out["events"] = [event_json(ctx, rec.namespace, e) for e in ctx.hub.community.events(rec, d["num"])]
     if d["is_pr"]:
-        git = ctx.hub.git(rec.type, rec.id)
-        head = git.head(f"refs/pr/{d['num']}")
+        git, head, target, conflicts = ctx.hub.community.pr_state(rec, d)
         changes = {"base": f"refs/heads/{d['target']}", "head": f"refs/pr/{d['num']}"}
         if d["merge_commit"]:
             changes["mergeCommitId"] = d["merge_commit"]
         out["changes"] = changes
-        target = git.head(d["target"])
-        conflicts: list[str] = []
-        if head and target and d["status"] in ("open", "draft"):
-            conflicts = git.merge_plan(target, head)[2]
         out["filesWithConflicts"] = conflicts
         if with_diff and head and ctx.policy.has_file_access(ctx.ident, rec):  # a gated repo's contents stay gated
-            base = (git.merge_base(target, head) if target else None) or head
-            out["diff"] = pr_diff(git, base, head)
+            out["diff"] = pr_diff(git, diff_base(git, target, head), head)
     return out
 
 
@@ -194,62 +168,7 @@ def get_discussion(ctx: Ctx):
     return JSONResponse(details(ctx, rec, _discussion(ctx, rec), with_diff=ctx.flag("diff")))
 
 
-def changed_files(git: GitRepo, base: str, head: str) -> list[tuple[str, str | None, str | None]]:
-    """(path, blob before, blob after) of every file a pull request changes (from the merge base)."""
-    a = {p: e.blob for p, e in git.files(base).items()}
-    b = {p: e.blob for p, e in git.files(head).items()}
-    return [(p, a.get(p), b.get(p)) for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)]
-
-
-def _lines(git: GitRepo, blob: str | None) -> list[str] | None:
-    """A text file's lines; None for binary, LFS or huge files."""
-    if blob is None:
-        return []
-    raw = git.blob(blob)
-    if Pointer.parse(raw) or len(raw) > 1_000_000 or b"\0" in raw[:8000]:
-        return None
-    try:
-        return raw.decode("utf-8").splitlines(keepends=True)
-    except UnicodeDecodeError:
-        return None
-
-
-def pr_diff(git: GitRepo, base: str, head: str) -> str:
-    """A git-style unified diff of the pull request (binary and LFS files: one line saying they differ)."""
-    parts = []
-    for path, old, new in changed_files(git, base, head):
-        a, b = _lines(git, old), _lines(git, new)
-        header = f"diff --git a/{path} b/{path}\n"
-        if a is None or b is None:
-            parts.append(header + f"Binary files a/{path} and b/{path} differ\n")
-            continue
-        body = "".join(
-            difflib.unified_diff(a, b, f"a/{path}" if old else "/dev/null", f"b/{path}" if new else "/dev/null")
-        )
-        parts.append(header + body + ("" if body.endswith("\n") or not body else "\n"))
-    diff = "".join(parts)
-    return diff if len(diff) <= MAX_DIFF else diff[:MAX_DIFF] + "\n[diff cut: too long]\n"
-
-
 # --- writing -------------------------------------------------------------------------------------------------------
-def _title(value) -> str:
-    if not isinstance(value, str) or not TITLE_MIN <= len(value.strip()) <= TITLE_MAX:
-        raise BadRequest(f"A title must be a string of {TITLE_MIN} to {TITLE_MAX} characters")
-    return value.strip()
-
-
-def _text(value, what: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str) or (not value.strip() and not allow_empty):
-        raise BadRequest(f"`{what}` must be a non-empty string")
-    if len(value) > MAX_COMMENT:
-        raise BadRequest(f"`{what}` is too long (at most {MAX_COMMENT} characters)")
-    return value
-
-
-def _comment(raw: str, user: str, now: float | None = None) -> dict:
-    return {"history": [{"raw": raw, "updatedAt": now or time.time(), "author": user}], "hidden": False}
-
-
 def create_discussion(ctx: Ctx):
     """`{title, description, pullRequest}`: a discussion, or a draft pull request whose `refs/pr/N` starts at the
     target branch's head (commits come with `create_commit(revision="refs/pr/N")`)."""
@@ -259,58 +178,19 @@ def create_discussion(ctx: Ctx):
         rec, ident = ctx.policy.propose(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
     else:
         rec, ident = ctx.policy.discuss(ctx.ident, ctx.repo_type, ctx.repo_id)
-    num = open_discussion(ctx.hub, rec, ident.user, data.get("title"), data.get("description"), is_pr)
-    return JSONResponse(details(ctx, rec, ctx.hub.store.discussion(rec.type, rec.id, num), with_diff=False))
-
-
-def open_discussion(hub, rec, user: str, title, description, is_pr: bool = False) -> int:
-    """A new discussion, or a draft pull request at main's head (the caller was allowed by `Policy.discuss` /
-    `Policy.propose`); its number."""
-    title = _title(title)
-    description = _text(description or "", "description", allow_empty=True)
-    git = hub.git(rec.type, rec.id)
-    target = git.head("main")
-    if is_pr and target is None:
-        raise BadRequest(f"{rec.id} has no main branch to open a pull request against")
-    with hub.repo_lock(rec.type, rec.id):
-        num = hub.store.create_discussion(
-            rec.type,
-            rec.id,
-            title,
-            user,
-            is_pr,
-            "draft" if is_pr else "open",
-            "main" if is_pr else None,
-            [("comment", _comment(description, user))],
-            after=max(git.pr_refs(), default=0),
-        )
-        if is_pr:
-            git.create_ref(f"refs/pr/{num}", target)
-    return num
+    num = ctx.hub.community.open(rec, ident.user, data.get("title"), data.get("description"), is_pr)
+    return JSONResponse(details(ctx, rec, ctx.hub.community.get(rec, num), with_diff=False))
 
 
 def comment(ctx: Ctx):
     rec, ident = ctx.policy.discuss(ctx.ident, ctx.repo_type, ctx.repo_id)
     d = _discussion(ctx, rec)
-    e = add_comment(ctx.hub, rec, d, ident.user, ctx.json().get("comment"))
+    e = ctx.hub.community.comment(rec, d, ident.user, ctx.json().get("comment"))
     return JSONResponse({"newMessage": event_json(ctx, rec.namespace, e)})
 
 
-def add_comment(hub, rec, d: dict, user: str, raw) -> dict:
-    """A new comment (the caller was allowed by `Policy.discuss`); the event."""
-    raw = _text(raw, "comment")
-    return hub.store.add_discussion_event(rec.type, rec.id, d["num"], "comment", user, _comment(raw, user))
-
-
 def _comment_event(ctx: Ctx, rec, d: dict) -> dict:
-    cid = ctx.params["comment"].lower()
-    e = ctx.hub.store.discussion_event(cid) if re.fullmatch(r"[0-9a-f]{24}", cid) else None
-    mine = {
-        x["event_id"] for x in ctx.hub.store.discussion_events(rec.type, rec.id, d["num"]) if x["kind"] == "comment"
-    }
-    if e is None or e["event_id"] not in mine:
-        raise NotFound(f"Comment {ctx.params['comment']!r} not found in discussion #{d['num']} of {rec.id}")
-    return e
+    return ctx.hub.community.comment_of(rec, d, ctx.params["comment"], ctx.params["comment"])
 
 
 def edit_comment(ctx: Ctx):
@@ -319,12 +199,7 @@ def edit_comment(ctx: Ctx):
     d = _discussion(ctx, rec)
     e = _comment_event(ctx, rec, d)
     rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, e["author"], "edit this comment", writers=False)
-    raw = _text(ctx.json().get("content"), "content")
-    data = e["data"]
-    if data.get("hidden"):
-        raise BadRequest("This comment is hidden: it cannot be edited")
-    data["history"].insert(0, {"raw": raw, "updatedAt": time.time(), "author": ident.user})
-    e = ctx.hub.store.update_discussion_event(e["event_id"], data)
+    e = ctx.hub.community.edit_comment(e, ident.user, ctx.json().get("content"))
     return JSONResponse({"updatedComment": event_json(ctx, rec.namespace, e)})
 
 
@@ -334,18 +209,7 @@ def hide_comment(ctx: Ctx):
     d = _discussion(ctx, rec)
     e = _comment_event(ctx, rec, d)
     rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, e["author"], "hide this comment")
-    data = {
-        "history": [
-            {
-                "raw": "",
-                "updatedAt": e["data"]["history"][0]["updatedAt"] if e["data"]["history"] else e["created"],
-                "author": e["author"],
-            }
-        ],
-        "hidden": True,
-        "hiddenBy": ident.user,
-    }
-    e = ctx.hub.store.update_discussion_event(e["event_id"], data)
+    e = ctx.hub.community.hide_comment(e, ident.user)
     return JSONResponse({"updatedComment": event_json(ctx, rec.namespace, e)})
 
 
@@ -354,10 +218,7 @@ def rename(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     d = _discussion(ctx, rec)
     rec, ident = ctx.policy.moderate(ctx.ident, rec.type, rec.id, d["author"], f"rename discussion #{d['num']}")
-    title = _title(ctx.json().get("title"))
-    e = ctx.hub.store.add_discussion_event(
-        rec.type, rec.id, d["num"], "title-change", ident.user, {"from": d["title"], "to": title}, title=title
-    )
+    e = ctx.hub.community.rename(rec, d, ident.user, ctx.json().get("title"))
     return JSONResponse({"newTitle": event_json(ctx, rec.namespace, e)})
 
 
@@ -369,21 +230,8 @@ def change_status(ctx: Ctx):
         ctx.ident, rec.type, rec.id, d["author"], f"close or reopen discussion #{d['num']}"
     )
     data = ctx.json()
-    e = set_status(ctx.hub, rec, d, ident.user, data.get("status"), data.get("comment"))
+    e = ctx.hub.community.set_status(rec, d, ident.user, data.get("status"), data.get("comment"))
     return JSONResponse({"newStatus": event_json(ctx, rec.namespace, e)})
-
-
-def set_status(hub, rec, d: dict, user: str, status, note=None) -> dict:
-    """Close or reopen (the caller was allowed by `Policy.moderate`), after an optional comment; the event."""
-    if status not in ("open", "closed"):
-        raise BadRequest("`status` must be 'open' or 'closed'")
-    if d["status"] == "merged":
-        raise BadRequest(f"Pull request #{d['num']} is merged: its status cannot change")
-    if isinstance(note, str) and note.strip():
-        add_comment(hub, rec, d, user, note)
-    return hub.store.add_discussion_event(
-        rec.type, rec.id, d["num"], "status-change", user, {"status": status}, status=status
-    )
 
 
 def merge(ctx: Ctx):
@@ -392,39 +240,8 @@ def merge(ctx: Ctx):
     rec = ctx.policy.merge(ctx.ident, ctx.repo_type, ctx.repo_id)
     d = _discussion(ctx, rec)
     data = ctx.json() if ctx.body else {}
-    e, sha = merge_pr(ctx.hub, rec, d, ctx.ident.user, data.get("comment"))
+    e, sha = ctx.hub.community.merge(rec, d, ctx.ident.user, data.get("comment"))
     return JSONResponse({"newStatus": event_json(ctx, rec.namespace, e), "mergeCommitId": sha})
-
-
-def merge_pr(hub, rec, d: dict, user: str, note=None) -> tuple[dict, str]:
-    """Merge (the caller was allowed by `Policy.merge`): (the status-change event, the new head of the target)."""
-    if not d["is_pr"]:
-        raise BadRequest(f"#{d['num']} is a discussion, not a pull request: there is nothing to merge")
-    if d["status"] not in ("open", "draft"):
-        raise BadRequest(f"Pull request #{d['num']} is {d['status']}: only an open pull request can be merged")
-    git = hub.git(rec.type, rec.id)
-    head = git.head(f"refs/pr/{d['num']}")
-    if head is None:
-        raise NotFound(f"refs/pr/{d['num']} of {rec.id} is missing")
-    with hub.repo_lock(rec.type, rec.id):
-        try:
-            sha, conflicts = git.merge(d["target"], head, f"Merge refs/pr/{d['num']}: {d['title']}", user)
-        except GitRevisionNotFound:
-            raise revision_not_found(rec.id, d["target"]) from None
-        except ConflictError as e:
-            raise Conflict(str(e)) from None
-    if conflicts:
-        raise Conflict(
-            f"Pull request #{d['num']} cannot be merged into {d['target']}: these files changed on both "
-            f"sides: {', '.join(conflicts[:20])}. Update the pull request (commit to refs/pr/{d['num']}) "
-            "and try again"
-        )
-    if isinstance(note, str) and note.strip():
-        add_comment(hub, rec, d, user, note)
-    e = hub.store.add_discussion_event(
-        rec.type, rec.id, d["num"], "status-change", user, {"status": "merged"}, status="merged", merge_commit=sha
-    )
-    return e, sha
 
 
 # --- commits that open or update a pull request (called by write.commit) ----------------------------------------
@@ -458,30 +275,20 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
         start = header.get("parentCommit") or target
         if not isinstance(start, str) or not SHA_RE.match(start) or start not in git.ancestors(target):
             raise BadRequest(f"parentCommit must be a commit of {rev}")
-        scratch = f"refs/pr-new/{secrets.token_hex(8)}"  # the commit first: a refused one leaves no discussion
-        git.create_ref(scratch, start)
-        try:
-            sha = hub.commit(
-                rec.type, rec.id, scratch, changes, message, ident.user, delete_folders=tuple(folders), allow_empty=True
-            )
-            with hub.repo_lock(rec.type, rec.id):
-                num = hub.store.create_discussion(
-                    rec.type,
-                    rec.id,
-                    summary,
-                    ident.user,
-                    True,
-                    "open",
-                    rev,
-                    [("comment", _comment(description, ident.user)), ("commit", {"subject": summary, "oid": sha})],
-                    after=max(git.pr_refs(), default=0),
-                )
-                git.create_ref(f"refs/pr/{num}", sha)
-        finally:
-            git.delete_ref(scratch)
+        num, sha = hub.community.open_pr_with_commit(
+            rec,
+            ident.user,
+            rev,
+            start,
+            lambda ref: hub.commit(
+                rec.type, rec.id, ref, changes, message, ident.user, delete_folders=tuple(folders), allow_empty=True
+            ),
+            summary,
+            description,
+        )
     else:
         rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
-        d = hub.store.discussion(rec.type, rec.id, num)
+        d = hub.community.get(rec, num)
         if d is None or not d["is_pr"]:
             raise revision_not_found(rec.id, rev)
         rec, ident = ctx.policy.push_to_pr(ctx.ident, rec.type, rec.id, ctx.endpoint, d["author"])
@@ -501,16 +308,11 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
             allow_empty=False,
         )
         if sha != before:
-            hub.store.add_discussion_event(
-                rec.type,
-                rec.id,
-                num,
-                "commit",
-                ident.user,
-                {"subject": summary, "oid": sha},
-                **({"status": "open"} if d["status"] == "draft" else {}),
-            )
-    url = repo_url(ctx.endpoint, rec.type, rec.id)
+            hub.community.record_commit(rec, d, ident.user, summary, sha)
     return JSONResponse(
-        {"commitUrl": f"{url}/commit/{sha}", "commitOid": sha, "pullRequestUrl": f"{url}/discussions/{num}"}
+        {
+            "commitUrl": repo_url(ctx.endpoint, rec.type, rec.id, "commit", sha),
+            "commitOid": sha,
+            "pullRequestUrl": repo_url(ctx.endpoint, rec.type, rec.id, "discussions", str(num)),
+        }
     )

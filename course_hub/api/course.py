@@ -20,5 +20,5 @@ def token(ctx: Ctx):
     if not isinstance(user, str) or role not in ("read", "write"):
         raise BadRequest('Send {"user": NAME, "role": "read" | "write"}')
     granted = ctx.policy.token_for(ctx.ident, user, role)
-    value = ctx.hub.store.create_token(user, role=granted, name=f"course-{granted}-for-{ctx.ident.user}")
+    value = ctx.hub.accounts.create_token(user, role=granted, name=f"course-{granted}-for-{ctx.ident.user}")
     return JSONResponse({"user": user, "role": granted, "token": value})

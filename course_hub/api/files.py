@@ -35,9 +35,7 @@ def resolve(ctx: Ctx):
     }
     is_download = ctx.request.method == "GET" and "range" not in ctx.request.headers
     # counted once the body is sent (a database write is not the client's wait; the Hub's counts lag too)
-    count = (
-        BackgroundTask(hub.store.count_download, rec.type, rec.id) if is_download and path not in UNCOUNTED else None
-    )
+    count = BackgroundTask(hub.count_download, rec.type, rec.id) if is_download and path not in UNCOUNTED else None
     if pointer is not None:
         if not hub.lfs_usable(rec.type, rec.id, pointer.oid, pointer.size):
             raise EntryNotFound(

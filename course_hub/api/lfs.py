@@ -99,7 +99,7 @@ async def upload(ctx: Ctx):
             except ValueError as e:
                 raise BadRequest(f"Upload rejected: {e}") from None
         repo_type, _, repo_id = repo.partition(":")
-        await run_in_threadpool(ctx.hub.store.link_lfs, repo_type, repo_id, [oid])  # the bytes prove possession
+        await run_in_threadpool(ctx.hub.link_lfs, repo_type, repo_id, [oid])  # the bytes prove possession
     finally:
         if os.path.exists(tmp):  # noqa: ASYNC240
             os.unlink(tmp)

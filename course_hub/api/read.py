@@ -14,10 +14,10 @@ from ..names import check_path
 
 def whoami(ctx: Ctx):
     ident = ctx.policy.signed_in(ctx.ident, "ask who you are (whoami)")
-    user = ctx.hub.store.get_user(ident.user)
+    user = ctx.hub.accounts.get(ident.user)
     orgs = [
         {"type": "org", "name": org, "fullname": org, "roleInOrg": role}
-        for org, role in ctx.hub.store.orgs_of(ctx.ident.user)
+        for org, role in ctx.hub.accounts.orgs_of(ctx.ident.user)
     ]
     return JSONResponse(
         {
@@ -43,7 +43,15 @@ def repo_info(ctx: Ctx):
     expand = ctx.query_list("expand") or None
     return JSONResponse(
         listing.repo_info(
-            ctx.hub, rec, git, sha, ctx.ident, blobs=ctx.flag("blobs"), expand=expand, endpoint=ctx.endpoint
+            ctx.hub,
+            rec,
+            git,
+            sha,
+            ctx.ident,
+            blobs=ctx.flag("blobs"),
+            expand=expand,
+            endpoint=ctx.endpoint,
+            runtime=ctx.request.app.state.spaces,
         )
     )
 
@@ -56,6 +64,7 @@ def list_repos(ctx: Ctx):
         ctx.hub,
         ctx.ident,
         repo_type,
+        runtime=ctx.request.app.state.spaces,
         searches=ctx.query_list("search"),
         filters=ctx.query_list("filter"),
         author=ctx.query("author"),
@@ -179,5 +188,5 @@ def auth_check(ctx: Ctx):
 
 def health(ctx: Ctx):
     return JSONResponse(
-        {"status": "ok", "service": "course-hub", "version": __version__, "repos": len(ctx.hub.store.repos())}
+        {"status": "ok", "service": "course-hub", "version": __version__, "repos": len(ctx.hub.repos())}
     )

@@ -47,7 +47,7 @@ def create_repo(ctx: Ctx):
     private = bool(data.get("private")) or data.get("visibility") == "private"
     if repo_type == "space" and data.get("sdk") not in SPACE_SDKS:
         raise BadRequest(f"Spaces need an `sdk`, one of {', '.join(SPACE_SDKS)}")
-    existing = ctx.hub.store.get_repo(repo_type, repo_id, follow=False)  # ids are unique regardless of case
+    existing = ctx.hub.repo(repo_type, repo_id, follow=False)  # ids are unique regardless of case
     if existing is not None:  # the body carries `url`: HfApi.create_repo(exist_ok=True) reads it from the 409
         repo_id = existing.id
         url = url_of(ctx.endpoint, repo_type, repo_id)
@@ -78,7 +78,7 @@ def update_settings(ctx: Ctx):
     gated = data.get("gated")
     if gated not in (None, False, "auto", "manual"):
         raise BadRequest("`gated` must be false, 'auto' or 'manual'")
-    ctx.hub.store.update_repo(rec.type, rec.id, private=private, gated=gated)
+    ctx.hub.update_settings(rec, private=private, gated=gated)
     return JSONResponse(
         {"private": private if private is not None else rec.private, "gated": gated if gated is not None else rec.gated}
     )

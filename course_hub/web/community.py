@@ -1,15 +1,15 @@
 """The website's Community tab: a repo's discussions and pull requests, one discussion's page (comments, a comment
 form, close/reopen), a pull request's files changed and its merge button. Every action asks `Policy` exactly what
-the API asks (`discuss`, `moderate`, `merge`) and runs the same code (`api_community`); user text is Markdown
+the API asks (`discuss`, `moderate`, `merge`) and runs the same operations (`hub.community`); user text is Markdown
 through the website's sanitiser, diffs and titles are escaped by the templates."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..api import community as api_community
-from ..errors import BadRequest, HubError, NotFound
+from ..errors import BadRequest
 from ..http import Route, route
+from ..hub_community import changed_files, diff_base, pr_diff
 from . import render
 from .routes import REPO, Web, _common, _repo_base, page
 
@@ -17,25 +17,17 @@ STATUSES = ("open", "closed", "all")
 KINDS = ("all", "discussion", "pull_request")
 
 
-def _allowed(check) -> bool:
-    try:
-        check()
-        return True
-    except HubError:
-        return False
-
-
 def discussions(w: Web) -> Response:
     rec = w.policy.see(w.ident, w.ctx.repo_type, w.ctx.repo_id)
     if w.ctx.request.method == "POST":
         rec, ident = w.policy.discuss(w.ident, rec.type, rec.id)
-        num = api_community.open_discussion(w.hub, rec, ident.user, w.posted.get("title"), w.posted.get("description"))
+        num = w.hub.community.open(rec, ident.user, w.posted.get("title"), w.posted.get("description"))
         return w.redirect(f"{_repo_base(rec)}/discussions/{num}")
     status = w.ctx.query("status") or "open"
     kind = w.ctx.query("kind") or "all"
     if status not in STATUSES or kind not in KINDS:
         raise BadRequest(f"status is one of {', '.join(STATUSES)}; kind one of {', '.join(KINDS)}")
-    rows = w.hub.store.discussions(rec.type, rec.id)
+    rows = w.hub.community.discussions(rec)
     counts = {
         "open": sum(d["status"] in ("open", "draft") for d in rows),
         "closed": sum(d["status"] in ("closed", "merged") for d in rows),
@@ -53,7 +45,7 @@ def discussions(w: Web) -> Response:
         state=status,
         kind=kind,
         counts=counts,
-        can_discuss=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
+        can_discuss=w.policy.allowed(w.policy.discuss, w.ident, rec.type, rec.id),
         **{**_common(w, rec, tab="community"), "title": f"Community · {rec.id}"},
     )
 
@@ -61,26 +53,24 @@ def discussions(w: Web) -> Response:
 def discussion(w: Web) -> Response:
     rec = w.policy.see(w.ident, w.ctx.repo_type, w.ctx.repo_id)
     num = int(w.ctx.params["num"]) if len(w.ctx.params["num"]) < 10 else 0
-    d = w.hub.store.discussion(rec.type, rec.id, num)
-    if d is None:
-        raise NotFound(f"Discussion #{w.ctx.params['num']} of {rec.id} not found")
+    d = w.hub.community.found(rec, num, w.ctx.params["num"])
     here = f"{_repo_base(rec)}/discussions/{num}"
     if w.ctx.request.method == "POST":
         action, text = w.posted.get("action"), w.posted.get("comment", "")
         if action == "comment":
             rec, ident = w.policy.discuss(w.ident, rec.type, rec.id)
-            api_community.add_comment(w.hub, rec, d, ident.user, text)
+            w.hub.community.comment(rec, d, ident.user, text)
         elif action in ("close", "reopen"):
             rec, ident = w.policy.moderate(w.ident, rec.type, rec.id, d["author"], f"{action} #{num}")
-            api_community.set_status(w.hub, rec, d, ident.user, "closed" if action == "close" else "open", text)
+            w.hub.community.set_status(rec, d, ident.user, "closed" if action == "close" else "open", text)
         elif action == "merge":
             rec = w.policy.merge(w.ident, rec.type, rec.id)
-            api_community.merge_pr(w.hub, rec, d, w.ident.user, text)
+            w.hub.community.merge(rec, d, w.ident.user, text)
         else:
             raise BadRequest("`action` must be comment, close, reopen or merge")
         return w.redirect(here)
     events = []
-    for e in w.hub.store.discussion_events(rec.type, rec.id, num):
+    for e in w.hub.community.events(rec, num):
         item = {"kind": e["kind"], "author": e["author"], "created": e["created"], "data": e["data"]}
         if e["kind"] == "comment":
             history = e["data"]["history"]
@@ -90,18 +80,15 @@ def discussion(w: Web) -> Response:
         events.append(item)
     files, diff, conflicts = [], "", []
     if d["is_pr"]:
-        git = w.hub.git(rec.type, rec.id)
-        head, target = git.head(f"refs/pr/{num}"), git.head(d["target"])
+        git, head, target, conflicts = w.hub.community.pr_state(rec, d)
         if head:
-            base = (git.merge_base(target, head) if target else None) or head
+            base = diff_base(git, target, head)
             files = [
                 (p, "added" if a is None else "deleted" if b is None else "modified")
-                for p, a, b in api_community.changed_files(git, base, head)
+                for p, a, b in changed_files(git, base, head)
             ]
             if w.policy.has_file_access(w.ident, rec):  # a gated repo's file list is public, its contents are not
-                diff = api_community.pr_diff(git, base, head)
-            if target and d["status"] in ("open", "draft"):
-                conflicts = git.merge_plan(target, head)[2]
+                diff = pr_diff(git, base, head)
     return w.page(
         "discussion.html",
         d=d,
@@ -109,9 +96,9 @@ def discussion(w: Web) -> Response:
         files=files,
         diff=diff,
         conflicts=conflicts,
-        can_comment=_allowed(lambda: w.policy.discuss(w.ident, rec.type, rec.id)),
-        can_moderate=_allowed(lambda: w.policy.moderate(w.ident, rec.type, rec.id, d["author"], "")),
-        can_merge=d["is_pr"] and _allowed(lambda: w.policy.merge(w.ident, rec.type, rec.id)),
+        can_comment=w.policy.allowed(w.policy.discuss, w.ident, rec.type, rec.id),
+        can_moderate=w.policy.allowed(w.policy.moderate, w.ident, rec.type, rec.id, d["author"], ""),
+        can_merge=d["is_pr"] and w.policy.allowed(w.policy.merge, w.ident, rec.type, rec.id),
         **{**_common(w, rec, tab="community"), "title": f"#{num} {d['title']} · {rec.id}"},
     )
 

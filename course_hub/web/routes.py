@@ -19,7 +19,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
 
 from .. import listing
-from ..api import access as api_access
 from ..api import files as api_files
 from ..errors import BadRequest, Forbidden, GatedRepo, HubError, InvalidCredentials, NotFound, RepoNotFound
 from ..http import PREFIX, REV, Ctx, Route, route
@@ -91,13 +90,13 @@ class Web:
         self.ctx = ctx
         self.hub = ctx.hub
         self.policy = ctx.policy
-        self.secret = _secret(ctx.hub)
+        self.secret = ctx.request.app.state.secret  # the hub dir's signing secret (course_hub/app.py)
         self.cookie = sessions.load(ctx.request.cookies.get(sessions.COOKIE), self.secret)
         self.set_cookie: str | None = None  # a new cookie value to send
         self.posted: dict[str, str] = {}  # a POST's form, once its CSRF token was checked
         self.ident = ctx.ident
         if self.ident is None and self.cookie and self.cookie.digest:
-            self.ident = self.hub.store.identify_digest(self.cookie.digest)
+            self.ident = self.hub.accounts.identify_digest(self.cookie.digest)
             if self.ident is not None and self.ident.user != self.cookie.user:
                 self.ident = None
         forwarded = ctx.request.headers.get("x-forwarded-prefix", "").rstrip("/")
@@ -182,17 +181,6 @@ class Web:
         return response
 
 
-_SECRETS: dict[str, bytes] = {}
-
-
-def _secret(hub) -> bytes:
-    """The hub dir's signing secret (read once per hub dir: it never changes while the hub runs)."""
-    key = str(hub.dir.root)
-    if key not in _SECRETS:
-        _SECRETS[key] = hub.dir.secret()
-    return _SECRETS[key]
-
-
 def _header_safe(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:2000]
 
@@ -252,7 +240,7 @@ def _card_summary(info: dict) -> dict:
 
 
 def _rows(w: Web, repo_type: str, **kw) -> list[dict]:
-    rows = listing.search_repos(w.hub, w.ident, repo_type, **kw)
+    rows = listing.search_repos(w.hub, w.ident, repo_type, runtime=w.ctx.request.app.state.spaces, **kw)
     for r in rows:
         r["_type"] = repo_type
     return rows
@@ -390,13 +378,9 @@ def _common(w: Web, rec, rev: str | None = None, tab: str = "card", git=None) ->
 
 
 def _can_manage(w: Web, rec) -> bool:
-    if not rec.gated or w.ident is None:
-        return False
-    try:
-        w.policy.manage_access(w.ident, rec.type, rec.id)
-        return True
-    except HubError:
-        return False
+    return (
+        bool(rec.gated) and w.ident is not None and w.policy.allowed(w.policy.manage_access, w.ident, rec.type, rec.id)
+    )
 
 
 def _snippets(w: Web, rec, info: dict) -> list[tuple[str, str, str]]:
@@ -479,11 +463,7 @@ def _gate(w: Web, rec) -> dict | None:
         )
     status = None
     if w.ident is not None:
-        status = (
-            "accepted"
-            if w.policy.has_file_access(w.ident, rec)
-            else w.hub.store.access_status(rec.type, rec.id, w.ident.user)
-        )
+        status = "accepted" if w.policy.has_file_access(w.ident, rec) else w.hub.access.status(rec, w.ident.user)
     return {
         "status": status,
         "fields": fields,
@@ -503,7 +483,9 @@ def repo_page(w: Web) -> Response:
     values = _common(w, rec, git=git)
     if sha is None:
         return w.page("repo.html", info=None, card_html="", **values)
-    info = listing.repo_info(w.hub, rec, git, sha, w.ident, spaces=rec.type == "model")
+    info = listing.repo_info(
+        w.hub, rec, git, sha, w.ident, spaces=rec.type == "model", runtime=w.ctx.request.app.state.spaces
+    )
     files = git.files(sha)
     info["_files"] = list(files)
     card = info.get("cardData") or {}
@@ -511,12 +493,12 @@ def repo_page(w: Web) -> Response:
     card_html = render.card_html(git.blob(readme.blob), readme.blob) if readme else ""
     datasets = []
     for d in [] if rec.type == "space" else [t.split(":", 1)[1] for t in info["tags"] if t.startswith("dataset:")]:
-        drec = w.hub.store.get_repo("dataset", d)
+        drec = w.hub.repo("dataset", d)
         datasets.append({"id": d, "here": drec is not None and w.policy.can_see(w.ident, drec)})
     space_models = []
     if rec.type == "space":
         for m in info.get("models") or []:
-            mrec = w.hub.store.get_repo("model", str(m))
+            mrec = w.hub.repo("model", str(m))
             space_models.append({"id": str(m), "here": mrec is not None and w.policy.can_see(w.ident, mrec)})
     used_in = info.get("spaces") or (w.hub.spaces_using("dataset", rec.id, w.ident) if rec.type == "dataset" else [])
     meta_tags = _meta_tags(rec, info, card)
@@ -706,7 +688,7 @@ def request_access(w: Web) -> Response:
     form = w.posted
     rec, ident = w.policy.request_access(w.ident, w.ctx.repo_type, w.ctx.repo_id)
     fields = {k: v[:500] for k, v in form.items() if k != "csrf"}
-    api_access.ask(w.hub, rec, ident.user, fields)
+    w.hub.access.ask(rec, ident.user, fields)
     return w.redirect(_repo_base(rec))
 
 
@@ -717,32 +699,22 @@ def access_requests(w: Web) -> Response:
     if w.ctx.request.method == "POST":
         form = w.posted
         user = form.get("user", "")
-        if not w.hub.store.user_exists(user):
+        if not w.hub.accounts.exists(user):
             raise NotFound(f"User {user!r} not found on the course hub")
-        api_access.set_status(w.hub, rec, user, form.get("status"))
+        w.hub.access.set_status(rec, user, form.get("status"))
         return w.redirect(_repo_base(rec) + "/access-requests")
-    import json
-
-    lists = {}
-    for status in ("pending", "accepted", "rejected"):
-        rows = w.hub.store.access_list(rec.type, rec.id, status)
-        for r in rows:
-            try:
-                r["fields"] = json.loads(r["fields"] or "{}")
-            except ValueError:
-                r["fields"] = {}
-        lists[status] = rows
+    lists = {status: w.hub.access.listed(rec, status) for status in ("pending", "accepted", "rejected")}
     return w.page("access.html", lists=lists, **_common(w, rec, tab="access"))
 
 
 # --- people and sign-in ---------------------------------------------------------------------------------------
 def person(w: Web) -> Response:
     name = w.ctx.params["user"]
-    user = w.hub.store.get_user(name)
+    user = w.hub.accounts.get(name)
     if user is None:
         raise NotFound(f"No user or organisation {name!r} on the course hub")
     repos = {t: [_card_summary(r) for r in _rows(w, t, author=name, sort="likes")] for t in KINDS}
-    orgs = [] if user["is_org"] else w.hub.store.orgs_of(name)
+    orgs = [] if user["is_org"] else w.hub.accounts.orgs_of(name)
     return w.page("person.html", person=user, repos=repos, orgs=orgs, title=name)
 
 
@@ -800,10 +772,10 @@ def tokens(w: Web) -> Response:
         role = w.policy.token_for(w.ident, w.ident.user, form.get("role", "read"))
         if role not in ("read", "write"):
             raise BadRequest("A token's role is read or write")
-        created = {"name": name, "role": role, "token": w.hub.store.create_token(w.ident.user, role, name)}
+        created = {"name": name, "role": role, "token": w.hub.accounts.create_token(w.ident.user, role, name)}
     response = w.page(
         "tokens.html",
-        tokens=w.hub.store.tokens_of(w.ident.user),
+        tokens=w.hub.accounts.tokens_of(w.ident.user),
         created=created,
         current=w.cookie.digest[:16] if w.cookie and w.cookie.digest else None,
         title="Access tokens",
@@ -816,7 +788,7 @@ def delete_token(w: Web) -> Response:
     form = w.posted
     if w.ident is None:
         return w.redirect("/login")
-    if not w.hub.store.delete_token(w.ident.user, form.get("id", "")):
+    if not w.hub.accounts.delete_token(w.ident.user, form.get("id", "")):
         raise NotFound("No such token")
     return w.redirect("/settings/tokens")
 
