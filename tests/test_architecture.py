@@ -18,6 +18,9 @@ How each rule was seen to fail (issue 30): the rule was broken on purpose, the t
 - test_no_import_cycle: the two circles (runtime taking free_port from server again; bootstrap importing
   jupyter_proxy again) each fail it, with the circle printed.
 - test_every_module_has_a_layer: a new `course_hub/web/x.py` (or a new subpackage) not in the tables fails it.
+- test_nothing_above_the_model_touches_the_store: in a copy of course_hub, `ctx.hub.store.like(...)` back in
+  api/social.py's `like` and `from ..store import Store` inside a function of web/viewer.py were both reported
+  (`store_touches(copy)`), the real tree gives none.
 The `test_the_checker_sees_*` tests keep fake trees with each problem, so that the checker itself cannot go blind.
 """
 
@@ -39,9 +42,10 @@ LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 # course_hub's layers, bottom up; a module may import its own layer or a lower one (at module level or in a
 # function). A route package (ROUTE_PACKAGES) sits in one layer as a whole and has its own order inside.
 LAYERS = [
-    # plain data and storage (stages: the Spaces' stage enum; urls: the one URL builder)
+    # plain data and storage (stages: the Spaces' stage enum; urls: the one URL builder; local: a hub on this
+    # machine, started or found, and its saved tokens)
     {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
-    | {"urls", "stages"},
+    | {"urls", "stages", "local"},
     # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
     # `course_hub` itself re-exports Hub
     {"policy", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "__init__"},
@@ -238,6 +242,36 @@ def course_hub_layer_breaks(root: Path = ROOT) -> list[str]:
     return bad
 
 
+# the model: the only modules that touch the store (`hub.store`, a `Store`); everything above calls its operations
+# (Hub's methods, `hub.accounts`, `hub.access`, `hub.social`, `hub.community`) and asks `Policy`
+MODEL = {"store", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "policy"}
+# below or beside the model, each with its reason (a new one must say why here)
+STORE_ALLOWED = {
+    "hubdir",  # copy_to(export=True) scrubs the credentials out of the copied database
+    "publish",  # reads another hub dir's database read-only, serves nothing (a client of a remote hub)
+    "local",  # a notebook's saved token for a hub dir it may not serve (helpers' local hub)
+}
+
+
+def store_touches(root: Path = ROOT) -> list[str]:
+    """Every place outside the model that reaches the store: an attribute `.store` (`hub.store`, `ctx.hub.store`,
+    `self.hub.store`) or the `Store` class itself. Data types from store.py (`Identity`, `RepoRecord`, `digest`)
+    are fine."""
+    bad = []
+    for _, rel, path, _ in module_files(root, ("course_hub",)):
+        name = ".".join(rel.with_suffix("").parts[1:])
+        if name in MODEL or name in STORE_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                bad.append(f"{rel}:{node.lineno} uses .store")
+            elif isinstance(node, ast.Attribute) and node.attr == "Store":
+                bad.append(f"{rel}:{node.lineno} uses Store")
+            elif isinstance(node, ast.ImportFrom) and any(a.name == "Store" for a in node.names):
+                bad.append(f"{rel}:{node.lineno} imports Store")
+    return bad
+
+
 def helpers_layer_breaks(root: Path = ROOT) -> list[str]:
     bad = []
     files = list(module_files(root, ("helpers",)))
@@ -271,6 +305,13 @@ def test_helpers_layers():
     """Down helpers' layers (the bootstrap never imports the Jupyter plugin that starts the hub through it)."""
     bad = helpers_layer_breaks()
     assert not bad, "imports that go up helpers' layers:\n" + "\n".join(bad)
+
+
+def test_nothing_above_the_model_touches_the_store():
+    """Handlers, pages, the CLI, classroom and the route packages go through the operations layer: a handler that
+    calls `ctx.hub.store.…` fails this."""
+    bad = store_touches()
+    assert not bad, "the store reached from outside the model (add an operation to Hub or hub_*.py):\n" + "\n".join(bad)
 
 
 def test_no_import_cycle():
@@ -354,6 +395,28 @@ def test_the_checker_sees_the_problems_of_issue_30(tmp_path):
         "course_hub.web.community -> course_hub.web.routes -> course_hub.web.community",
         "helpers.bootstrap -> helpers.jupyter_proxy -> helpers.bootstrap",
     }, circles
+
+
+def test_the_checker_sees_the_store_reached_from_above(tmp_path):
+    """A handler calling `ctx.hub.store`, a page importing `Store` in a function, a CLI command through
+    `hub.store`: each is reported; the model's own modules are not."""
+    root = _fake_tree(
+        tmp_path,
+        {
+            "course_hub/api/__init__.py": "",
+            "course_hub/api/social.py": "def like(ctx):\n    ctx.hub.store.like('model', 'a/b', 'u', True)\n",
+            "course_hub/web/__init__.py": "",
+            "course_hub/web/routes.py": "def page(w):\n    from ..store import Store\n",
+            "course_hub/cli.py": "def cmd(hub):\n    return hub.store.users()\n",
+            "course_hub/hub_social.py": "class Social:\n    def like(self):\n        self.store.like()\n",
+            "course_hub/hub.py": "from .store import Store\n",
+        },
+    )
+    assert store_touches(root) == [
+        "course_hub/api/social.py:2 uses .store",
+        "course_hub/cli.py:2 uses .store",
+        "course_hub/web/routes.py:2 imports Store",
+    ]
 
 
 def test_the_server_is_light():

@@ -684,7 +684,7 @@ async def _chat_stream(ctx: Ctx, job: Job, head: dict, usage: bool):
 def list_models(ctx: Ctx) -> Response:
     """GET /v1/models: the chat models this caller can see (gated ones included; running them needs access)."""
     data = []
-    for rec in ctx.hub.store.repos("model"):
+    for rec in ctx.hub.repos("model"):
         if not ctx.policy.can_see(ctx.ident, rec):
             continue
         sha, meta = ctx.hub.head_meta(rec)

@@ -566,7 +566,7 @@ class SpaceManager:
         with self.lock:
             runs = [r for r in self.runs.values() if r.stage.has_process and r.proc is not None]
         for run in runs:
-            rec = self.hub.store.get_repo("space", run.id)
+            rec = self.hub.repo("space", run.id)
             with self.lock:
                 if run.proc is None or not run.stage.has_process:
                     continue
