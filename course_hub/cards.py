@@ -86,11 +86,6 @@ def _one_of(*allowed):
     return check
 
 
-def _object(name, value, errors):
-    if not isinstance(value, dict):
-        errors.append(f"{name} must be of type object")
-
-
 FIELDS = {
     "license": _strings,
     "license_name": _string,

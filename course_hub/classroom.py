@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from .hub import Hub
 
-ROSTER_FILE = "classroom/roster.json"
+ROSTER_FILE = "roster.json"  # in HubDir.classroom_dir
 
 
 def lan_address() -> str:
@@ -59,7 +59,7 @@ def create_roster(hub: Hub, users: list[str], hub_url: str) -> list[Seat]:
         hub.accounts.ensure(user, user)
         token = hub.accounts.create_token(user, role="write", name="classroom")
         seats.append(Seat(user, token, join_url(hub_url, user, token)))
-    path = hub.dir.root / ROSTER_FILE
+    path = hub.dir.classroom_dir / ROSTER_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     known = set(roster(hub))
     path.write_text(json.dumps(sorted(known | set(users)), indent=1))
@@ -73,7 +73,7 @@ def seat(hub: Hub, user: str, hub_url: str, token_name: str) -> Seat:
     if hub.accounts.get(user)["is_org"]:
         raise ValueError(f"{user!r} is an organisation on the course hub, not a learner")
     token = hub.accounts.replace_token(user, role="write", name=token_name)
-    path = hub.dir.root / ROSTER_FILE
+    path = hub.dir.classroom_dir / ROSTER_FILE
     known = roster(hub)
     if user not in known:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +85,7 @@ def seat(hub: Hub, user: str, hub_url: str, token_name: str) -> Seat:
 
 def roster(hub: Hub) -> list[str]:
     try:
-        return json.loads((hub.dir.root / ROSTER_FILE).read_text())
+        return json.loads((hub.dir.classroom_dir / ROSTER_FILE).read_text())
     except (OSError, ValueError):
         return []
 
@@ -106,7 +106,7 @@ def token_sheet(seats: list[Seat], hub_url: str) -> str:
 
 def write_sheet(hub: Hub, seats: list[Seat], hub_url: str) -> Path:
     """token-sheet.md and .csv in the hub dir's classroom/ folder, readable by the instructor only."""
-    folder = hub.dir.root / "classroom"
+    folder = hub.dir.classroom_dir
     folder.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     writer = csv.writer(buf)

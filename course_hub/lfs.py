@@ -10,33 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-LFS_THRESHOLD = 10 * 1024 * 1024
-LFS_SUFFIXES = (
-    ".safetensors",
-    ".parquet",
-    ".bin",
-    ".gguf",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".h5",
-    ".onnx",
-    ".msgpack",
-    ".arrow",
-    ".zip",
-    ".tar",
-    ".gz",
-    ".npy",
-    ".npz",
-    ".pkl",
-)
 POINTER_RE = re.compile(rb"^version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$")
 OID_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def wants_lfs(path: str, size: int) -> bool:
-    """The Hub's rule of thumb: big files and weight/data formats go to LFS."""
-    return size >= LFS_THRESHOLD or path.lower().endswith(LFS_SUFFIXES)
 
 
 @dataclass(frozen=True)

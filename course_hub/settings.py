@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 MiB = 1024 * 1024
@@ -129,6 +129,3 @@ class Settings:
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
         values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""
         return cls(**values)
-
-    def with_(self, **changes) -> Settings:
-        return replace(self, **changes)

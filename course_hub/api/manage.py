@@ -11,7 +11,7 @@ from ..gitrepo import RevisionNotFound as GitRevisionNotFound
 from ..http import Ctx
 from ..lfs import OID_RE
 from ..names import check_repo_id, check_type, iso
-from .write import url_of
+from ..urls import repo_url
 
 
 def move_repo(ctx: Ctx):
@@ -28,7 +28,7 @@ def move_repo(ctx: Ctx):
     if rec.id == to_id:
         raise BadRequest(f"{rec.id} is already called {to_id}")
     ctx.hub.move_repo(rec.type, rec.id, to_id)
-    return JSONResponse({"url": url_of(ctx.endpoint, rec.type, to_id)})
+    return JSONResponse({"url": repo_url(ctx.endpoint, rec.type, to_id)})
 
 
 def duplicate(ctx: Ctx):
@@ -46,7 +46,7 @@ def duplicate(ctx: Ctx):
         raise BadRequest("`visibility` must be public, private or protected")
     private = rec.private if visibility is None else visibility != "public"
     ctx.hub.duplicate_repo(rec.type, rec.id, target, private, ctx.ident.user)
-    return JSONResponse({"url": url_of(ctx.endpoint, rec.type, target)})
+    return JSONResponse({"url": repo_url(ctx.endpoint, rec.type, target)})
 
 
 def super_squash(ctx: Ctx):

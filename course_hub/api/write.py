@@ -16,14 +16,11 @@ from ..gitrepo import RevisionNotFound as GitRevisionNotFound
 from ..http import Ctx, _header_safe
 from ..lfs import OID_RE, Pointer
 from ..names import check_path, check_repo_id, check_type
+from ..urls import repo_url
 from . import community
 
 GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co puts in a new repo
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
-
-
-def url_of(endpoint: str, repo_type: str, repo_id: str) -> str:
-    return f"{endpoint}/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
 
 
 def _repo_from_body(ctx: Ctx) -> tuple[str, str, dict]:
@@ -50,7 +47,7 @@ def create_repo(ctx: Ctx):
     existing = ctx.hub.repo(repo_type, repo_id, follow=False)  # ids are unique regardless of case
     if existing is not None:  # the body carries `url`: HfApi.create_repo(exist_ok=True) reads it from the 409
         repo_id = existing.id
-        url = url_of(ctx.endpoint, repo_type, repo_id)
+        url = repo_url(ctx.endpoint, repo_type, repo_id)
         raise RepoExists(f"You already created this {repo_type} repo: {repo_id}", {"X-Repo-Url": url}, url=url)
     files = {".gitattributes": GITATTRIBUTES}
     if repo_type == "space":
@@ -58,7 +55,7 @@ def create_repo(ctx: Ctx):
             f"---\ntitle: {repo_id.split('/')[1]}\nsdk: {data['sdk']}\napp_file: app.py\n---\n"
         ).encode()
     ctx.hub.create_repo(repo_type, repo_id, private=private, initial=files, author=ctx.ident.user)
-    url = url_of(ctx.endpoint, repo_type, repo_id)
+    url = repo_url(ctx.endpoint, repo_type, repo_id)
     return JSONResponse({"url": url, "name": repo_id, "id": repo_id})
 
 
@@ -209,7 +206,7 @@ def commit(ctx: Ctx):
     )  # nothing changed: no new commit
     return JSONResponse(
         {
-            "commitUrl": f"{url_of(ctx.endpoint, rec.type, rec.id)}/commit/{sha}",
+            "commitUrl": repo_url(ctx.endpoint, rec.type, rec.id, "commit", sha),
             "commitOid": sha,
             "pullRequestUrl": None,
         }

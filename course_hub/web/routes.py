@@ -25,6 +25,7 @@ from ..http import PREFIX, REV, Ctx, Route, route
 from ..lfs import Pointer
 from ..names import check_path
 from ..store import digest
+from ..urls import file_path, repo_path
 from . import render, viewer
 from . import session as sessions
 
@@ -360,7 +361,7 @@ def repo_list(w: Web) -> Response:
 
 # --- one repo ---------------------------------------------------------------------------------------------------
 def _repo_base(rec) -> str:
-    return ("" if rec.type == "model" else f"/{rec.type}s") + f"/{rec.id}"
+    return repo_path(rec.type, rec.id)
 
 
 def _common(w: Web, rec, rev: str | None = None, tab: str = "card", git=None) -> dict:
@@ -625,7 +626,7 @@ def blob(w: Web) -> Response:
         binary = b"\x00" in raw[:8192] or len(raw) > MAX_TEXT
         if not binary:
             lines = raw.decode("utf-8", "replace").splitlines()
-    resolve = f"{_repo_base(rec)}/resolve/{quote(rev, safe='')}/{quote(path)}"
+    resolve = file_path(rec.type, rec.id, rev, path)
     return w.page(
         "blob.html",
         path=path,
