@@ -3,8 +3,9 @@
 Public API (what `helpers`, `tools`, tests and benchmarks use):
 
     from course_hub import Hub, HubDir, Settings, default_hub_dir
+    from course_hub import ensure_server, local_token, running_server   # a hub on this machine (course_hub.local)
+    from course_hub.local import start, wait_healthy
     from course_hub.net import DEFAULT_PORT, ServerInfo, free_port, answers, wait_until_up
-    from course_hub.server import start, wait_healthy, running_server
 
 It imports nothing of the course's other packages, and no torch, transformers or datasets: `course-hub build`
 loads `course_content` (which does) only when it runs.
@@ -13,6 +14,7 @@ loads `course_content` (which does) only when it runs.
 __version__ = "0.1.0"
 
 from .hubdir import HubDir
+from .local import ensure_server, local_token, running_server
 from .settings import Settings, default_hub_dir
 
 
@@ -24,4 +26,13 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["Hub", "HubDir", "Settings", "default_hub_dir", "__version__"]
+__all__ = [
+    "Hub",
+    "HubDir",
+    "Settings",
+    "default_hub_dir",
+    "ensure_server",
+    "local_token",
+    "running_server",
+    "__version__",
+]

@@ -59,7 +59,6 @@ class CourseHub(Router):
         self.state.secret = hub.dir.secret()
         if settings.lean:  # a small machine: a Space and the inference worker never hold memory together
             self.state.spaces.before_start.append(self.state.inference.release_if_idle)
-        hub.spaces = self.state.spaces  # listing.repo_info reads it (going: issue 30)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":

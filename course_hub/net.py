@@ -91,7 +91,7 @@ def wait_until_up(
         if cancelled is not None and cancelled():
             raise Cancelled(url)
         if proc is not None and proc.poll() is not None:
-            raise NotUp(f"{what} exited with {proc.returncode}{tail()}", "exited")
+            raise NotUp(f"{what} exited with code {proc.returncode}{tail()}", "exited")
         if answers(url, timeout=probe_timeout, hub=hub):
             return time.monotonic() - started
         if time.monotonic() - started > timeout:

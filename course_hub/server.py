@@ -1,58 +1,22 @@
-"""Run the course hub: uvicorn on loopback by default, with a `server.json` so notebooks can find it."""
+"""Run the course hub: uvicorn on loopback by default, with a `server.json` so notebooks can find it.
+
+The server only: what starts, finds or waits for one from outside (`start`, `wait_healthy`, `running_server`,
+`ensure_server`) is `course_hub.local`, over `course_hub.net` (ports, the probe, the wait loop, `ServerInfo`).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
-from pathlib import Path
 
 from .hubdir import HubDir
-from .net import DEFAULT_PORT, ServerInfo, free_port, wait_until_up
+from .local import running_server, start, wait_healthy  # noqa: F401  (older imports: cli, tests/conftest.py, tools)
+from .net import DEFAULT_PORT, ServerInfo, free_port
 from .settings import Settings
 
-# the client side (ports, the probe, the wait loop, server.json) lives in net.py; these names stay for the tools,
-# tests and notebooks that import them from here
-__all__ = ["DEFAULT_PORT", "ServerInfo", "free_port", "running_server", "serve", "start", "wait_healthy"]
-
-
-def start(
-    hub_dir: Path | str,
-    port: int,
-    log_path: Path | str,
-    args: tuple[str, ...] = (),
-    env: dict | None = None,
-    detach: bool = False,
-    cwd: Path | str | None = None,
-) -> subprocess.Popen:
-    """`python -m course_hub serve` over hub_dir in a child process, its output appended to log_path. `detach`
-    puts it in its own session, so it outlives the caller (a notebook kernel); else the caller stops it."""
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--port", str(port), *args],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=detach,
-            cwd=cwd,
-            env=None if env is None else {**os.environ, **env},
-        )
-
-
-def wait_healthy(
-    url: str, proc: subprocess.Popen | None = None, timeout: float = 30, log_path: Path | str | None = None
-) -> float:
-    """Wait until the course hub at url answers /api/health; return the seconds it took. Raises RuntimeError
-    (with the log's tail) if proc exits or the time runs out."""
-    return wait_until_up(url, proc, timeout, hub=True, log_path=log_path, what="the course hub")
-
-
-def running_server(hub_dir: Path | str) -> ServerInfo | None:
-    """The server recorded in `server.json` if its process is alive and answers, else None."""
-    info = ServerInfo.read(HubDir(hub_dir).server_file)
-    return info if info is not None and info.alive() else None
+__all__ = ["serve"]
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, quiet: bool = False) -> None:

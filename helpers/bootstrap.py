@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_hub import HubDir
+import course_hub
+from course_hub import HubDir, local_token, running_server
 from course_hub.net import DEFAULT_PORT
 from course_hub.settings import default_hub_dir, project_root
 
@@ -74,26 +75,6 @@ class Course:
 
     def __repr__(self) -> str:
         return f"Course(endpoint={self.endpoint!r}, mode={self.mode!r})"
-
-
-def local_token(hub_dir: Path, user: str, role: str = "read") -> str:
-    """The saved token of a course-hub user, made with the hub's own token store on first use."""
-    from course_hub.store import Store
-
-    layout = HubDir(hub_dir)
-    store = Store(layout.store_db)
-    path = layout.token_file(user, role)
-    if path.is_file():
-        token = path.read_text().strip()
-        if store.identify(token):
-            return token
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = store.create_token(user, role=role, name=f"course-{role}")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(token)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return token
 
 
 def classroom_token(endpoint: str, token: str, user: str, role: str) -> str:
@@ -204,8 +185,6 @@ def _choose_endpoint() -> tuple[str, str, Path | None]:
     if os.environ.get("HF_ENDPOINT") and os.environ["HF_ENDPOINT"].rstrip("/") != ONLINE:
         endpoint = os.environ["HF_ENDPOINT"].rstrip("/")
         hub_dir = default_hub_dir()
-        from course_hub.server import running_server
-
         server = running_server(hub_dir) if hub_dir.exists() else None
         return endpoint, ("local" if server and server.url == endpoint else "custom"), (hub_dir if server else None)
     if os.environ.get("COURSE_HUB_URL"):
@@ -231,30 +210,12 @@ def _online_user(course: Course) -> None:
 
 
 def ensure_server(hub_dir: Path, timeout: float = 30) -> str:
-    """The URL of this hub dir's running server; starts one in the background if there is none."""
-    from course_hub import net, server
-
+    """The URL of this hub dir's running server; starts one in the background if there is none
+    (`course_hub.ensure_server`: it outlives this kernel). `COURSE_AUTO_BUILD=1` builds the hub first."""
     if os.environ.get("COURSE_AUTO_BUILD") == "1":
         build_if_needed(hub_dir)
-    if not HubDir(hub_dir).exists():
-        raise RuntimeError(
-            f"The course hub has not been built yet ({hub_dir}). In a terminal, run `make lab` "
-            "(or `course-hub build`), or set COURSE_HUB=online to use huggingface.co."
-        )
-    running = server.running_server(hub_dir)
-    if running:
-        return running.url
-    port = net.free_port(first=FIRST_PORT)
-    log = hub_dir / "server.log"
     # a small machine (Binder's 2 GB): the hub runs lean (one Space at a time, never beside the inference worker)
-    lean = {"COURSE_HUB_LEAN": "1"} if kernels.small_machine() else None
-    proc = server.start(hub_dir, port, log, env=lean, detach=True, cwd=hub_dir)  # outlives this kernel
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_healthy(url, proc, timeout)
-    except RuntimeError:
-        raise RuntimeError(f"The course hub did not start within {timeout:.0f}s; see {log}") from None
-    return url
+    return course_hub.ensure_server(hub_dir, timeout, lean=kernels.small_machine(), first_port=FIRST_PORT)
 
 
 def build_if_needed(hub_dir: Path) -> None:

@@ -7,12 +7,10 @@ The lesson's own calls stay in the notebook (`subprocess.Popen([sys.executable, 
 from __future__ import annotations
 
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from course_hub.server import free_port  # noqa: F401  (the notebooks' `gradio_tools.free_port`)
+from course_hub import net
+from course_hub.net import answers, free_port  # noqa: F401  (the notebooks' `gradio_tools.free_port`)
 
 LOCALHOST = "127.0.0.1"
 
@@ -32,34 +30,15 @@ def browser_url(port: int) -> str:
     return (browser_root(port) or f"http://{LOCALHOST}:{port}") + "/"
 
 
-def answers(url: str, timeout: float = 1.0) -> bool:
-    """True when `url` answers an HTTP GET with a status below 500 (no proxy: the app is on this machine)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=timeout) as r:
-            return r.status < 500
-    except urllib.error.HTTPError as e:
-        return e.code < 500
-    except OSError:
-        return False
-
-
 def wait_until_up(
     url: str, process: subprocess.Popen | None = None, timeout: float = 90, log: str | Path | None = None
 ) -> str:
-    """Poll `url` until the app answers; return `url`.
+    """Poll `url` until the app answers (any status below 500); return `url` (`course_hub.net.wait_until_up`).
 
     Raises RuntimeError (with the end of `log`, if given) when `process` exits first or `timeout` passes.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {process.returncode} before answering{_tail(log)}")
-        if answers(url):
-            return url
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the app did not answer at {url} within {timeout:.0f} s{_tail(log)}")
-        time.sleep(0.2)
+    net.wait_until_up(url, process, timeout, log_path=log, interval=0.2, probe_timeout=1.0, what="the app")
+    return url
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> int:
@@ -72,9 +51,3 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> int:
             process.kill()
             process.wait(timeout)
     return process.returncode
-
-
-def _tail(log: str | Path | None, n: int = 2000) -> str:
-    if not log or not Path(log).is_file():
-        return ""
-    return ":\n" + Path(log).read_text(errors="replace")[-n:]

@@ -179,7 +179,7 @@ def release_hub_memory(hub_dir) -> bool:
     if not hub_dir or not hasattr(signal, "SIGUSR1"):
         return False
     try:
-        from course_hub.server import running_server
+        from course_hub import running_server
 
         info = running_server(hub_dir)
         if not info or not info.lean:  # a hub that is not lean would die of the signal

@@ -66,7 +66,7 @@ def test_wait_until_up(url, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     down = f"http://{net.LOOPBACK}:{net.free_port()}/"
-    with pytest.raises(net.NotUp, match="exited with 0:\nthe app said goodbye") as e:
+    with pytest.raises(net.NotUp, match="exited with code 0:\nthe app said goodbye") as e:
         net.wait_until_up(down, proc, timeout=5, log_path=log, what="the app")
     assert e.value.reason == "exited" and isinstance(e.value, RuntimeError)
     with pytest.raises(net.NotUp, match="did not answer within 0s") as e:
