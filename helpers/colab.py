@@ -155,8 +155,8 @@ def say_restart_if_stale(modules: Iterable[str] = RESTART_IF_UPGRADED) -> bool:
     if stale and not _said_restart:
         _said_restart = True
         print(
-            f"Restart the runtime ({RESTART}), then run this cell again: the course upgraded {', '.join(stale)} "
-            "after this kernel had imported it.",
+            f"Restart the runtime ({RESTART}), then run this cell again: this kernel still runs what it imported "
+            f"before the course's install upgraded it ({', '.join(stale)}).",
             flush=True,
         )
     return bool(stale)
