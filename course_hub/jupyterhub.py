@@ -1,7 +1,7 @@
 """The course hub behind JupyterHub: a hub-managed service and the spawn hooks (configs in deploy/jupyterhub/).
 
     from course_hub.jupyterhub import configure
-    configure(c, hub_dir="/srv/course-hub", learner_url="http://127.0.0.1:8765")   # in jupyterhub_config.py
+    configure(c, hub_dir="/srv/course-hub", learner_url=f"http://127.0.0.1:{DEFAULT_PORT}")  # jupyterhub_config.py
 
 - JupyterHub starts `course-hub serve --classroom` as the service `course-hub` (restarts it if it dies, stops it
   with the hub) and proxies `/services/course-hub/` to it; the hub strips that prefix (`--root-path`), so browsers
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import classroom
 from .hub import Hub
+from .net import DEFAULT_PORT
 
 SERVICE = "course-hub"
 PREFIX = f"/services/{SERVICE}"
@@ -36,8 +37,6 @@ TOKEN_NAME = "jupyterhub"  # the seat's token; the learner's own tokens (website
 CULLER = "jupyterhub-idle-culler"
 # the course hub's demo accounts and its organisation: a JupyterHub user of that name gets a learner account beside
 RESERVED = {"course", "instructor", "alice", "learner"}
-
-_hubs: dict[Path, Hub] = {}
 
 
 def course_user(name: str) -> str:
@@ -51,11 +50,9 @@ def course_user(name: str) -> str:
     return f"{clean or 'user'}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
 
 
-def _hub(hub_dir: Path | str) -> Hub:
-    key = Path(hub_dir).resolve()
-    if key not in _hubs:
-        _hubs[key] = Hub(key)
-    return _hubs[key]
+def _hub(hub: Hub | Path | str) -> Hub:
+    """The hooks' hub: `configure`'s (opened once, on the first spawn), or one opened for this call."""
+    return hub if isinstance(hub, Hub) else Hub(Path(hub).resolve())
 
 
 def home_of(spawner) -> str:
@@ -69,12 +66,15 @@ def home_of(spawner) -> str:
     return home if not home.startswith("~") else os.path.join("/home", name)
 
 
-def pre_spawn(spawner, hub_dir: Path | str, learner_url: str, hf_home: str | None = "{home}/.cache/hf-hands-on") -> str:
+def pre_spawn(
+    spawner, hub: Hub | Path | str, learner_url: str, hf_home: str | None = "{home}/.cache/hf-hands-on"
+) -> str:
     """JupyterHub's `pre_spawn_hook`: the learner's seat and their server's environment. Returns the course-hub
     user name. Safe to run again for the same learner (each spawn rotates the seat's token). `hf_home`: the
-    learner's own HF_HOME when learners share one machine and checkout (None: a container each, the default)."""
+    learner's own HF_HOME when learners share one machine and checkout (None: a container each, the default). `hub`:
+    a `Hub`, or its hub dir."""
     user = course_user(spawner.user.name)
-    seat = classroom.seat(_hub(hub_dir), user, learner_url, TOKEN_NAME)
+    seat = classroom.seat(_hub(hub), user, learner_url, TOKEN_NAME)
     env = {"COURSE_HUB_URL": seat.join}
     if hf_home:
         env["COURSE_HF_HOME"] = hf_home.format(home=home_of(spawner), user=user)
@@ -83,16 +83,16 @@ def pre_spawn(spawner, hub_dir: Path | str, learner_url: str, hf_home: str | Non
     return user
 
 
-def post_stop(spawner, hub_dir: Path | str) -> None:
-    """JupyterHub's `post_stop_hook`: the seat's token goes with the server."""
-    hub = _hub(hub_dir)
+def post_stop(spawner, hub: Hub | Path | str) -> None:
+    """JupyterHub's `post_stop_hook`: the seat's token goes with the server. `hub`: a `Hub`, or its hub dir."""
+    hub = _hub(hub)
     user = course_user(spawner.user.name)
     hub.accounts.delete_tokens_named(user, TOKEN_NAME)
 
 
 def service(
     hub_dir: Path | str,
-    port: int = 8765,
+    port: int = DEFAULT_PORT,
     python: str = sys.executable,
     host: str = "127.0.0.1",
     url: str | None = None,
@@ -153,7 +153,7 @@ def configure(
     c,
     hub_dir: Path | str,
     learner_url: str | None = None,
-    port: int = 8765,
+    port: int = DEFAULT_PORT,
     host: str = "127.0.0.1",
     python: str = sys.executable,
     idle_timeout: int = 3600,
@@ -174,12 +174,19 @@ def configure(
         c.JupyterHub.services.append(culler_service)
         c.JupyterHub.load_roles.append(culler_role)
 
+    opened: list[Hub] = []  # the hooks' one Hub, opened on the first spawn (the service may build the hub dir first)
+
+    def hub() -> Hub:
+        if not opened:
+            opened.append(_hub(hub_dir))
+        return opened[0]
+
     def pre_spawn_hook(spawner):
-        user = pre_spawn(spawner, hub_dir, learner_url, hf_home)
+        user = pre_spawn(spawner, hub(), learner_url, hf_home)
         if prepare is not None:
             prepare(spawner, user)
 
     c.Spawner.pre_spawn_hook = pre_spawn_hook
-    c.Spawner.post_stop_hook = lambda spawner: post_stop(spawner, hub_dir)
+    c.Spawner.post_stop_hook = lambda spawner: post_stop(spawner, hub())
     if mem_limit:
         c.Spawner.mem_limit = mem_limit

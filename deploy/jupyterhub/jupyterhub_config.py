@@ -14,7 +14,7 @@ Littlest JupyterHub (copy this file into /opt/tljh/config/jupyterhub_config.d/, 
 Settings (environment variables, all optional):
   COURSE_DIR              the course checkout (default: the one this file is in)
   COURSE_HUB_DIR          the built course hub (default: COURSE_DIR/data/hub; build it with `make hub`)
-  COURSE_HUB_PORT         the course hub's loopback port (default 8765)
+  COURSE_HUB_PORT         the course hub's loopback port (default: course_hub.net.DEFAULT_PORT)
   COURSE_PYTHON           the Python that has the course installed (default: COURSE_DIR/.venv/bin/python, else
                           the hub's own)
   COURSE_IDLE_TIMEOUT     seconds before an idle server is culled (default 3600; 0: no culler)
@@ -29,13 +29,15 @@ c = get_config()  # noqa: F821 (JupyterHub's config loader provides it)
 
 COURSE = Path(os.environ.get("COURSE_DIR") or Path(__file__).resolve().parents[2])
 HUB_DIR = Path(os.environ.get("COURSE_HUB_DIR") or COURSE / "data" / "hub")
-PORT = int(os.environ.get("COURSE_HUB_PORT", "8765"))
 VENV_PYTHON = COURSE / ".venv" / "bin" / "python"
 PYTHON = os.environ.get("COURSE_PYTHON") or (str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable)
 TLJH = "/opt/tljh/" in sys.prefix  # TLJH: its user environment runs the servers (install the course into it)
 
 sys.path.insert(0, str(COURSE))  # course_hub, when JupyterHub's Python has the course only as a checkout
 from course_hub.jupyterhub import configure  # noqa: E402
+from course_hub.net import DEFAULT_PORT  # noqa: E402
+
+PORT = int(os.environ.get("COURSE_HUB_PORT") or DEFAULT_PORT)
 
 configure(
     c,
