@@ -103,6 +103,14 @@ class Policy:
             or (ident is not None and self.store.access_status(rec.type, rec.id, ident.user) == "accepted")
         )
 
+    def can_manage_access(self, ident: Identity | None, rec: RepoRecord) -> bool:
+        """The owner or an org admin, with a write token (or the classroom's `access` token)."""
+        return (
+            ident is not None
+            and ident.role in ("write", "access")
+            and (ident.user == rec.namespace or self.store.org_role(rec.namespace, ident.user) == "admin")
+        )
+
     def can_see_collection(self, ident: Identity | None, coll: dict) -> bool:
         """A collection is public, or private to its namespace."""
         return not coll["private"] or self.is_member(ident, coll["namespace"])
@@ -168,9 +176,7 @@ class Policy:
         """List, accept, reject and grant access requests of a gated repo."""
         rec = self.see(ident, repo_type, repo_id)
         ident = self.signed_in(ident, "manage access requests")
-        if ident.role not in ("write", "access") or not (
-            ident.user == rec.namespace or self.store.org_role(rec.namespace, ident.user) == "admin"
-        ):
+        if not self.can_manage_access(ident, rec):
             raise Forbidden(
                 f"You cannot manage access to {rec.id}: you need a write token of its owner or of an "
                 f"admin of {rec.namespace!r}"

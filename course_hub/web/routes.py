@@ -379,9 +379,7 @@ def _common(w: Web, rec, rev: str | None = None, tab: str = "card", git=None) ->
 
 
 def _can_manage(w: Web, rec) -> bool:
-    return (
-        bool(rec.gated) and w.ident is not None and w.policy.allowed(w.policy.manage_access, w.ident, rec.type, rec.id)
-    )
+    return bool(rec.gated) and w.policy.can_manage_access(w.ident, rec)
 
 
 def _snippets(w: Web, rec, info: dict) -> list[tuple[str, str, str]]:
