@@ -114,7 +114,7 @@ class Sampler(threading.Thread):
         self._halt = threading.Event()
 
     def _processes(self) -> tuple[list[psutil.Process], int | None, set[int]]:
-        from course_hub.server import running_server
+        from course_hub import running_server
 
         procs, hub_pid, hub_tree = [], None, set()
         try:
@@ -122,7 +122,7 @@ class Sampler(threading.Thread):
             procs = [lab, *lab.children(recursive=True)]
         except psutil.Error:
             pass
-        info = running_server(self.hub_dir) if (self.hub_dir / "server.json").exists() else None
+        info = running_server(self.hub_dir)
         if info:
             try:
                 hub = psutil.Process(int(info["pid"]))
@@ -171,7 +171,7 @@ class Sampler(threading.Thread):
 
 
 def measure(limit_mb: int = TARGET_MB, only: list[str] | None = None, log=print, cell_timeout: float = 900) -> dict:
-    from course_hub.server import free_port
+    from course_hub.net import free_port
     from tools.remote_kernel import JupyterServer, run_notebook
 
     work = fresh_dir(BENCH / "learners-day")

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from course_content.build import is_built  # noqa: E402
-from course_hub import HubDir, server  # noqa: E402
+from course_hub import HubDir, local, net  # noqa: E402
 from course_hub.settings import default_hub_dir  # noqa: E402
 from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import behind these)
 
@@ -31,7 +31,7 @@ from helpers.gradio_tools import stop  # noqa: E402  (no Hugging Face import beh
 SOURCE_HUB = default_hub_dir()  # the built course hub (honours $COURSE_HUB_DIR), read before we change it
 SESSION_TMP = Path(tempfile.mkdtemp(prefix="course-hub-tests-"))
 HUB_DIR = SESSION_TMP / "hub"
-PORT = server.free_port()
+PORT = net.free_port()
 URL = f"http://127.0.0.1:{PORT}"
 
 for _name in (
@@ -97,9 +97,9 @@ def start_server(
 ) -> tuple[subprocess.Popen, float]:
     """Run `python -m course_hub serve [args]` and wait for /api/health; return the process and its start
     time."""
-    proc = server.start(hub_dir, port, log_path, args, env=env, cwd=ROOT)
+    proc = local.start(hub_dir, port, log_path, args, env=env, cwd=ROOT)
     try:
-        return proc, server.wait_healthy(f"http://127.0.0.1:{port}", proc, timeout, log_path)
+        return proc, local.wait_healthy(f"http://127.0.0.1:{port}", proc, timeout, log_path)
     except RuntimeError:
         stop(proc)
         raise

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from course_hub.server import free_port
+from course_hub.net import free_port
 
 pytestmark = pytest.mark.content
 

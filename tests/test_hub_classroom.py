@@ -17,7 +17,8 @@ from conftest import ROOT, start_server, stop_server
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from course_hub.server import free_port
+from course_hub import HubDir
+from course_hub.net import ServerInfo, free_port
 
 CLI = [sys.executable, "-m", "course_hub"]
 
@@ -67,8 +68,8 @@ def test_roster_prints_a_sheet_line_per_learner(room):
 
 
 def test_serve_classroom_binds_the_lan_and_prints_join_instructions(room):
-    info = json.loads((room["dir"] / "server.json").read_text())
-    assert info["host"] == "0.0.0.0" and info["classroom"] is True
+    info = ServerInfo.read(HubDir(room["dir"]).server_file)
+    assert info.host == "0.0.0.0" and info.classroom is True
     out = room["log"].read_text()
     assert "every request needs a learner token" in out and "COURSE_HUB_URL=http://learner01:TOKEN@" in out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -16,7 +15,8 @@ from hubtest import HTTP
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from course_hub.server import free_port
+from course_hub import HubDir
+from course_hub.net import ServerInfo, free_port, wait_until_up
 
 COURSE_HUB = Path(sys.executable).parent / "course-hub"  # the installed console script
 
@@ -117,8 +117,8 @@ def test_serve_starts_fast_then_status_and_stop(tmp_path, record_property):
         print(f"course-hub serve answered /api/health after {startup:.2f}s")
         assert startup < 30  # no build, no model load on the way (a loaded 2-core machine: seconds, not minutes)
         url = f"http://127.0.0.1:{port}"
-        info = json.loads((hub_dir / "server.json").read_text())
-        assert info["url"] == url and info["pid"] == proc.pid
+        info = ServerInfo.read(HubDir(hub_dir).server_file)
+        assert info.url == url and info.pid == proc.pid
         assert HTTP.get(f"{url}/api/health").json()["repos"] == 0
         out = course_hub("status", "--hub-dir", hub_dir)
         assert f"{url} (pid {proc.pid})" in out.stdout
@@ -127,7 +127,7 @@ def test_serve_starts_fast_then_status_and_stop(tmp_path, record_property):
         out = course_hub("stop", "--hub-dir", hub_dir)
         assert out.returncode == 0 and url in out.stdout
         assert proc.wait(10) == 0
-        assert not (hub_dir / "server.json").exists()
+        assert not HubDir(hub_dir).server_file.exists()
         assert "not running" in course_hub("status", "--hub-dir", hub_dir).stdout
         assert "no course hub is running" in course_hub("stop", "--hub-dir", hub_dir).stdout
     finally:
@@ -151,21 +151,16 @@ def test_second_server_on_port_zero(tmp_path):
     )
     try:
         deadline = time.monotonic() + 10
-        while not (hub_dir / "server.json").exists() and time.monotonic() < deadline:
+        while (info := ServerInfo.read(HubDir(hub_dir).server_file)) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        url = json.loads((hub_dir / "server.json").read_text())["url"]
-        for _ in range(100):
-            try:
-                if HTTP.get(f"{url}/api/health").status_code == 200:
-                    break
-            except Exception:  # noqa: BLE001
-                time.sleep(0.05)
+        url = info.url
+        wait_until_up(url, proc, 10, hub=True, log_path=log)
         assert HTTP.get(f"{url}/api/health").json()["service"] == "course-hub"
         assert not url.endswith(":0")
     finally:
         stop_server(proc)
     assert proc.returncode == 0
-    assert not (hub_dir / "server.json").exists()
+    assert not HubDir(hub_dir).server_file.exists()
 
 
 def test_built_hub_copy_leaves_the_original_alone(hub, tmp_path):

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_hub.app import ROUTES
-from course_hub.server import free_port
+from course_hub.net import free_port
 
 EXAMPLES = int(os.environ.get("COURSE_HUB_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(

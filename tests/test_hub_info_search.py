@@ -13,7 +13,8 @@ from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
-from course_hub.server import free_port
+from course_hub import HubDir
+from course_hub.net import free_port
 
 TOK = "srch" + os.urandom(3).hex()  # in every repo name of this module, so searches only see these repos
 WEIGHTS = os.urandom(50_000)
@@ -278,7 +279,7 @@ def test_list_bad_sort_is_400(hub, world):
 @pytest.fixture(scope="module")
 def paged(hub):
     port = free_port()
-    server_file = hub.dir / "server.json"
+    server_file = HubDir(hub.dir).server_file
     main_server = server_file.read_bytes()  # the second server records itself there: put the first one back after
     proc, _ = start_server(hub.dir, port, SESSION_TMP / "server-paged.log", env={"COURSE_HUB_PAGE_SIZE": "2"})
     try:

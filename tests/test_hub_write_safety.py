@@ -23,7 +23,7 @@ from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
 from course_hub.lfs import Pointer
-from course_hub.server import free_port
+from course_hub.net import free_port
 
 WRITERS = 12
 KILLS = 10

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from course_hub.server import free_port
+from course_hub.net import free_port
 from tools.remote_kernel import JupyterServer, run_notebook
 
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from course_hub.server import free_port
+from course_hub.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "jupyterhub" / "jupyterhub_test_config.py"

@@ -44,7 +44,7 @@ def small_png(png: bytes, size=(900, 600)) -> bytes:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from course_hub import HubDir, net, server
+    from course_hub import HubDir, local, net
     from course_hub.settings import default_hub_dir
 
     chromium = shutil.which("chromium")
@@ -66,10 +66,10 @@ def main() -> int:
             copy.delete_repo(rec.type, rec.id)
     port = net.free_port(first=net.DEFAULT_PORT)  # the URLs in the snippets read as a learner's do
     log = WORK / "hub.log"
-    proc = server.start(hub_dir.root, port, log)
+    proc = local.start(hub_dir.root, port, log)
     try:
         url = f"http://127.0.0.1:{port}"
-        server.wait_healthy(url, proc, 60, log)
+        local.wait_healthy(url, proc, 60, log)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])

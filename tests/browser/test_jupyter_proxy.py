@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from course_hub.server import free_port
+from course_hub.net import free_port
 from helpers.gradio_tools import stop, wait_until_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

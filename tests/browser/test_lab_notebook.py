@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_hub.server import free_port
+from course_hub.net import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.notebooks]
 

@@ -248,7 +248,7 @@ def classroom(tmp_path_factory):
 
     hub_dir = tmp_path_factory.mktemp("classroom") / "hub"
     copy_hub(SOURCE_HUB, hub_dir)  # hard links: cheap
-    from course_hub.server import free_port
+    from course_hub.net import free_port
 
     port = free_port()
     subprocess.run(
