@@ -18,8 +18,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -31,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_hub.app import ROUTES
-from course_hub.net import free_port
+from course_hub.net import free_port, wait_until_up
 
 EXAMPLES = int(os.environ.get("COURSE_HUB_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
@@ -125,14 +123,7 @@ class FuzzHub:
             stdout=log,
             stderr=log,
         )
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError((root / "server.log").read_text())
+        wait_until_up(self.url, self.proc, 30, hub=True, log_path=root / "server.log", what="the audited hub")
 
     def outside_state(self):
         return sorted(
