@@ -16,7 +16,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 
 .PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-cpus-notebooks test-browser test-papermill \
 	test-hygiene test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
-	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313
+	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313 test-colab
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -28,6 +28,7 @@ help:
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
+	@echo "make test-colab   the Colab install on a twin of Colab's runtime (Python 3.13, its pip freeze; not in make test)"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah"
@@ -128,6 +129,13 @@ test-hygiene: setup
 # comes from PyPI as its CUDA build (GBs, once). `tools/py313.sh test-hub test-notebooks` runs a part.
 test-py313:
 	tools/py313.sh test
+
+# Colab's published runtime (tools/colab_runtime/pip-freeze.txt, googlecolab/backend-info of 2026-08-19) in a
+# Python 3.13 venv under build/colab-twin/: the notebooks' Colab install keeps Colab's kernel packages and torch, says
+# "Restart the runtime" once, and connects to a copy of the built hub (tools/colab_twin.py). About 3 minutes (the
+# runtime once: 1-2 more), PyPI needed, not in make test; torch is its metadata only (no CPU wheel reachable here)
+test-colab: setup
+	$(BIN)/python -m tools.colab_twin
 
 test-latest:
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)

@@ -268,3 +268,16 @@ def test_notebooks_02_03_07_08_take_cuda_when_there_is_one():
     nb02 = code("02")
     assert 'classifier = pipeline("text-classification", model="course/minilm-sentiment", revision="v1.0")' in nb02
     assert 'dtype="auto" if torch.cuda.is_available() else torch.float32' in nb02
+
+
+def test_the_colab_twin_reads_its_versions_from_the_published_freeze():
+    """make test-colab installs what backend-info's pip-freeze.txt says, read by code (tools/colab_twin.py)."""
+    from tools.colab_twin import SUBSET, read_freeze, torch_version
+
+    freeze = read_freeze()
+    assert torch_version(freeze) == "2.11.0+cpu"
+    assert freeze["ipykernel"] == "ipykernel==6.17.1" and freeze["ipywidgets"] == "ipywidgets==7.7.1"
+    assert freeze["transformers"] == "transformers==5.15.0" and freeze["huggingface-hub"] == "huggingface_hub==1.27.0"
+    missing = [name for name in SUBSET if colab.canonical(name) not in freeze]
+    assert not missing, f"the twin's subset names packages Colab does not have: {missing}"
+    assert {colab.canonical(n) for n in colab.KERNEL_STACK} <= set(map(colab.canonical, SUBSET))
