@@ -65,7 +65,7 @@ ROUTE_PACKAGES = {
         {"manage"},
         {"__init__"},
     ],
-    "spaces": [{"runtime", "proxy", "sandbox"}, {"routes"}, {"__init__"}],
+    "spaces": [{"runtime", "proxy", "sandbox", "warm"}, {"routes"}, {"__init__"}],
     "inference": [{"protocol"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
     "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
 }

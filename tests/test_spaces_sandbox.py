@@ -210,3 +210,72 @@ def test_the_sandbox_says_what_it_enforces(machine):
     finally:
         if cgroup is not None:
             cgroup.remove()
+
+
+def _space_env(port: int) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "GRADIO_SERVER_NAME": LOOPBACK,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_SSR_MODE": "false",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+
+
+APP = "import gradio as gr\nimport transformers\ngr.Interface(lambda s: s.upper(), 'text', 'text', api_name='up').launch()\n"
+
+
+def test_a_warm_slot_starts_a_space_faster_than_a_cold_start_and_leaves_nothing(machine):
+    """The imports happen before the Space is asked for: its start is the app's own code (issue 26, part 3)."""
+    from gradio_client import Client
+
+    from course_hub.spaces.warm import WarmSlot
+
+    box = Sandbox(hidden=[machine.hub, machine.spaces], limits=Limits(memory_mb=1536, tasks=256))
+
+    def answered(proc, port: int, started: float) -> float:
+        wait_until_up(f"http://{LOOPBACK}:{port}/", proc, 180)
+        seconds = time.monotonic() - started
+        assert Client(f"http://{LOOPBACK}:{port}/", verbose=False).predict("warm", api_name="/up") == "WARM"
+        return seconds
+
+    # cold: the sandboxed app imports everything itself
+    cold_folder = machine.spaces / "alice--cold"
+    (cold_folder / "app").mkdir(parents=True)
+    (cold_folder / "app" / "app.py").write_text(APP)
+    port = free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        box.command([sys.executable, "-I", "app.py"], cold_folder, cwd=cold_folder / "app"),
+        env={**_space_env(port), "GRADIO_SERVER_PORT": str(port), "HOME": str(cold_folder)},
+        preexec_fn=box.preexec("alice/cold", None),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        cold = answered(proc, port, started)
+    finally:
+        proc.kill()
+        proc.wait()
+
+    # warm: the slot was started in advance and has finished its imports
+    port = free_port()
+    slot = WarmSlot(box, machine.spaces, port, _space_env(port))
+    try:
+        deadline = time.monotonic() + 180
+        while "imported in" not in slot.log.read_text() and time.monotonic() < deadline and slot.alive():
+            time.sleep(0.2)
+        folder = slot.claim(machine.spaces / "alice--warm")
+        (folder / "app" / "app.py").write_text(APP)
+        started = time.monotonic()
+        slot.go("app.py", {"SPACE_ID": "alice/warm"})
+        warm = answered(slot.proc, port, started)
+        assert "Traceback" not in (folder / "run.log").read_text()
+    finally:
+        slot.close()
+    print(f"\ncold start {cold:.1f} s, warm start {warm:.1f} s")
+    assert warm < cold / 2, (cold, warm)
+    left = [p for p in psutil.process_iter(["cmdline"]) if slot.id in " ".join(p.info["cmdline"] or [])]
+    assert not left and not slot.alive()

@@ -1,0 +1,122 @@
+"""A warm start for Spaces: a sandboxed interpreter that has already imported gradio, transformers and torch waits
+for the next Space, so that a Space's start costs its own code, not those imports (issue 26: cold start ≤ 10 s).
+
+    slot = WarmSlot(box, spaces_dir, port=free_port(), env=hub_env)   # in advance: the imports take seconds
+    ...                                                                # a Space starts:
+    folder = slot.claim(spaces_dir / "alice--app")   # the slot's folder becomes the Space's (a rename)
+    checkout into folder / "app"; slot.go("app.py", space_env)   # the app runs in the warm interpreter
+
+The slot is a `Sandbox` (sandbox.py) around `python -I -c ZYGOTE`: its folder (app/, home/, tmp/, hf-home/) is bound
+into the sandbox when the slot starts, so a rename outside keeps it there (a bind mount follows the directory), and
+every path the app sees is the slot's first path. What a library reads once at import time is fixed at the slot's
+start: the hub's address and HF_HOME (huggingface_hub's constants), the port (gradio's `INITIAL_PORT_VALUE`); what
+names the Space (SPACE_ID…, GRADIO_ROOT_PATH) comes with `go`, before the app's code runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from .sandbox import Cgroup, Sandbox
+
+WARM_IMPORTS = ("gradio", "transformers", "torch")
+
+ZYGOTE = r"""
+import json, os, runpy, sys, time
+t0 = time.monotonic()
+for name in sys.argv[1].split(","):
+    try:
+        __import__(name)
+    except Exception as e:  # the app will meet the same error when it imports the package itself
+        print(f"[course hub] warm import of {name} failed: {type(e).__name__}: {e}", flush=True)
+print(f"[course hub] warm: {sys.argv[1]} imported in {time.monotonic() - t0:.1f} s", flush=True)
+line = sys.stdin.readline()  # the hub's go: {"env": {...}, "app_file": "app.py"}, or EOF: never used
+if not line.strip():
+    sys.exit(0)
+go = json.loads(line)
+os.environ.update(go["env"])
+sys.argv = [go["app_file"]]
+sys.path.insert(0, os.getcwd())
+runpy.run_path(go["app_file"], run_name="__main__")
+"""
+
+
+class WarmSlot:
+    """One interpreter, sandboxed and warm, waiting for a Space (see the module's docstring)."""
+
+    def __init__(
+        self,
+        box: Sandbox,
+        spaces_dir: Path,
+        port: int,
+        env: dict[str, str],
+        log: Path | None = None,
+        imports: tuple[str, ...] = WARM_IMPORTS,
+        python: str = sys.executable,
+    ):
+        self.id = uuid.uuid4().hex[:12]
+        self.folder = self.inside = spaces_dir / f".warm-{self.id}"
+        for sub in ("app", "home", "tmp", "hf-home"):
+            (self.folder / sub).mkdir(parents=True)
+        self.port, self.box = port, box
+        self.cgroup = Cgroup.make(f"course-hub-{self.id}", box.limits)
+        box.prepare(self.folder, self.id)
+        self.log = log or self.folder / "run.log"
+        env = {
+            **env,
+            "HOME": str(self.inside / "home"),
+            "TMPDIR": str(self.inside / "tmp"),
+            "GRADIO_TEMP_DIR": str(self.inside / "tmp"),
+            "HF_HOME": str(self.inside / "hf-home"),
+            "GRADIO_SERVER_PORT": str(port),
+        }
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                box.command(
+                    [python, "-I", "-c", ZYGOTE, ",".join(imports), f"slot={self.id}"],
+                    self.folder,
+                    cwd=self.inside / "app",
+                ),
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=box.preexec(self.id, self.cgroup),
+                start_new_session=True,
+                close_fds=True,
+            )
+
+    def claim(self, folder: Path) -> Path:
+        """The slot's folder, renamed to `folder` (a Space's: whatever was there goes); returns `folder`."""
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        os.rename(self.folder, folder)
+        self.folder = folder
+        return folder
+
+    def go(self, app_file: str, env: dict[str, str]) -> None:
+        """Run `app_file` (in the slot's app/) with `env` added, in the warm interpreter."""
+        self.box.prepare(self.folder, self.id)  # the checkout, written by the hub, to the app's uid
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"env": env, "app_file": app_file}).encode() + b"\n")
+        self.proc.stdin.close()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the slot's interpreter (and all it started: the sandbox's PID namespace ends with it)."""
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.cgroup is not None:
+            self.cgroup.remove()
