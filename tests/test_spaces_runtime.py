@@ -23,7 +23,8 @@ from conftest import ROOT, SOURCE_HUB, copy_hub, start_server, stop_server
 from hubtest import HTTP, bearer
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from course_hub import HubDir, server
+from course_hub import HubDir
+from course_hub.net import ServerInfo, free_port
 
 # real Gradio apps in subprocesses: not in `make check`; start timeouts, idle timers, memory limits and hub kills
 # run serial
@@ -163,7 +164,7 @@ class Server:
         from course_hub.store import Store
 
         self.store = Store(HubDir(self.dir).store_db)
-        self.port = server.free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "server.log"
         self.proc, _ = start_server(self.dir, self.port, self.log, env=env, args=args)
@@ -603,7 +604,7 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         # a notebook's setup cell on a small machine tells the lean hub the learner moved on (helpers/kernels.py)
         from helpers.kernels import release_hub_memory
 
-        assert json.loads(HubDir(srv.dir).server_file.read_text())["lean"] is True
+        assert ServerInfo.read(HubDir(srv.dir).server_file).lean is True
         assert release_hub_memory(srv.dir)
         wait_for(lambda: stage(api, repo_id) == "SLEEPING", 15, "the idle Space to sleep")
         assert not alive(again["pid"]) or wait_for(lambda: not alive(again["pid"]), 10, "the app to end")

@@ -14,12 +14,12 @@ import secrets
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from course_hub import net
 from course_hub.net import free_port
 from helpers.gradio_tools import stop, wait_until_up
 
@@ -82,11 +82,7 @@ def lab(hub, tmp_path):
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}{BASE}"
     try:
-        deadline = time.monotonic() + 90
-        while _get(f"{url}api/status", token)[0] != 200:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+        net.wait_until_up(f"{url}api/status", proc, 90, log_path=log_path, interval=0.3, what="JupyterLab")
         yield {"url": url, "token": token, "port": port, "log": log_path}
     finally:
         stop(proc, timeout=30)

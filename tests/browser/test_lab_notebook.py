@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_hub.net import free_port
+from course_hub.net import free_port, wait_until_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.notebooks]
 
@@ -105,7 +105,7 @@ def lab(hub, tmp_path):
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: _api(url, token, "api/status") is not None, 60, proc, log_path)
+        wait_until_up(f"{url}/api/status", proc, 60, log_path=log_path, interval=0.2, what="JupyterLab")
         yield url, token
     finally:
         _api(url, token, "api/shutdown", method="POST")  # stops the kernels too
@@ -126,14 +126,6 @@ def _api(url: str, token: str, path: str, method: str = "GET"):
             return json.loads(body) if body else {}
     except (OSError, ValueError):
         return None
-
-
-def _wait_for(ready, timeout: float, proc: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"JupyterLab did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
 
 
 def _text(output: dict) -> str:
