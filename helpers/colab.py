@@ -121,12 +121,13 @@ def install(course_dir: Path, path: Sequence[str] | None = None) -> None:
         output = (result.stdout + result.stderr).splitlines()
         print("\n".join(output[-30:]), file=sys.stderr, flush=True)
         reasons = [line.strip() for line in output if "(constraint)" in line or " depends on " in line]
+        if not reasons:  # not a conflict with the pins (the network, a download): pip's own words above
+            raise RuntimeError("pip could not install the course (its message above): run this cell again")
         stack = {canonical(name) for name in KERNEL_STACK}
         kept = ", ".join(f"{n} {v}" for n, v in sorted(pins.items()) if n in stack)
         raise KeptPackagesError(
-            "pip could not install the course without changing Colab's own packages"
-            + (f" ({'; '.join(reasons)})" if reasons else " (pip's message above)")
-            + f"; nothing of Colab's was replaced. Kept: {kept} (all pins: {constraints}). "
+            f"pip could not install the course without changing Colab's own packages ({'; '.join(reasons)}); "
+            f"nothing of Colab's was replaced. Kept: {kept} (all pins: {constraints}). "
             "Try a fresh runtime (Runtime > Disconnect and delete runtime), then run this cell again; if it "
             "fails again, the course does not fit this Colab runtime yet: run it on Binder or your machine."
         )

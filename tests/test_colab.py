@@ -190,6 +190,14 @@ def test_a_course_that_needs_a_newer_kernel_stack_stops_with_a_message(tmp_path,
     assert "psutil==5.9.5" in out.out + out.err, "pip's own message names the pin"
 
 
+def test_a_failure_that_is_not_a_pin_is_not_called_one(tmp_path, dry_pip, capfd):
+    course = standin_course(tmp_path, "no-such-package-for-the-course>=1")
+    with pytest.raises(RuntimeError, match="pip could not install the course") as err:
+        colab.install(course)
+    assert not isinstance(err.value, colab.KeptPackagesError)
+    assert "no-such-package-for-the-course" in capfd.readouterr().err, "pip's own lines, shown"
+
+
 def test_an_upgrade_under_an_imported_library_asks_for_a_restart_once(tmp_path, monkeypatch, capsys):
     """A real module and its metadata: imported at 1.0, then its metadata says 2.0 (what pip's upgrade leaves)."""
     site = tmp_path / "site"
