@@ -137,6 +137,10 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
             )
     os.environ["HF_ENDPOINT"] = endpoint
     os.environ["HF_HUB_DISABLE_XET"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_UPDATE_CHECK", "1")  # `!hf …` cells: no "new version" hints in outputs
+    bin_dir = str(Path(sys.executable).parent)  # `!hf …` runs this kernel's CLI (a kernel's PATH may lack its bin/)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     home_name = {"online": "hf-home-online", "classroom": "hf-home-classroom"}.get(mode, "hf-home")
     hf_home = Path(os.environ.get("COURSE_HF_HOME") or course_home(home_name))
     os.environ["HF_HOME"] = str(hf_home)
@@ -147,6 +151,7 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
         os.environ["TQDM_DISABLE"] = "1"
+        os.environ["NO_COLOR"] = "1"  # `!hf …` cells: no raw ANSI colour codes in the saved outputs
         # Trainer(push_to_hub=True) turns huggingface_hub's bars back on after train(); the variable above wins
         # and huggingface_hub says so in a warning (CI only, with a machine path in it): not the lesson's
         import warnings

@@ -146,35 +146,41 @@ def test_similar_right_answer_passes_and_others_fail(hub, capsys):
     assert not ok and "cosine similarity" in out
 
 
-# --- exercise 3: chat messages ---------------------------------------------------------------------------------
+# --- exercise 3: one word ---------------------------------------------------------------------------------
+
+FEW_SHOT = [
+    {"role": "user", "content": "What is the capital of France?"},
+    {"role": "assistant", "content": "Paris"},
+    {"role": "user", "content": "What is the capital of Italy?"},
+]
 
 
 @pytest.mark.parametrize(
     "answer, needle",
     [
-        ("Answer in one word. What is the capital of Italy?", "plain string"),
-        ([], "non-empty list"),
-        ([("system", "Answer in one word."), ("user", "What is the capital of Italy?")], "tuple, not a dict"),
-        ([{"role": "system", "text": "Answer in one word."}], "'role' and 'content'"),
-        ([{"role": "bot", "content": "Answer in one word."}], "the roles are"),
-        ([{"role": "system", "content": " "}, {"role": "user", "content": "Italy?"}], "no text"),
-        (CHAT[::-1], "['user', 'system']"),
-        (CHAT[1:], "['user']"),
-        ([CHAT[0], {"role": "user", "content": "What is the capital of France?"}], "Italy"),
-        ([{"role": "system", "content": "Be brief."}, CHAT[1]], "one-word"),
+        ("What is the capital of Italy?", "list of messages"),
+        ([{"role": "user", "text": "Italy?"}], "a message has a 'role'"),
+        ([{"role": "bot", "content": "Italy?"}], "a message has a 'role'"),
+        (CHAT[::-1], "The last message should be yours"),
+        ([{"role": "user", "content": "What is the capital of France?"}], "The last message should be yours"),
+        ([{"role": "assistant", "content": "Rome"}, CHAT[1]], "already names Italy or Rome"),
+        ([{"role": "system", "content": "Italy's capital is one word."}, CHAT[1]], "already names Italy or Rome"),
     ],
 )
-def test_chat_wrong_answers_fail_with_a_hint(capsys, answer, needle):
-    ok, out = run(capsys, nb02.check_chat_messages, answer)
+def test_one_word_wrong_chats_fail_before_the_model_runs(capsys, answer, needle):
+    ok, out = run(capsys, nb02.check_one_word_chat, answer)
     assert not ok and out.startswith("❌") and needle in out
 
 
-def test_chat_placeholder_is_not_started(capsys):
-    ok, out = run(capsys, nb02.check_chat_messages, ...)
+def test_one_word_placeholder_is_not_started(capsys):
+    ok, out = run(capsys, nb02.check_one_word_chat, ...)
     assert not ok and out.startswith("⏳")
 
 
 @pytest.mark.content
-def test_chat_right_answer_passes(hub, capsys):
-    ok, out = run(capsys, nb02.check_chat_messages, CHAT)
-    assert ok and out.startswith("✅") and "tokens" in out
+@pytest.mark.slow
+def test_one_word_few_shot_passes_and_the_instruction_alone_fails(hub, capsys):
+    ok, out = run(capsys, nb02.check_one_word_chat, FEW_SHOT)
+    assert ok and out.startswith("✅ The model answers 'Rome'")
+    ok, out = run(capsys, nb02.check_one_word_chat, CHAT)  # the system message alone: a whole sentence
+    assert not ok and "not one word" in out and "example" in out

@@ -47,114 +47,55 @@ def amazon(train):
     return train.filter(lambda row: row["domain"] == "amazon_reviews")
 
 
-def tweets(train):
-    return train.filter(lambda row: row["domain"] == "tweets")
+# --- check_domain_stratified ------------------------------------------------------------------------------
 
 
-# --- check_stratified_split -------------------------------------------------------------------------------
+def test_domain_stratified_right_answer_passes(train, capsys):
+    answer = train.class_encode_column("domain").train_test_split(test_size=0.5, seed=42, stratify_by_column="domain")
+    assert nb05.check_domain_stratified(answer, train, test_size=0.5)
+    assert capsys.readouterr().out.startswith("✅")
 
 
-def test_stratified_split_right_answer_passes(train, capsys):
-    answer = amazon(train).train_test_split(test_size=0.2, seed=42, stratify_by_column="label")
-    assert nb05.check_stratified_split(answer, train)
+def test_domain_stratified_mistakes_fail_with_a_hint(train, capsys):
+    assert not nb05.check_domain_stratified(..., train)
+    assert capsys.readouterr().out.startswith("⏳")
+    by_label = train.train_test_split(test_size=0.5, seed=42, stratify_by_column="label")
+    assert not nb05.check_domain_stratified(by_label, train, test_size=0.5)
     out = capsys.readouterr().out
-    assert "✅" in out and "80 train / 20 test" in out
-
-
-def test_stratified_split_placeholder_is_not_started(train, capsys):
-    assert not nb05.check_stratified_split(..., train)
-    assert "⏳" in capsys.readouterr().out
-
-
-def test_unstratified_split_fails_on_label_balance(train, capsys):
-    from datasets import DatasetDict
-
-    part = amazon(train)
-    labels = list(part["label"])
-    order = [i for i in range(len(part)) if labels[i] == 0] + [i for i in range(len(part)) if labels[i] == 1]
-    # the 20 test rows: all negative, as an unlucky unstratified split would drift
-    answer = DatasetDict({"train": part.select(order[20:]), "test": part.select(order[:20])})
-    assert not nb05.check_stratified_split(answer, train)
-    out = capsys.readouterr().out
-    assert "❌" in out and "stratify_by_column" in out
-
-
-def test_split_without_filter_fails(train, capsys):
-    answer = train.train_test_split(test_size=0.2, seed=42, stratify_by_column="label")
-    assert not nb05.check_stratified_split(answer, train)
-    assert "Filter first" in capsys.readouterr().out
-
-
-def test_single_dataset_instead_of_dict_fails(train, capsys):
-    answer = amazon(train).train_test_split(test_size=0.2, seed=42, stratify_by_column="label")["train"]
-    assert not nb05.check_stratified_split(answer, train)
+    assert out.startswith("❌ The domains' shares differ") and "class_encode_column" in out
+    assert not nb05.check_domain_stratified(amazon(train).train_test_split(test_size=0.5, seed=42), train, 0.5)
+    assert "Split all of `train`" in capsys.readouterr().out
+    assert not nb05.check_domain_stratified(train.train_test_split(test_size=0.2, seed=42), train, 0.5)
+    assert "Pass `test_size=0.5`" in capsys.readouterr().out
+    assert not nb05.check_domain_stratified(train, train, 0.5)
     assert "DatasetDict" in capsys.readouterr().out
 
 
-def test_wrong_test_size_fails(train, capsys):
-    answer = amazon(train).train_test_split(test_size=0.5, seed=42, stratify_by_column="label")
-    assert not nb05.check_stratified_split(answer, train)
-    assert "test_size=0.2" in capsys.readouterr().out
+# --- check_max_length ---------------------------------------------------------------------------------------
 
 
-def test_split_of_a_slice_fails(train, capsys):
-    answer = amazon(train).select(range(50)).train_test_split(test_size=0.2, seed=42, stratify_by_column="label")
-    assert not nb05.check_stratified_split(answer, train)
-    assert "no slicing" in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def tokenizer(hub):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained("sentence-transformers/all-MiniLM-L6-v2")
 
 
-def test_wrong_split_names_fail(train, capsys):
-    from datasets import DatasetDict
+@pytest.mark.content
+def test_max_length_right_answer_passes_and_others_fail(train, tokenizer, capsys):
+    import math
 
-    parts = amazon(train).train_test_split(test_size=0.2, seed=42, stratify_by_column="label")
-    answer = DatasetDict({"train": parts["train"], "validation": parts["test"]})
-    assert not nb05.check_stratified_split(answer, train)
-    assert "exactly the splits" in capsys.readouterr().out
-
-
-# --- check_tweets_with_n_words ----------------------------------------------------------------------------
-
-
-def test_tweets_right_answer_passes(train, capsys):
-    answer = tweets(train).map(lambda row: {"n_words": len(row["text"].split())})
-    assert nb05.check_tweets_with_n_words(answer, train)
-    out = capsys.readouterr().out
-    assert "✅" in out and "40 tweets" in out
-
-
-def test_tweets_batched_answer_passes(train, capsys):
-    answer = tweets(train).map(lambda b: {"n_words": [len(t.split()) for t in b["text"]]}, batched=True)
-    assert nb05.check_tweets_with_n_words(answer, train)
-
-
-def test_tweets_placeholder_is_not_started(train, capsys):
-    assert not nb05.check_tweets_with_n_words(..., train)
-    assert "⏳" in capsys.readouterr().out
-
-
-def test_counting_characters_fails_with_a_hint(train, capsys):
-    answer = tweets(train).map(lambda row: {"n_words": len(row["text"])})
-    assert not nb05.check_tweets_with_n_words(answer, train)
-    assert "number of characters" in capsys.readouterr().out
-
-
-def test_forgetting_the_filter_fails(train, capsys):
-    answer = train.map(lambda row: {"n_words": len(row["text"].split())})
-    assert not nb05.check_tweets_with_n_words(answer, train)
-    assert "only tweets" in capsys.readouterr().out
-
-
-def test_removing_columns_fails(train, capsys):
-    answer = tweets(train).map(lambda row: {"n_words": len(row["text"].split())}, remove_columns=["rating"])
-    assert not nb05.check_tweets_with_n_words(answer, train)
-    assert "lost the column" in capsys.readouterr().out
-
-
-def test_missing_new_column_fails(train, capsys):
-    assert not nb05.check_tweets_with_n_words(tweets(train), train)
-    assert "no `n_words` column" in capsys.readouterr().out
-
-
-def test_a_list_instead_of_a_dataset_fails(train, capsys):
-    assert not nb05.check_tweets_with_n_words(list(tweets(train)), train)
-    assert "expected a Dataset" in capsys.readouterr().out
+    counts = sorted(len(ids) for ids in tokenizer(list(train["text"]))["input_ids"])
+    best = counts[math.ceil(0.95 * len(counts)) - 1]
+    assert nb05.check_max_length(best, train, tokenizer)
+    assert capsys.readouterr().out.startswith(f"✅ max_length={best} keeps")
+    smaller = max(c for c in counts if c < best)
+    assert not nb05.check_max_length(smaller, train, tokenizer)
+    assert "should" in capsys.readouterr().out
+    assert not nb05.check_max_length(best + 10, train, tokenizer)
+    assert "a smaller value" in capsys.readouterr().out
+    for wrong in ("45", 45.0, True):
+        assert not nb05.check_max_length(wrong, train, tokenizer)
+        assert "whole number" in capsys.readouterr().out
+    assert not nb05.check_max_length(..., train, tokenizer)
+    assert capsys.readouterr().out.startswith("⏳")

@@ -2,7 +2,7 @@
 
     helpers.checks.nb02.check_positive_scores(answer, reviews)         # {review: probability of POSITIVE}
     helpers.checks.nb02.check_most_similar(answer, query, sentences)   # the sentence closest in meaning to query
-    helpers.checks.nb02.check_chat_messages(answer)                    # a system + user chat for the chat model
+    helpers.checks.nb02.check_one_word_chat(answer, chat)              # a chat that gets the one-word answer Rome
 
 Each check prints ✅ / ❌ (with a hint) / ⏳ and returns a true or false `Verdict`; none raises.
 The expected answers are not stored here: the checks ask the real models on the hub this kernel is connected to
@@ -55,13 +55,6 @@ def _embed(texts: list[str]):
         hidden = model(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
     return F.normalize((hidden * mask).sum(dim=1) / mask.sum(dim=1), p=2, dim=1)
-
-
-@functools.lru_cache(maxsize=1)
-def _chat_tokenizer():
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(CHAT_MODEL)
 
 
 def _is_text_list(value) -> bool:
@@ -193,55 +186,60 @@ def check_most_similar(answer, query, sentences) -> bool:
     )
 
 
+FEW_SHOT_HINT = (
+    "A model this small copies examples better than it follows instructions: before your question, put one "
+    'example exchange, `{"role": "user", "content": "What is the capital of France?"}` then '
+    '`{"role": "assistant", "content": "Paris"}`.'
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_pipeline():
+    import torch
+    from transformers import pipeline
+
+    return pipeline("text-generation", model=CHAT_MODEL, dtype=torch.float32)
+
+
 @never_raises
-def check_chat_messages(answer) -> bool:
-    """`answer`: a chat for the chat model: a system message asking for a one-word answer, then a user message
-    asking for the capital of Italy."""
+def check_one_word_chat(answer, chat=None) -> bool:
+    """`answer`: a chat (a list of messages) that ends with a user message asking for the capital of Italy and makes
+    the chat model answer, greedily, with the one word `Rome`, no earlier message naming Italy or Rome. `chat`: the
+    notebook's text-generation pipeline (else the check loads the model itself, in float32)."""
     if is_placeholder(answer):
         return not_started("answer")
-    if isinstance(answer, str):
+    if not isinstance(answer, list) or not answer or not all(isinstance(m, dict) for m in answer):
         return failed(
-            "`answer` is a plain string; a chat is a list of messages.",
-            'Write `[{"role": "system", "content": ...}, {"role": "user", "content": ...}]`.',
-        )
-    if not isinstance(answer, list) or not answer:
-        return failed(
-            f"`answer` should be a non-empty list of messages, not {type(answer).__name__}.",
+            f"`answer` should be a non-empty list of messages (dicts), not {type(answer).__name__}.",
             'Each message is a dict: `{"role": "user", "content": "..."}`.',
         )
     for i, message in enumerate(answer):
-        if not isinstance(message, dict):
+        if set(message) != {"role", "content"} or message["role"] not in ROLES:
             return failed(
-                f"Message {i} is a {type(message).__name__}, not a dict.",
+                f"Message {i} is {message!r}; a message has a 'role' ({', '.join(ROLES)}) and a 'content'.",
                 'Write each message as `{"role": ..., "content": ...}`.',
             )
-        if set(message) != {"role", "content"}:
-            return failed(
-                f"Message {i} has the keys {sorted(message)}; a message has exactly 'role' and 'content'.",
-                'Write each message as `{"role": ..., "content": ...}`.',
-            )
-        if message["role"] not in ROLES:
-            return failed(
-                f"Message {i} has the role {message['role']!r}; the roles are {', '.join(ROLES)}.",
-                "Instructions go in a 'system' message, your question in a 'user' message.",
-            )
-        if not isinstance(message["content"], str) or not message["content"].strip():
-            return failed(f"Message {i} has no text in 'content'.", "Write the instruction or the question there.")
-    roles = [m["role"] for m in answer]
-    if roles != ["system", "user"]:
+    last = answer[-1]
+    if last["role"] != "user" or "italy" not in str(last["content"]).lower():
         return failed(
-            f"The roles are {roles}; this exercise wants ['system', 'user'].",
-            "First the system message (how to answer), then the user message (the question).",
+            "The last message should be yours, the user's, asking for the capital of Italy.",
+            'End the list with `{"role": "user", "content": "What is the capital of Italy?"}`.',
         )
-    system, user = answer[0]["content"], answer[1]["content"]
-    if "italy" not in user.lower():
-        return failed("The user message does not ask about Italy.", "Ask: 'What is the capital of Italy?'")
-    if "one word" not in system.lower() and "single word" not in system.lower():
+    earlier = " ".join(str(m["content"]).lower() for m in answer[:-1])
+    if "rome" in earlier or "italy" in earlier:
         return failed(
-            "The system message does not ask for a one-word answer.", "Something like 'Answer in one word.' works."
+            "An earlier message already names Italy or Rome: the model would only copy it.",
+            "Use an example about another country (France, Spain, ...), then ask about Italy.",
         )
-    prompt = _chat_tokenizer().apply_chat_template(answer, add_generation_prompt=True, tokenize=False)
-    if system not in prompt or user not in prompt:
-        return failed("The model's chat template dropped part of your chat.", "Check both messages' 'content'.")
-    n_tokens = len(_chat_tokenizer()(prompt, add_special_tokens=False)["input_ids"])
-    return passed(f"A valid chat: the model's chat template turns it into a prompt of {n_tokens} tokens.")
+    pipe = chat if chat is not None else _chat_pipeline()
+    reply = pipe(answer, max_new_tokens=8, do_sample=False)[0]["generated_text"][-1]["content"]
+    words = reply.strip().rstrip(".!").split()
+    if words == ["Rome"]:
+        shots = sum(m["role"] == "assistant" for m in answer)
+        return passed(
+            f"The model answers {reply.strip()!r}, one word, after {shots} example answer(s) in the chat: examples "
+            "steer a small model where an instruction does not."
+        )
+    if "Rome" in reply and len(words) > 1:
+        return failed(f"The model answers {reply.strip()!r}: right, but not one word.", FEW_SHOT_HINT)
+    return failed(f"The model answers {reply.strip()!r}, not 'Rome'.", FEW_SHOT_HINT)

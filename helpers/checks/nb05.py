@@ -18,129 +18,90 @@ def _label_counts(labels) -> dict:
     return counts
 
 
+def _domain_names(ds) -> list[str]:
+    """The `domain` column as strings (a ClassLabel column, after `class_encode_column`, holds integers)."""
+    values = _column(ds, "domain")
+    feature = ds.features.get("domain")
+    if hasattr(feature, "int2str"):
+        return [feature.int2str(v) for v in values]
+    return [str(v) for v in values]
+
+
+def _shares(names: list[str]) -> dict:
+    counts = _label_counts(names)
+    return {k: counts[k] / len(names) for k in sorted(counts)}
+
+
 @never_raises
-def check_stratified_split(answer, train, domain: str = "amazon_reviews", test_size: float = 0.2) -> bool:
-    """`answer`: a DatasetDict with `train` and `test`, the `domain` rows of `train` split 80/20, stratified by label."""
+def check_domain_stratified(answer, train, test_size: float = 0.1) -> bool:
+    """`answer`: `train` split into `train` and `test` (a `test_size` share) with every domain's share the same in
+    both parts, within the one row that rounding allows."""
     if is_placeholder(answer):
         return not_started("answer")
-    try:
-        from datasets import Dataset
-    except ImportError:  # pragma: no cover - datasets is a course dependency
-        return failed("The `datasets` library is not installed.")
-    if isinstance(answer, Dataset):
-        return failed(
-            "`answer` is a single Dataset; expected a DatasetDict with `train` and `test`.",
-            "`train_test_split(...)` returns a DatasetDict: assign its result, not one of its splits.",
-        )
     if not hasattr(answer, "keys") or set(answer.keys()) != {"train", "test"}:
-        keys = sorted(answer.keys()) if hasattr(answer, "keys") else type(answer).__name__
+        what = sorted(answer.keys()) if hasattr(answer, "keys") else type(answer).__name__
         return failed(
-            f"`answer` should have exactly the splits `train` and `test`, not {keys}.",
-            "Use `.train_test_split(test_size=0.2, ...)` on the filtered dataset.",
+            f"`answer` should be a DatasetDict with the splits `train` and `test`, not {what}.",
+            "`train_test_split(test_size=0.1, ...)` returns one: assign its result.",
         )
-    parts = {name: answer[name] for name in ("train", "test")}
-    for name, part in parts.items():
-        if not isinstance(part, Dataset):
-            return failed(f"`answer['{name}']` is a {type(part).__name__}, not a Dataset.")
-        for col in ("id", "label", "domain"):
-            if col not in part.column_names:
-                return failed(
-                    f"`answer['{name}']` has no `{col}` column (it has {part.column_names}).",
-                    "Keep the dataset's columns: filter and split, do not remove columns.",
-                )
-    for name, part in parts.items():
-        others = sorted(set(_column(part, "domain")) - {domain})
-        if others:
-            return failed(
-                f"`answer['{name}']` also holds rows of {others}.",
-                f"Filter first: `.filter(lambda row: row['domain'] == '{domain}')`.",
-            )
-    source_domains = _column(train, "domain")
-    source_ids = [i for i, d in zip(_column(train, "id"), source_domains) if d == domain]
-    n = len(source_ids)
-    train_ids, test_ids = _column(parts["train"], "id"), _column(parts["test"], "id")
-    if set(train_ids) & set(test_ids):
+    n_train, n_test = len(answer["train"]), len(answer["test"])
+    if n_train + n_test != len(train):
         return failed(
-            f"{len(set(train_ids) & set(test_ids))} rows are in both `train` and `test`.",
-            "A split never shares rows: use `train_test_split` rather than two separate `select`s.",
+            f"The two parts hold {n_train + n_test} rows; `train` has {len(train)}.",
+            "Split all of `train`: no filter, no slice.",
         )
-    if sorted(train_ids + test_ids) != sorted(source_ids):
+    want_test = round(len(train) * test_size)
+    if abs(n_test - want_test) > 1:
         return failed(
-            f"Together, `train` and `test` have {len(train_ids) + len(test_ids)} rows; the {domain} rows "
-            f"of the train split are {n}.",
-            f"Split all the {domain} rows of `ds['train']` (no slicing, no other split).",
+            f"`test` has {n_test} rows, not {test_size:.0%} of {len(train)} ({want_test}).",
+            f"Pass `test_size={test_size}`.",
         )
-    expected_test = math.ceil(test_size * n)
-    if abs(len(test_ids) - expected_test) > 1:
-        share = len(test_ids) / n if n else 0
+    ids_train, ids_test = set(_column(answer["train"], "id")), set(_column(answer["test"], "id"))
+    if ids_train & ids_test:
+        return failed(f"{len(ids_train & ids_test)} rows are in both parts.", "Split once, with `train_test_split`.")
+    whole, test = _shares(_domain_names(train)), _shares(_domain_names(answer["test"]))
+    worst = max(whole, key=lambda d: abs(whole[d] - test.get(d, 0.0)))
+    if abs(whole[worst] - test.get(worst, 0.0)) > 1.5 / n_test:
         return failed(
-            f"`test` has {len(test_ids)} rows ({share:.0%}), expected about {expected_test} (20%).",
-            "Pass `test_size=0.2` (a fraction) to `train_test_split`.",
+            f"The domains' shares differ: {worst} is {whole[worst]:.1%} of `train` but {test.get(worst, 0.0):.1%} "
+            "of your `test`.",
+            '`stratify_by_column="domain"` keeps every domain\'s share; it needs a ClassLabel column, and '
+            '`domain` holds strings: `train.class_encode_column("domain")` turns it into one first.',
         )
-    overall = _label_counts(label for label, d in zip(_column(train, "label"), source_domains) if d == domain)
-    test_counts = _label_counts(_column(parts["test"], "label"))
-    for label, count in sorted(overall.items()):
-        expected = count * len(test_ids) / n
-        if abs(test_counts.get(label, 0) - expected) > 1.0:
-            return failed(
-                f"Label {label} is {test_counts.get(label, 0)} of the {len(test_ids)} test rows; a stratified "
-                f"split has about {expected:.0f}.",
-                'Pass `stratify_by_column="label"` so both parts keep the label balance.',
-            )
-    pos = test_counts.get(1, 0) / len(test_ids) if test_ids else 0
     return passed(
-        f"{len(train_ids)} train / {len(test_ids)} test rows of {domain}, disjoint, with the same label "
-        f"balance ({pos:.1%} positive in test)."
+        f"{n_train} / {n_test} rows; every domain has the same share in both parts (the smallest, "
+        f"{min(whole, key=whole.get)}, {whole[min(whole, key=whole.get)]:.1%}). Stratifying by `label` alone would "
+        "not promise that."
     )
 
 
+def _token_counts(train, tokenizer) -> list[int]:
+    return [len(ids) for ids in tokenizer(_column(train, "text"))["input_ids"]]
+
+
 @never_raises
-def check_tweets_with_n_words(answer, train) -> bool:
-    """`answer`: the tweets of `train` with every column kept plus `n_words` = number of whitespace-separated words."""
+def check_max_length(answer, train, tokenizer, share: float = 0.95) -> bool:
+    """`answer`: the smallest `max_length` (in tokens of `tokenizer`, special tokens included) at which at least
+    `share` of the texts of `train` are not truncated."""
     if is_placeholder(answer):
         return not_started("answer")
-    try:
-        from datasets import Dataset
-    except ImportError:  # pragma: no cover
-        return failed("The `datasets` library is not installed.")
-    if not isinstance(answer, Dataset):
+    if isinstance(answer, bool) or not isinstance(answer, int):
         return failed(
-            f"`answer` is a {type(answer).__name__}; expected a Dataset.",
-            "`filter` and `map` each return a new Dataset: assign the result of the last one.",
+            f"`answer` should be a whole number of tokens, not {type(answer).__name__}.", "For example `answer = 48`."
         )
-    missing = [c for c in train.column_names if c not in answer.column_names]
-    if missing:
-        return failed(
-            f"`answer` lost the column(s) {missing}.",
-            "`map` keeps the columns unless you pass `remove_columns`: return only the new column.",
+    counts = sorted(_token_counts(train, tokenizer))
+    best = counts[math.ceil(share * len(counts)) - 1]
+    fit = sum(c <= answer for c in counts) / len(counts)
+    if answer == best:
+        return passed(
+            f"max_length={answer} keeps {fit:.1%} of the texts whole; the longest has {counts[-1]} tokens. "
+            f"Padding a batch to {counts[-1]} instead would cost {counts[-1] / answer:.1f}x the memory per row."
         )
-    if "n_words" not in answer.column_names:
-        return failed(
-            f"`answer` has no `n_words` column (columns: {answer.column_names}).",
-            "Return a dict from the mapped function: `{'n_words': ...}`.",
-        )
-    domains = sorted(set(_column(answer, "domain")))
-    if domains != ["tweets"]:
-        return failed(
-            f"`answer` holds rows of {domains}; expected only tweets.",
-            "Filter with `lambda row: row['domain'] == 'tweets'`.",
-        )
-    n_tweets = sum(d == "tweets" for d in _column(train, "domain"))
-    if len(answer) != n_tweets:
-        return failed(
-            f"`answer` has {len(answer)} rows; the train split has {n_tweets} tweets.",
-            "Start from `ds['train']` and keep every tweet (no slicing).",
-        )
-    texts, counts = _column(answer, "text"), _column(answer, "n_words")
-    for text, n in zip(texts, counts):
-        want = len(text.split())
-        if n != want:
-            if n == len(text):
-                hint = "That is the number of characters: split the text into words first, `len(text.split())`."
-            elif isinstance(n, list):
-                hint = "In a batched map, `batch['text']` is a list: return one count per text."
-            else:
-                hint = "Count the words with `len(text.split())`."
-            return failed(f"`n_words` is {n!r} for {text[:40]!r}…, expected {want}.", hint)
-    mean = sum(counts) / len(counts) if counts else 0
-    return passed(f"{len(answer)} tweets with an `n_words` column (on average {mean:.1f} words per tweet).")
+    hint = (
+        "Count the tokens of every text with one `map(..., batched=True)`: "
+        '`{"n_tokens": [len(ids) for ids in tokenizer(batch["text"])["input_ids"]]}` (no truncation: '
+        "`tokenize` of section 5 cuts at 64), then take the value at 95 % of the sorted counts."
+    )
+    if fit < share:
+        return failed(f"At max_length={answer}, only {fit:.1%} of the texts fit; {share:.0%} should.", hint)
+    return failed(f"max_length={answer} keeps {fit:.1%} whole, but a smaller value still keeps {share:.0%}.", hint)
