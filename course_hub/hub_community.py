@@ -273,8 +273,19 @@ class Community:
             git.delete_ref(scratch)
         return num, sha
 
-    def record_commit(self, rec: RepoRecord, d: dict, user: str, summary: str, sha: str) -> None:
-        """A commit pushed to an open pull request: its event (a draft becomes open)."""
+    def add_pr_commit(self, rec: RepoRecord, d: dict, user: str, commit, summary: str) -> str:
+        """One more commit on an open (or draft) pull request, made by `commit(ref) -> sha` on `refs/pr/N`; a
+        commit that changes something gets its event (a draft becomes open). The head after it."""
+        if d["status"] not in ("open", "draft"):
+            raise BadRequest(f"Pull request #{d['num']} is {d['status']}: reopen it before adding commits")
+        ref = f"refs/pr/{d['num']}"
+        before = self._hub.git(rec.type, rec.id).head(ref)
+        sha = commit(ref)
+        if sha != before:
+            self._record_commit(rec, d, user, summary, sha)
+        return sha
+
+    def _record_commit(self, rec: RepoRecord, d: dict, user: str, summary: str, sha: str) -> None:
         self._store.add_discussion_event(
             rec.type,
             rec.id,

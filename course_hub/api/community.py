@@ -292,23 +292,23 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
         if d is None or not d["is_pr"]:
             raise revision_not_found(rec.id, rev)
         rec, ident = ctx.policy.push_to_pr(ctx.ident, rec.type, rec.id, ctx.endpoint, d["author"])
-        if d["status"] not in ("open", "draft"):
-            raise BadRequest(f"Pull request #{num} is {d['status']}: reopen it before adding commits")
-        git = hub.git(rec.type, rec.id)
-        before = git.head(rev)
-        sha = hub.commit(
-            rec.type,
-            rec.id,
-            rev,
-            changes,
-            message,
+        sha = hub.community.add_pr_commit(
+            rec,
+            d,
             ident.user,
-            parent=header.get("parentCommit"),
-            delete_folders=tuple(folders),
-            allow_empty=False,
+            lambda ref: hub.commit(
+                rec.type,
+                rec.id,
+                ref,
+                changes,
+                message,
+                ident.user,
+                parent=header.get("parentCommit"),
+                delete_folders=tuple(folders),
+                allow_empty=False,
+            ),
+            summary,
         )
-        if sha != before:
-            hub.community.record_commit(rec, d, ident.user, summary, sha)
     return JSONResponse(
         {
             "commitUrl": repo_url(ctx.endpoint, rec.type, rec.id, "commit", sha),
