@@ -19,3 +19,8 @@ def repo_url(endpoint: str, repo_type: str, repo_id: str, *page: str) -> str:
 def file_path(repo_type: str, repo_id: str, revision: str, path: str) -> str:
     """A file's download path (`…/resolve/{revision}/{path}`, the revision URL-encoded whole: `refs%2Fpr%2F1`)."""
     return f"{repo_path(repo_type, repo_id)}/resolve/{quote(revision, safe='')}/{quote(path)}"
+
+
+def space_app_path(repo_id: str) -> str:
+    """Where the hub serves a Space's app, under its endpoint (with the trailing slash gradio_client needs)."""
+    return repo_path("space", repo_id) + "/app/"

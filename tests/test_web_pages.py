@@ -139,6 +139,7 @@ def test_space_page(hub):
     text = page(hub, f"/spaces/{SPACE}")
     assert f'<div id="space-app" data-repo="{SPACE}"' in text
     assert "Runtime stage" in text
+    assert f'<iframe class="space-frame" src="/spaces/{SPACE}/app/"' in text  # where the hub serves the app
     assert f"git clone {hub.url}/spaces/{SPACE}" in text
     assert f'href="/{MODEL}"' in text  # models used
 

@@ -35,6 +35,7 @@ from ..net import DEFAULT_PORT, LOOPBACK, Cancelled, NotUp, ServerInfo, free_por
 from ..settings import Settings
 from ..stages import SpaceStage
 from ..store import RepoRecord
+from ..urls import space_app_path as app_path
 
 LOG_TAIL_LINES = 40
 LOG_MAX = 1024 * 1024
@@ -64,11 +65,6 @@ down()
 def space_key(repo_id: str) -> str:
     """`owner--name`: a folder name per Space (repo names never contain '--')."""
     return repo_id.replace("/", "--")
-
-
-def app_path(repo_id: str) -> str:
-    """Where the hub serves a Space's app, under its endpoint (with the trailing slash gradio_client needs)."""
-    return f"/spaces/{repo_id}/app/"
 
 
 # --- requirements ---------------------------------------------------------------------------------------------

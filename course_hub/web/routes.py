@@ -25,7 +25,7 @@ from ..http import PREFIX, REV, Ctx, Route, route
 from ..lfs import Pointer
 from ..names import check_path
 from ..store import digest
-from ..urls import file_path, repo_path
+from ..urls import file_path, repo_path, space_app_path
 from . import render, viewer
 from . import session as sessions
 
@@ -518,6 +518,7 @@ def repo_page(w: Web) -> Response:
         view=view,
         sha=sha,
         stage=(info.get("runtime") or {}).get("stage"),
+        space_app=space_app_path(rec.id),
         clone=f"{w.origin}{_repo_base(rec)}",
         **values,
     )
@@ -536,7 +537,7 @@ def _meta_tags(rec, info: dict, card: dict) -> list[tuple[str, str, str]]:
         for d in (t.split(":", 1)[1] for t in tags if t.startswith("dataset:")):
             out.append(("Dataset", d, f"/{kind}?dataset={quote(d)}"))
         for b in (t.split(":", 1)[1] for t in tags if t.startswith("base_model:")):
-            out.append(("Base model", b, f"/{b}"))
+            out.append(("Base model", b, repo_path("model", b)))
         langs = card.get("language")
         for lang in langs if isinstance(langs, list) else [langs] if langs else []:
             out.append(("Language", str(lang), f"/{kind}?language={quote(str(lang))}"))
