@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import cards
+from . import card_meta
 from .errors import BadRequest, PreconditionFailed, RepoExists, Unprocessable, entry_not_found, revision_not_found
 from .gitmatch import GitIgnore, LfsAttributes, upload_mode
 from .gitrepo import ConflictError, FileEntry, GitRepo, RevisionNotFound
@@ -327,13 +327,13 @@ class Hub:
         if key not in self._meta_cache:
             files = git.files(sha)
             readme = files.get("README.md")
-            card = cards.card_data(git.blob(readme.blob) if readme else None)
+            card = card_meta.card_data(git.blob(readme.blob) if readme else None)
             names = sorted(files)
             info = git.commit_info(sha)
             self._meta_cache[key] = {
                 "card": card,
                 "files": names,
-                "tags": cards.derive_tags(repo_type, card, names),
+                "tags": card_meta.derive_tags(repo_type, card, names),
                 "date": info.date,
             }
             if len(self._meta_cache) > 1024:
@@ -353,6 +353,6 @@ class Hub:
             if not self.policy.can_see(ident, rec):
                 continue
             _, meta = self.head_meta(rec)
-            if meta and repo_id in cards.as_list(meta["card"].get(field)):
+            if meta and repo_id in card_meta.as_list(meta["card"].get(field)):
                 out.append(rec.id)
         return out

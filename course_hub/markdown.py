@@ -13,7 +13,7 @@ from collections import OrderedDict
 import nh3
 from markdown_it import MarkdownIt
 
-from .cards import FRONT_MATTER
+from .card_meta import FRONT_MATTER
 
 TAGS = {
     "a",

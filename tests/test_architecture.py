@@ -44,7 +44,7 @@ LAZY_ALLOWED = {("course_hub/cli.py", "course_content")}
 LAYERS = [
     # plain data and storage (stages: the Spaces' stage enum; urls: the one URL builder; local: a hub on this
     # machine, started or found, and its saved tokens)
-    {"errors", "settings", "hubdir", "names", "cards", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
+    {"errors", "settings", "hubdir", "names", "card_meta", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
     | {"urls", "stages", "local"},
     # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
     # `course_hub` itself re-exports Hub

@@ -8,7 +8,7 @@ import json
 
 from starlette.responses import JSONResponse, PlainTextResponse
 
-from ..cards import validate_card
+from ..card_meta import validate_card
 from ..errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
 from ..gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
 from ..gitrepo import ConflictError, valid_ref_name

@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ..cards import as_list
+from ..card_meta import as_list
 from ..lfs import Pointer
 
 PAGE = 20

@@ -1,4 +1,5 @@
-"""Read a repo card (README.md with YAML metadata) and derive the Hub's tags from it."""
+"""A repo card's metadata, read by the hub: the YAML block of README.md, its validation (`validate-yaml`, commits),
+the Hub's tags derived from it. (The course's own cards are written by `course_content.cards`.)"""
 
 from __future__ import annotations
 
