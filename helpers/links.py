@@ -42,6 +42,7 @@ def _hub_port() -> int | None:
 def browser_url(address: str) -> str:
     """The form of `address` that the learner's browser opens. Only an address on the kernel's machine
     (127.0.0.1, localhost) changes: on Colab, JupyterHub and Binder the browser is on another machine."""
+    address = str(address)  # a RepoUrl or a CommitInfo (what push_to_hub returns) is a str too
     parts = urlsplit(address)
     if parts.hostname not in LOCAL_HOSTS or parts.port is None:
         return address

@@ -31,30 +31,38 @@ def practice(hub, new_repo_id):
     return repo_id, owner, HfApi(endpoint=hub.url, token=hub.token("bob", "write"))
 
 
-def test_an_open_pull_request_adding_the_file_passes(practice):
+def test_a_second_commit_on_the_open_pull_request_passes(practice):
     repo_id, _, bob = practice
-    answer = bob.upload_file(path_or_fileobj=b"notes\n", path_in_repo="NOTES.md", repo_id=repo_id, create_pr=True)
-    ok, out = run(nb09.check_pull_request, answer, repo_id)
-    assert ok and out.startswith("✅") and f"#{answer.pr_num}" in out
+    review = bob.upload_file(path_or_fileobj=b"notes\n", path_in_repo="NOTES.md", repo_id=repo_id, create_pr=True)
+    answer = bob.upload_file(
+        path_or_fileobj=b"notes\nPR #1 fixed 'modle'.\n",
+        path_in_repo="NOTES.md",
+        repo_id=repo_id,
+        revision=review.pr_revision,
+    )
+    ok, out = run(nb09.check_updated_pull_request, answer, repo_id, review.pr_num)
+    assert ok and out.startswith("✅") and "2 commits" in out
 
 
-def test_mistakes_fail_with_a_hint(practice):
+def test_updating_a_pull_request_the_wrong_way_fails_with_a_hint(practice):
     repo_id, owner, bob = practice
-    ok, out = run(nb09.check_pull_request, ..., repo_id)
+    review = bob.upload_file(path_or_fileobj=b"notes\n", path_in_repo="NOTES.md", repo_id=repo_id, create_pr=True)
+    ok, out = run(nb09.check_updated_pull_request, ..., repo_id, review.pr_num)
     assert not ok and out.startswith("⏳")
-    ok, out = run(nb09.check_pull_request, "refs/pr/1", repo_id)
+    ok, out = run(nb09.check_updated_pull_request, review, None, None)
+    assert not ok and "no pull request" in out
+    ok, out = run(nb09.check_updated_pull_request, "refs/pr/1", repo_id, review.pr_num)
     assert not ok and "CommitInfo" in out
-    direct = owner.upload_file(path_or_fileobj=b"x", path_in_repo="other.txt", repo_id=repo_id)
-    ok, out = run(nb09.check_pull_request, direct, repo_id)
-    assert not ok and "create_pr=True" in out
-    wrong_file = bob.upload_file(path_or_fileobj=b"x", path_in_repo="notes.txt", repo_id=repo_id, create_pr=True)
-    ok, out = run(nb09.check_pull_request, wrong_file, repo_id)
-    assert not ok and "does not add `NOTES.md`" in out
-    merged = bob.upload_file(path_or_fileobj=b"n\n", path_in_repo="NOTES.md", repo_id=repo_id, create_pr=True)
-    owner.merge_pull_request(repo_id, merged.pr_num)
-    ok, out = run(nb09.check_pull_request, merged, repo_id)
+    second = bob.upload_file(path_or_fileobj=b"n\nmodle\n", path_in_repo="NOTES.md", repo_id=repo_id, create_pr=True)
+    ok, out = run(nb09.check_updated_pull_request, second, repo_id, review.pr_num)
+    assert not ok and "new pull request" in out and f'revision="refs/pr/{review.pr_num}"' in out
+    ok, out = run(nb09.check_updated_pull_request, review, repo_id, review.pr_num)
+    assert not ok and "1 commit" in out
+    one_line = bob.upload_file(
+        path_or_fileobj=b"just one line\n", path_in_repo="NOTES.md", repo_id=repo_id, revision=review.pr_revision
+    )
+    ok, out = run(nb09.check_updated_pull_request, one_line, repo_id, review.pr_num)
+    assert not ok and "1 line(s)" in out
+    owner.merge_pull_request(repo_id, review.pr_num)
+    ok, out = run(nb09.check_updated_pull_request, one_line, repo_id, review.pr_num)
     assert not ok and "merged" in out
-    ok, out = run(nb09.check_pull_request, ..., None)
-    assert not ok
-    ok, out = run(nb09.check_pull_request, wrong_file, None)
-    assert not ok and "no practice repo" in out
