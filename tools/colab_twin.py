@@ -4,19 +4,25 @@ packages keep their versions.
 The twin (build/colab-twin/): a Python 3.13 venv holding the part of Colab's published `pip-freeze.txt` that matters
 here (the Hugging Face stack, numpy, pandas, pyarrow, gradio, langchain, psutil, the Jupyter kernel stack and what
 google-colab requires), at the file's versions (read from it here, its other lines as pip constraints), plus a
-stand-in `google.colab` package with google-colab's metadata. Then, as a notebook's setup cell on Colab does: the
-course cloned at HEAD, `helpers.colab.prepare()` in a kernel-like process that has already imported
-huggingface_hub and transformers (so it must say "Restart the runtime", once), and the check that every package
-`helpers.colab.kernel_pins()` pinned is at the version it had.
+stand-in `google.colab` package with google-colab's metadata. Each run copies that venv (a fresh runtime) twice:
+
+- CPU runtime: a notebook's setup cell verbatim (it clones the course, this checkout's HEAD standing in for the
+  published URL; `helpers.connect()` installs it), then the Hub API and `datasets` against a copy of data/hub; the
+  same cell again (a second notebook: installs nothing); every package `helpers.colab.kernel_pins()` pins (the
+  kernel stack, google-colab's requirements, torch) at its version afterwards, and no "Restart" line;
+- GPU runtime (torch's metadata at pip-freeze.gpu.txt's `+cu128`): `helpers.colab.prepare()` in a process that had
+  imported huggingface_hub and transformers first: exactly one "Restart the runtime" line, the CUDA torch and the
+  kernel's packages kept.
 
 Snapshot: googlecolab/backend-info at a72407924822ea377410b69f0a290150bcb5c9c2 (2026-08-19, "Upgrade to Python
-3.13"), its pip-freeze.txt verbatim in tools/colab_runtime/. Nothing here refreshes it: copy a newer file there and
+3.13"), its pip-freeze.txt and pip-freeze.gpu.txt verbatim in tools/colab_runtime/. Nothing here refreshes it: copy a newer file there and
 change SNAPSHOT.
 
 Not in the twin (say so when you quote it): torch. Colab's is `torch 2.11.0+cpu` from download.pytorch.org, which
 this machine cannot reach; PyPI's torch 2.11.0 for Linux is the CUDA build (GBs). The twin holds torch's metadata
 only (`torch-2.11.0+cpu.dist-info`, no code): pip sees Colab's torch and must keep it, but nothing can import torch,
-so the notebooks do not run here (the issue's papermill half of the twin waits for a reachable CPU wheel).
+so the notebooks do not run here (the issue's papermill half of the twin waits for a reachable CPU wheel), and no
+GPU either: `torch.cuda.is_available()` is never asked.
 
     python -m tools.colab_twin [--python PYTHON3.13] [--fresh]
 """
@@ -36,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FREEZE = ROOT / "tools" / "colab_runtime" / "pip-freeze.txt"
+FREEZE_GPU = ROOT / "tools" / "colab_runtime" / "pip-freeze.gpu.txt"  # Colab's GPU runtime (torch +cu128)
 SNAPSHOT = "googlecolab/backend-info a72407924822ea377410b69f0a290150bcb5c9c2 (2026-08-19)"
 TWIN = ROOT / "build" / "colab-twin"
 # what the course meets on Colab: installed from the freeze at its versions (with their dependencies at the freeze's
@@ -77,8 +84,9 @@ def read_freeze(path: Path = FREEZE) -> dict[str, str]:
 
 
 def torch_version(freeze: dict[str, str]) -> str:
-    """Colab's torch version from its wheel's URL (`torch-2.11.0%2Bcpu-cp313-...whl` -> 2.11.0+cpu)."""
-    m = re.search(r"/torch-([^-]+)-cp", freeze["torch"])
+    """Colab's torch version: `torch==2.11.0+cu128`, or from its wheel's URL (`torch-2.11.0%2Bcpu-cp313-...whl`)."""
+    line = freeze["torch"]
+    m = re.search(r"/torch-([^-]+)-cp", line) or re.search(r"==(\S+)", line)
     return m[1].replace("%2B", "+")
 
 
@@ -146,61 +154,130 @@ def versions(py: Path) -> dict[str, str]:
     return {canonical(k): v for k, v in json.loads(subprocess.check_output([str(py), "-c", code], text=True)).items()}
 
 
-# the next notebook's setup cell (a fresh kernel of the same runtime: installed already), then helpers.connect()
-# against a copy of the built course hub and the Hub API and datasets at their upgraded versions
-CONNECT = """
-import sys
+# a learner's first cell: the notebook's setup cell verbatim (clone, then helpers.connect(), which installs), then
+# what the notebooks ask of the Hub API and datasets at their upgraded versions
+FIRST_CELL = """
+import sys, time
 import google.colab
-sys.path.insert(0, sys.argv[1])
-import helpers
-course = helpers.connect()
-import datasets, huggingface_hub
+COURSE_HUB = None
+t = time.monotonic()
+{setup}
+print(f"SETUP_S {{time.monotonic() - t:.0f}}")
+import datasets, huggingface_hub, ipywidgets
 from huggingface_hub import HfApi
 print("MODEL", HfApi().model_info("course/minilm-sentiment").id, huggingface_hub.__version__)
 print("DATASET", datasets.load_dataset("course/sentiment-snippets", split="train").num_rows, datasets.__version__)
-"""
-
-# the setup cell's path in a process that, like a learner's kernel, imported two Hugging Face libraries first
-SETUP = """
-import sys, time
-import google.colab, huggingface_hub, transformers
-sys.path.insert(0, sys.argv[1])
-from helpers import colab
-pins = colab.kernel_pins()
-print("PINS", __import__("json").dumps(pins))
-t = time.monotonic()
-colab.prepare(sys.argv[1])
-print(f"INSTALL_S {time.monotonic() - t:.0f}")
-import ipywidgets
 print("WIDGETS", ipywidgets.__version__)
 """
 
+# a kernel that imported two Hugging Face libraries before the setup cell installed the course
+IMPORTED_FIRST = """
+import sys
+import google.colab, huggingface_hub, transformers
+sys.path.insert(0, sys.argv[1])
+from helpers import colab
+colab.prepare(sys.argv[1])
+"""
 
-def connect(py: Path, course: Path, runtime: Path, env: dict) -> list[str]:
-    """The second setup cell of the runtime and `helpers.connect()` against a copy of data/hub (when it is built)."""
+
+def fresh_runtime(name: str, torch: str | None = None) -> tuple[Path, Path]:
+    """A copy of the twin's venv under build/colab-twin/NAME/ (a new Colab runtime); `torch`: another torch build's
+    metadata in it (Colab's GPU runtime: +cu128)."""
+    runtime = TWIN / name
+    shutil.rmtree(runtime, ignore_errors=True)
+    runtime.mkdir(parents=True)
+    run(["cp", "-a", str(TWIN / "venv"), str(runtime / "venv")])
+    py = runtime / "venv" / "bin" / "python"
+    if torch:
+        site = site_packages(py)
+        for old in site.glob("torch-*.dist-info"):
+            shutil.rmtree(old)
+        dist_info(site, "torch", torch)
+    return py, runtime
+
+
+def checked_run(py: Path, code: str, args: list[str], env: dict, cwd: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run `code` in the runtime; return its result and the versions it changed, after printing its output."""
+    before = versions(py)
+    out = subprocess.run([str(py), "-c", code, *args], env=env, capture_output=True, text=True, cwd=cwd)
+    print(out.stdout[-3000:], out.stderr[-3000:], sep="\n")
+    after = versions(py)
+    return out, {n: (before.get(n), v) for n, v in sorted(after.items()) if before.get(n) != v}
+
+
+def kept(py: Path, pins_before: dict[str, str]) -> list[str]:
+    after = versions(py)
+    return [f"{n} {v} -> {after.get(n)}" for n, v in sorted(pins_before.items()) if after.get(n) != v]
+
+
+def pins_of(py: Path, course: Path) -> dict[str, str]:
+    code = "import sys, json; sys.path.insert(0, sys.argv[1]); from helpers import colab; print(json.dumps(colab.kernel_pins()))"
+    return json.loads(subprocess.check_output([str(py), "-c", code, str(course)], text=True))
+
+
+def setup_cell_run(env: dict) -> list[str]:
+    """A fresh runtime: the setup cell verbatim twice (a second notebook installs nothing), the kernel's packages and
+    torch kept, the course hub (a copy of data/hub) answering the Hub API and datasets."""
     from course_hub import HubDir
     from course_hub.settings import default_hub_dir
+    from tools.publish import repository, setup_cell
 
+    py, runtime = fresh_runtime("cpu")
+    course = runtime / "content" / "hf-hands-on"
     source = default_hub_dir()
     if not HubDir(source).is_built():
-        print(f"SKIPPED helpers.connect(): no built course hub in {source} (make hub)")
-        return []
+        return [f"no built course hub in {source}: make hub"]
     hub = runtime / "hub"
     HubDir(source).copy_to(hub)
-    env = {**env, "COURSE_HUB_DIR": str(hub), "COURSE_HF_HOME": str(runtime / "hf-home"), "COURSE_CI": "1"}
+    env = {
+        **env,
+        "COURSE_DIR": str(course),
+        "COURSE_HUB_DIR": str(hub),
+        "COURSE_HF_HOME": str(runtime / "hf-home"),
+        "COURSE_CI": "1",
+        # the setup cell clones the published URL: this checkout's HEAD instead
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{ROOT}.insteadOf",
+        "GIT_CONFIG_VALUE_0": repository(),
+    }
+    code = FIRST_CELL.format(setup=setup_cell(repository()))
+    pins = pins_of(py, ROOT)  # what the install must keep (the runtime's metadata, read by this checkout's helpers)
+    print(f"[CPU runtime] {len(pins)} pins: " + ", ".join(f"{n} {v}" for n, v in sorted(pins.items())))
+    failures = []
     try:
-        t = time.monotonic()
-        out = subprocess.run(
-            [str(py), "-c", CONNECT, str(course)], env=env, capture_output=True, text=True, cwd=runtime
-        )
-        print(out.stdout[-3000:], out.stderr[-3000:], f"[connect] {time.monotonic() - t:.0f} s", sep="\n")
+        for attempt in ("first notebook", "second notebook"):
+            out, changed = checked_run(py, code, [], env, runtime)
+            print(f"[{attempt}] changed: " + ", ".join(f"{n} {a} -> {b}" for n, (a, b) in changed.items()))
+            if out.returncode != 0 or "MODEL course/minilm-sentiment" not in out.stdout:
+                failures.append(f"{attempt}: the setup cell or the hub's answers failed")
+            if "Restart the runtime" in out.stdout:
+                failures.append(f"{attempt}: asked for a restart with nothing imported before it")
+            if attempt == "first notebook":
+                failures += [f"first notebook: changed {c}" for c in kept(py, pins)]
+            elif changed or "Installing the course" in out.stdout:
+                failures.append("second notebook: installed again")
     finally:
-        subprocess.run([str(py), "-m", "course_hub", "stop", "--hub-dir", str(hub)], env=env, cwd=course)
-    failures = [] if out.returncode == 0 else ["helpers.connect() on the twin failed"]
-    if "Installing the course" in out.stdout or "Restart the runtime" in out.stdout:
-        failures.append("the second setup cell installed again or asked for a restart")
-    if "MODEL course/minilm-sentiment" not in out.stdout or "DATASET " not in out.stdout:
-        failures.append("the course hub did not answer the twin's Hub API or datasets")
+        subprocess.run([str(py), "-m", "course_hub", "stop", "--hub-dir", str(hub)], env=env, cwd=runtime)
+    return failures
+
+
+def imported_first_run(env: dict, gpu_torch: str) -> list[str]:
+    """Colab's GPU runtime (torch +cu128's metadata): a kernel that imported huggingface_hub and transformers before
+    the install; one "Restart the runtime" line, torch +cu128 and the kernel's packages kept."""
+    py, runtime = fresh_runtime("gpu", torch=gpu_torch)
+    course = runtime / "content" / "hf-hands-on"
+    run(["git", "clone", "--quiet", str(ROOT), str(course)])
+    pins = pins_of(py, ROOT)
+    out, changed = checked_run(py, IMPORTED_FIRST, [str(course)], env, runtime)
+    restart = [line for line in out.stdout.splitlines() if line.startswith("Restart the runtime")]
+    failures = [] if out.returncode == 0 else ["the install under imported libraries failed"]
+    if len(restart) != 1 or "huggingface_hub" not in restart[0]:
+        failures.append(f"expected one 'Restart the runtime' line naming huggingface_hub, got {restart}")
+    failures += [f"GPU runtime: changed {c}" for c in kept(py, pins)]
+    if pins.get("torch") != gpu_torch:
+        failures.append(f"the GPU runtime's torch is {pins.get('torch')}, not {gpu_torch}")
+    print(f"[GPU runtime] kept {len(pins)} pins: " + ", ".join(f"{n} {v}" for n, v in sorted(pins.items())))
+    print("[GPU runtime] changed: " + ", ".join(f"{n} {a} -> {b}" for n, (a, b) in changed.items()))
     return failures
 
 
@@ -213,41 +290,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(TWIN, ignore_errors=True)
     TWIN.mkdir(parents=True, exist_ok=True)
     freeze = read_freeze()
+    gpu_torch = torch_version(read_freeze(FREEZE_GPU))
     print(f"Colab's runtime as of {SNAPSHOT}: {len(freeze)} packages, torch {torch_version(freeze)} (metadata only)")
     t0 = time.monotonic()
-    py = make_runtime(args.python or python313(None), freeze)
+    make_runtime(args.python or python313(None), freeze)
     print(f"[runtime] {time.monotonic() - t0:.0f} s")
-    # a fresh "runtime" for each run: the venv copied, the course cloned at HEAD (as the setup cell clones it)
-    runtime = TWIN / "run"
-    shutil.rmtree(runtime, ignore_errors=True)
-    runtime.mkdir(parents=True)
-    run(["cp", "-a", str(TWIN / "venv"), str(runtime / "venv")])
-    py = runtime / "venv" / "bin" / "python"
-    course = runtime / "content" / "hf-hands-on"
-    run(["git", "clone", "--quiet", str(ROOT), str(course)])
-    before = versions(py)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV", "COURSE_", "HF_"))}
-    out = subprocess.run([str(py), "-c", SETUP, str(course)], env=env, capture_output=True, text=True, cwd=runtime)
-    print(out.stdout[-4000:], out.stderr[-4000:], sep="\n")
-    if out.returncode != 0:
-        print("FAIL: the Colab setup path failed")
-        return 1
-    pins = json.loads(next(line[5:] for line in out.stdout.splitlines() if line.startswith("PINS ")))
-    after = versions(py)
-    changed = {n: (v, after.get(n)) for n, v in pins.items() if after.get(n) != v}
-    upgraded = {n: (before[n], after[n]) for n in sorted(after) if n in before and before[n] != after[n]}
-    added = sorted(n for n in after if n not in before)
-    print(f"kept {len(pins)} pinned packages: " + ", ".join(f"{n} {v}" for n, v in sorted(pins.items())))
-    print("upgraded: " + ", ".join(f"{n} {a} -> {b}" for n, (a, b) in upgraded.items()))
-    print(f"added: {len(added)} packages: {', '.join(added)}")
-    restart = [line for line in out.stdout.splitlines() if line.startswith("Restart the runtime")]
-    failures = connect(py, course, runtime, env)
-    if changed:
-        failures.append(f"pinned packages changed: {changed}")
-    if len(restart) != 1:
-        failures.append(f"expected one 'Restart the runtime' line, got {restart}")
-    if pins.get("torch") != torch_version(freeze) or after.get("torch") != torch_version(freeze):
-        failures.append("torch changed")
+    env = {k: v for k, v in env.items() if not k.startswith("GIT_")}
+    failures = setup_cell_run(env)
+    failures += imported_first_run(env, gpu_torch)
     for f in failures:
         print("FAIL:", f)
     print(f"[colab twin] {'FAILED' if failures else 'passed'} in {time.monotonic() - t0:.0f} s")
