@@ -132,9 +132,9 @@ test-py313:
 
 # Colab's published runtime (tools/colab_runtime/pip-freeze.txt, googlecolab/backend-info of 2026-08-19) in a
 # Python 3.13 venv under build/colab-twin/: the notebooks' Colab install keeps Colab's kernel packages and torch, says
-# "Restart the runtime" once, and connects to a copy of the built hub (tools/colab_twin.py). About 3 minutes (the
-# runtime once: 1-2 more), PyPI needed, not in make test; torch is its metadata only (no CPU wheel reachable here)
-test-colab: setup
+# "Restart the runtime" once, and connects to a copy of the built hub (tools/colab_twin.py). About 2.5 minutes (the
+# twin's runtime once: 1-2 more), PyPI needed, not in make test; torch is its metadata only (no CPU wheel here)
+test-colab: hub
 	$(BIN)/python -m tools.colab_twin
 
 test-latest:
