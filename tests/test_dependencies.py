@@ -51,10 +51,20 @@ def module_imports(source: str) -> set[str]:
 
 
 def notebook_code(path: Path) -> str:
-    """A notebook's code cells as one Python source, IPython's shell and magic lines left out."""
-    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-    lines = [line for c in cells for line in "".join(c["source"]).splitlines() + [""]]
-    return "\n".join(line for line in lines if not line.lstrip().startswith(("!", "%")))
+    return notebook_code_of(json.loads(path.read_text()))
+
+
+def notebook_code_of(notebook: dict) -> str:
+    """A notebook's code cells as one Python source, IPython's shell and magic lines left out; a cell magic's body
+    only when it writes a .py file (`%%writefile app.py`: a Space's app, run by the course hub's Spaces)."""
+    sources = []
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+        first = source.lstrip().split("\n", 1)[0]
+        if first.startswith("%%") and not (first.startswith("%%writefile") and first.endswith(".py")):
+            continue
+        sources.append("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("!", "%"))))
+    return "\n".join(sources)
 
 
 @cache
@@ -85,6 +95,9 @@ def test_the_scan_sees_the_notebooks_and_the_tests():
     assert {"pytest", "papermill", "hypothesis", "playwright"} <= tooling_imports()
     assert not {"pytest", "papermill", "hypothesis", "playwright", "nbval"} & runtime_imports()
     assert module_imports("import a.b, c\nfrom d.e import f\nfrom . import g\n") == {"a", "c", "d"}
+    app = "%%writefile app.py\nimport gradio as gr\n"
+    nb = {"cells": [{"cell_type": "code", "source": [app]}, {"cell_type": "code", "source": ["%%bash\nls -l\n"]}]}
+    assert "import gradio as gr" in notebook_code_of(nb) and "ls -l" not in notebook_code_of(nb)
 
 
 def test_no_dependency_is_only_for_tests_tools_or_benchmarks():
