@@ -189,7 +189,7 @@ def proxy_url(port: int) -> str | None:
     from google.colab import output
 
     try:
-        url = output.eval_js(f"google.colab.kernel.proxyPort({int(port)}, {{'cache': false}})")
+        url = output.eval_js(f"google.colab.kernel.proxyPort({int(port)}, {{'cache': false}})", timeout_sec=10)
     except Exception:  # noqa: BLE001 - Colab raises its own errors (a timeout with no browser attached)
         return None
     return url if isinstance(url, str) and url.startswith("https://") else None

@@ -53,7 +53,7 @@ from google import colab
 
 
 def eval_js(script, ignore_result=False, timeout_sec=None):
-    colab.CALLS.append(("eval_js", script))
+    colab.CALLS.append(("eval_js", script) if timeout_sec == 10 else ("eval_js without a 10 s timeout", script))
     port = re.fullmatch(r"google\\.colab\\.kernel\\.proxyPort\\((\\d+), \\{'cache': false\\}\\)", script)
     return f"https://{port[1]}-m-s-standin.prod.colab.dev/" if port else None
 
