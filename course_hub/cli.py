@@ -18,7 +18,8 @@ def _hub(args):
 
 
 def cmd_serve(args) -> int:
-    from .server import running_server, serve
+    from .local import running_server
+    from .server import serve
 
     other = running_server(args.hub_dir)
     if other and other.port == args.port:
@@ -95,7 +96,7 @@ def cmd_org(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from .server import running_server
+    from .local import running_server
 
     hub_dir = HubDir(args.hub_dir)
     print(f"hub dir: {hub_dir.root}")
@@ -128,7 +129,7 @@ def cmd_stop(args) -> int:
     import os
     import signal
 
-    from .server import running_server
+    from .local import running_server
 
     server = running_server(args.hub_dir)
     if not server:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from course_hub.net import free_port
+from course_hub.net import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "jupyterhub" / "jupyterhub_test_config.py"
@@ -50,7 +50,6 @@ class LocalJupyterHub:
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self, timeout: float = 120) -> LocalJupyterHub:
-        import httpx
 
         if not CHP.exists():
             raise RuntimeError(f"configurable-http-proxy is not installed in {CHP.parent}: run `make test-jupyterhub`")
@@ -78,17 +77,18 @@ class LocalJupyterHub:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterHub exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/hub/api/", timeout=2).status_code == 200 and self.course_hub_health():
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"JupyterHub did not answer within {timeout:.0f}s:\n{self.log_tail()}")
+        # the course hub's health through JupyterHub's proxy: JupyterHub, its proxy and the service are all up
+        wait_until_up(
+            f"{self.url}/services/course-hub",
+            self.proc,
+            timeout,
+            hub=True,
+            log_path=self.log_path,
+            interval=0.5,
+            probe_timeout=2,
+            what="JupyterHub and its course-hub service",
+        )
+        return self
 
     def course_hub_health(self) -> bool:
         import httpx
