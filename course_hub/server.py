@@ -45,6 +45,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     info_file = hub_dir.server_file
     ServerInfo(pid=os.getpid(), url=url, host=host, port=port, classroom=classroom, lean=settings.lean).write(info_file)
     print(f"course hub serving {hub_dir.root} at {url}  (Ctrl+C to stop)", flush=True)
+    print(app.state.spaces.sandbox_line(), flush=True)
     if classroom:
         from .classroom import join_instructions, lan_address
 

@@ -79,6 +79,10 @@ class Settings:
     space_idle_s: float = 1800.0
     space_start_timeout: float = 180.0
     space_memory_mb: int = 3072
+    space_tasks: int = 256  # processes and threads of one Space (sandboxed with a cgroup: a fork bomb is contained)
+    # Spaces in a sandbox (spaces/sandbox.py): "auto" where bubblewrap runs, "on" (the hub refuses to start
+    # without one), "off" (as the hub's own user, seeing what it sees)
+    space_sandbox: str = "auto"
     # inference (course_hub/inference): one worker process, models in an LRU under a memory cap
     inference_memory_mb: int = 700  # loaded weights (Binder: 2 GB with a notebook kernel beside it)
     # float32 by default: SmolLM2-135M's answers degrade in bfloat16 (with a system prompt it answers in French
@@ -113,6 +117,8 @@ class Settings:
             "space_idle_s": float(environ.get("COURSE_HUB_SPACE_IDLE", 1800)),
             "space_start_timeout": float(environ.get("COURSE_HUB_SPACE_START_TIMEOUT", 180)),
             "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
+            "space_tasks": int(environ.get("COURSE_HUB_SPACE_TASKS", 256)),
+            "space_sandbox": environ.get("COURSE_HUB_SPACE_SANDBOX", "auto").strip().lower() or "auto",
             **{
                 name: kind(environ[f"COURSE_HUB_{name.upper()}"])
                 for name, kind in INFERENCE_ENV.items()

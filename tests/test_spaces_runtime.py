@@ -25,6 +25,9 @@ from huggingface_hub import CommitOperationAdd, HfApi
 
 from course_hub import HubDir
 from course_hub.net import ServerInfo, free_port
+from course_hub.spaces.sandbox import probe
+
+SANDBOXED = probe() is None and os.environ.get("COURSE_HUB_SPACE_SANDBOX", "auto") != "off"
 
 # real Gradio apps in subprocesses: not in `make check`; start timeouts, idle timers, memory limits and hub kills
 # run serial
@@ -136,6 +139,29 @@ def alive(pid: int) -> bool:
 def tree(pid: int) -> list[psutil.Process]:
     """Every process the hub started (Spaces are their own sessions, but still the hub's descendants)."""
     return psutil.Process(pid).children(recursive=True)
+
+
+def app_process(srv, repo_id: str) -> psutil.Process:
+    """The Space's app, as the hub's machine sees it (sandboxed, the app's own pid is its PID namespace's)."""
+
+    def find():
+        for p in tree(srv.proc.pid):
+            try:
+                if p.cmdline()[1:] == ["app.py"] and p.environ().get("SPACE_ID") == repo_id:  # python app.py
+                    return p
+            except psutil.Error:
+                continue
+        return None
+
+    return wait_for(find, 10, f"the app process of {repo_id}")
+
+
+def serving(srv, repo_id: str, token: str | None = None) -> dict:
+    """The tiny app's answer, its `pid` and `child` made the machine's (as `alive` checks them)."""
+    seen = get_app(srv, repo_id, token=token).json()
+    app = app_process(srv, repo_id)
+    children = [c for c in app.children() if c.name() == "sleep"]
+    return {**seen, "pid": app.pid, "child": children[0].pid if children else seen["child"]}
 
 
 def assert_all_gone(procs: list[psutil.Process], timeout: float = 15) -> None:
@@ -271,7 +297,7 @@ SPACE_ENV = {
 
 def check_space_env(env: dict, srv: Server, repo_id: str) -> None:
     """What a Space's app may see: exactly the variables above (none of the hub's own), no token, no secret."""
-    assert set(env) - {"LC_CTYPE"} == SPACE_ENV, set(env) ^ SPACE_ENV
+    assert set(env) - {"LC_CTYPE", "PWD"} == SPACE_ENV, set(env) ^ SPACE_ENV  # PWD: bubblewrap's --chdir
     owner, name = repo_id.split("/")
     assert (env["HF_ENDPOINT"], env["SPACE_ID"], env["SPACE_AUTHOR_NAME"], env["SPACE_REPO_NAME"]) == (
         srv.url,
@@ -402,6 +428,55 @@ def test_docker_is_not_supported_and_static_is_served(fast):
     assert get_app(fast, static, "nope.html").status_code == 404
 
 
+# --- the sandbox (course_hub/spaces/sandbox.py) ------------------------------------------------------------------
+def test_the_hub_says_whether_spaces_run_sandboxed(fast):
+    said = fast.log.read_text()
+    if SANDBOXED:
+        assert "Spaces run sandboxed (bubblewrap" in said and "files up to" in said, said
+    else:
+        assert "Spaces run unsandboxed, as the hub's own user: " in said, said
+
+
+HOSTILE = """
+paths = {paths!r}
+for what, path in paths.items():
+    try:
+        print("READ", what, open(path).read()[:64], flush=True)
+    except OSError as e:
+        print("refused", what, type(e).__name__, flush=True)
+try:
+    open(paths["git"], "a").write("planted")
+    print("WROTE git", flush=True)
+except OSError as e:
+    print("refused write git", type(e).__name__, flush=True)
+"""
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="no sandbox here (CI installs bubblewrap)")
+def test_a_hostile_space_sees_nothing_of_the_hub_and_the_hub_goes_on(fast):
+    """Pushed with the real HfApi, woken through the hub: the app tries to read the hub's secret and database and
+    another Space's files, and to write into a repo's git dir; it reads nothing, and every Space keeps serving."""
+    api, other, repo_id = fast.api("bob"), new_id("bob"), new_id()
+    push_space(api, other, {"app.py": tiny("bob's")})
+    assert get_app(fast, other).json()["version"] == "bob's"
+    hub = HubDir(fast.dir)
+    paths = {
+        "secret": str(hub.secret_file),
+        "database": str(hub.store_db),
+        "other Space": str(hub.spaces_dir / other.replace("/", "--") / "app" / "app.py"),
+        "git": str(hub.repo_path("space", other) / "HEAD"),
+    }
+    push_space(fast.api(), repo_id, {"app.py": tiny(extra=HOSTILE.format(paths=paths))})
+    assert get_app(fast, repo_id).json()["version"] == "v1"
+    logs = "".join(fast.api().fetch_space_logs(repo_id))
+    assert "READ" not in logs and "WROTE" not in logs, logs
+    assert logs.count("refused") == 5, logs
+    assert hub.secret().decode() not in logs
+    assert "planted" not in (hub.repo_path("space", other) / "HEAD").read_text()
+    assert get_app(fast, other).json()["version"] == "bob's"  # the other Space and the hub serve on
+    assert HTTP.get(f"{fast.url}/api/health").status_code == 200
+
+
 # --- the proxy ------------------------------------------------------------------------------------------------
 def test_proxy_streams_and_keeps_tokens_from_the_app(fast):
     api, repo_id = fast.api(), new_id()
@@ -458,12 +533,12 @@ def test_private_space_is_invisible_to_others(fast):
 def test_new_commit_restarts_a_running_space(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": tiny("v1")})
-    first = get_app(fast, repo_id).json()
+    first = serving(fast, repo_id)
     api.upload_file(path_or_fileobj=tiny("v2").encode(), path_in_repo="app.py", repo_id=repo_id, repo_type="space")
     # nobody asks the app: the runtime notices the commit by itself
     wait_for(lambda: not alive(first["pid"]), 15, "the old app to stop")
     wait_stage(api, repo_id, {"RUNNING"}, timeout=20)
-    second = get_app(fast, repo_id).json()
+    second = serving(fast, repo_id)
     assert second["version"] == "v2" and second["pid"] != first["pid"] and not alive(first["child"])
     assert "new commit" in "".join(api.fetch_space_logs(repo_id, build=True))
 
@@ -471,7 +546,7 @@ def test_new_commit_restarts_a_running_space(fast):
 def test_pause_and_restart(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": tiny()})
-    pid = get_app(fast, repo_id).json()["pid"]
+    pid = serving(fast, repo_id)["pid"]
     assert fast.api("bob").space_info(repo_id).runtime.stage == "RUNNING"
     with pytest.raises(Exception, match="403|Forbidden"):
         fast.api("bob").pause_space(repo_id)  # not his
@@ -483,18 +558,18 @@ def test_pause_and_restart(fast):
     assert out["error"].startswith("ValueError") and "PAUSED" in out["error"]
     assert api.restart_space(repo_id).stage in ("BUILDING", "RUNNING")
     wait_stage(api, repo_id, {"RUNNING"})
-    assert get_app(fast, repo_id).json()["pid"] != pid
+    assert serving(fast, repo_id)["pid"] != pid
 
 
 @pytest.mark.serial
 def test_idle_space_sleeps_and_wakes(fast):
     api, repo_id = fast.api(), new_id()
     push_space(api, repo_id, {"app.py": tiny()})
-    first = get_app(fast, repo_id).json()
+    first = serving(fast, repo_id)
     wait_stage(api, repo_id, {"SLEEPING"}, timeout=25)  # idle 6 s on this server
     assert not alive(first["pid"]) and not alive(first["child"])
     assert "without a request" in "".join(api.fetch_space_logs(repo_id, build=True))
-    woken = get_app(fast, repo_id).json()  # the next request wakes it
+    woken = serving(fast, repo_id)  # the next request wakes it
     assert woken["pid"] != first["pid"] and api.space_info(repo_id).runtime.stage == "RUNNING"
 
 
@@ -504,7 +579,7 @@ def test_at_most_n_spaces_run(fast):
     ids = [new_id() for _ in range(3)]
     for repo_id in ids:
         push_space(api, repo_id, {"app.py": tiny()})
-    pids = [get_app(fast, repo_id).json()["pid"] for repo_id in ids]  # the third puts the first to sleep
+    pids = [serving(fast, repo_id)["pid"] for repo_id in ids]  # the third puts the first to sleep
     assert [stage(api, i) for i in ids] == ["SLEEPING", "RUNNING", "RUNNING"]
     assert not alive(pids[0]) and alive(pids[1]) and alive(pids[2])
     assert "at most 2 Spaces" in "".join(api.fetch_space_logs(ids[0], build=True))
@@ -543,11 +618,13 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
         for _ in range(2):
             repo_id = new_id()
             push_space(api, repo_id, {"app.py": tiny()})
-            apps.append(get_app(srv, repo_id).json())
+            apps.append(serving(srv, repo_id))
         procs = tree(srv.proc.pid)
         pids = {p.pid for p in procs}
         assert {a["pid"] for a in apps} | {a["child"] for a in apps} <= pids  # app, its child, the supervisor
-        assert len(procs) == 6, [p.cmdline() for p in procs]
+        # per Space: the supervisor, the app and its child; sandboxed, bubblewrap twice between (outside and the
+        # PID namespace's first process)
+        assert len(procs) == (10 if SANDBOXED else 6), [p.cmdline() for p in procs]
         if how == "sigterm":
             srv.proc.send_signal(signal.SIGTERM)
         elif how == "sigkill":
@@ -578,7 +655,8 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         api = srv.api("alice")
         repo_id = new_id()
         push_space(api, repo_id, {"app.py": tiny()})
-        app = HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()
+        HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()
+        app = serving(srv, repo_id)
         assert alive(app["pid"]) and stage(api, repo_id) == "RUNNING"
 
         r = HTTP.post(
@@ -597,7 +675,8 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         log = (HubDir(srv.dir).spaces_dir / space_key(repo_id) / "run.log").read_text()
         assert "put to sleep: the machine is small (COURSE_HUB_LEAN=1) and the inference API needed the memory" in log
 
-        again = HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()
+        HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()
+        again = serving(srv, repo_id)
         assert alive(again["pid"]) and again["pid"] != app["pid"]
         wait_for(lambda: not alive(worker), 15, "the idle inference worker to stop")
 

@@ -8,11 +8,19 @@ it and the run log has the traceback); PAUSED by `pause_space` until `restart_sp
 restarts a running Space. Only `sdk: gradio` Spaces run; `static` ones are served as files (always RUNNING),
 `docker` and the rest get CONFIG_ERROR.
 
-Every app runs as `python -I -c SUPERVISOR HUB_PID app.py`: the supervisor is its own session and process group,
+Every app runs as `python -I -c SUPERVISOR HUB_PID ARGV...`: the supervisor is its own session and process group,
 asks Linux to send it SIGTERM when the hub dies (`prctl(PR_SET_PDEATHSIG)`, so even a SIGKILLed hub leaves no
-app behind), starts the app in its group and, on SIGTERM or when the app exits, SIGKILLs the whole group (the
-app's own children too). The hub spawns supervisors from one long-lived thread: PDEATHSIG fires when the
-*thread* that forked the child ends, not the process.
+app behind), starts ARGV in its group and, on SIGTERM or when it exits, SIGKILLs the whole group (the app's own
+children too). The hub spawns supervisors from one long-lived thread: PDEATHSIG fires when the *thread* that forked
+the child ends, not the process.
+
+Sandboxed (`settings.space_sandbox`, "auto" where `sandbox.probe()` finds bubblewrap working, checked once here),
+ARGV is `python app.py` inside `Sandbox.command` (supervisor -> bwrap -> app: the supervisor stays outside bwrap's
+PID namespace, where its parent is the hub; bwrap's `--die-with-parent` and the namespace end the rest): the app
+sees the machine read-only, its own folder (checkout, home, tmp, HF_HOME) read-write, nothing of the hub dir or
+other Spaces. Each start gets a cgroup of its own (memory, tasks, CPU share; removed when the app stops; the
+supervisor is in it too), and an app the kernel killed in it for memory is RUNTIME_ERROR "Memory limit exceeded";
+without a cgroup the watch's psutil memory check stands in. Unsandboxed, ARGV is `python app.py` as the hub's user.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from ..settings import Settings
 from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
+from .sandbox import Cgroup, Limits, Sandbox, probe
 
 LOG_TAIL_LINES = 40
 LOG_MAX = 1024 * 1024
@@ -55,7 +64,7 @@ def down(*_):
     os.killpg(0, signal.SIGKILL)
 signal.signal(signal.SIGTERM, down)
 signal.signal(signal.SIGINT, down)
-app = subprocess.Popen([sys.executable, *sys.argv[2:]])
+app = subprocess.Popen(sys.argv[2:])
 code = app.wait()
 print(f"[course hub] the app exited with code {code}", flush=True)
 down()
@@ -113,6 +122,7 @@ class SpaceRun:
     last_used: float = 0.0
     active: int = 0  # proxied requests in flight (heartbeat streams not counted)
     gen: int = 0  # bumped by every start/stop: a start that was overtaken drops its result
+    cgroup: Cgroup | None = None  # the app's (sandboxed, where the machine gives the hub cgroups)
     ready: threading.Event = field(default_factory=threading.Event)
 
 
@@ -158,8 +168,37 @@ class SpaceManager:
         self._monitor: threading.Thread | None = None
         self._closed = threading.Event()
         self._paused = self._load_paused()
+        self.sandbox, self.unsandboxed_why = self._make_sandbox(settings)
         self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
         # worker lets go of its memory if idle (course_hub/app.py)
+
+    # --- the sandbox ---------------------------------------------------------------------------------------
+    def _make_sandbox(self, settings: Settings) -> tuple[Sandbox | None, str | None]:
+        """(the Spaces' sandbox, None) or (None, why not); `space_sandbox` "on" without one is an error."""
+        mode = settings.space_sandbox
+        if mode not in ("auto", "on", "off"):
+            raise ValueError(f"COURSE_HUB_SPACE_SANDBOX={mode!r}: auto, on or off")
+        if mode == "off":
+            return None, "turned off (COURSE_HUB_SPACE_SANDBOX=off)"
+        why = probe()
+        if why:
+            if mode == "on":
+                raise RuntimeError(f"COURSE_HUB_SPACE_SANDBOX=on, but no sandbox runs here: {why}")
+            return None, why
+        limits = Limits(memory_mb=settings.space_memory_mb, tasks=settings.space_tasks)
+        return Sandbox(hidden=[HubDir(settings.hub_dir).root, self.dir], limits=limits), None
+
+    def sandbox_line(self) -> str:
+        """What the hub says at start: whether Spaces run sandboxed, with what limits, or why not."""
+        if self.sandbox is None:
+            return f"Spaces run unsandboxed, as the hub's own user: {self.unsandboxed_why}"
+        cgroup = Cgroup.make(f"course-hub-probe-{os.getpid()}", self.sandbox.limits)
+        try:
+            said = self.sandbox.enforced(cgroup)
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+        return "Spaces run sandboxed (bubblewrap: hub dir and other Spaces hidden): " + ", ".join(said)
 
     # --- what a Space is ----------------------------------------------------------------------------------
     def card(self, rec: RepoRecord) -> tuple[str | None, dict, list[str]]:
@@ -324,10 +363,17 @@ class SpaceManager:
         env = self._environment(rec, card, port, folder)
         app_file = str(card.get("app_file") or "app.py")
 
+        argv, box, cgroup = [sys.executable, app_file], self.sandbox, None
+        if box is not None:
+            cgroup = Cgroup.make(f"course-hub-{os.getpid()}-{space_key(rec.id)}-{gen}", box.limits)
+            box.prepare(folder, rec.id)
+            argv = box.command(argv, folder, cwd=app_dir)
+            self._log(rec.id, "sandboxed: " + ", ".join(box.enforced(cgroup)))
+
         def spawn():
             with open(log, "ab") as out:
                 return subprocess.Popen(
-                    [sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), app_file],
+                    [sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), *argv],
                     cwd=app_dir,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -335,12 +381,22 @@ class SpaceManager:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     close_fds=True,
+                    preexec_fn=box.preexec(rec.id, cgroup) if box is not None else None,
                 )
 
         with self.lock:
             if run.gen != gen or self._closed.is_set():
+                if cgroup is not None:
+                    cgroup.remove()
                 return
-            proc = self._spawner.call(spawn)
+            run.cgroup = cgroup
+            try:
+                proc = self._spawner.call(spawn)
+            except BaseException:
+                run.cgroup = None
+                if cgroup is not None:
+                    cgroup.remove()
+                raise
             run.proc, run.port = proc, port
         timeout = self.settings.space_start_timeout
         try:
@@ -356,6 +412,8 @@ class SpaceManager:
             return
         except NotUp as e:
             if e.reason == "exited":
+                if self._out_of_memory(run, gen):
+                    return
                 return self._fail(run, gen, "The app exited before it answered:\n" + self.log_tail(rec.id))
             self._log(rec.id, f"ERROR: the app did not answer within {timeout:.0f} s")
             return self._fail(
@@ -436,6 +494,19 @@ class SpaceManager:
         info = ServerInfo.read(HubDir(self.settings.hub_dir).server_file)
         return info.loopback_url if info else f"http://{LOOPBACK}:{DEFAULT_PORT}"
 
+    def _out_of_memory(self, run: SpaceRun, gen: int) -> bool:
+        """The app ended because the kernel killed it in its cgroup for memory: RUNTIME_ERROR, said so."""
+        cgroup = run.cgroup
+        if cgroup is None or not cgroup.oom_killed():
+            return False
+        msg = (
+            f"Memory limit exceeded: the app went over its limit of {self.settings.space_memory_mb} MiB "
+            "(COURSE_HUB_SPACE_MEMORY_MB) and was stopped"
+        )
+        self._log(run.id, "ERROR: " + msg)
+        self._fail(run, gen, msg)
+        return True
+
     def _fail(self, run: SpaceRun, gen: int, error: str) -> None:
         with self.lock:
             if run.gen != gen:
@@ -455,7 +526,10 @@ class SpaceManager:
     @staticmethod
     def _kill(run: SpaceRun) -> None:
         proc, run.proc = run.proc, None
+        cgroup, run.cgroup = run.cgroup, None
         if proc is None:
+            if cgroup is not None:
+                cgroup.remove()
             return
         import psutil
 
@@ -486,6 +560,8 @@ class SpaceManager:
                 except psutil.Error:
                     break
                 time.sleep(0.02)
+        if cgroup is not None:  # and whatever is left in its cgroup
+            cgroup.remove()
 
     def sleep_idle(self, why: str) -> list[str]:
         """Put every running Space with no request in flight to sleep (a lean hub, before the inference worker
@@ -570,8 +646,8 @@ class SpaceManager:
                     self._stop_locked(run, SpaceStage.SLEEPING)
                     continue
                 if run.stage == SpaceStage.RUNNING and run.proc.poll() is not None:
-                    gen = run.gen
-                    self._fail(run, gen, "The app stopped:\n" + self.log_tail(run.id))
+                    if not self._out_of_memory(run, run.gen):
+                        self._fail(run, run.gen, "The app stopped:\n" + self.log_tail(run.id))
                     continue
                 head = self.hub.git("space", run.id).head()
                 if run.sha and head and head != run.sha:
@@ -587,6 +663,8 @@ class SpaceManager:
                 ):
                     self._log(run.id, f"put to sleep after {self.settings.space_idle_s:g} s without a request")
                     self._stop_locked(run, SpaceStage.SLEEPING)
+                    continue
+                if run.cgroup is not None:  # the kernel holds its memory limit
                     continue
                 pid = run.proc.pid
             try:
