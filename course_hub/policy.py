@@ -286,18 +286,23 @@ class Policy:
         """Merge a pull request into its target branch: the repo's writers only."""
         return self.write(ident, repo_type, repo_id)
 
-    def may_run_space(self, rec: RepoRecord, allowed: tuple[str, ...] | None, classroom: bool) -> str | None:
+    def may_run_space(
+        self, rec: RepoRecord, allowed: tuple[str, ...] | None, classroom: bool, sandboxed: bool = False
+    ) -> str | None:
         """May the hub run this Space's code on its own machine? None if so, else why not. `allowed` is
         `Settings.run_spaces` (`course-hub serve --run-spaces OWNER,...`; "*" = everyone); unset, every Space runs
-        on a learner's own hub, and in classroom mode only those of the course's org and `instructor` (a learner's
-        pushed code does not run on the instructor's machine unless allowed)."""
+        on a learner's own hub and, in classroom mode, where Spaces run `sandboxed` (spaces/sandbox.py); an
+        unsandboxed classroom hub runs only those of the course's org and `instructor` (a learner's pushed code
+        does not run as the instructor's user unless allowed)."""
         if allowed is None:
-            allowed = (course_org(), "instructor") if classroom else ("*",)
+            allowed = (course_org(), "instructor") if classroom and not sandboxed else ("*",)
         if "*" in allowed or rec.namespace in allowed:
             return None
         return (
             f"This course hub does not run Spaces of {rec.namespace!r}: it runs only those of "
-            f"{', '.join(allowed)} (the instructor can allow more with `course-hub serve --run-spaces`)"
+            f"{', '.join(allowed)} (the instructor can allow more with `course-hub serve --run-spaces`"
+            + ("" if sandboxed else "; Spaces run unsandboxed here, as the hub's own user")
+            + ")"
         )
 
     def token_for(self, ident: Identity | None, user: str, role: str) -> str:

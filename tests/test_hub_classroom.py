@@ -19,6 +19,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from course_hub import HubDir
 from course_hub.net import ServerInfo, free_port
+from course_hub.spaces.sandbox import probe
 
 CLI = [sys.executable, "-m", "course_hub"]
 
@@ -179,3 +180,64 @@ def test_classroom_url_without_a_token_is_a_clear_error(room, tmp_path):
         timeout=60,
     )
     assert out.returncode != 0 and "COURSE_HUB_URL needs your name and token" in out.stderr
+
+
+LEARNER_APP = """
+import os
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+found = {}
+for what, path in PATHS.items():
+    try:
+        found[what] = open(path).read()[:64]
+    except OSError as e:
+        found[what] = "refused " + type(e).__name__
+print("found", found, flush=True)
+PAGE = ("learner app; " + "; ".join(f"{k}: {v}" for k, v in found.items())).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["GRADIO_SERVER_PORT"])), Handler).serve_forever()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(probe() is not None, reason=f"no sandbox here: {probe()} (CI installs bubblewrap)")
+def test_a_learners_space_runs_sandboxed_and_reads_nothing_of_the_hub(room):
+    """Issue 26, part 2: a classroom hub whose Spaces run sandboxed runs a learner's Space by default; the app,
+    pushed with the real HfApi, tries to read the hub's secret and database and shows what it got on its page."""
+    from huggingface_hub import CommitOperationAdd
+
+    assert "Spaces run sandboxed" in room["log"].read_text()
+    hub = HubDir(room["dir"])
+    secret = hub.secret().decode()
+    seat = room["seats"][0]
+    api = HfApi(endpoint=room["url"], token=seat["token"])
+    repo_id = "learner01/my-first-space"
+    api.create_repo(repo_id, repo_type="space", space_sdk="gradio")
+    app = LEARNER_APP.replace("PATHS", repr({"secret": str(hub.secret_file), "database": str(hub.store_db)}))
+    readme = b"---\ntitle: Mine\nsdk: gradio\napp_file: app.py\n---\n"
+    api.create_commit(
+        repo_id,
+        [CommitOperationAdd("README.md", readme), CommitOperationAdd("app.py", app.encode())],
+        commit_message="my app",
+        repo_type="space",
+    )
+    req = urllib.request.Request(
+        f"{room['url']}/spaces/{repo_id}/app/", headers={"Authorization": f"Bearer {seat['token']}"}
+    )
+    with urllib.request.urlopen(req, timeout=120) as r:
+        page = r.read().decode()
+    assert page.startswith("learner app; ") and "secret: refused" in page and "database: refused" in page, page
+    assert secret not in page and secret not in "".join(api.fetch_space_logs(repo_id))
+    assert api.get_space_runtime(repo_id).stage == "RUNNING"
+    # the hub serves on, for everyone
+    assert HfApi(endpoint=room["url"], token=room["seats"][1]["token"]).whoami()["name"] == "learner02"
+    api.pause_space(repo_id)  # nothing left running once the module's hub stops

@@ -585,16 +585,18 @@ def test_at_most_n_spaces_run(fast):
     assert "at most 2 Spaces" in "".join(api.fetch_space_logs(ids[0], build=True))
 
 
-# --- classroom: a learner's code does not run on the instructor's machine --------------------------------------
-def test_classroom_runs_only_allowed_owners(tmp_path):
-    srv = Server(tmp_path, {}, args=("--classroom", "--host", "127.0.0.1"))
+# --- classroom: a learner's code does not run unsandboxed on the instructor's machine ---------------------------
+def test_unsandboxed_classroom_runs_only_allowed_owners(tmp_path):
+    """Without a sandbox (here: turned off), only the course's and the instructor's Spaces run in a classroom
+    (tests/test_hub_classroom.py: with one, a learner's runs)."""
+    srv = Server(tmp_path, {"COURSE_HUB_SPACE_SANDBOX": "off"}, args=("--classroom", "--host", "127.0.0.1"))
     try:
         api = srv.api("learner01")
         repo_id = new_id("learner01")
         push_space(api, repo_id, {"app.py": tiny()})
         raw = api.get_space_runtime(repo_id).raw
         assert raw["stage"] == "CONFIG_ERROR" and "does not run Spaces of 'learner01'" in raw["errorMessage"]
-        assert "--run-spaces" in raw["errorMessage"]
+        assert "--run-spaces" in raw["errorMessage"] and "unsandboxed" in raw["errorMessage"]
         r = get_app(srv, repo_id, token=srv.token("learner01"))
         assert r.status_code == 503 and "CONFIG_ERROR" in r.json()["error"]
         assert HTTP.get(srv.app_url(repo_id)).status_code == 401  # no token, nothing

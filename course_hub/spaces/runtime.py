@@ -221,7 +221,9 @@ class SpaceManager:
         app_file = str(card.get("app_file") or "app.py")
         if app_file not in files or not app_file.endswith(".py"):
             return SpaceStage.NO_APP_FILE, f"The app file {app_file!r} (the card's `app_file`) is not in the Space."
-        why = self.hub.policy.may_run_space(rec, self.settings.run_spaces, self.settings.classroom)
+        why = self.hub.policy.may_run_space(
+            rec, self.settings.run_spaces, self.settings.classroom, sandboxed=self.sandbox is not None
+        )
         if why:
             return SpaceStage.CONFIG_ERROR, why
         return None
