@@ -3,6 +3,12 @@ SLEEPING -> RUNNING) and `predict` through the hub's proxy against the same call
 
     python -m benchmarks --only spaces       # as part of make bench
     python -m benchmarks.spaces              # alone, over a fresh copy of data/hub; prints the JSON
+    python -m benchmarks.spaces --starts     # cold vs warm starts (issue 26), median of 3 each; prints the JSON
+
+`starts`: the same restart (restart_space, then the first request until the app answers) on a hub without a warm
+slot (COURSE_HUB_SPACE_WARM=0: the app imports gradio, transformers and torch itself) and on one with a warm slot
+ready (the imports done in advance), each after the hub's first start of the demo; and the memory the waiting slot
+holds (its interpreter's RSS and USS).
 """
 
 from __future__ import annotations
@@ -166,11 +172,89 @@ def render(s: dict) -> list[str]:
     return lines
 
 
+def _warm_slot(hub_pid: int):
+    """The warm slot's interpreter (None while there is none), and whether its imports are done."""
+    import psutil
+
+    for p in psutil.Process(hub_pid).children(recursive=True):
+        try:
+            cmd = p.cmdline()
+        except psutil.Error:
+            continue
+        if cmd and cmd[0] != "bwrap" and "-u" in cmd and any(a.startswith("slot=") for a in cmd):
+            return p
+    return None
+
+
+def _slot_ready(hub_pid: int, spaces_dir) -> bool:
+    p = _warm_slot(hub_pid)
+    if p is None:
+        return False
+    log = spaces_dir / f".warm-{p.cmdline()[-1][5:]}" / "run.log"
+    try:
+        return "imported in" in log.read_text(errors="replace")
+    except OSError:
+        return False
+
+
+def starts(hub_dir, workdir, runs: int = 3) -> dict:
+    """Restart to answer, with and without a warm slot (see the module's docstring); medians of `runs`."""
+    import os
+
+    import psutil
+    from huggingface_hub import HfApi
+
+    from course_hub import HubDir
+    from course_hub.store import Store
+
+    from .common import PYTHON as python
+    from .common import ROOT, Server
+
+    out: dict = {"runs": runs, "errors": []}
+    spaces_dir = HubDir(hub_dir).spaces_dir
+    for warm in (False, True):
+        key = "warm" if warm else "cold"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "COURSE_HUB_SPACE_WARM": "1" if warm else "0"}
+        argv = lambda port: [python, "-m", "course_hub", "serve", "--hub-dir", str(hub_dir), "--port", str(port)]
+        try:
+            with Server(f"course-hub-{key}", argv, workdir, "/api/health", env=env) as hub:
+                token = Store(HubDir(hub_dir).store_db).create_token("instructor", role="write")
+                api = HfApi(endpoint=hub.url, token=token)
+                app = f"{hub.url}/spaces/{DEMO}/app/config"
+                out[f"first_start_{key}_s"] = round(_first_request(app), 2)  # the hub's first start: cold
+                times = []
+                for _ in range(runs):
+                    if warm:
+                        deadline = time.monotonic() + 300
+                        while not _slot_ready(hub.proc.pid, spaces_dir) and time.monotonic() < deadline:
+                            time.sleep(0.5)
+                        slot = _warm_slot(hub.proc.pid)
+                        if slot is not None and "slot_rss_mb" not in out:
+                            mem = slot.memory_full_info()
+                            out["slot_rss_mb"], out["slot_uss_mb"] = mem.rss >> 20, mem.uss >> 20
+                    t = time.perf_counter()
+                    api.restart_space(DEMO)
+                    _first_request(app)
+                    times.append(time.perf_counter() - t)
+                out[f"restart_{key}_s"] = [round(x, 2) for x in times]
+                out[f"restart_{key}_median_s"] = round(statistics.median(times), 2)
+                out["loadavg_1min"] = round(os.getloadavg()[0], 2)
+                out["cpus"] = psutil.cpu_count()
+        except Exception as e:  # noqa: BLE001  reported, not raised
+            out["errors"].append(f"{key}: {type(e).__name__}: {str(e)[:300]}")
+    return out
+
+
 def main() -> None:
+    import sys
+
     from .common import BENCH, ROOT, copy_hub, course_hub
 
     BENCH.mkdir(parents=True, exist_ok=True)
     hub_dir = copy_hub(ROOT / "data" / "hub", BENCH / "hub-spaces")
+    if "--starts" in sys.argv:
+        print(json.dumps(starts(hub_dir, BENCH), indent=1))
+        return
     with course_hub(hub_dir, BENCH) as hub:
         print(json.dumps(measure(hub.url, hub.proc.pid, hub_dir=hub_dir), indent=1))
 

@@ -83,6 +83,9 @@ class Settings:
     # Spaces in a sandbox (spaces/sandbox.py): "auto" where bubblewrap runs, "on" (the hub refuses to start
     # without one), "off" (as the hub's own user, seeing what it sees)
     space_sandbox: str = "auto"
+    # sandboxed, one interpreter that has imported gradio, transformers and torch waits for the next Space to start
+    # (spaces/warm.py; never on a lean hub): COURSE_HUB_SPACE_WARM=0 turns it off
+    space_warm: bool = True
     # inference (course_hub/inference): one worker process, models in an LRU under a memory cap
     inference_memory_mb: int = 700  # loaded weights (Binder: 2 GB with a notebook kernel beside it)
     # float32 by default: SmolLM2-135M's answers degrade in bfloat16 (with a system prompt it answers in French
@@ -119,6 +122,7 @@ class Settings:
             "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
             "space_tasks": int(environ.get("COURSE_HUB_SPACE_TASKS", 256)),
             "space_sandbox": environ.get("COURSE_HUB_SPACE_SANDBOX", "auto").strip().lower() or "auto",
+            "space_warm": environ.get("COURSE_HUB_SPACE_WARM", "1") != "0",
             **{
                 name: kind(environ[f"COURSE_HUB_{name.upper()}"])
                 for name, kind in INFERENCE_ENV.items()

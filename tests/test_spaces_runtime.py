@@ -218,6 +218,7 @@ FAST_ENV = {
     "COURSE_HUB_MAX_SPACES": "2",
     "COURSE_HUB_SPACE_MEMORY_MB": "200",
     "COURSE_HUB_SPACE_START_TIMEOUT": "12",
+    "COURSE_HUB_SPACE_WARM": "0",  # tiny apps: a warm slot (gradio, torch) would not fit in 200 MiB
 }
 
 
@@ -353,6 +354,42 @@ def test_demo_app_environment_has_no_secret(demo):
     procs = [p for p in tree(demo.proc.pid) if p.cmdline()[1:] == ["app.py"]]
     assert len(procs) == 1, [p.cmdline() for p in tree(demo.proc.pid)]
     check_space_env(procs[0].environ(), demo, DEMO)
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="no sandbox here: no warm start (CI installs bubblewrap)")
+def test_a_restarted_space_starts_warm(demo):
+    """After a Space's start, a warm slot (gradio, transformers and torch imported) waits; the next start runs the
+    app in it: the demo answers the unmodified client, its log says so, what it sees is the Space's."""
+    api = demo.api("instructor")  # an admin of the course org
+    assert get_app(demo, DEMO, "config").status_code == 200  # up (cold, the module's first start)
+
+    def slot_ready():
+        for p in tree(demo.proc.pid):
+            try:
+                cmd = p.cmdline()
+            except psutil.Error:
+                continue
+            if "-u" in cmd and any(a.startswith("slot=") for a in cmd) and cmd[0] != "bwrap":
+                folder = HubDir(demo.dir).spaces_dir / f".warm-{cmd[-1][5:]}"
+                return "imported in" in (folder / "run.log").read_text(errors="replace")
+        return False
+
+    wait_for(slot_ready, 240, "the warm slot's imports")
+    api.restart_space(DEMO)
+    out = client_run(
+        demo,
+        f"""
+client = Client({DEMO!r}, verbose=False)
+out['pos'] = client.predict("What a wonderful, heart-warming film. I loved it!", api_name="/predict")
+client.close()
+""",
+    )
+    assert out.get("pos", {}).get("label") == "POSITIVE", out
+    logs = "".join(api.fetch_space_logs(DEMO))
+    assert "warm start" in logs and "Running on local URL" in logs, logs[-2000:]
+    assert logs.count("===== Application Startup") >= 2  # the earlier start's log is kept
+    config = get_app(demo, DEMO, "config").json()
+    assert config.get("root", "").rstrip("/").endswith(f"/spaces/{DEMO}/app"), config.get("root")
 
 
 # --- failures -------------------------------------------------------------------------------------------------
@@ -613,7 +650,7 @@ def test_unsandboxed_classroom_runs_only_allowed_owners(tmp_path):
 @pytest.mark.serial
 @pytest.mark.parametrize("how", ["sigterm", "course-hub stop", "sigkill"])
 def test_no_orphans_when_the_hub_goes(tmp_path, how):
-    srv = Server(tmp_path, {"COURSE_HUB_MAX_SPACES": "3"})
+    srv = Server(tmp_path, {"COURSE_HUB_MAX_SPACES": "3", "COURSE_HUB_SPACE_WARM": "0"})
     try:
         api = srv.api()
         apps = []

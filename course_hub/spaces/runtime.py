@@ -21,6 +21,11 @@ sees the machine read-only, its own folder (checkout, home, tmp, HF_HOME) read-w
 other Spaces. Each start gets a cgroup of its own (memory, tasks, CPU share; removed when the app stops; the
 supervisor is in it too), and an app the kernel killed in it for memory is RUNTIME_ERROR "Memory limit exceeded";
 without a cgroup the watch's psutil memory check stands in. Unsandboxed, ARGV is `python app.py` as the hub's user.
+
+Warm start (sandboxed, `settings.space_warm`, not on a lean hub): once a Space has started, one `warm.WarmSlot`
+(supervisor -> bwrap -> an interpreter that imports gradio, transformers and torch, then waits) is made in the
+background; the next Space's start claims it (its folder becomes the Space's, the checkout goes into its app/) and
+runs the app there, and another slot is made once that Space is up. `close()` ends the slot with the apps.
 """
 
 from __future__ import annotations
@@ -45,11 +50,14 @@ from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
 from .sandbox import Cgroup, Limits, Sandbox, probe
+from .warm import WarmSlot
 
 LOG_TAIL_LINES = 40
 LOG_MAX = 1024 * 1024
 HARDWARE = "cpu-basic"
 HEARTBEAT = "/gradio_api/heartbeat/"  # gradio_client keeps this stream open: not a sign of use
+# what a warm slot fixes at its start (its own folder's paths, its port), not taken from a Space's environment
+WARM_FIXED = {"HOME", "TMPDIR", "GRADIO_TEMP_DIR", "HF_HOME", "GRADIO_SERVER_PORT"}
 
 SUPERVISOR = r"""
 import ctypes, os, signal, subprocess, sys
@@ -169,6 +177,8 @@ class SpaceManager:
         self._closed = threading.Event()
         self._paused = self._load_paused()
         self.sandbox, self.unsandboxed_why = self._make_sandbox(settings)
+        self._warm: WarmSlot | None = None  # the next Space's interpreter, imports done (sandboxed only)
+        self._warming = False
         self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
         # worker lets go of its memory if idle (course_hub/app.py)
 
@@ -198,7 +208,8 @@ class SpaceManager:
         finally:
             if cgroup is not None:
                 cgroup.remove()
-        return "Spaces run sandboxed (bubblewrap: hub dir and other Spaces hidden): " + ", ".join(said)
+        warm = ", warm start (gradio, transformers, torch imported in advance)" if self._warm_wanted() else ""
+        return "Spaces run sandboxed (bubblewrap: hub dir and other Spaces hidden): " + ", ".join(said) + warm
 
     # --- what a Space is ----------------------------------------------------------------------------------
     def card(self, rec: RepoRecord) -> tuple[str | None, dict, list[str]]:
@@ -328,11 +339,27 @@ class SpaceManager:
             self._start_inner(rec, run, gen)
         except Exception as e:  # noqa: BLE001  a bug or a bad Space: the Space fails, the hub goes on
             self._fail(run, gen, f"The course hub could not start the Space: {type(e).__name__}: {e}")
+        finally:
+            self._refill_warm()  # once the Space is up (or failed): not competing with its start for the CPU
 
     def _start_inner(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
         sha, card, _ = self.card(rec)
         folder = self.dir / space_key(rec.id)
         log = folder / "run.log"
+        slot = self._take_warm()
+        if slot is not None:
+            with self.lock:
+                if run.gen != gen or self._closed.is_set():
+                    self._close_slot(slot)
+                    return
+                run.proc, run.port, run.cgroup = slot.proc, slot.port, slot.cgroup  # a stop from now on ends it
+            try:
+                earlier = log.read_bytes()  # the Space's folder is replaced by the slot's: its log is kept
+            except OSError:
+                earlier = b""
+            slot.claim(folder)
+            os.replace(log, folder / "warm.log")  # the slot's own output (open, it follows the rename)
+            log.write_bytes(earlier)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         try:  # the log keeps earlier starts (and the hub's notes on them), trimmed to its last MiB
@@ -361,10 +388,52 @@ class SpaceManager:
                 )
                 self._log(rec.id, "ERROR: " + msg)
                 return self._fail(run, gen, msg)
-        port = free_port()
-        env = self._environment(rec, card, port, folder)
         app_file = str(card.get("app_file") or "app.py")
+        if slot is not None:
+            env = self._environment(rec, card, slot.port, folder)
+            self._log(rec.id, "sandboxed: " + ", ".join(slot.box.enforced(slot.cgroup)))
+            self._log(rec.id, "warm start: gradio, transformers and torch were imported before the Space was asked for")
+            slot.go(app_file, {k: v for k, v in env.items() if k not in WARM_FIXED}, log="run.log")
+            proc, port = slot.proc, slot.port
+        else:
+            proc = self._spawn(rec, run, gen, app_file, folder, app_dir, log)
+            if proc is None:
+                return
+            port = run.port
+        timeout = self.settings.space_start_timeout
+        try:
+            wait_until_up(
+                f"http://{LOOPBACK}:{port}/",
+                proc,
+                timeout,
+                interval=0.2,
+                probe_timeout=2,
+                cancelled=lambda: run.gen != gen,
+            )
+        except Cancelled:
+            return
+        except NotUp as e:
+            if e.reason == "exited":
+                if self._out_of_memory(run, gen):
+                    return
+                return self._fail(run, gen, "The app exited before it answered:\n" + self.log_tail(rec.id))
+            self._log(rec.id, f"ERROR: the app did not answer within {timeout:.0f} s")
+            return self._fail(
+                run,
+                gen,
+                f"The app did not answer within {timeout:.0f} s (the start timeout):\n" + self.log_tail(rec.id),
+            )
+        with self.lock:
+            if run.gen == gen:
+                run.stage, run.last_used = SpaceStage.RUNNING, time.monotonic()
+                run.ready.set()
 
+    def _spawn(
+        self, rec: RepoRecord, run: SpaceRun, gen: int, app_file: str, folder: Path, app_dir: Path, log: Path
+    ) -> subprocess.Popen | None:
+        """A cold start: the supervisor and the app (sandboxed or not); None when the start was overtaken."""
+        port = free_port()
+        env = self._environment(rec, card=self.card(rec)[1], port=port, folder=folder)
         argv, box, cgroup = [sys.executable, app_file], self.sandbox, None
         if box is not None:
             cgroup = Cgroup.make(f"course-hub-{os.getpid()}-{space_key(rec.id)}-{gen}", box.limits)
@@ -400,33 +469,63 @@ class SpaceManager:
                     cgroup.remove()
                 raise
             run.proc, run.port = proc, port
-        timeout = self.settings.space_start_timeout
-        try:
-            wait_until_up(
-                f"http://{LOOPBACK}:{port}/",
-                proc,
-                timeout,
-                interval=0.2,
-                probe_timeout=2,
-                cancelled=lambda: run.gen != gen,
-            )
-        except Cancelled:
-            return
-        except NotUp as e:
-            if e.reason == "exited":
-                if self._out_of_memory(run, gen):
-                    return
-                return self._fail(run, gen, "The app exited before it answered:\n" + self.log_tail(rec.id))
-            self._log(rec.id, f"ERROR: the app did not answer within {timeout:.0f} s")
-            return self._fail(
-                run,
-                gen,
-                f"The app did not answer within {timeout:.0f} s (the start timeout):\n" + self.log_tail(rec.id),
-            )
+        return proc
+
+    # --- warm start (warm.py) -----------------------------------------------------------------------------------
+    def _warm_wanted(self) -> bool:
+        return (
+            self.sandbox is not None
+            and self.settings.space_warm
+            and not self.settings.lean
+            and not self._closed.is_set()
+        )
+
+    def _take_warm(self) -> WarmSlot | None:
+        """The waiting slot, if there is one still alive (a dead one, e.g. over its memory limit, is ended)."""
         with self.lock:
-            if run.gen == gen:
-                run.stage, run.last_used = SpaceStage.RUNNING, time.monotonic()
-                run.ready.set()
+            slot, self._warm = self._warm, None
+        if slot is not None and not slot.alive():
+            self._close_slot(slot)
+            return None
+        return slot
+
+    def _refill_warm(self) -> None:
+        """Make the next slot, unless one waits or is being made (called from a start's thread, after it)."""
+        with self.lock:
+            if not self._warm_wanted() or self._warm is not None or self._warming or self._spawner is None:
+                return
+            self._warming = True
+        try:
+            env = {k: v for k, v in self._base_environment().items() if k not in WARM_FIXED}
+            box, prefix = self.sandbox, (sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()))
+            port = free_port()
+            slot = self._spawner.call(lambda: WarmSlot(box, self.dir, port, env, prefix=prefix))
+        except Exception:  # no slot: the next start is a cold one
+            import logging
+
+            logging.getLogger("course_hub").exception("warm slot")
+            slot = None
+        finally:
+            with self.lock:
+                self._warming = False
+        if slot is None:
+            return
+        with self.lock:
+            if not self._closed.is_set() and self._warm is None:
+                self._warm, slot = slot, None
+        if slot is not None:
+            self._close_slot(slot)
+
+    @staticmethod
+    def _close_slot(slot: WarmSlot) -> None:
+        """End a slot that no Space holds: its supervisor's group (bwrap's PID namespace goes with it), its folder."""
+        try:
+            os.killpg(slot.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        slot.close()
+        if slot.folder.name.startswith(".warm-"):
+            shutil.rmtree(slot.folder, ignore_errors=True)
 
     def _checkout(self, rec: RepoRecord, sha: str, folder: Path) -> Path:
         """The Space's files at `sha` in a fresh `app/` folder (LFS files as their content when stored here)."""
@@ -451,25 +550,37 @@ class SpaceManager:
         tmp.rename(app_dir)
         return app_dir
 
-    def _environment(self, rec: RepoRecord, card: dict, port: int, folder: Path) -> dict[str, str]:
-        """What the app sees: Hugging Face's Space variables and the hub as HF_ENDPOINT; no token, no secret,
-        nothing else of the hub's environment."""
-        owner, name = rec.id.split("/", 1)
-        hub_url = self.hub_url()
-        for d in ("home", "tmp", "hf-home"):
-            (folder / d).mkdir(exist_ok=True)
+    def _base_environment(self) -> dict[str, str]:
+        """What every app sees, whichever Space it is (a warm slot starts with it)."""
         return {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(folder / "home"),
-            "TMPDIR": str(folder / "tmp"),
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             "GRADIO_SERVER_NAME": "127.0.0.1",
-            "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_ROOT_PATH": app_path(rec.id).rstrip("/"),
             "GRADIO_ANALYTICS_ENABLED": "False",
             "GRADIO_SSR_MODE": "false",
+            "HF_ENDPOINT": self.hub_url(),
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+
+    def _environment(self, rec: RepoRecord, card: dict, port: int, folder: Path) -> dict[str, str]:
+        """What the app sees: Hugging Face's Space variables and the hub as HF_ENDPOINT; no token, no secret,
+        nothing else of the hub's environment."""
+        owner, name = rec.id.split("/", 1)
+        base = self._base_environment()
+        hub_url = base["HF_ENDPOINT"]
+        for d in ("home", "tmp", "hf-home"):
+            (folder / d).mkdir(exist_ok=True)
+        return {
+            **base,
+            "HOME": str(folder / "home"),
+            "TMPDIR": str(folder / "tmp"),
+            "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_ROOT_PATH": app_path(rec.id).rstrip("/"),
             "GRADIO_TEMP_DIR": str(folder / "tmp"),
             # not SYSTEM=spaces: with it gradio starts its Spaces hot-reloader, which needs HF's `spaces` package
             "SPACE_ID": rec.id,
@@ -478,12 +589,7 @@ class SpaceManager:
             "SPACE_TITLE": str(card.get("title") or name),
             "SPACE_HOST": hub_url.split("://", 1)[-1],
             "SPACE_SUBDOMAIN": rec.id.replace("/", "-").lower(),
-            "HF_ENDPOINT": hub_url,
-            "HF_HUB_DISABLE_XET": "1",
             "HF_HOME": str(folder / "hf-home"),
-            "HF_HUB_DISABLE_TELEMETRY": "1",
-            "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
-            "TOKENIZERS_PARALLELISM": "false",
         }
 
     @staticmethod
@@ -584,6 +690,9 @@ class SpaceManager:
             for run in self.runs.values():
                 if run.proc is not None:
                     self._stop_locked(run, SpaceStage.SLEEPING)
+            slot, self._warm = self._warm, None
+            if slot is not None:
+                self._close_slot(slot)
             if self._spawner is not None:
                 self._spawner.jobs.put(None)
 

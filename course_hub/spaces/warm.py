@@ -39,6 +39,12 @@ line = sys.stdin.readline()  # the hub's go: {"env": {...}, "app_file": "app.py"
 if not line.strip():
     sys.exit(0)
 go = json.loads(line)
+if go.get("log"):  # the Space's own log from here on (the slot's start went to the slot's)
+    fd = os.open(go["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+os.chdir(go.get("cwd") or ".")  # by path: the checkout may have replaced the folder the slot started in
 os.environ.update(go["env"])
 sys.argv = [go["app_file"]]
 sys.path.insert(0, os.getcwd())
@@ -58,7 +64,9 @@ class WarmSlot:
         log: Path | None = None,
         imports: tuple[str, ...] = WARM_IMPORTS,
         python: str = sys.executable,
+        prefix: tuple[str, ...] = (),
     ):
+        """`prefix`: what runs the sandbox (the Spaces runtime's supervisor, which dies with the hub)."""
         self.id = uuid.uuid4().hex[:12]
         self.folder = self.inside = spaces_dir / f".warm-{self.id}"
         for sub in ("app", "home", "tmp", "hf-home"):
@@ -77,11 +85,14 @@ class WarmSlot:
         }
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                box.command(
-                    [python, "-I", "-c", ZYGOTE, ",".join(imports), f"slot={self.id}"],
-                    self.folder,
-                    cwd=self.inside / "app",
-                ),
+                [
+                    *prefix,
+                    *box.command(
+                        [python, "-I", "-u", "-c", ZYGOTE, ",".join(imports), f"slot={self.id}"],
+                        self.folder,
+                        cwd=self.inside / "app",
+                    ),
+                ],
                 env=env,
                 stdin=subprocess.PIPE,
                 stdout=out,
@@ -101,11 +112,15 @@ class WarmSlot:
         self.folder = folder
         return folder
 
-    def go(self, app_file: str, env: dict[str, str]) -> None:
-        """Run `app_file` (in the slot's app/) with `env` added, in the warm interpreter."""
+    def go(self, app_file: str, env: dict[str, str], log: str | None = None) -> None:
+        """Run `app_file` (in the slot's app/) with `env` added, in the warm interpreter; its output from then on
+        to `log` (a file name in the slot's folder: the Space's run log), else to the slot's."""
         self.box.prepare(self.folder, self.id)  # the checkout, written by the hub, to the app's uid
         assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"env": env, "app_file": app_file}).encode() + b"\n")
+        go = {"env": env, "app_file": app_file, "cwd": str(self.inside / "app")}
+        if log:
+            go["log"] = str(self.inside / log)
+        self.proc.stdin.write(json.dumps(go).encode() + b"\n")
         self.proc.stdin.close()
 
     def alive(self) -> bool:
