@@ -172,8 +172,8 @@ def render(s: dict) -> list[str]:
     return lines
 
 
-def _warm_slot(hub_pid: int):
-    """The warm slot's interpreter (None while there is none), and whether its imports are done."""
+def _warm_slot(hub_pid: int, spaces_dir):
+    """The waiting warm slot's interpreter (a claimed one runs a Space: its `.warm-` folder is gone), or None."""
     import psutil
 
     for p in psutil.Process(hub_pid).children(recursive=True):
@@ -181,20 +181,26 @@ def _warm_slot(hub_pid: int):
             cmd = p.cmdline()
         except psutil.Error:
             continue
-        if cmd and cmd[0] != "bwrap" and "-u" in cmd and any(a.startswith("slot=") for a in cmd):
-            return p
+        if cmd[1:3] == ["-I", "-u"] and cmd[-1].startswith("slot="):  # python -I -u -c ZYGOTE …, not bwrap
+            if (spaces_dir / f".warm-{cmd[-1][5:]}").is_dir():
+                return p
     return None
 
 
 def _slot_ready(hub_pid: int, spaces_dir) -> bool:
-    p = _warm_slot(hub_pid)
+    p = _warm_slot(hub_pid, spaces_dir)
     if p is None:
         return False
-    log = spaces_dir / f".warm-{p.cmdline()[-1][5:]}" / "run.log"
     try:
-        return "imported in" in log.read_text(errors="replace")
-    except OSError:
+        return "imported in" in (spaces_dir / f".warm-{p.cmdline()[-1][5:]}" / "run.log").read_text(errors="replace")
+    except (OSError, psutil_error()):
         return False
+
+
+def psutil_error():
+    import psutil
+
+    return psutil.Error
 
 
 def starts(hub_dir, workdir, runs: int = 3) -> dict:
@@ -228,7 +234,7 @@ def starts(hub_dir, workdir, runs: int = 3) -> dict:
                         deadline = time.monotonic() + 300
                         while not _slot_ready(hub.proc.pid, spaces_dir) and time.monotonic() < deadline:
                             time.sleep(0.5)
-                        slot = _warm_slot(hub.proc.pid)
+                        slot = _warm_slot(hub.proc.pid, spaces_dir)
                         if slot is not None and "slot_rss_mb" not in out:
                             mem = slot.memory_full_info()
                             out["slot_rss_mb"], out["slot_uss_mb"] = mem.rss >> 20, mem.uss >> 20

@@ -369,8 +369,8 @@ def test_a_restarted_space_starts_warm(demo):
                 cmd = p.cmdline()
             except psutil.Error:
                 continue
-            if "-u" in cmd and any(a.startswith("slot=") for a in cmd) and cmd[0] != "bwrap":
-                folder = HubDir(demo.dir).spaces_dir / f".warm-{cmd[-1][5:]}"
+            folder = HubDir(demo.dir).spaces_dir / f".warm-{cmd[-1][5:]}"  # gone once claimed
+            if cmd[1:3] == ["-I", "-u"] and cmd[-1].startswith("slot=") and folder.is_dir():
                 return "imported in" in (folder / "run.log").read_text(errors="replace")
         return False
 
