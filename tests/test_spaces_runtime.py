@@ -683,6 +683,37 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
 
 
 @pytest.mark.serial
+@pytest.mark.skipif(not SANDBOXED, reason="no sandbox here: no warm start (CI installs bubblewrap)")
+def test_a_warm_started_space_sees_its_own_environment_and_nothing_outlives_a_killed_hub(tmp_path):
+    """The second Space starts in the warm slot made after the first: it answers, sees its own Space variables
+    (the slot's paths), and a SIGKILLed hub leaves no app, slot or sandbox behind."""
+    srv = Server(tmp_path, {"COURSE_HUB_MAX_SPACES": "3", "COURSE_HUB_SPACE_START_TIMEOUT": "120"})
+    spaces = HubDir(srv.dir).spaces_dir
+    try:
+        api = srv.api()
+        first, second = new_id(), new_id()
+        for repo_id in (first, second):
+            push_space(api, repo_id, {"app.py": tiny()})
+        assert get_app(srv, first).json()["version"] == "v1"
+
+        def slot_ready():
+            return any("imported in" in (d / "run.log").read_text() for d in spaces.glob(".warm-*"))
+
+        wait_for(slot_ready, 240, "the warm slot's imports")
+        seen = get_app(srv, second).json()
+        check_space_env(seen["env"], srv, second)
+        assert seen["env"]["HF_HOME"].startswith(str(spaces / ".warm-"))  # fixed at the slot's start
+        assert "warm start" in "".join(api.fetch_space_logs(second))
+        wait_for(lambda: list(spaces.glob(".warm-*")), 30, "the next slot")
+        procs = tree(srv.proc.pid)
+        srv.proc.kill()
+        srv.proc.wait(30)
+        assert_all_gone(procs)
+    finally:
+        stop_server(srv.proc)
+
+
+@pytest.mark.serial
 def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
     """COURSE_HUB_LEAN=1 (a small machine, Binder): the inference worker starting puts an idle Space to sleep, a
     Space starting stops the idle worker; one Space at a time."""
