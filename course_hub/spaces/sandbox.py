@@ -207,8 +207,10 @@ class Sandbox:
         """`argv` inside bubblewrap, in `cwd` (default `folder`); `folder` (the Space's own: app/, home/, tmp/…)
         is the one place it writes."""
         folder = folder.resolve()
-        args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        homes = {Path("/root"), Path("/home"), Path(os.path.expanduser("~")).resolve()}
+        args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        # /tmp and the homes too: a course cloned there (CI's clone under /tmp, a learner's ~/hf-hands-on) gets
+        # its Python environment bound back below, nothing else
+        homes = {Path("/tmp"), Path("/root"), Path("/home"), Path(os.path.expanduser("~")).resolve()}
         hidden = sorted(
             {p for p in {*self.hidden, *homes} if p.is_dir() and p != Path("/")}, key=lambda p: len(p.parts)
         )
