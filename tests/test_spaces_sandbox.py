@@ -212,6 +212,31 @@ def test_the_sandbox_says_what_it_enforces(machine):
             cgroup.remove()
 
 
+def test_the_cgroups_a_killed_hub_left_are_swept_and_no_live_ones():
+    """A SIGKILLed hub leaves its apps' cgroups (empty); the next hub's `Cgroup.sweep` removes those of a dead hub
+    pid, never one of a live hub, nor one with a task in it."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = Cgroup.make(f"course-hub-{dead.pid}-alice--app-1", Limits())
+    if left is None:
+        pytest.skip("no cgroup for the hub here")
+    mine = Cgroup.make(f"course-hub-{os.getpid()}-bob--app-1", Limits())
+    busy_parent = subprocess.Popen(["true"])
+    busy_parent.wait()
+    busy = Cgroup.make(f"course-hub-{busy_parent.pid}-carol--app-1", Limits())
+    sleeper = subprocess.Popen(["sleep", "60"], preexec_fn=busy.join)
+    try:
+        gone = Cgroup.sweep()
+        assert all(not f.exists() for f in left.folders.values()), gone
+        assert all(f.exists() for f in mine.folders.values()), "a live hub's cgroup stays"
+        assert all(f.exists() for f in busy.folders.values()), "a cgroup with a task in it stays"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for c in (left, mine, busy):
+            c.remove()
+
+
 def _space_env(port: int) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],

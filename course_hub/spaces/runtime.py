@@ -195,6 +195,7 @@ class SpaceManager:
             if mode == "on":
                 raise RuntimeError(f"COURSE_HUB_SPACE_SANDBOX=on, but no sandbox runs here: {why}")
             return None, why
+        Cgroup.sweep()  # what a SIGKILLed hub before this one left (empty cgroups)
         limits = Limits(memory_mb=settings.space_memory_mb, tasks=settings.space_tasks)
         return Sandbox(hidden=[HubDir(settings.hub_dir).root, self.dir], limits=limits), None
 

@@ -82,6 +82,16 @@ def _open_to_all(path: Path) -> bool:
         return False
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def uid_for(name: str) -> int:
     """The uid a root hub runs Space `name` as: its own, so a per-user process limit is per Space."""
     return FIRST_UID + zlib.crc32(name.encode()) % UIDS
@@ -173,6 +183,35 @@ class Cgroup:
         except OSError:
             return False
         return int(fields.get("oom_kill", 0)) > 0
+
+    @classmethod
+    def sweep(cls, prefix: str = "course-hub-") -> list[str]:
+        """Remove the empty cgroups `{prefix}{pid}-…` beside the hub's own whose hub (`pid`) is gone (a SIGKILLed
+        hub cannot remove its apps' cgroups; the kernel ends their processes, the folders stay). Returns them."""
+        bases = []
+        try:
+            if (CGROUP_ROOT / "cgroup.controllers").is_file():
+                bases = [CGROUP_ROOT / cls._own("")]
+            else:
+                bases = [CGROUP_ROOT / c / cls._own(c) for c in ("memory", "pids", "cpu")]
+        except OSError:
+            return []
+        gone = []
+        for base in bases:
+            try:
+                folders = [f for f in base.iterdir() if f.name.startswith(prefix) and f.is_dir()]
+            except OSError:
+                continue
+            for folder in folders:
+                pid = folder.name[len(prefix) :].split("-", 1)[0]
+                if not pid.isdigit() or _alive(int(pid)):
+                    continue
+                try:
+                    folder.rmdir()  # refused while a task is in it
+                    gone.append(str(folder))
+                except OSError:
+                    pass
+        return gone
 
     def remove(self, wait: float = 5.0) -> bool:
         """Kill what is left in the cgroup and remove it; False when it could not be removed within `wait` s."""

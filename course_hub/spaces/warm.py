@@ -72,7 +72,7 @@ class WarmSlot:
         for sub in ("app", "home", "tmp", "hf-home"):
             (self.folder / sub).mkdir(parents=True)
         self.port, self.box = port, box
-        self.cgroup = Cgroup.make(f"course-hub-{self.id}", box.limits)
+        self.cgroup = Cgroup.make(f"course-hub-{os.getpid()}-warm-{self.id}", box.limits)  # the hub's pid: sweep
         box.prepare(self.folder, self.id)
         self.log = log or self.folder / "run.log"
         env = {
