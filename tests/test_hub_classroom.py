@@ -240,4 +240,20 @@ def test_a_learners_space_runs_sandboxed_and_reads_nothing_of_the_hub(room):
     assert api.get_space_runtime(repo_id).stage == "RUNNING"
     # the hub serves on, for everyone
     assert HfApi(endpoint=room["url"], token=room["seats"][1]["token"]).whoami()["name"] == "learner02"
-    api.pause_space(repo_id)  # nothing left running once the module's hub stops
+    # one Space per learner: learner01's second Space puts the first to sleep
+    second = "learner01/my-second-space"
+    api.create_repo(second, repo_type="space", space_sdk="gradio")
+    api.create_commit(
+        second,
+        [CommitOperationAdd("README.md", readme), CommitOperationAdd("app.py", app.encode())],
+        commit_message="my app",
+        repo_type="space",
+    )
+    req = urllib.request.Request(
+        f"{room['url']}/spaces/{second}/app/", headers={"Authorization": f"Bearer {seat['token']}"}
+    )
+    with urllib.request.urlopen(req, timeout=120) as r:
+        assert r.read().decode().startswith("learner app; ")
+    assert api.space_info(repo_id).runtime.stage == "SLEEPING"
+    assert "one Space per learner" in "".join(api.fetch_space_logs(repo_id, build=True))
+    api.pause_space(second)  # nothing left running once the module's hub stops

@@ -45,7 +45,7 @@ from pathlib import Path
 from ..hubdir import HubDir
 from ..lfs import Pointer
 from ..net import DEFAULT_PORT, LOOPBACK, Cancelled, NotUp, ServerInfo, free_port, wait_until_up
-from ..settings import Settings
+from ..settings import Settings, course_org
 from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
@@ -322,7 +322,16 @@ class SpaceManager:
         return run
 
     def _make_room(self, keep: str) -> None:
-        """At most `settings.max_spaces` Spaces hold a process: the least recently used others go to sleep."""
+        """At most `settings.max_spaces` Spaces hold a process: the least recently used others go to sleep. In a
+        classroom, a learner's other Space goes to sleep too (one each; the course's and the instructor's as many)."""
+        owner = keep.split("/", 1)[0]
+        if self.settings.classroom and owner not in (course_org(), "instructor"):
+            for run in list(self.runs.values()):
+                if run.id != keep and run.id.split("/", 1)[0] == owner and run.stage.has_process:
+                    self._log(
+                        run.id, f"put to sleep: one Space per learner runs in a classroom and {keep} was asked for"
+                    )
+                    self._stop_locked(run, SpaceStage.SLEEPING)
         live = sorted(
             (r for r in self.runs.values() if r.id != keep and r.stage.has_process),
             key=lambda r: r.last_used,
