@@ -86,8 +86,9 @@ class GitRepo:
 
     # --- reading -------------------------------------------------------------------------------
     def resolve(self, revision: str) -> str:
-        """A branch, tag, `refs/...` name, full commit sha or a unique prefix of 7+ hex digits (after branch and
-        tag names) -> commit sha (RevisionNotFound otherwise)."""
+        """A branch, tag, `refs/...` name, `HEAD` (the default branch, as huggingface.co takes it: the default
+        revision of the JavaScript client @huggingface/hub), full commit sha or a unique prefix of 7+ hex digits
+        (after branch and tag names) -> commit sha (RevisionNotFound otherwise)."""
         if SHA_RE.match(revision):
             try:
                 obj = self.repo[revision.encode()]
@@ -96,7 +97,8 @@ class GitRepo:
             if isinstance(obj, Commit):
                 return revision
             raise RevisionNotFound(revision)
-        candidates = [revision] if revision.startswith("refs/") else [f"refs/heads/{revision}", f"refs/tags/{revision}"]
+        whole = revision.startswith("refs/") or revision == "HEAD"  # git allows no branch or tag named HEAD
+        candidates = [revision] if whole else [f"refs/heads/{revision}", f"refs/tags/{revision}"]
         for ref in candidates:
             try:
                 sha = self.repo.refs[ref.encode()]

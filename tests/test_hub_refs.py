@@ -87,6 +87,19 @@ def test_branches(api, repo, tmp_path):
         api.create_branch(repo["id"], branch="x", revision="no-such-rev")
 
 
+def test_head_is_the_default_branch(hub, api, repo, tmp_path):
+    """huggingface.co takes `HEAD` as the default branch: @huggingface/hub's modelInfo() asks
+    /api/models/{id}/revision/HEAD by default (issue 31). The real clients here: HfApi and hf_hub_download."""
+    assert api.model_info(repo["id"], revision="HEAD").sha == repo["v2"]
+    assert read(repo["id"], "HEAD", tmp_path) == b"two"
+    r = HTTP.get(f"{hub.url}/api/models/{repo['id']}/revision/HEAD")
+    assert (r.status_code, r.json()["sha"]) == (200, repo["v2"])
+    api.create_branch(repo["id"], branch="dev", revision=repo["v1"])
+    assert api.model_info(repo["id"], revision="HEAD").sha == repo["v2"], "HEAD is main, not the newest branch"
+    with pytest.raises(RevisionNotFoundError):
+        api.model_info(repo["id"], revision="HEAD~1")  # git's revision syntax is not the Hub's
+
+
 def test_tags_pin_a_revision(api, repo, tmp_path):
     api.create_tag(repo["id"], tag="v1.0", revision=repo["v1"], tag_message="first release")
     api.create_tag(repo["id"], tag="light")  # lightweight, on main
