@@ -22,6 +22,7 @@ PAGES = {  # file name -> path
     "web_models_text_classification": "/models?pipeline_tag=text-classification",
     "web_model_page": "/course/minilm-sentiment",
     "web_dataset_viewer": "/datasets/course/sentiment-snippets",
+    "web_digits_viewer": "/datasets/course/digits",  # Image thumbnails, ClassLabel
     "web_space_page": "/spaces/course/sentiment-demo",
 }
 

@@ -57,7 +57,7 @@ AUTO_CLASSES = {
     "text2text-generation": "AutoModelForSeq2SeqLM",
 }
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; script-src 'self'; connect-src 'self'; "
     "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
 )
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
@@ -574,6 +574,7 @@ def _viewer(w: Web, rec, git, sha: str, card: dict, config: str | None, split: s
         "data": data,
         "counts": counts,
         "configs": len({s.config for s in all_splits}),
+        "sha": sha,
     }
 
 
@@ -583,6 +584,22 @@ def viewer_page(w: Web) -> Response:
     card = w.hub.meta(rec.type, rec.id, git, sha)["card"]
     view = _viewer(w, rec, git, sha, card, w.ctx.params.get("config"), w.ctx.params.get("split"), w.ctx.query("p"))
     return w.page("viewer.html", view=view, **_common(w, rec, tab="viewer", git=git))
+
+
+def viewer_media(w: Web) -> Response:
+    """An `Image` or `Audio` cell of the viewer (its thumbnails, its players): the policy of the dataset's files,
+    the bytes only with the content type their magic bytes prove (`viewer.media`)."""
+    rec = w.policy.download(w.ident, "dataset", w.ctx.repo_id, w.ctx.endpoint)
+    git, sha = w.hub.resolve(rec.type, rec.id, w.ctx.params["sha"])
+    card = w.hub.meta(rec.type, rec.id, git, sha)["card"]
+    p = w.ctx.params
+    split = next(
+        (s for s in viewer.splits(card, list(git.files(sha))) if (s.config, s.name) == (p["config"], p["split"])), None
+    )
+    if split is None:
+        raise NotFound(f"{rec.id} has no split {p['split']!r} in config {p['config']!r}")
+    data, ctype = viewer.media(w.hub, git, sha, card, split, int(p["row"]), p["column"])
+    return w.finish(Response(data, media_type=ctype, headers={"Cache-Control": "private, max-age=86400"}))
 
 
 def tree(w: Web) -> Response:
@@ -805,6 +822,13 @@ ROUTES: list[Route] = [
         "GET",
         r"/datasets/(?P<repo>[^/]+/[^/]+)/viewer(?:/(?P<config>[^/]+)/(?P<split>[^/]+))?",
         page(viewer_page),
+        page=True,
+    ),
+    route(
+        "GET",
+        r"/datasets/(?P<repo>[^/]+/[^/]+)/viewer-media/(?P<sha>[0-9a-f]{40})/(?P<config>[^/]+)/(?P<split>[^/]+)"
+        r"/(?P<row>[0-9]{1,12})/(?P<column>.+)",
+        page(viewer_media, negotiate=False),
         page=True,
     ),
     route("GET", rf"{REPO}/tree/{REV}(?:/(?P<path>.*))?", page(tree), page=True),
