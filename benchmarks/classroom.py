@@ -15,7 +15,7 @@ from pathlib import Path
 from .common import BENCH, Workers, client_env, median
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-DATASET = "course/sentiment-snippets"
+DATASET = "hf-hands-on/sentiment-snippets"
 
 
 def measure(url: str, learners: int = 30, reps: int = 2) -> dict:

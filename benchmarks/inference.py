@@ -25,7 +25,7 @@ from pathlib import Path
 from .common import BENCH, PYTHON, ROOT, Server, copy_hub, course_hub, fresh_dir
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-CLASSIFIER = "course/minilm-sentiment"
+CLASSIFIER = "hf-hands-on/minilm-sentiment"
 PROMPTS = [
     "What is the capital of France?",
     "Give me three tips to learn Python.",

@@ -21,7 +21,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REPOS = [
     ("model", "sentence-transformers/all-MiniLM-L6-v2"),
     ("model", "HuggingFaceTB/SmolLM2-135M-Instruct"),
-    ("dataset", "course/sentiment-snippets"),
+    ("dataset", "hf-hands-on/sentiment-snippets"),
 ]
 POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1\noid sha256:"
 

@@ -20,7 +20,7 @@ import urllib.request
 
 from .common import median
 
-DEMO = "course/sentiment-demo"
+DEMO = "hf-hands-on/sentiment-demo"
 COLD_TARGET_S = 10.0
 PROXY_TARGET = 1.2
 TEXTS = [

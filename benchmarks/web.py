@@ -14,8 +14,8 @@ from .common import Workers, client_env, percentile
 PAGES = {
     "home": "/",
     "model list (filtered)": "/models?pipeline_tag=text-classification&library=transformers&sort=downloads",
-    "model page": "/course/minilm-sentiment",
-    "dataset viewer": "/datasets/course/sentiment-snippets/viewer/default/train?p=3",
+    "model page": "/hf-hands-on/minilm-sentiment",
+    "dataset viewer": "/datasets/hf-hands-on/sentiment-snippets/viewer/default/train?p=3",
 }
 P50_TARGET_MS = 20
 

@@ -15,7 +15,7 @@ from course_hub.settings import DEFAULT_ORG, course_org
 BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed commit SHAs
 DAY = 86400
 USERS = {"learner": "A course learner", "instructor": "The course instructor", "alice": "Alice (another learner)"}
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org: the course's own repos live there ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org: the course's own repos live there ("hf-hands-on")
 ORGS = {
     ORG: [("instructor", "admin")],
     "sentence-transformers": [("instructor", "admin")],
@@ -56,7 +56,7 @@ def collect(hub: Hub, specs) -> str:
 
 
 def with_org(specs, org: str):
-    """The specs with the course's own repos (`course/…`) under `org` instead, in their ids and in the text of
+    """The specs with the course's own repos (`hf-hands-on/…`) under `org` instead, in their ids and in the text of
     their files (cards, the Space's code, configs) — a publisher who owns another organisation on huggingface.co."""
     if org == DEFAULT_ORG:
         return specs

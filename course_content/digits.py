@@ -1,4 +1,4 @@
-"""Dataset `course/digits`: the 1,797 8×8 handwritten digits that ship inside scikit-learn's wheel, as images.
+"""Dataset `hf-hands-on/digits`: the 1,797 8×8 handwritten digits that ship inside scikit-learn's wheel, as images.
 
 The data is the test part of the UCI "Optical Recognition of Handwritten Digits" set (Alpaydin & Kaynak, 1998;
 CC BY 4.0), as scikit-learn distributes it: `sklearn/datasets/data/digits.csv.gz`, 64 pixel values in 0..16 and
@@ -19,7 +19,7 @@ from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/digits"
+REPO_ID = "hf-hands-on/digits"
 VERSION = "digits-1"  # bump when the parsing, split or parquet code changes
 SOURCE = "sklearn/datasets/data/digits.csv.gz"
 LABEL_NAMES = [str(d) for d in range(10)]
@@ -39,7 +39,7 @@ def source_file() -> Path:
     """digits.csv.gz inside the installed scikit-learn (found without importing it)."""
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("course/digits is built from scikit-learn's wheel: pip install scikit-learn")
+        raise RuntimeError("hf-hands-on/digits is built from scikit-learn's wheel: pip install scikit-learn")
     return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
 
 

@@ -1,4 +1,4 @@
-"""Model `course/gated-sentiment`: the fine-tuned sentiment model behind a manual access gate."""
+"""Model `hf-hands-on/gated-sentiment`: the fine-tuned sentiment model behind a manual access gate."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from . import sentiment_model
 from .cache import files_under
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/gated-sentiment"
+REPO_ID = "hf-hands-on/gated-sentiment"
 GATE = {
-    "extra_gated_heading": "Request access to course/gated-sentiment",
+    "extra_gated_heading": "Request access to hf-hands-on/gated-sentiment",
     "extra_gated_prompt": (
         "This model is gated on purpose, for the course lesson on access tokens. The weights are the same as "
-        "`course/minilm-sentiment`; what you practise here is asking for access, waiting for approval, and "
+        "`hf-hands-on/minilm-sentiment`; what you practise here is asking for access, waiting for approval, and "
         "downloading with a token read from the environment. By requesting access you agree to use the "
         "model for learning only."
     ),
@@ -28,19 +28,19 @@ GATE = {
 
 
 def build(model_folder: Path, metrics: dict) -> RepoSpec:
-    """Spec of the gated copy: the files of `course/minilm-sentiment` (same bytes) and a card with a gate."""
+    """Spec of the gated copy: the files of `hf-hands-on/minilm-sentiment` (same bytes) and a card with a gate."""
     files = files_under(model_folder)
     preface = (
         "> **Gated model.** Its files are only served to users whose access request has been accepted. "
         "Anonymous downloads get *401*, logged-in users who are not on the list get *403*. The weights are "
-        "identical to `course/minilm-sentiment`. Once your request is accepted, log in (`hf auth login`) or set "
+        "identical to `hf-hands-on/minilm-sentiment`. Once your request is accepted, log in (`hf auth login`) or set "
         "`HF_TOKEN` in the environment, and the code below sends your token with each download.\n\n"
     )
     readme = sentiment_model.card(metrics, with_results=True, repo_id=REPO_ID, extra_meta=GATE, preface=preface)
     return RepoSpec(
         repo_type="model",
         repo_id=REPO_ID,
-        commits=[Commit("Add gated copy of course/minilm-sentiment", {**files, "README.md": readme})],
+        commits=[Commit("Add gated copy of hf-hands-on/minilm-sentiment", {**files, "README.md": readme})],
         gated="manual",
         downloads=300,
         likes=0,

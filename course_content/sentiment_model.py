@@ -1,4 +1,4 @@
-"""Model `course/minilm-sentiment`: MiniLM with a classification head, fine-tuned on the snippets at build time."""
+"""Model `hf-hands-on/minilm-sentiment`: MiniLM with a classification head, fine-tuned on the snippets at build time."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from .cards import provenance, render_card
 from .saving import tidy_tokenizer_config
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/minilm-sentiment"
+REPO_ID = "hf-hands-on/minilm-sentiment"
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-DATASET = "course/sentiment-snippets"
+DATASET = "hf-hands-on/sentiment-snippets"
 VERSION = "minilm-sentiment-2"  # bump when the training code changes
 HYPERPARAMETERS = {
     "train_examples": 4000,  # the first 4,000 rows of the (already shuffled) train split

@@ -1,4 +1,4 @@
-"""Dataset `course/sentiment-snippets`: the human-rated snippets of Hutto & Gilbert (ICWSM 2014)."""
+"""Dataset `hf-hands-on/sentiment-snippets`: the human-rated snippets of Hutto & Gilbert (ICWSM 2014)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .cache import cached_step, files_under, key_of
 from .cards import provenance, render_card
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/sentiment-snippets"
+REPO_ID = "hf-hands-on/sentiment-snippets"
 VERSION = "snippets-1"  # bump when the parsing, split or parquet code changes
 TARBALL = "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
 # ground-truth file -> (id prefix, domain)

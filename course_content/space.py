@@ -1,4 +1,4 @@
-"""Space `course/sentiment-demo`: a Gradio app around `course/minilm-sentiment`."""
+"""Space `hf-hands-on/sentiment-demo`: a Gradio app around `hf-hands-on/minilm-sentiment`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from importlib.metadata import version
 from .cards import render_card
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/sentiment-demo"
-MODEL_ID = "course/minilm-sentiment"
-DATASET_ID = "course/sentiment-snippets"
+REPO_ID = "hf-hands-on/sentiment-demo"
+MODEL_ID = "hf-hands-on/minilm-sentiment"
+DATASET_ID = "hf-hands-on/sentiment-snippets"
 API_NAME = "/predict"  # gradio_client: Client(url).predict("some text", api_name="/predict")
 
 APP = f'''"""Sentiment demo: type a sentence, get POSITIVE / NEGATIVE with a score from {MODEL_ID}.

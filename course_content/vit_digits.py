@@ -1,4 +1,4 @@
-"""Model `course/vit-digits`: a tiny Vision Transformer trained on `course/digits` at build time (CPU, seconds)."""
+"""Model `hf-hands-on/vit-digits`: a tiny Vision Transformer trained on `hf-hands-on/digits` at build time (CPU, seconds)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from .cards import provenance, render_card
 from .digits import LABEL_NAMES
 from .spec import Commit, RepoSpec
 
-REPO_ID = "course/vit-digits"
-DATASET = "course/digits"
+REPO_ID = "hf-hands-on/vit-digits"
+DATASET = "hf-hands-on/digits"
 VERSION = "vit-digits-2"  # bump when the training code changes
 ARCHITECTURE = {
     "image_size": 8,
@@ -121,7 +121,7 @@ def build(
         repo_type="model",
         repo_id=REPO_ID,
         commits=[
-            Commit("Add a tiny ViT trained on course/digits", {**files_under(folder), "README.md": card(metrics)})
+            Commit("Add a tiny ViT trained on hf-hands-on/digits", {**files_under(folder), "README.md": card(metrics)})
         ],
         downloads=700,
         likes=6,

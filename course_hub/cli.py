@@ -221,7 +221,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--org",
         default=None,
-        help="the course's organisation (default: pyproject.toml's [tool.hf-hands-on] org, 'course')",
+        help="the course's organisation (default: pyproject.toml's [tool.hf-hands-on] org, 'hf-hands-on')",
     )
     s.add_argument(
         "--gated",
@@ -246,7 +246,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("access", parents=[common], help="grant or revoke access to a gated repo")
     s.add_argument("action", choices=("grant", "revoke"))
-    s.add_argument("repo", help="repo id, e.g. course/gated-sentiment")
+    s.add_argument("repo", help="repo id, e.g. hf-hands-on/gated-sentiment")
     s.add_argument("user")
     s.add_argument("--repo-type", choices=REPO_TYPES, default="model")
     s.set_defaults(func=cmd_access)

@@ -36,7 +36,7 @@ PREFIX = f"/services/{SERVICE}"
 TOKEN_NAME = "jupyterhub"  # the seat's token; the learner's own tokens (website, notebooks) keep their names
 CULLER = "jupyterhub-idle-culler"
 # the course hub's demo accounts and its organisation: a JupyterHub user of that name gets a learner account beside
-RESERVED = {"course", "instructor", "alice", "learner"}
+RESERVED = {"course", "hf-hands-on", "instructor", "alice", "learner"}
 
 
 def course_user(name: str) -> str:

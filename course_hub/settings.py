@@ -20,12 +20,12 @@ def project_root() -> Path | None:
         return None
 
 
-DEFAULT_ORG = "course"
+DEFAULT_ORG = "hf-hands-on"
 
 
 def course_org(root: Path | None = None) -> str:
-    """The organisation that owns the course's own repos (`course/minilm-sentiment`, ...): `[tool.hf-hands-on]
-    org` in the checkout's pyproject.toml, the same name on the course hub and on huggingface.co; "course" when
+    """The organisation that owns the course's own repos (`hf-hands-on/minilm-sentiment`, ...): `[tool.hf-hands-on]
+    org` in the checkout's pyproject.toml, the same name on the course hub and on huggingface.co; "hf-hands-on" when
     unset or outside a checkout. `python -m tools.publish` writes it into the notebooks."""
     root = root or project_root()
     try:

@@ -1,6 +1,6 @@
 """A repo that belongs to someone else, for notebook 09 to contribute to (course machinery).
 
-`typo_repo(course)` makes `course/typo-practice` afresh as the course's instructor — a small model card with a
+`typo_repo(course)` makes `hf-hands-on/typo-practice` afresh as the course's instructor — a small model card with a
 typo in it — so that every run of the lesson starts from the same repo with no discussions (its first pull request
 is number 1). On huggingface.co nothing is created or deleted by a learner: the course's publisher made the repo once
 (`python -m helpers.practice --endpoint URL --token ...`, after `course-hub publish`), and every learner's pull

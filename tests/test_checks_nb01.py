@@ -25,11 +25,11 @@ def card(meta: str, body: str = "# A test model\n") -> bytes:
 
 
 def test_top_permissive_is_the_sentiment_model(hub):
-    assert nb01.top_permissive() == "course/minilm-sentiment"
+    assert nb01.top_permissive() == "hf-hands-on/minilm-sentiment"
 
 
 def test_top_permissive_right(hub, capsys):
-    ok, out = run(nb01.check_top_permissive, "course/minilm-sentiment", capsys)
+    ok, out = run(nb01.check_top_permissive, "hf-hands-on/minilm-sentiment", capsys)
     assert ok and out.startswith("✅"), out
 
 
@@ -41,11 +41,11 @@ def test_top_permissive_placeholder(hub, capsys):
 @pytest.mark.parametrize(
     "answer, expected",
     [
-        ("course/gated-sentiment", "not the most downloaded"),
+        ("hf-hands-on/gated-sentiment", "not the most downloaded"),
         ("sentence-transformers/all-MiniLM-L6-v2", "not text-classification"),
         ("HuggingFaceTB/SmolLM2-135M-Instruct", "text-generation model"),
         ("alice/private-notes", "no model"),
-        ("course/does-not-exist", "no model"),
+        ("hf-hands-on/does-not-exist", "no model"),
         ("minilm-sentiment", "namespace/name"),
     ],
 )
@@ -58,7 +58,7 @@ def test_top_permissive_wrong(hub, capsys, answer, expected):
 def test_top_permissive_model_info_object(hub, capsys):
     from huggingface_hub import HfApi
 
-    ok, out = run(nb01.check_top_permissive, HfApi().model_info("course/minilm-sentiment"), capsys)
+    ok, out = run(nb01.check_top_permissive, HfApi().model_info("hf-hands-on/minilm-sentiment"), capsys)
     assert not ok and "model.id" in out, out
 
 
@@ -77,7 +77,7 @@ def test_top_permissive_restrictive_license(hub, api, new_repo_id, capsys):
     )
     ok, out = run(nb01.check_top_permissive, repo_id, capsys)
     assert not ok and "cc-by-nc-4.0" in out and "not a permissive license" in out, out
-    assert nb01.top_permissive() == "course/minilm-sentiment"
+    assert nb01.top_permissive() == "hf-hands-on/minilm-sentiment"
 
 
 def test_licenses_of_reads_tags_then_card():

@@ -1,6 +1,6 @@
 """The self-checks of notebook 05: right answers pass, typical wrong answers fail with a helpful message.
 
-They run on a small in-memory dataset with the columns of `course/sentiment-snippets` (no hub needed).
+They run on a small in-memory dataset with the columns of `hf-hands-on/sentiment-snippets` (no hub needed).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ title: My sentiment app
 sdk: gradio
 app_file: app.py
 models:
-  - course/minilm-sentiment
+  - hf-hands-on/minilm-sentiment
 ---
 """
 
@@ -42,7 +42,7 @@ def test_header_right(hub, capsys):
 def test_header_right_with_more_fields_and_no_final_newline(hub, capsys):
     header = (
         "---\ntitle: My sentiment app\nemoji: 🙂\nsdk: gradio\nsdk_version: 6.0.0\napp_file: app.py\n"
-        "models: [course/minilm-sentiment, sentence-transformers/all-MiniLM-L6-v2]\n---"
+        "models: [hf-hands-on/minilm-sentiment, sentence-transformers/all-MiniLM-L6-v2]\n---"
     )
     ok, out = run(nb06.check_space_header, header, capsys)
     assert ok and out.startswith("✅"), out
@@ -50,9 +50,9 @@ def test_header_right_with_more_fields_and_no_final_newline(hub, capsys):
 
 @pytest.mark.content
 def test_header_model_not_on_the_hub(hub, capsys):
-    header = GOOD_HEADER.replace("  - course/minilm-sentiment", "  - course/minilm-sentiment\n  - course/nope")
+    header = GOOD_HEADER.replace("  - hf-hands-on/minilm-sentiment", "  - hf-hands-on/minilm-sentiment\n  - hf-hands-on/nope")
     ok, out = run(nb06.check_space_header, header, capsys)
-    assert not ok and "course/nope" in out and "Hint:" in out, out
+    assert not ok and "hf-hands-on/nope" in out and "Hint:" in out, out
 
 
 def test_header_placeholder(capsys):
@@ -73,10 +73,10 @@ def test_header_placeholder(capsys):
         ("---\ntitle: x\nsdk: docker\napp_file: app.py\n---\n", "not 'gradio'"),
         ("---\ntitle: x\nsdk: gradio\n---\n", "`app_file` is missing"),
         ("---\ntitle: x\nsdk: gradio\napp_file: main.py\n---\n", "'main.py'"),
-        ("---\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/minilm-sentiment\n---\n", "no `title:`"),
-        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels: course/minilm-sentiment\n---\n", "single string"),
+        ("---\nsdk: gradio\napp_file: app.py\nmodels:\n  - hf-hands-on/minilm-sentiment\n---\n", "no `title:`"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels: hf-hands-on/minilm-sentiment\n---\n", "single string"),
         ("---\ntitle: x\nsdk: gradio\napp_file: app.py\n---\n", "does not list"),
-        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels:\n  - course/other\n---\n", "does not list"),
+        ("---\ntitle: x\nsdk: gradio\napp_file: app.py\nmodels:\n  - hf-hands-on/other\n---\n", "does not list"),
     ],
 )
 def test_header_wrong(capsys, answer, expected):

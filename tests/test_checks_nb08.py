@@ -142,7 +142,7 @@ def test_card_data_plain_dict_is_refused(hub_api):
         ({"license": "mit"}, "base model sentence-transformers/all-MiniLM-L6-v2 is apache-2.0"),
         ({"base_model": None}, "`base_model` is missing"),
         ({"base_model": "all-MiniLM-L6-v2"}, "is not a model on this hub"),
-        ({"base_model": "course/minilm-sentiment"}, "you fine-tuned sentence-transformers/all-MiniLM-L6-v2"),
+        ({"base_model": "hf-hands-on/minilm-sentiment"}, "you fine-tuned sentence-transformers/all-MiniLM-L6-v2"),
         ({"datasets": None}, "`datasets` is missing"),
         ({"datasets": "sentiment-snippets"}, "not a dataset on this hub"),
         ({"pipeline_tag": None}, "`pipeline_tag` is missing"),

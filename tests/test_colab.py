@@ -274,7 +274,7 @@ def test_notebooks_02_03_07_08_take_cuda_when_there_is_one():
         assert 'device = "cuda" if torch.cuda.is_available() else "cpu"' in code(stem), stem
     assert "device=0 if torch.cuda.is_available() else None" in code("07")
     nb02 = code("02")
-    assert 'classifier = pipeline("text-classification", model="course/minilm-sentiment", revision="v1.0")' in nb02
+    assert 'classifier = pipeline("text-classification", model="hf-hands-on/minilm-sentiment", revision="v1.0")' in nb02
     assert 'dtype="auto" if torch.cuda.is_available() else torch.float32' in nb02
 
 

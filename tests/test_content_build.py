@@ -163,7 +163,7 @@ def test_model_cards_yaml():
     assert "model-index" not in first
     assert first["pipeline_tag"] == second["pipeline_tag"] == "text-classification"
     assert second["base_model"] == "sentence-transformers/all-MiniLM-L6-v2"
-    assert second["datasets"] == ["course/sentiment-snippets"]
+    assert second["datasets"] == ["hf-hands-on/sentiment-snippets"]
     metric = second["model-index"][0]["results"][0]["metrics"][0]
     assert metric == {"type": "accuracy", "value": 0.8458, "name": "Test accuracy"}
 
@@ -171,7 +171,7 @@ def test_model_cards_yaml():
 def test_small_specs(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     g = gated.build(tmp_path, FAKE_METRICS)
-    assert g.gated == "manual" and not g.private and g.repo_id == "course/gated-sentiment"
+    assert g.gated == "manual" and not g.private and g.repo_id == "hf-hands-on/gated-sentiment"
     meta = front_matter(g.commits[0].files["README.md"])
     assert meta["extra_gated_prompt"] and meta["extra_gated_fields"]
     assert meta["model-index"][0]["name"] == "gated-sentiment"
@@ -183,10 +183,10 @@ def test_small_specs(tmp_path):
     json.loads(p.commits[0].files["config.json"])
 
     s = space.build()
-    assert s.repo_type == "space" and s.repo_id == "course/sentiment-demo"
+    assert s.repo_type == "space" and s.repo_id == "hf-hands-on/sentiment-demo"
     meta = front_matter(s.commits[0].files["README.md"])
     assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
-    assert meta["models"] == ["course/minilm-sentiment"] and meta["datasets"] == ["course/sentiment-snippets"]
+    assert meta["models"] == ["hf-hands-on/minilm-sentiment"] and meta["datasets"] == ["hf-hands-on/sentiment-snippets"]
     app = s.commits[0].files["app.py"].decode()
     compile(app, "app.py", "exec")
     assert 'api_name="predict"' in app and 'if __name__ == "__main__":' in app
@@ -249,13 +249,13 @@ def test_repo_order():
     assert REPO_IDS == [
         "sentence-transformers/all-MiniLM-L6-v2",
         "HuggingFaceTB/SmolLM2-135M-Instruct",
-        "course/sentiment-snippets",
-        "course/minilm-sentiment",
-        "course/gated-sentiment",
+        "hf-hands-on/sentiment-snippets",
+        "hf-hands-on/minilm-sentiment",
+        "hf-hands-on/gated-sentiment",
         "alice/private-notes",
-        "course/sentiment-demo",
-        "course/digits",
-        "course/vit-digits",
+        "hf-hands-on/sentiment-demo",
+        "hf-hands-on/digits",
+        "hf-hands-on/vit-digits",
     ]
 
 
@@ -298,13 +298,13 @@ def test_built_specs_flags_and_determinism(built_specs):
     assert flags == {
         "sentence-transformers/all-MiniLM-L6-v2": ("model", False, False, {"v1.0": 0}, 1),
         "HuggingFaceTB/SmolLM2-135M-Instruct": ("model", False, False, {}, 1),
-        "course/sentiment-snippets": ("dataset", False, False, {}, 2),
-        "course/minilm-sentiment": ("model", False, False, {"v1.0": 1}, 2),
-        "course/gated-sentiment": ("model", False, "manual", {}, 1),
+        "hf-hands-on/sentiment-snippets": ("dataset", False, False, {}, 2),
+        "hf-hands-on/minilm-sentiment": ("model", False, False, {"v1.0": 1}, 2),
+        "hf-hands-on/gated-sentiment": ("model", False, "manual", {}, 1),
         "alice/private-notes": ("model", True, False, {}, 1),
-        "course/sentiment-demo": ("space", False, False, {}, 1),
-        "course/digits": ("dataset", False, False, {}, 1),
-        "course/vit-digits": ("model", False, False, {}, 1),
+        "hf-hands-on/sentiment-demo": ("space", False, False, {}, 1),
+        "hf-hands-on/digits": ("dataset", False, False, {}, 1),
+        "hf-hands-on/vit-digits": ("model", False, False, {}, 1),
     }
     for spec in built_specs.values():
         for commit in spec.commits:
@@ -350,7 +350,7 @@ def test_smollm2_answers_paris_greedily(built_specs):
 def test_sentiment_model_labels_obvious_sentences(built_specs):
     from transformers import pipeline
 
-    spec = built_specs["course/minilm-sentiment"]
+    spec = built_specs["hf-hands-on/minilm-sentiment"]
     folder = Path(spec.commits[0].files["model.safetensors"]).parent
     clf = pipeline("text-classification", model=str(folder))
     pos, neg = clf(["I absolutely loved this film, it was wonderful!", "This is the worst, most boring book ever."])
@@ -358,7 +358,7 @@ def test_sentiment_model_labels_obvious_sentences(built_specs):
     meta = front_matter(spec.commits[1].files["README.md"])
     accuracy = meta["model-index"][0]["results"][0]["metrics"][0]["value"]
     assert accuracy >= 0.80
-    gated_files = built_specs["course/gated-sentiment"].commits[0].files
+    gated_files = built_specs["hf-hands-on/gated-sentiment"].commits[0].files
     assert (
         Path(gated_files["model.safetensors"]).read_bytes()
         == Path(spec.commits[0].files["model.safetensors"]).read_bytes()
@@ -376,7 +376,7 @@ def _vit_weights(out: Path, kernels: dict, monkeypatch) -> str:
 
     digits_dir = next((content_build_dir() / "digits").glob("*/.done.json"), None)
     if digits_dir is None:
-        pytest.skip(f"course/digits not built in {content_build_dir()}: run `course-hub build`")
+        pytest.skip(f"hf-hands-on/digits not built in {content_build_dir()}: run `course-hub build`")
     for name, value in kernels.items():
         monkeypatch.setenv(name, value)
     hp = dict(vit_digits.HYPERPARAMETERS, epochs=2)

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.content
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-SENTIMENT = "course/minilm-sentiment"
-SNIPPETS = "course/sentiment-snippets"
-GATED = "course/gated-sentiment"
-SPACE = "course/sentiment-demo"
-DIGITS = "course/digits"
-VIT = "course/vit-digits"
+SENTIMENT = "hf-hands-on/minilm-sentiment"
+SNIPPETS = "hf-hands-on/sentiment-snippets"
+GATED = "hf-hands-on/gated-sentiment"
+SPACE = "hf-hands-on/sentiment-demo"
+DIGITS = "hf-hands-on/digits"
+VIT = "hf-hands-on/vit-digits"
 
 
 def test_sentiment_pipeline_labels_obvious_sentences(hub):

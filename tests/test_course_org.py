@@ -15,11 +15,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_org_is_read_from_pyproject(tmp_path):
-    assert course_org(ROOT) == DEFAULT_ORG == "course"
+    assert course_org(ROOT) == DEFAULT_ORG == "hf-hands-on"
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "hf-hands-on"\n\n[tool.hf-hands-on]\norg = "acme"\n')
     assert course_org(tmp_path) == "acme"
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "hf-hands-on"\n')
-    assert course_org(tmp_path) == "course"
+    assert course_org(tmp_path) == "hf-hands-on"
 
 
 def test_publish_rewrites_the_course_repo_ids_and_back(tmp_path):
@@ -36,14 +36,14 @@ def test_publish_rewrites_the_course_repo_ids_and_back(tmp_path):
     assert not any(publish.update_notebook(p, repo, write=False, org_name="acme", names=names) for p in copies)
     nb04 = json.loads((tmp_path / "04_tokens_and_gated_models.ipynb").read_text())
     sources = "".join("".join(c["source"]) for c in nb04["cells"])
-    assert 'GATED = "acme/gated-sentiment"' in sources and '"course/gated-sentiment"' not in sources
-    assert "course/no-such-model" in sources and "alice/private-notes" in sources  # not the course's repos
+    assert 'GATED = "acme/gated-sentiment"' in sources and '"hf-hands-on/gated-sentiment"' not in sources
+    assert "hf-hands-on/no-such-model" in sources and "alice/private-notes" in sources  # not the course's repos
     assert nb04["metadata"]["hf_hands_on"] == {"org": "acme"}
     nb08 = "".join("".join(c["source"]) for c in json.loads((tmp_path / NOTEBOOKS[8].name).read_text())["cells"])
     assert "/minilm-sentiment-capstone" in nb08 and "acme/minilm-sentiment-capstone" not in nb08
     # the notebooks disagree with the config: --check's answer
-    assert all(publish.update_notebook(p, repo, write=False, org_name="course", names=names) for p in copies)
-    assert all(publish.update_notebook(p, repo, org_name="course", names=names) for p in copies)
+    assert all(publish.update_notebook(p, repo, write=False, org_name="hf-hands-on", names=names) for p in copies)
+    assert all(publish.update_notebook(p, repo, org_name="hf-hands-on", names=names) for p in copies)
     assert all((tmp_path / nb.name).read_text() == nb.read_text() for nb in NOTEBOOKS), "not back to the original"
 
 

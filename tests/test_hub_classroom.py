@@ -39,12 +39,12 @@ def room(tmp_path_factory):
     hub = Hub(hub_dir)
     for user in ("instructor", "alice"):
         hub.store.ensure_user(user, user)
-    hub.store.ensure_user("course", "course", is_org=True)
-    hub.store.add_member("course", "instructor", "admin")
-    hub.create_repo("model", "course/gated-demo", gated="manual")
-    hub.commit("model", "course/gated-demo", "main", {"config.json": b"{}"}, "init", "instructor")
-    hub.create_repo("model", "course/open-demo")
-    hub.commit("model", "course/open-demo", "main", {"config.json": b"{}"}, "init", "instructor")
+    hub.store.ensure_user("hf-hands-on", "hf-hands-on", is_org=True)
+    hub.store.add_member("hf-hands-on", "instructor", "admin")
+    hub.create_repo("model", "hf-hands-on/gated-demo", gated="manual")
+    hub.commit("model", "hf-hands-on/gated-demo", "main", {"config.json": b"{}"}, "init", "instructor")
+    hub.create_repo("model", "hf-hands-on/open-demo")
+    hub.commit("model", "hf-hands-on/open-demo", "main", {"config.json": b"{}"}, "init", "instructor")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     roster = cli(hub_dir, "classroom", "roster", "3", "--url", url)
@@ -82,10 +82,10 @@ CLASSROOM = "classroom hub needs your token"
     "path, code, message",
     [
         ("/api/models", "Unauthorized", CLASSROOM),
-        ("/api/models/course/gated-demo", "Unauthorized", CLASSROOM),
-        ("/course/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
+        ("/api/models/hf-hands-on/gated-demo", "Unauthorized", CLASSROOM),
+        ("/hf-hands-on/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
         # where huggingface.co itself refuses an anonymous caller, the learner sees the Hub's own answer
-        ("/course/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
+        ("/hf-hands-on/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
         ("/api/whoami-v2", "InvalidCredentials", "no token was sent"),
     ],
 )
@@ -109,7 +109,7 @@ def test_health_stays_open_and_a_learner_token_works(room):
     seat = room["seats"][0]
     api = HfApi(endpoint=room["url"], token=seat["token"])
     assert api.whoami()["name"] == "learner01"
-    assert sorted(m.id for m in api.list_models(author="course")) == ["course/gated-demo", "course/open-demo"]
+    assert sorted(m.id for m in api.list_models(author="hf-hands-on")) == ["hf-hands-on/gated-demo", "hf-hands-on/open-demo"]
 
 
 def test_demo_tokens_are_limited(room):
@@ -120,7 +120,7 @@ def test_demo_tokens_are_limited(room):
     who = HfApi(endpoint=url, token=access).whoami()
     assert (who["name"], who["auth"]["accessToken"]["role"]) == ("instructor", "access")
     with pytest.raises(HfHubHTTPError) as e:  # an access token cannot write
-        HfApi(endpoint=url, token=access).create_repo("course/taken-over")
+        HfApi(endpoint=url, token=access).create_repo("hf-hands-on/taken-over")
     assert e.value.response.status_code == 403
     alice = classroom_token(url, token, "alice", "read")
     assert HfApi(endpoint=url, token=alice).whoami()["name"] == "alice"
@@ -149,10 +149,10 @@ api.upload_file(path_or_fileobj=b"hello", path_in_repo="notes.txt", repo_id=f"{c
                 commit_message="My first push")
 from huggingface_hub import get_session, constants
 from huggingface_hub.utils import build_hf_headers
-r = get_session().post(f"{constants.ENDPOINT}/course/gated-demo/ask-access", headers=build_hf_headers(), data={})
+r = get_session().post(f"{constants.ENDPOINT}/hf-hands-on/gated-demo/ask-access", headers=build_hf_headers(), data={})
 print("ask-access:", r.status_code)
 owner = HfApi(token=course.token("instructor", "write"))
-print("pending:", [r.username for r in owner.list_pending_access_requests("course/gated-demo")])
+print("pending:", [r.username for r in owner.list_pending_access_requests("hf-hands-on/gated-demo")])
 print("read role:", whoami(token=course.token("learner"))["auth"]["accessToken"]["role"])
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -164,7 +164,7 @@ print("read role:", whoami(token=course.token("learner"))["auth"]["accessToken"]
     assert "read role: read" in out.stdout
     assert seat["token"] not in out.stdout + out.stderr  # the sheet line is never echoed back
     report = cli(room["dir"], "classroom", "report").stdout
-    assert "learner03" in report and "pending" in report and "course/gated-demo" in report
+    assert "learner03" in report and "pending" in report and "hf-hands-on/gated-demo" in report
     assert "learner03/capstone: My first push" in report
 
 

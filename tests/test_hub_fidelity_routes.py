@@ -203,14 +203,14 @@ def test_collections(hub, api, bob_api, new_repo_id):
 @pytest.mark.content
 def test_the_course_collection(api):
     """`course-hub build` makes one collection of the course's public repos."""
-    found = [c for c in api.list_collections(owner="course") if c.title == "Hugging Face, hands-on"]
+    found = [c for c in api.list_collections(owner="hf-hands-on") if c.title == "Hugging Face, hands-on"]
     assert len(found) == 1
     coll = api.get_collection(found[0].slug)
     items = {(i.item_type, i.item_id) for i in coll.items}
     assert {
-        ("model", "course/minilm-sentiment"),
-        ("dataset", "course/sentiment-snippets"),
-        ("space", "course/sentiment-demo"),
+        ("model", "hf-hands-on/minilm-sentiment"),
+        ("dataset", "hf-hands-on/sentiment-snippets"),
+        ("space", "hf-hands-on/sentiment-demo"),
         ("model", "sentence-transformers/all-MiniLM-L6-v2"),
     } <= items
     assert not any(i.item_id == "alice/private-notes" for i in coll.items)

@@ -27,10 +27,10 @@ from course_hub import HubDir, server
 # queue, idle timer, disconnects) is timed and runs serial
 pytestmark = pytest.mark.slow
 
-CLASSIFIER = "course/minilm-sentiment"
+CLASSIFIER = "hf-hands-on/minilm-sentiment"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-GATED = "course/gated-sentiment"
+GATED = "hf-hands-on/gated-sentiment"
 PRIVATE = "alice/private-notes"
 FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
 LONG = 600  # seconds: a cold worker on a busy machine (torch import + model load) is slow, never that slow
@@ -256,7 +256,7 @@ def test_gated_and_private_models_refuse_as_downloads_do(hub_built):
         )
     # a member of the org runs it (the owner's access, as for downloads)
     store = hub_built.store()
-    store.add_member("course", "carol-inference", "read")
+    store.add_member("hf-hands-on", "carol-inference", "read")
     token = store.create_token("carol-inference", "read")
     assert client(url, token=token).text_classification("great")[0].label == "POSITIVE"
     # the owner sees her private repo: it has no pipeline_tag, so the answer names the tasks the hub runs

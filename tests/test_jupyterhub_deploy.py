@@ -26,8 +26,8 @@ DEPLOY = ROOT / "deploy" / "jupyterhub"
 @pytest.fixture
 def hub_dir(tmp_path) -> Path:
     hub = Hub(tmp_path / "hub")
-    hub.store.ensure_user("course", is_org=True)
-    hub.create_repo("model", "course/tiny", initial={"README.md": b"# tiny\n"}, author="course")
+    hub.store.ensure_user("hf-hands-on", is_org=True)
+    hub.create_repo("model", "hf-hands-on/tiny", initial={"README.md": b"# tiny\n"}, author="hf-hands-on")
     return tmp_path / "hub"
 
 
@@ -136,8 +136,8 @@ def test_the_course_hub_answers_under_its_service_prefix(hub_dir):
     auth = {"Authorization": f"Bearer {token}"}
     for base in (PREFIX, ""):
         assert app.get(f"{base}/api/health").json()["service"] == "course-hub"
-        assert app.get(f"{base}/api/models/course/tiny", headers=auth).json()["id"] == "course/tiny"
-        assert app.get(f"{base}/api/models/course/tiny").status_code == 401
+        assert app.get(f"{base}/api/models/hf-hands-on/tiny", headers=auth).json()["id"] == "hf-hands-on/tiny"
+        assert app.get(f"{base}/api/models/hf-hands-on/tiny").status_code == 401
     page = app.get(f"{PREFIX}/models", headers={"Accept": "text/html"})
     assert page.status_code in (302, 303) and page.headers["location"].startswith(f"{PREFIX}/login")
     assert f'href="{PREFIX}/' in app.get(f"{PREFIX}/login", headers={"Accept": "text/html"}).text

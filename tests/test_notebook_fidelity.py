@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-COURSE_NAMESPACES = ("course/", "alice/")
+COURSE_NAMESPACES = ("hf-hands-on/", "alice/")
 
 
 def invented_tags() -> set[str]:
@@ -62,11 +62,11 @@ def test_the_build_invents_tags():
 def test_the_scanner_finds_pins():
     src = (
         'pipeline("feature-extraction", model="sentence-transformers/all-MiniLM-L6-v2", revision="v1.0")\n'
-        'AutoModel.from_pretrained("course/minilm-sentiment", revision="v1.0")\n!git clone x y\n'
+        'AutoModel.from_pretrained("hf-hands-on/minilm-sentiment", revision="v1.0")\n!git clone x y\n'
     )
     assert pinned_calls(src) == [
         ("sentence-transformers/all-MiniLM-L6-v2", "v1.0", 1),
-        ("course/minilm-sentiment", "v1.0", 2),
+        ("hf-hands-on/minilm-sentiment", "v1.0", 2),
     ]
 
 

@@ -33,7 +33,7 @@ SANDBOXED = probe() is None and os.environ.get("COURSE_HUB_SPACE_SANDBOX", "auto
 # run serial
 pytestmark = pytest.mark.slow
 
-DEMO = "course/sentiment-demo"
+DEMO = "hf-hands-on/sentiment-demo"
 
 TINY = r"""
 import json, os, subprocess, sys, time
@@ -730,7 +730,7 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         assert alive(app["pid"]) and stage(api, repo_id) == "RUNNING"
 
         r = HTTP.post(
-            f"{srv.url}/models/course/minilm-sentiment",
+            f"{srv.url}/models/hf-hands-on/minilm-sentiment",
             json={"inputs": "A lovely film."},
             headers=bearer(srv.token("alice")),
             timeout=120,

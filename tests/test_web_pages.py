@@ -17,10 +17,10 @@ from hubtest import HTTP, bearer
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # what a browser sends
 MODEL, GATED, DATASET, SPACE = (
-    "course/minilm-sentiment",
-    "course/gated-sentiment",
-    "course/sentiment-snippets",
-    "course/sentiment-demo",
+    "hf-hands-on/minilm-sentiment",
+    "hf-hands-on/gated-sentiment",
+    "hf-hands-on/sentiment-snippets",
+    "hf-hands-on/sentiment-demo",
 )
 content = pytest.mark.content
 
@@ -280,7 +280,7 @@ def test_gated_request_and_accept_through_the_pages(hub):
     # the learner cannot see the requests page; the instructor (admin of `course`) accepts there
     page(hub, f"/{GATED}/access-requests", client=c, status=403)
     inst = sign_in(hub, "instructor", hub.token("instructor", "write"))
-    assert 'href="/course/gated-sentiment/access-requests"' in page(hub, f"/{GATED}", client=inst)
+    assert 'href="/hf-hands-on/gated-sentiment/access-requests"' in page(hub, f"/{GATED}", client=inst)
     requests = page(hub, f"/{GATED}/access-requests", client=inst)
     assert f'data-user="{learner}"' in requests and "Affiliation" in requests
     r = inst.post(
@@ -336,8 +336,8 @@ def test_login_cookie_and_tokens_page(hub):
             f"{hub.url}/login", data={"csrf": csrf_of(form2.text), "username": user, "token": token, "next": nxt}
         )
         assert r2.status_code == 303 and r2.headers["location"] == "/", nxt
-    r3 = c.get(f"{hub.url}/login?next=/course/minilm-sentiment%3Fx%3D1")
-    assert 'name="next" value="/course/minilm-sentiment?x=1"' in r3.text
+    r3 = c.get(f"{hub.url}/login?next=/hf-hands-on/minilm-sentiment%3Fx%3D1")
+    assert 'name="next" value="/hf-hands-on/minilm-sentiment?x=1"' in r3.text
     cookie = r.headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "path=/" in cookie.lower()
     assert token not in cookie and token[3:] not in cookie

@@ -165,8 +165,8 @@ t = time.monotonic()
 print(f"SETUP_S {{time.monotonic() - t:.0f}}")
 import datasets, huggingface_hub, ipywidgets
 from huggingface_hub import HfApi
-print("MODEL", HfApi().model_info("course/minilm-sentiment").id, huggingface_hub.__version__)
-print("DATASET", datasets.load_dataset("course/sentiment-snippets", split="train").num_rows, datasets.__version__)
+print("MODEL", HfApi().model_info("hf-hands-on/minilm-sentiment").id, huggingface_hub.__version__)
+print("DATASET", datasets.load_dataset("hf-hands-on/sentiment-snippets", split="train").num_rows, datasets.__version__)
 print("WIDGETS", ipywidgets.__version__)
 """
 
@@ -248,7 +248,7 @@ def setup_cell_run(env: dict) -> list[str]:
         for attempt in ("first notebook", "second notebook"):
             out, changed = checked_run(py, code, [], env, runtime)
             print(f"[{attempt}] changed: " + ", ".join(f"{n} {a} -> {b}" for n, (a, b) in changed.items()))
-            if out.returncode != 0 or "MODEL course/minilm-sentiment" not in out.stdout:
+            if out.returncode != 0 or "MODEL hf-hands-on/minilm-sentiment" not in out.stdout:
                 failures.append(f"{attempt}: the setup cell or the hub's answers failed")
             if "Restart the runtime" in out.stdout:
                 failures.append(f"{attempt}: asked for a restart with nothing imported before it")

@@ -4,8 +4,8 @@ the organisation that owns its repos on the Hub: one name, pyproject.toml's [too
 Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
 notebooks, the README's `git clone` line, and each notebook's setup cell (cell 2, the same in all of them: on Colab
 it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py),
-and the ids of the course's own repos in every notebook cell (`course/minilm-sentiment` -> `ORG/minilm-sentiment`;
-the organisation the notebooks name now is in their metadata, `hf_hands_on.org`, absent for "course").
+and the ids of the course's own repos in every notebook cell (`hf-hands-on/minilm-sentiment` -> `ORG/minilm-sentiment`;
+the organisation the notebooks name now is in their metadata, `hf_hands_on.org`, absent for "hf-hands-on").
 
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)

@@ -20,10 +20,10 @@ MAX_BYTES = 150 * 1024
 PAGES = {  # file name -> path
     "web_home": "/",
     "web_models_text_classification": "/models?pipeline_tag=text-classification",
-    "web_model_page": "/course/minilm-sentiment",
-    "web_dataset_viewer": "/datasets/course/sentiment-snippets",
-    "web_digits_viewer": "/datasets/course/digits",  # Image thumbnails, ClassLabel
-    "web_space_page": "/spaces/course/sentiment-demo",
+    "web_model_page": "/hf-hands-on/minilm-sentiment",
+    "web_dataset_viewer": "/datasets/hf-hands-on/sentiment-snippets",
+    "web_digits_viewer": "/datasets/hf-hands-on/digits",  # Image thumbnails, ClassLabel
+    "web_space_page": "/spaces/hf-hands-on/sentiment-demo",
 }
 
 

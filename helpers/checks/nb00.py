@@ -18,7 +18,7 @@ from course_hub.settings import course_org
 
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 MODEL_ID = f"{ORG}/minilm-sentiment"
 DATASET_ID = f"{ORG}/sentiment-snippets"

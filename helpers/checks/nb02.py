@@ -17,12 +17,12 @@ from course_hub.settings import course_org
 
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 SENTIMENT_MODEL = f"{ORG}/minilm-sentiment"
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
+REVISION = "v1.0"  # the course tag the notebook pins for hf-hands-on/minilm-sentiment (the upstream MiniLM has no tags)
 ROLES = ("system", "user", "assistant")
 
 
@@ -66,7 +66,7 @@ TOLERANCE = 1e-4  # your probabilities vs the pipeline's
 
 @never_raises
 def check_positive_scores(answer, reviews) -> bool:
-    """`answer`: {review: probability that it is POSITIVE} for every review, as `course/minilm-sentiment` says with
+    """`answer`: {review: probability that it is POSITIVE} for every review, as `hf-hands-on/minilm-sentiment` says with
     `top_k=None` (the score of the POSITIVE label, whichever label wins)."""
     if is_placeholder(answer):
         return not_started("answer")

@@ -16,11 +16,11 @@ from course_hub.settings import course_org
 
 from . import Verdict, failed, is_placeholder, never_raises, not_started, passed  # noqa: F401
 
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SENTIMENT_MODEL = f"{ORG}/minilm-sentiment"
-REVISION = "v1.0"  # the course tag the notebook pins for course/minilm-sentiment (the upstream MiniLM has no tags)
+REVISION = "v1.0"  # the course tag the notebook pins for hf-hands-on/minilm-sentiment (the upstream MiniLM has no tags)
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from course_hub.settings import course_org
 
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 GATED = f"{ORG}/gated-sentiment"
 LOG_IN = "log in"
@@ -52,7 +52,7 @@ def _advice_cases(course) -> list[tuple[str, str, object]]:
     cases = [
         ("you", f"{ORG}/minilm-sentiment", None),
         ("an anonymous caller", GATED, False),
-        ("you", "course/no-such-model", None),
+        ("you", "hf-hands-on/no-such-model", None),
         ("you", "alice/private-notes", None),
         ("an anonymous caller", "alice/private-notes", False),
     ]

@@ -6,7 +6,7 @@ from course_hub.settings import course_org
 
 from . import failed, is_placeholder, never_raises, not_started, passed
 
-ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("course")
+ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 SPACE_MODEL = f"{ORG}/minilm-sentiment"
 LABELS = ("POSITIVE", "NEGATIVE")

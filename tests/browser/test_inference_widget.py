@@ -38,7 +38,7 @@ def test_widget_classification_similarity_and_chat(hub, page):
     from playwright.sync_api import expect
 
     long = {"timeout": 300_000}  # a cold worker on a busy machine
-    page.goto(f"{hub.url}/course/minilm-sentiment")
+    page.goto(f"{hub.url}/hf-hands-on/minilm-sentiment")
     widget = page.locator("#inference-widget")
     expect(widget.locator(".iw-task")).to_have_text("Task: text-classification")
     widget.locator("textarea").fill("What a wonderful, delightful course!")

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "web"
-DEMO = "course/sentiment-demo"
+DEMO = "hf-hands-on/sentiment-demo"
 
 
 @pytest.fixture

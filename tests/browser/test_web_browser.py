@@ -18,10 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "web"
 MODEL, GATED, DATASET, SPACE = (
-    "course/minilm-sentiment",
-    "course/gated-sentiment",
-    "course/sentiment-snippets",
-    "course/sentiment-demo",
+    "hf-hands-on/minilm-sentiment",
+    "hf-hands-on/gated-sentiment",
+    "hf-hands-on/sentiment-snippets",
+    "hf-hands-on/sentiment-demo",
 )
 HOSTILE = """---
 license: mit

@@ -45,7 +45,7 @@ NB05 = ROOT / "notebooks" / "05_datasets.ipynb"
 # notebook 05's code cells for a learner's push, found by their text (a cell that changes fails here, by name);
 # the parameters cell and the setup cell are the notebook's first two code cells
 PUSH_NEEDS = [
-    'ds = load_dataset("course/sentiment-snippets")',  # the dataset the push takes its rows from
+    'ds = load_dataset("hf-hands-on/sentiment-snippets")',  # the dataset the push takes its rows from
     "helpers.lesson.fresh_start(course, [(REPO_ID",  # the learner's own repo id (and a clean slate)
     "movie_reviews.push_to_hub(REPO_ID",  # the push, with the course's write token
     "back = load_dataset(REPO_ID",  # and read back
@@ -105,7 +105,7 @@ def test_the_course_hub_is_a_service_behind_the_proxy(jh):
     health = httpx.get(f"{jh.url}/services/course-hub/api/health", timeout=10)
     assert health.status_code == 200 and health.json()["service"] == "course-hub"
     # classroom mode: the API wants a token, the website a sign-in, under the service's prefix
-    api = httpx.get(f"{jh.url}/services/course-hub/api/models/course/minilm-sentiment", timeout=10)
+    api = httpx.get(f"{jh.url}/services/course-hub/api/models/hf-hands-on/minilm-sentiment", timeout=10)
     assert api.status_code == 401
     page = httpx.get(f"{jh.url}/services/course-hub/models", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code in (302, 303) and page.headers["location"].startswith("/services/course-hub/login")
@@ -218,7 +218,7 @@ def test_stopping_jupyterhub_leaves_no_process(jh):
     # the course hub's inference worker runs too (a learner's request starts it): it must go with the service
     token = Store(HubDir(jh.hub_dir).store_db).create_token(course_user(USERS[1]), role="read", name="test")
     r = httpx.post(
-        f"http://127.0.0.1:{jh.course_port}/models/course/minilm-sentiment",
+        f"http://127.0.0.1:{jh.course_port}/models/hf-hands-on/minilm-sentiment",
         json={"inputs": "Lovely!"},
         headers={"Authorization": f"Bearer {token}"},
         timeout=300,

@@ -92,7 +92,7 @@ def test_pack_installs_offline_and_serves_a_pipeline(pack):
     script = (
         "import helpers; course = helpers.connect()\n"
         "from transformers import pipeline\n"
-        "print(pipeline('text-classification', model='course/minilm-sentiment')('A wonderful film!')[0]['label'])"
+        "print(pipeline('text-classification', model='hf-hands-on/minilm-sentiment')('A wonderful film!')[0]['label'])"
     )
     try:
         out = run([str(python), "-c", script], env, cwd=pack / "course" / "notebooks")
@@ -195,7 +195,7 @@ def test_binder_environment_and_postbuild_run_with_pip(pack, colab, tmp_path):
     out = run(["bash", "postBuild"], env, cwd=checkout)
     assert "course hub already built" in out.stdout
     status = run([str(bin_dir / "course-hub"), "status"], env, cwd=checkout).stdout
-    assert "model    course/minilm-sentiment" in status
+    assert "model    hf-hands-on/minilm-sentiment" in status
     where = run([str(colab["python"]), "-c", "import helpers; print(helpers.__file__)"], env, cwd=tmp_path).stdout
     assert where.strip() == str(checkout / "helpers" / "__init__.py")
 
