@@ -20,7 +20,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
-from . import api, inference
+from . import api, flavour, inference
 from .http import Route, Router
 from .hub import Hub
 from .inference.service import InferenceService
@@ -50,7 +50,7 @@ class CourseHub(Router):
     def __init__(self, settings: Settings):
         hub = Hub(settings.hub_dir, classroom=settings.classroom)
         hub.recover()
-        super().__init__(hub, ROUTES, settings)
+        super().__init__(hub, flavour.routes(ROUTES, settings), settings)  # huggingface.co's: fewer (flavour.py)
         self.state = State()
         self.state.hub = hub
         self.state.spaces = SpaceManager(hub, settings)

@@ -30,7 +30,11 @@ def cmd_serve(args) -> int:
     try:
         serve(
             Settings.from_env(
-                hub_dir=args.hub_dir, classroom=args.classroom, root_path=args.root_path, run_spaces=run_spaces
+                hub_dir=args.hub_dir,
+                classroom=args.classroom,
+                root_path=args.root_path,
+                run_spaces=run_spaces,
+                flavour="huggingface.co" if args.like_huggingface_co else None,  # None: $COURSE_HUB_FLAVOUR
             ),
             host=host,
             port=args.port,
@@ -193,6 +197,12 @@ def parser() -> argparse.ArgumentParser:
         "--root-path",
         default=None,
         help="the website's links start with this path (behind a proxy, e.g. /user/NAME/proxy/8765)",
+    )
+    s.add_argument(
+        "--like-huggingface-co",
+        action="store_true",
+        help="answer as huggingface.co does where the course hub differs: no inference or course-only routes, "
+        "its Space stages and error headers (COURSE_HUB_FLAVOUR=huggingface.co; make test-online's stand-in)",
     )
     s.set_defaults(func=cmd_serve)
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import flavour
 from .errors import BadRequest, HubError, InternalError, InvalidCredentials, MethodNotAllowed, NotFound, PayloadTooLarge
 from .hub import Hub
 from .names import check_type
@@ -109,10 +110,11 @@ def token_from(request: Request) -> str | None:
     return None
 
 
-def error_response(err: HubError, method: str) -> Response:
+def error_response(err: HubError, method: str, settings: Settings | None = None) -> Response:
     headers = {"X-Error-Message": _header_safe(err.message), **err.headers}
-    if err.code:
-        headers["X-Error-Code"] = err.code
+    code = flavour.error_code(err.code, settings)  # huggingface.co sends a few codes only
+    if code:
+        headers["X-Error-Code"] = code
     if method == "HEAD":
         return Response(status_code=err.status, headers=headers)
     return JSONResponse({"error": err.message, **err.body}, status_code=err.status, headers=headers)
@@ -165,11 +167,11 @@ class Router:
         try:
             response = await self._dispatch(request, method, raw_path)
         except HubError as e:
-            response = error_response(e, method)
+            response = error_response(e, method, self.settings)
         except Exception as e:  # a bug: say so plainly, keep serving
             log.exception("error while serving %s %s (request %s)", method, raw_path, request_id)
             response = error_response(
-                InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method
+                InternalError(f"Internal error in the course hub: {type(e).__name__}: {e}"), method, self.settings
             )
         response.headers["X-Request-Id"] = request_id
         await response(scope, receive, send)
@@ -181,7 +183,7 @@ class Router:
         if r is None:
             if params:
                 raise MethodNotAllowed(f"Method {method} not allowed on {raw_path}")
-            raise NotFound(f"Not found: {raw_path} is not a route of the course hub")
+            raise NotFound(flavour.not_found_message(raw_path, self.settings))
         policy = self.hub.policy
         ident = await run_in_threadpool(policy.identify, token_from(request))
         # classroom: nothing is served without a token; a GET keeps the refusal the Hub itself would give (a gated

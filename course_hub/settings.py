@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MiB = 1024 * 1024
+FLAVOURS = ("course", "huggingface.co")  # Settings.flavour (course_hub/flavour.py)
 
 
 def project_root() -> Path | None:
@@ -103,6 +104,9 @@ class Settings:
     # a small machine (Binder: 2 GB for JupyterLab, kernels and the hub): one Space at a time, shorter idle times,
     # and a Space and the inference worker never hold memory together (starting one puts the other, idle, to sleep)
     lean: bool = False
+    # "course" (the default), or "huggingface.co": the hub answers as huggingface.co does where the course hub
+    # adds or differs (no inference or course-only routes, the Hub's Space stages, its error headers): flavour.py
+    flavour: str = "course"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
@@ -129,6 +133,7 @@ class Settings:
                 if f"COURSE_HUB_{name.upper()}" in environ
             },
             "root_path": environ.get("COURSE_HUB_ROOT_PATH", ""),
+            "flavour": environ.get("COURSE_HUB_FLAVOUR", "course").strip().lower() or "course",
         }
         if environ.get("COURSE_HUB_LEAN") == "1":  # defaults of a small machine; a variable set explicitly wins
             values["lean"] = True
@@ -138,4 +143,6 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
         values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""
+        if values["flavour"] not in FLAVOURS:
+            raise ValueError(f"COURSE_HUB_FLAVOUR={values['flavour']!r}: one of {', '.join(FLAVOURS)}")
         return cls(**values)

@@ -13,6 +13,7 @@ class SpaceStage(str, Enum):
     NO_APP_FILE = "NO_APP_FILE"  # no README.md with `sdk:`, or its `app_file` is missing
     CONFIG_ERROR = "CONFIG_ERROR"  # an sdk the course hub does not run, or a classroom's allow-list refuses it
     BUILDING = "BUILDING"  # checkout, requirements check, the app starting
+    APP_STARTING = "APP_STARTING"  # shown by a huggingface.co-flavoured hub only (flavour.py): the app starting
     RUNNING = "RUNNING"
     RUNTIME_ERROR = "RUNTIME_ERROR"  # the app raised, exited, hung past the start timeout or went over its memory
     SLEEPING = "SLEEPING"  # not started, or idle too long
@@ -25,4 +26,4 @@ class SpaceStage(str, Enum):
     @property
     def has_process(self) -> bool:
         """A stage in which the Space's app process is starting or running."""
-        return self in (SpaceStage.RUNNING, SpaceStage.BUILDING)
+        return self in (SpaceStage.RUNNING, SpaceStage.BUILDING, SpaceStage.APP_STARTING)

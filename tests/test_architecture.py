@@ -45,6 +45,7 @@ LAYERS = [
     # plain data and storage (stages: the Spaces' stage enum; urls: the one URL builder; local: a hub on this
     # machine, started or found, and its saved tokens)
     {"errors", "settings", "hubdir", "names", "card_meta", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
+    | {"flavour"}  # flavour: what a hub that answers as huggingface.co does leaves out (course_hub/flavour.py)
     | {"urls", "stages", "local"},
     # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
     # `course_hub` itself re-exports Hub

@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from course_hub.settings import DEFAULT_ORG, course_org
 from tools import publish
 
@@ -49,3 +51,42 @@ def test_publish_rewrites_the_course_repo_ids_and_back(tmp_path):
 
 def test_the_notebooks_agree_with_the_config():
     assert publish.main(["--check"]) == 0, "run `python -m tools.publish`"
+
+
+# Where the course's repos live: one sentence, the same in every notebook that uses them (review 3, "The org")
+ORG_SENTENCE = (
+    "The course's own repos, `{org}/…`, live on the course hub and, once its publisher has pushed them there, "
+    "on huggingface.co under the same names (`python -m tools.publish` rewrites these ids when the course is "
+    "published under another organisation)."
+)
+ONLY_HERE_RE = r"only on the course hub|exists? only (on the course hub|there)|on the course hub only"
+
+
+def markdown(nb: Path) -> list[str]:
+    return [
+        " ".join("".join(c["source"]).split())
+        for c in json.loads(nb.read_text())["cells"]
+        if c["cell_type"] == "markdown"
+    ]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS[:9], ids=lambda p: p.stem)
+def test_every_notebook_says_where_the_course_repos_live(nb):
+    import re
+
+    sentence = ORG_SENTENCE.format(org=course_org(ROOT))
+    cells = markdown(nb)
+    assert sum(sentence in c for c in cells) == 1, f"{nb.name}: the org sentence, once (tests/test_course_org.py)"
+    for c in cells:  # nothing else about the org's repos being on the course hub only
+        for m in re.finditer(ONLY_HERE_RE, c):
+            before = c[max(0, m.start() - 120) : m.start()]
+            assert f"{course_org(ROOT)}/" not in before.rsplit(".", 1)[-1], f"{nb.name}: {before + m[0]!r}"
+
+
+def test_author_filters_name_the_org():
+    """`list_models(author=...)` / `list_spaces(author=...)` name the configured org (publish rewrites them)."""
+    old = 'author="course"'
+    assert not [nb.name for nb in NOTEBOOKS if old in nb.read_text()]
+    assert publish.with_org('author="hf-hands-on" and `hf-hands-on/…`', "hf-hands-on", "acme", ["x"]) == (
+        'author="acme" and `acme/…`'
+    )

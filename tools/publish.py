@@ -3,9 +3,10 @@ the organisation that owns its repos on the Hub: one name, pyproject.toml's [too
 
 Writes the "Open in Colab" / "Launch Binder" badges under each notebook's title and in the README's table of
 notebooks, the README's `git clone` line, and each notebook's setup cell (cell 2, the same in all of them: on Colab
-it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py),
-and the ids of the course's own repos in every notebook cell (`hf-hands-on/minilm-sentiment` -> `ORG/minilm-sentiment`;
-the organisation the notebooks name now is in their metadata, `hf_hands_on.org`, absent for "hf-hands-on").
+it clones the course before anything of it is importable; `helpers.connect()` then installs it, see helpers/colab.py;
+collapsed to its title in Colab and JupyterLab: SETUP_METADATA), and the ids of the course's own repos in every
+notebook cell (`hf-hands-on/minilm-sentiment` -> `ORG/minilm-sentiment`, `hf-hands-on/…` and `author="hf-hands-on"`
+too; the organisation the notebooks name now is in their metadata, `hf_hands_on.org`, absent for the default).
 
     python -m tools.publish          # rewrite notebooks and README from pyproject.toml
     python -m tools.publish --check  # exit 1 if anything is out of date (run by the tests)
@@ -29,6 +30,7 @@ from course_hub.settings import DEFAULT_ORG, course_org  # noqa: E402
 BADGE_RE = re.compile(r"^\[!\[Open in Colab\].*$", re.M)
 SETUP_INDEX = 2  # title, parameters, setup
 SETUP_CELL = """\
+#@title Setup: connect this notebook to the course hub (on Colab, fetch the course first)
 import os, subprocess, sys
 if "google.colab" in sys.modules:  # on Colab: fetch the course once; helpers.connect() installs it
     COURSE_DIR = os.environ.setdefault("COURSE_DIR", "/content/hf-hands-on")
@@ -37,6 +39,8 @@ if "google.colab" in sys.modules:  # on Colab: fetch the course once; helpers.co
     sys.path.insert(0, COURSE_DIR)
 import helpers
 course = helpers.connect(hub=COURSE_HUB)"""
+# the setup cell shows its title and output only: Colab's form view (the `#@title` line), JupyterLab's hidden source
+SETUP_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
 CLONE_RE = re.compile(r"git clone https://github\.com/\S+ && cd \S+")
 TABLE_ROW_RE = re.compile(r"^\| (\d\d) \| (\[[^]]+\]\(notebooks/([^)]+\.ipynb)\)) \| ([^|]+) \|(?: [^|]*\|)?$", re.M)
 
@@ -63,12 +67,15 @@ def course_repo_names() -> list[str]:
 
 
 def repo_id_re(old_org: str, names: list[str]) -> re.Pattern:
-    """`OLD-ORG/name` for a course repo's name, as a whole id (not `learner/minilm-sentiment-capstone`)."""
-    return re.compile(rf"(?<![\w.-]){re.escape(old_org)}/({'|'.join(map(re.escape, names))})(?![\w.-])")
+    """`OLD-ORG/name` for a course repo's name, as a whole id (not `learner/minilm-sentiment-capstone`), and the
+    organisation's repos in general, `OLD-ORG/…` and `OLD-ORG/*`."""
+    alternatives = [*map(re.escape, names), "…", r"\*"]
+    return re.compile(rf"(?<![\w.-]){re.escape(old_org)}/({'|'.join(alternatives)})(?![\w.-])")
 
 
 def with_org(text: str, old_org: str, org_name: str, names: list[str]) -> str:
-    return repo_id_re(old_org, names).sub(lambda m: f"{org_name}/{m[1]}", text)
+    text = repo_id_re(old_org, names).sub(lambda m: f"{org_name}/{m[1]}", text)
+    return text.replace(f'author="{old_org}"', f'author="{org_name}"')  # list_models/list_spaces(author=ORG)
 
 
 def badges(repo: str, notebook: str, branch: str = "main") -> str:
@@ -120,6 +127,9 @@ def update_notebook(
     new = setup_cell(repo)
     changed |= "".join(setup["source"]) != new
     setup["source"] = _lines(new)
+    metadata = {**setup.get("metadata", {}), **SETUP_METADATA}
+    changed |= setup.get("metadata") != metadata
+    setup["metadata"] = metadata
     if changed and write:
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return changed

@@ -8,6 +8,7 @@ import json
 
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from .. import flavour
 from ..card_meta import validate_card
 from ..errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
 from ..gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
@@ -204,6 +205,8 @@ def commit(ctx: Ctx):
         delete_folders=tuple(folders),
         allow_empty=False,
     )  # nothing changed: no new commit
+    if sha and rec.type == "space" and branch == "main" and flavour.builds_on_commit(ctx.settings):
+        ctx.request.app.state.spaces.ensure(rec)  # huggingface.co builds a Space on every push (flavour.py)
     return JSONResponse(
         {
             "commitUrl": repo_url(ctx.endpoint, rec.type, rec.id, "commit", sha),

@@ -13,6 +13,7 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, StreamingResponse
 
+from .. import flavour
 from ..errors import ServiceUnavailable
 from ..http import REPO, Ctx, route
 from ..stages import SpaceStage
@@ -41,7 +42,7 @@ def runtime(ctx: Ctx):
     when the caller may use its app: that is how `gradio_client.Client("owner/space")` waits for a cold start."""
     _refuse_anonymous(ctx)
     rec = ctx.policy.see(ctx.ident, "space", ctx.repo_id)
-    wake = ctx.policy.has_file_access(ctx.ident, rec)
+    wake = ctx.policy.has_file_access(ctx.ident, rec) and flavour.runtime_wakes(ctx.settings)  # not on huggingface.co
     return JSONResponse(_spaces(ctx).runtime(rec, wake=wake))
 
 

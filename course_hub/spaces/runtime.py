@@ -42,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import flavour
 from ..hubdir import HubDir
 from ..lfs import Pointer
 from ..net import DEFAULT_PORT, LOOPBACK, Cancelled, NotUp, ServerInfo, free_port, wait_until_up
@@ -259,6 +260,8 @@ class SpaceManager:
                     stage, error = SpaceStage.SLEEPING, None
                 else:
                     stage, error = run.stage, run.error
+                    if stage == SpaceStage.BUILDING and flavour.app_starting(run.sha is not None, self.settings):
+                        stage = SpaceStage.APP_STARTING  # as huggingface.co says it
         out = {
             "stage": stage,
             "hardware": {"current": HARDWARE if stage.has_process else None, "requested": HARDWARE},
