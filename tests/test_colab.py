@@ -289,3 +289,37 @@ def test_the_colab_twin_reads_its_versions_from_the_published_freeze():
     missing = [name for name in SUBSET if colab.canonical(name) not in freeze]
     assert not missing, f"the twin's subset names packages Colab does not have: {missing}"
     assert {colab.canonical(n) for n in colab.KERNEL_STACK} <= set(map(colab.canonical, SUBSET))
+
+
+def test_the_colab_twin_says_its_torch_is_not_colabs():
+    """The twin installs the course's torch (the Makefile's TORCH), not Colab's 2.11.0+cpu (only on
+    download.pytorch.org), and its runtime's marker names both, so a twin built with another torch is built again."""
+    from tools.colab_twin import course_torch, read_freeze, runtime_marker
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert f"TORCH := {course_torch()}\n" in makefile
+    marker = runtime_marker(read_freeze())
+    assert course_torch() in marker and "Colab: 2.11.0+cpu" in marker
+
+
+def test_the_colab_twins_kernel_imports_google_colab_at_its_start(tmp_path, monkeypatch):
+    """The twin's kernelspec (tools/colab_twin.py) starts a kernel that has imported google.colab, as Colab's does,
+    so the notebooks' setup cell takes its Colab path (here with this venv's python and the stand-in package)."""
+    from jupyter_client.manager import start_new_kernel
+
+    from tools.colab_twin import kernel_spec
+
+    standin = tmp_path / "standin"
+    (standin / "google" / "colab").mkdir(parents=True)
+    (standin / "google" / "colab" / "__init__.py").write_text(STANDIN_PACKAGE["__init__.py"])
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_spec(Path(sys.executable), tmp_path)))
+    km, kc = start_new_kernel(kernel_name="colab-twin", env={**os.environ, "PYTHONPATH": str(standin)})
+    try:
+        shown = []
+        code = 'import sys; print("google.colab" in sys.modules)'
+        reply = kc.execute_interactive(code, output_hook=shown.append, timeout=60)
+        assert reply["content"]["status"] == "ok"
+        assert [m["content"].get("text") for m in shown if m["msg_type"] == "stream"] == ["True\n"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -18,11 +18,17 @@ Snapshot: googlecolab/backend-info at a72407924822ea377410b69f0a290150bcb5c9c2 (
 3.13"), its pip-freeze.txt and pip-freeze.gpu.txt verbatim in tools/colab_runtime/. Nothing here refreshes it: copy a newer file there and
 change SNAPSHOT.
 
-Not in the twin (say so when you quote it): torch. Colab's is `torch 2.11.0+cpu` from download.pytorch.org, which
-this machine cannot reach; PyPI's torch 2.11.0 for Linux is the CUDA build (GBs). The twin holds torch's metadata
-only (`torch-2.11.0+cpu.dist-info`, no code): pip sees Colab's torch and must keep it, but nothing can import torch,
-so the notebooks do not run here (the issue's papermill half of the twin waits for a reachable CPU wheel), and no
-GPU either: `torch.cuda.is_available()` is never asked.
+torch differs from Colab's (say so when you quote the twin): Colab's is `torch 2.11.0+cpu` from download.pytorch.org,
+which this machine cannot reach (and no other cp313 CPU build is on its disk); the twin installs the torch the
+course pins everywhere else (the Makefile's TORCH, 2.13.0) from PyPI, whose cp313 Linux wheel is the CUDA build with
+its CUDA libraries (2.6 GB of wheels, kept in build/colab-torch-wheels/; it runs on the CPU here). It is installed
+after Colab's subset, without Colab's constraints (it needs a newer setuptools than Colab's 75.2.0); the twin prints
+what it brought. The GPU runtime's check swaps torch's metadata only (no GPU here).
+
+Then every notebook of the clone runs with papermill (FAST=True, COURSE_STRICT_WARNINGS=1 as `make test-papermill`)
+in the CPU runtime's kernel (a kernelspec of the twin's python whose IPython startup imports `google.colab`, as
+Colab's kernel does; working directory /content's stand-in), against the course hub the setup cell started; each
+must take the Colab path (a check cell appended to the twin's copy), and no pinned package may change version.
 
     python -m tools.colab_twin [--python PYTHON3.13] [--fresh]
 """
@@ -45,6 +51,7 @@ FREEZE = ROOT / "tools" / "colab_runtime" / "pip-freeze.txt"
 FREEZE_GPU = ROOT / "tools" / "colab_runtime" / "pip-freeze.gpu.txt"  # Colab's GPU runtime (torch +cu128)
 SNAPSHOT = "googlecolab/backend-info a72407924822ea377410b69f0a290150bcb5c9c2 (2026-08-19)"
 TWIN = ROOT / "build" / "colab-twin"
+TORCH_WHEELS = ROOT / "build" / "colab-torch-wheels"  # PyPI's cp313 torch and its CUDA libraries, downloaded once
 # what the course meets on Colab: installed from the freeze at its versions (with their dependencies at the freeze's
 # versions too, where it names them)
 SUBSET = (
@@ -65,8 +72,23 @@ COLAB_REQUIRES = [
     "requests==2.32.3",
     "tornado==6.4.2",
 ]
-STANDIN = '''"""Stands in for Colab's google.colab (tools/colab_twin.py): the course's setup only checks it is imported."""
-'''
+# the stand-in google.colab: the setup only checks it is imported; `output` answers the link helper's calls as
+# Colab's page would with a browser attached (a made-up proxy address; no browser here)
+STANDIN = {
+    "__init__.py": '"""Stands in for Colab\'s google.colab (tools/colab_twin.py)."""\n',
+    "output/__init__.py": '''"""Stands in for google.colab.output (tools/colab_twin.py): no browser is attached to the twin."""
+import re
+
+
+def eval_js(script, ignore_result=False, timeout_sec=None):
+    port = re.fullmatch(r"google\\.colab\\.kernel\\.proxyPort\\((\\d+), .*\\)", script)
+    return f"https://{port[1]}-m-s-colab-twin.prod.colab.dev/" if port else None
+
+
+def serve_kernel_port_as_window(port, path="/", anchor_text=None):
+    print(f"[colab twin] a link to port {port}{path}: {anchor_text}")
+''',
+}
 
 
 def canonical(name: str) -> str:
@@ -88,6 +110,15 @@ def torch_version(freeze: dict[str, str]) -> str:
     line = freeze["torch"]
     m = re.search(r"/torch-([^-]+)-cp", line) or re.search(r"==(\S+)", line)
     return m[1].replace("%2B", "+")
+
+
+def course_torch() -> str:
+    """The torch the course installs everywhere else (the Makefile's `TORCH := torch==X`): the twin's torch."""
+    return re.search(r"^TORCH := (torch==\S+)", (ROOT / "Makefile").read_text(), re.M)[1]
+
+
+def runtime_marker(freeze: dict[str, str]) -> str:
+    return f"{SNAPSHOT}\n{course_torch()} (Colab: {torch_version(freeze)})\n"
 
 
 def python313(given: str | None) -> str:
@@ -126,27 +157,43 @@ def dist_info(site: Path, name: str, version: str, requires: list[str] = ()) -> 
 
 
 def make_runtime(python: str, freeze: dict[str, str]) -> Path:
-    """The twin's venv: Colab's subset at the freeze's versions, torch's metadata, the stand-in google.colab."""
+    """The twin's venv: Colab's subset at the freeze's versions, the course's torch (not Colab's: see above), the
+    stand-in google.colab."""
     venv = TWIN / "venv"
     py = venv / "bin" / "python"
-    if (venv / ".colab-runtime").exists():
+    marker = venv / ".colab-runtime"
+    if marker.exists() and marker.read_text() == runtime_marker(freeze):
+        install_standin(site_packages(py))  # (cheap: the stand-in may have changed since the twin was built)
         return py
     shutil.rmtree(venv, ignore_errors=True)
     run([python, "-m", "venv", str(venv)])
     constraints = TWIN / "colab-constraints.txt"
     constraints.write_text("".join(line + "\n" for line in freeze.values() if " @ " not in line))
     site = site_packages(py)
-    dist_info(
-        site, "torch", torch_version(freeze), ["filelock", "typing-extensions", "sympy", "networkx", "jinja2", "fsspec"]
-    )
     pins = [freeze[canonical(name)] for name in SUBSET if canonical(name) in freeze]
     run([str(py), "-m", "pip", "install", "--quiet", "-c", str(constraints), *pins])
-    package = site / "google" / "colab"
-    package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text(STANDIN)
+    before = versions(py)
+    TORCH_WHEELS.mkdir(parents=True, exist_ok=True)
+    wheels = ["--find-links", str(TORCH_WHEELS)]  # downloaded once, then found there
+    run([str(py), "-m", "pip", "download", "--quiet", "-d", str(TORCH_WHEELS), *wheels, course_torch()])
+    run([str(py), "-m", "pip", "install", "--quiet", *wheels, course_torch()])
+    after = versions(py)
+    brought = [f"{n} {before.get(n) or '-'} -> {v}" for n, v in sorted(after.items()) if before.get(n) != v]
+    print(f"[runtime] {course_torch()} (Colab has {torch_version(freeze)}) brought: " + ", ".join(brought))
     dist_info(site, "google-colab", "1.0.0", COLAB_REQUIRES)
-    (venv / ".colab-runtime").write_text(SNAPSHOT + "\n")
+    install_standin(site)
+    marker.write_text(runtime_marker(freeze))
     return py
+
+
+def install_standin(site: Path) -> None:
+    """The stand-in google.colab package in `site` (written anew: the runtimes' copies hard-link these files)."""
+    for rel, text in STANDIN.items():
+        path = site / "google" / "colab" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.unlink(missing_ok=True)
+            path.write_text(text)
 
 
 def versions(py: Path) -> dict[str, str]:
@@ -186,7 +233,7 @@ def fresh_runtime(name: str, torch: str | None = None) -> tuple[Path, Path]:
     runtime = TWIN / name
     shutil.rmtree(runtime, ignore_errors=True)
     runtime.mkdir(parents=True)
-    run(["cp", "-a", str(TWIN / "venv"), str(runtime / "venv")])
+    run(["cp", "-al", str(TWIN / "venv"), str(runtime / "venv")])  # hard links: pip replaces files, never edits
     py = runtime / "venv" / "bin" / "python"
     if torch:
         site = site_packages(py)
@@ -256,8 +303,104 @@ def setup_cell_run(env: dict) -> list[str]:
                 failures += [f"first notebook: changed {c}" for c in kept(py, pins)]
             elif changed or "Installing the course" in out.stdout:
                 failures.append("second notebook: installed again")
+        if not failures:
+            failures += notebooks_run(py, runtime, course, env, pins)
     finally:
         subprocess.run([str(py), "-m", "course_hub", "stop", "--hub-dir", str(hub)], env=env, cwd=runtime)
+    return failures
+
+
+# appended to the twin's copy of each notebook: the kernel took Colab's path (google.colab imported at its start,
+# `helpers.colab.prepare()` ran: it alone sets COURSE_AUTO_BUILD)
+CHECK_CELL = """import os, sys
+print("TWIN_CHECK", "google.colab" in sys.modules, os.environ.get("COURSE_AUTO_BUILD"))
+"""
+
+
+def kernel_spec(py: Path, runtime: Path) -> Path:
+    """A Jupyter kernel `colab-twin` of the runtime's python whose IPython startup imports google.colab, as Colab's
+    kernel does; returns the folder to put on JUPYTER_PATH."""
+    startup = runtime / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-google-colab.py").write_text("import google.colab  # Colab's kernel imports it at its start\n")
+    spec = runtime / "jupyter" / "kernels" / "colab-twin"
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": argv,
+                "display_name": "Colab twin",
+                "language": "python",
+                "env": {"IPYTHONDIR": str(runtime / "ipython")},
+            }
+        )
+    )
+    return runtime / "jupyter"
+
+
+def notebooks_run(py: Path, runtime: Path, course: Path, env: dict, pins: dict[str, str]) -> list[str]:
+    """Every notebook of the clone with papermill (FAST=True) in the runtime's kernel, against the hub the setup
+    cell started: each takes Colab's path, installs nothing, and every pin keeps its version."""
+    import nbformat
+
+    env = {
+        **env,
+        "JUPYTER_PATH": str(kernel_spec(py, runtime)),
+        "PATH": f"{py.parent}:{env.get('PATH', '')}",  # Colab's python is the one on PATH
+        "COURSE_STRICT_WARNINGS": "1",
+    }
+    (runtime / "content").mkdir(exist_ok=True)
+    out_dir = runtime / "executed"
+    out_dir.mkdir(exist_ok=True)
+    before, failures, rows = versions(py), [], []
+    for src in sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(src, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+        given = out_dir / f"in-{src.name}"
+        nbformat.write(nb, given)
+        dest = out_dir / src.name
+        cmd = [sys.executable, "-m", "papermill", str(given), str(dest), "-p", "FAST", "True", "-k", "colab-twin"]
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                [*cmd, "--cwd", str(runtime / "content"), "--no-progress-bar"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
+            error = None if result.returncode == 0 else (result.stderr.strip().splitlines() or ["?"])[-1]
+        except subprocess.TimeoutExpired:
+            error = "timed out after 1200 s"
+        wall = time.monotonic() - started
+        text = dest.read_text() if dest.exists() else ""
+        if error is None and "TWIN_CHECK True 1" not in text:
+            error = "did not take Colab's path (google.colab not imported, or helpers.colab.prepare() not run)"
+        for unwanted in ("Installing the course", "Restart the runtime"):
+            if unwanted in text:
+                error = (error or "") + f" printed {unwanted!r}"
+        rows.append((src.name, wall, error))
+        print(f"[notebooks] {src.name:45} {wall:6.1f} s  {'FAILED: ' + error if error else 'ok'}", flush=True)
+        if error:
+            failures.append(f"{src.name}: {error}")
+    total = sum(wall for _, wall, _ in rows)
+    print(f"[notebooks] {len(rows)} notebooks in {total:.0f} s (papermill, FAST=True, each with its kernel's start)")
+    (out_dir / "report.json").write_text(
+        json.dumps(
+            {
+                "total_s": round(total, 1),
+                "notebooks": [{"notebook": n, "wall_s": round(w, 1), "error": e} for n, w, e in rows],
+            },
+            indent=1,
+        )
+    )
+    after = versions(py)
+    changed = [f"{n} {before.get(n)} -> {v}" for n, v in sorted(after.items()) if before.get(n) != v]
+    if changed:
+        print("[notebooks] changed: " + ", ".join(changed))
+        failures.append("the notebooks installed or changed packages: " + ", ".join(changed))
+    failures += [f"after the notebooks: changed {c}" for c in kept(py, pins)]
     return failures
 
 
@@ -291,14 +434,21 @@ def main(argv: list[str] | None = None) -> int:
     TWIN.mkdir(parents=True, exist_ok=True)
     freeze = read_freeze()
     gpu_torch = torch_version(read_freeze(FREEZE_GPU))
-    print(f"Colab's runtime as of {SNAPSHOT}: {len(freeze)} packages, torch {torch_version(freeze)} (metadata only)")
+    print(f"Colab's runtime as of {SNAPSHOT}: {len(freeze)} packages")
+    print(
+        f"NOTE torch differs from Colab's: the twin has {course_torch()} (PyPI's cp313 build, run on the CPU), Colab "
+        f"torch {torch_version(freeze)} (download.pytorch.org, which this machine cannot reach)"
+    )
     t0 = time.monotonic()
-    make_runtime(args.python or python313(None), freeze)
+    base = make_runtime(args.python or python313(None), freeze)
     print(f"[runtime] {time.monotonic() - t0:.0f} s")
+    base_versions = versions(base)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV", "COURSE_", "HF_"))}
     env = {k: v for k, v in env.items() if not k.startswith("GIT_")}
     failures = setup_cell_run(env)
     failures += imported_first_run(env, gpu_torch)
+    if versions(base) != base_versions:  # the runtimes hard-link its files: pip must have replaced, never edited
+        failures.append("a runtime changed the twin's own venv (build/colab-twin/venv): make test-colab --fresh")
     for f in failures:
         print("FAIL:", f)
     print(f"[colab twin] {'FAILED' if failures else 'passed'} in {time.monotonic() - t0:.0f} s")
