@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from .errors import BadRequest
+from .errors import BadRequest, Unprocessable
 from .hubdir import REPO_TYPES
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -57,18 +57,24 @@ def check_repo_id(repo_id: str, legacy: bool = False) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def check_path(path: str) -> str:
-    """A file path inside a repo: relative, no `..`, no NUL, not inside `.git/`."""
+def check_path(path: str, write: bool = False) -> str:
+    """A file path inside a repo: relative, no `..`, no NUL, not inside `.git/` (400 BadRequest otherwise).
+
+    A backslash is an ordinary character of a name (`folder\\file.txt` is stored as is, as huggingface.co does), but
+    a segment that a Windows client would read as `.` or `..` (`..\\x`, `a\\..\\b`) is refused: 422 for a commit
+    (`write`), as on the Hub; 400 for a read, as any other invalid path."""
     if (
         not path
         or len(path) > MAX_PATH
         or "\x00" in path
         or path.startswith("/")
-        or "\\" in path
         or any(seg in ("", ".", "..") for seg in path.split("/"))
         or path.split("/")[0] == ".git"
     ):
         raise BadRequest(f"Invalid path in repo: {path!r}")
+    if any(seg in (".", "..") for seg in re.split(r"[/\\]", path)) or path.startswith("\\"):
+        error = Unprocessable if write else BadRequest
+        raise error(f"Invalid path in repo: {path!r} (a '..' or '.' segment between backslashes)")
     return path
 
 

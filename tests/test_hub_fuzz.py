@@ -362,6 +362,7 @@ WEB_TEMPLATES = [
     ("POST", "/settings/tokens/delete"),
     ("GET", "/{type}"),
     ("GET", "/datasets/{repo}/viewer/{rev}/{rev}"),
+    ("GET", "/datasets/{repo}/viewer-media/" + "0" * 40 + "/{rev}/{rev}/0/{path}"),
     ("GET", "/{prefix}{repo}/tree/{rev}/{path}"),
     ("GET", "/{prefix}{repo}/blob/{rev}/{path}"),
     ("GET", "/{prefix}{repo}/download/{rev}/{path}"),

@@ -165,7 +165,7 @@ def preupload(ctx: Ctx):
             or f["size"] < 0
         ):
             raise BadRequest("each file needs a string `path` and an integer `size`")
-        path = check_path(f["path"])
+        path = check_path(f["path"], write=True)
         item = {
             "path": path,
             "uploadMode": upload_mode(path, f["size"], attributes),
@@ -235,7 +235,7 @@ def parse_ndjson(body: bytes) -> tuple[dict, dict, list[str]]:
         if not isinstance(path, str):
             raise BadRequest(f"NDJSON line {n}: `path` is required")
         path = path.rstrip("/") if key == "deletedFolder" else path  # the client sends "folder/"
-        check_path(path)
+        check_path(path, write=True)
         if key == "file":
             if value.get("encoding", "base64") != "base64" or not isinstance(value.get("content"), str):
                 raise BadRequest(f"NDJSON line {n}: `file` needs base64 `content`")
