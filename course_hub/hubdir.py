@@ -38,6 +38,7 @@ class HubDir:
 
     store_db = property(lambda self: self.root / "hub.sqlite3")
     lfs_dir = property(lambda self: self.root / "lfs")
+    xet_dir = property(lambda self: self.root / "xet")  # xorbs, file reconstructions (course_hub.xet)
     tmp_dir = property(lambda self: self.root / "tmp")
     repos_dir = property(lambda self: self.root / "repos")
     tokens_dir = property(lambda self: self.root / "tokens")  # the notebooks' saved tokens (one file a user+role)

@@ -46,7 +46,7 @@ LAYERS = [
     # machine, started or found, and its saved tokens)
     {"errors", "settings", "hubdir", "names", "card_meta", "lfs", "gitrepo", "gitmatch", "store", "net", "markdown"}
     | {"flavour"}  # flavour: what a hub that answers as huggingface.co does leaves out (course_hub/flavour.py)
-    | {"urls", "stages", "local"},
+    | {"urls", "stages", "local", "xet"},  # xet: the Xet protocol's formats and store
     # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
     # `course_hub` itself re-exports Hub
     {"policy", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "__init__"},
@@ -61,12 +61,13 @@ HANDLER_LAYER = 3
 # inside a route package, bottom up (its `__init__` exports its ROUTES or its main class: on top)
 ROUTE_PACKAGES = {
     "api": [
-        {"read", "files", "lfs", "git_http", "course", "access", "social", "community"},
+        {"read", "files", "lfs", "xet", "git_http", "course", "access", "social", "community"},
         {"write"},  # commits: hands create_pr and refs/pr/N to community
         {"manage"},
         {"__init__"},
     ],
     "spaces": [{"runtime", "proxy", "sandbox", "warm"}, {"routes"}, {"__init__"}],
+    "xet": [{"chunking", "hashing"}, {"xorb", "shard"}, {"store"}, {"__init__"}],
     "inference": [{"protocol"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
     "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
 }

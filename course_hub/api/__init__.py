@@ -5,7 +5,7 @@ or `tree` keeps its routes). Handlers ask `Policy`, call the `Hub`'s operations,
 from __future__ import annotations
 
 from ..http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, route
-from . import access, community, course, files, git_http, lfs, manage, read, social, write
+from . import access, community, course, files, git_http, lfs, manage, read, social, write, xet
 
 API = rf"/api/{TYPE}/{ANY_REPO}"
 COLLECTION = r"/api/collections/(?P<slug>[^/]+/[^/]+)"
@@ -39,6 +39,15 @@ ROUTES: list[Route] = [
     route("DELETE", rf"{API}/tag/(?P<tag>.+)", write.delete_tag),
     route("POST", rf"{API}/preupload/{REV}", write.preupload),
     route("POST", rf"{API}/commit/{REV}", write.commit),
+    # Xet: tokens for the CAS (api.xet), and the CAS itself
+    route("GET", rf"{API}/xet-read-token/{REV}", xet.read_token),
+    route("GET", rf"{API}/xet-write-token/{REV}", xet.write_token),
+    route("GET", rf"{xet.CAS}/v1/reconstructions/(?P<hash>[^/]+)", xet.reconstruction),
+    route("GET", rf"{xet.CAS}/v1/xorb-data/(?P<hash>[0-9a-f]{{64}})", xet.xorb_data),
+    route("POST", rf"{xet.CAS}/v1/xorbs/(?P<prefix>[^/]+)/(?P<hash>[^/]+)", xet.upload_xorb, is_async=True),
+    route("POST", rf"{xet.CAS}/v1/shards", xet.upload_shard),
+    route("GET", rf"{xet.CAS}/v1/chunks/(?P<prefix>[^/]+)/(?P<hash>[^/]+)", xet.dedupe),
+    route("GET", rf"{xet.CAS}/v1/stats", xet.stats),
     # whole repos: move (rename/transfer), duplicate, squash history, LFS storage
     route("POST", r"/api/repos/move", manage.move_repo),
     route("POST", rf"{API}/duplicate", manage.duplicate),

@@ -12,6 +12,7 @@ from ..errors import BadRequest, EntryNotFound, RangeNotSatisfiable
 from ..http import Ctx
 from ..lfs import Pointer
 from ..names import check_path
+from . import xet
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNCOUNTED = {"README.md", ".gitattributes"}
@@ -46,6 +47,7 @@ def resolve(ctx: Ctx):
         headers.update(
             {"ETag": f'"{pointer.oid}"', "X-Linked-Etag": f'"{pointer.oid}"', "X-Linked-Size": str(pointer.size)}
         )
+        headers.update(xet.resolve_headers(ctx, rec, sha, pointer.oid))
         return LfsFileResponse(
             hub.lfs.path(pointer.oid), headers=headers, media_type=headers["Content-Type"], background=count
         )
