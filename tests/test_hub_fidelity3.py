@@ -4,6 +4,7 @@ redirects, and the smaller answers real clients parse (create_commit on a missin
 from __future__ import annotations
 
 import pytest
+from hubtest import HTTP, bearer, git, with_credentials
 from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
@@ -23,3 +24,21 @@ def test_a_backslash_is_part_of_a_name_and_dot_dot_is_422(hub, api, new_repo_id,
             api.upload_file(path_or_fileobj=b"x", path_in_repo=bad, repo_id=repo_id)
         assert e.value.response.status_code == 422, bad
     assert api.list_repo_files(repo_id) == [".gitattributes", name]
+
+
+# --- renamed repos -------------------------------------------------------------------------------------------------
+def test_a_renamed_repos_old_urls_redirect(hub, api, new_repo_id, tmp_path):
+    old, new = new_repo_id(), new_repo_id()
+    api.create_repo(old, private=True)
+    api.upload_file(path_or_fileobj=b"moved", path_in_repo="f.txt", repo_id=old)
+    api.move_repo(old, new)
+    token = hub.token("alice")
+    r = HTTP.get(f"{hub.url}/{old}/resolve/main/f.txt?download=true", headers=bearer(token))
+    assert r.status_code == 307 and r.headers["location"] == f"/{new}/resolve/main/f.txt?download=true"
+    assert HTTP.get(f"{hub.url}/{old}/resolve/main/f.txt").status_code == 401  # no redirect tells a stranger
+    path = hf_hub_download(old, "f.txt", endpoint=hub.url, token=token, cache_dir=tmp_path / "cache")
+    assert open(path, "rb").read() == b"moved"
+    git("clone", with_credentials(hub.url, "alice", token) + f"/{old}", str(tmp_path / "clone"))
+    assert (tmp_path / "clone" / "f.txt").read_bytes() == b"moved"
+    r = HTTP.get(f"{hub.url}/{old}.git/info/refs?service=git-upload-pack", headers=bearer(token))
+    assert r.status_code == 307 and r.headers["location"] == f"/{new}.git/info/refs?service=git-upload-pack"

@@ -6,7 +6,7 @@ import mimetypes
 import re
 
 from starlette.background import BackgroundTask
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ..errors import BadRequest, EntryNotFound, RangeNotSatisfiable
 from ..http import Ctx
@@ -18,9 +18,22 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNCOUNTED = {"README.md", ".gitattributes"}
 
 
+def moved(ctx: Ctx, rec) -> RedirectResponse | None:
+    """A renamed or transferred repo's old id in a `resolve` or git URL: 307 to the same URL under its new id (as
+    huggingface.co answers; a different case of the same id is not a move)."""
+    if rec.id.lower() == ctx.repo_id.lower():
+        return None
+    raw = ctx.request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+    path = re.sub(rf"/{re.escape(ctx.repo_id)}(?=[/.]|$)", lambda _: f"/{rec.id}", raw, count=1, flags=re.I)
+    query = ctx.request.url.query
+    return RedirectResponse(ctx.settings.root_path + path + (f"?{query}" if query else ""), status_code=307)
+
+
 def resolve(ctx: Ctx):
     hub = ctx.hub
     rec = ctx.policy.download(ctx.ident, ctx.repo_type, ctx.repo_id, ctx.endpoint)
+    if redirect := moved(ctx, rec):
+        return redirect
     rev, path = ctx.params["rev"], check_path(ctx.params["path"])
     git, sha = hub.resolve(rec.type, rec.id, rev)
     entry = hub.entry(git, sha, rec.id, rev, path)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ..errors import BadRequest, GitFailed, HubError
 from ..http import Ctx
+from .files import moved
 
 
 def git_http(ctx: Ctx):
@@ -28,6 +29,8 @@ def git_http(ctx: Ctx):
         if ctx.ident is None and e.status in (401, 403, 404):  # let git ask for credentials, then retry
             raise type(e)(e.message, {**e.headers, **basic}, status=401) from None
         raise
+    if redirect := moved(ctx, rec):  # a renamed repo's old URL: git follows the 307 (its first request)
+        return redirect
     body = ctx.body
     if ctx.request.headers.get("content-encoding") == "gzip":
         try:

@@ -28,6 +28,8 @@ def move_repo(ctx: Ctx):
     if rec.id == to_id:
         raise BadRequest(f"{rec.id} is already called {to_id}")
     ctx.hub.move_repo(rec.type, rec.id, to_id)
+    if rec.type == "space":  # a running app goes on under its new id
+        ctx.request.app.state.spaces.moved(rec.id, ctx.hub.repo("space", to_id))
     return JSONResponse({"url": repo_url(ctx.endpoint, rec.type, to_id)})
 
 

@@ -301,6 +301,22 @@ class SpaceManager:
                 return None
             return self._start_locked(rec)
 
+    def moved(self, old_id: str, rec: RepoRecord) -> None:
+        """A renamed or transferred Space: the app under its old id stops, and starts again under the new one (its
+        `SPACE_ID`, its URLs) if it ran; a paused Space stays paused."""
+        with self.lock:
+            if old_id in self._paused:
+                self._paused.discard(old_id)
+                self._paused.add(rec.id)
+                self._save_paused()
+            run = self.runs.pop(old_id, None)
+            if run is None:
+                return
+            ran = run.stage in (SpaceStage.RUNNING, SpaceStage.BUILDING)
+            self._stop_locked(run, SpaceStage.SLEEPING)
+        if ran:
+            self.ensure(rec)
+
     def pause(self, rec: RepoRecord) -> None:
         with self.lock:
             self._paused.add(rec.id)
