@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from hubtest import HTTP, bearer, git, with_credentials
-from huggingface_hub import hf_hub_download
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub import CommitOperationAdd, hf_hub_download
+from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
 
 # --- paths ---------------------------------------------------------------------------------------------------------
@@ -42,3 +42,86 @@ def test_a_renamed_repos_old_urls_redirect(hub, api, new_repo_id, tmp_path):
     assert (tmp_path / "clone" / "f.txt").read_bytes() == b"moved"
     r = HTTP.get(f"{hub.url}/{old}.git/info/refs?service=git-upload-pack", headers=bearer(token))
     assert r.status_code == 307 and r.headers["location"] == f"/{new}.git/info/refs?service=git-upload-pack"
+
+
+# --- the smaller answers clients parse -----------------------------------------------------------------------------
+def test_create_commit_on_a_missing_repo_is_repository_not_found(api, new_repo_id):
+    with pytest.raises(RepositoryNotFoundError):
+        api.create_commit(new_repo_id(), [CommitOperationAdd("a.txt", b"a")], commit_message="x")
+
+
+def test_permanently_deleted_lfs_files_leave_the_file_list(hub, api, new_repo_id, tmp_path):
+    repo_id = new_repo_id()
+    api.create_repo(repo_id)
+    api.upload_file(path_or_fileobj=b"\x00big" * 100, path_in_repo="w.bin", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"small", path_in_repo="keep.txt", repo_id=repo_id)
+    api.permanently_delete_lfs_files(repo_id, list(api.list_lfs_files(repo_id)))
+    assert "w.bin" not in api.list_repo_files(repo_id) and "keep.txt" in api.list_repo_files(repo_id)
+    with pytest.raises(EntryNotFoundError):
+        hf_hub_download(repo_id, "w.bin", endpoint=hub.url, token=hub.token("alice"), cache_dir=tmp_path)
+
+
+def test_formatted_commits(api, new_repo_id):
+    repo_id = new_repo_id()
+    api.create_repo(repo_id)
+    api.upload_file(
+        path_or_fileobj=b"x",
+        path_in_repo="x.txt",
+        repo_id=repo_id,
+        commit_message="Add <b>x</b>",
+        commit_description="See **this**",
+    )
+    plain = api.list_repo_commits(repo_id)[0]
+    assert plain.formatted_title is None and plain.formatted_message is None
+    top = api.list_repo_commits(repo_id, formatted=True)[0]
+    assert (
+        top.title == "Add <b>x</b>"
+        and "&lt;b&gt;x&lt;/b&gt;" in top.formatted_title
+        and "<b>x" not in top.formatted_title
+    )
+    assert "<strong>this</strong>" in top.formatted_message
+
+
+def test_move_repo_onto_an_existing_repo_is_409(api, new_repo_id):
+    a, b = new_repo_id(), new_repo_id()
+    api.create_repo(a)
+    api.create_repo(b)
+    with pytest.raises(HfHubHTTPError) as e:
+        api.move_repo(a, b)
+    assert e.value.response.status_code == 409
+    assert api.repo_exists(a) and api.repo_exists(b)
+
+
+def test_super_squash_is_refused_on_a_pr_ref(api, new_repo_id):
+    repo_id = new_repo_id()
+    api.create_repo(repo_id)
+    api.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id=repo_id)
+    pr = api.upload_file(path_or_fileobj=b"2", path_in_repo="b.txt", repo_id=repo_id, create_pr=True)
+    ref = f"refs/pr/{pr.pr_num}"
+    before = [c.commit_id for c in api.list_repo_commits(repo_id, revision=ref)]
+    for branch in (ref, "refs/convert/parquet"):
+        with pytest.raises(HfHubHTTPError) as e:
+            api.super_squash_history(repo_id, branch=branch)
+        assert e.value.response.status_code in (400, 403, 404), branch
+    assert [c.commit_id for c in api.list_repo_commits(repo_id, revision=ref)] == before
+
+
+def test_update_collection_fields(api, new_repo_id):
+    repo_id = new_repo_id()
+    api.create_repo(repo_id)
+    c = api.create_collection("Round three", description="first", exists_ok=True)
+    try:
+        api.add_collection_item(c.slug, repo_id, "model", exists_ok=True)
+        new = api.update_collection_metadata(c.slug, title="Renamed", description="second", theme="pink", private=True)
+        assert (new.title, new.description, new.theme, new.private) == ("Renamed", "second", "pink", True)
+        again = api.get_collection(new.slug)
+        assert (again.title, again.description, again.theme, again.private) == ("Renamed", "second", "pink", True)
+    finally:
+        api.delete_collection(c.slug, missing_ok=True)
+
+
+def test_validate_yaml_checks_model_index_and_warns_on_empty_metadata(api):
+    with pytest.raises(ValueError, match="model-index"):
+        api._validate_yaml("---\nmodel-index: just a string\n---\n# card\n")
+    with pytest.warns(UserWarning, match="Empty or missing yaml metadata"):
+        api._validate_yaml("# a card without metadata\n")

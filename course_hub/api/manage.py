@@ -54,6 +54,8 @@ def duplicate(ctx: Ctx):
 def super_squash(ctx: Ctx):
     """`HfApi.super_squash_history`: the branch becomes one commit with its current files."""
     rec = ctx.policy.write(ctx.ident, ctx.repo_type, ctx.repo_id)
+    if ctx.params["rev"].startswith("refs/"):  # refs/pr/N, refs/convert/…: not a branch, as on huggingface.co
+        raise BadRequest(f"Cannot super-squash {ctx.params['rev']!r}: only a branch can be squashed")
     message = ctx.json().get("message") or f"Super-squash branch '{ctx.params['rev']}'"
     if not isinstance(message, str):
         raise BadRequest("`message` must be a string")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from urllib.parse import parse_qs
 
 from starlette.responses import JSONResponse
@@ -9,6 +10,7 @@ from starlette.responses import JSONResponse
 from .. import __version__, listing
 from ..errors import BadRequest, entry_not_found
 from ..http import Ctx
+from ..markdown import markdown
 from ..names import check_path
 
 
@@ -95,6 +97,8 @@ def tree(ctx: Ctx):
         entries = listing.tree_entries(git, sha, folder, ctx.flag("recursive"))
     except KeyError:
         raise entry_not_found(rec.id, rev, folder, {"X-Repo-Commit": sha}) from None
+    # files whose LFS object was deleted (`permanently_delete_lfs_files`) leave the list, as on huggingface.co
+    entries = [e for e in entries if "lfs" not in e or ctx.hub.lfs_usable(rec.type, rec.id, e["lfs"]["oid"], e["size"])]
     size = ctx.settings.page_size if not ctx.flag("expand") else min(ctx.settings.page_size, 50)
     page, headers = listing.paginate(
         entries,
@@ -155,6 +159,12 @@ def commits(ctx: Ctx):
         raise BadRequest("Invalid page number") from None
     size = listing.COMMITS_PAGE
     page = history[page_no * size : (page_no + 1) * size]
+    if "formatted" in ctx.query_list("expand[]"):  # list_repo_commits(formatted=True): the title and message as HTML
+        for c in page:
+            c["formatted"] = {
+                "title": html.escape(c["title"]),
+                "message": markdown(c["message"]) if c["message"] else "",
+            }
     headers = {"X-Total-Count": str(len(history))}
     if (page_no + 1) * size < len(history):
         base = str(ctx.request.url).split("?")[0]
