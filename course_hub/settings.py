@@ -52,6 +52,7 @@ def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
 INFERENCE_ENV = {
     "inference_memory_mb": int,
     "inference_threads": int,
+    "inference_max_batch": int,
     "inference_queue": int,
     "inference_timeout_s": float,
     "inference_idle_s": float,
@@ -94,6 +95,7 @@ class Settings:
     inference_dtype: str = "float32"
     inference_threads: int = 1  # torch threads in the worker (file downloads stay fast while models run)
     inference_queue: int = 8  # requests in flight; more get 503 + Retry-After
+    inference_max_batch: int = 8  # generations of one model in one forward pass (1: one at a time, in turn)
     inference_timeout_s: float = 120.0  # one request, model load included (then 504)
     inference_idle_s: float = 600.0  # the worker (and every model) goes away after this long unused
     inference_max_tokens: int = 512  # max_new_tokens / max_tokens cap

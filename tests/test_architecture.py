@@ -68,7 +68,7 @@ ROUTE_PACKAGES = {
     ],
     "spaces": [{"runtime", "proxy", "sandbox", "warm"}, {"routes"}, {"__init__"}],
     "xet": [{"chunking", "hashing"}, {"xorb", "shard"}, {"store"}, {"__init__"}],
-    "inference": [{"protocol"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
+    "inference": [{"protocol", "batching"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
     "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
 }
 # helpers, bottom up: plain modules; the bootstrap (connect, ensure_server); what stands on it (the Jupyter

@@ -87,6 +87,7 @@ class InferenceService:
         config = {
             "parent": os.getpid(),
             "threads": self.settings.inference_threads,
+            "max_batch": self.settings.inference_max_batch,
             "max_model_bytes": self.settings.inference_memory_mb * MiB,
             "max_prompt_tokens": self.settings.inference_max_prompt_tokens,
             "dtype": self.settings.inference_dtype,

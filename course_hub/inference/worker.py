@@ -6,8 +6,11 @@ The only part of the course hub that imports torch and transformers. It runs in 
 
 - Models load lazily from snapshot folders the hub prepared (hard links into its own LFS store, never the network)
   into an LRU bounded by `max_model_bytes` (weights as loaded, float32).
-- Generations advance one token at a time, round-robin over the active requests, so streams interleave and a
-  cancelled request stops at its next token.
+- Generations are batched continuously (`batching.py`): a new request is prefilled alone, then joins the active
+  generations of its model, which advance together, one forward pass per token (up to `max_batch` rows; more make a
+  second batch, stepped in turn); each keeps its own sampling, stop strings and limits, and leaves between steps
+  when it ends or is cancelled. Classification and embedding requests for one model that arrive together run as one
+  padded batch.
 - It exits when the hub goes away: EOF on the pipe, PR_SET_PDEATHSIG (Linux), and a parent-pid watch.
 """
 
@@ -29,6 +32,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .batching import Batch, batchable, prefill
 from .protocol import Channel, Closed
 
 
@@ -181,15 +185,21 @@ def classify(m: Loaded, p: dict) -> list:
 
     tok, model = m.parts["tokenizer"], m.parts["model"]
     texts = p["inputs"] if isinstance(p["inputs"], list) else [p["inputs"]]
-    params = p.get("parameters") or {}
+    enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
+    with torch.inference_mode():
+        logits = model(**enc).logits.float()
+    return scored(model, logits, p.get("parameters") or {})
+
+
+def scored(model, logits, params: dict) -> list:
+    """Ranked labels per row of logits, with the request's `function_to_apply` and `top_k`."""
+    import torch
+
     labels = model.config.id2label
     fn = params.get("function_to_apply")
     if fn is None:
         multi = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
         fn = "sigmoid" if multi else "softmax"
-    enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
-    with torch.inference_mode():
-        logits = model(**enc).logits.float()
     scores = {"softmax": lambda x: x.softmax(-1), "sigmoid": torch.sigmoid, "none": lambda x: x}[fn](logits)
     top_k = params.get("top_k") or len(labels)
     out = []
@@ -244,7 +254,51 @@ def image_classification(m: Loaded, p: dict) -> list:
     return [{"label": r["label"], "score": r["score"]} for r in m.parts["pipeline"](image.convert("RGB"), top_k=top_k)]
 
 
-# --- generation, a token at a time -----------------------------------------------------------------------------
+def classify_many(m: Loaded, jobs: list[dict]) -> list:
+    """The inputs of several classification requests in one padded forward pass; each request's parameters after."""
+    import torch
+
+    tok, model = m.parts["tokenizer"], m.parts["model"]
+    texts, spans = [], []
+    for job in jobs:
+        inputs = job["payload"]["inputs"]
+        batch = inputs if isinstance(inputs, list) else [inputs]
+        spans.append((len(texts), len(texts) + len(batch)))
+        texts += batch
+    enc = tok(texts, padding=True, truncation=True, max_length=min(tok.model_max_length, 512), return_tensors="pt")
+    with torch.inference_mode():
+        logits = model(**enc).logits.float()
+    return [scored(model, logits[a:b], job["payload"].get("parameters") or {}) for job, (a, b) in zip(jobs, spans)]
+
+
+def embed_many(m: Loaded, jobs: list[dict]) -> list:
+    """Feature extraction and sentence similarity for several requests: one `embed` of all their sentences."""
+    import torch
+
+    texts, spans = [], []
+    for job in jobs:
+        p = job["payload"]
+        if job["task"] == "sentence-similarity":
+            batch = [p["inputs"]["source_sentence"], *p["inputs"]["sentences"]]
+        else:
+            batch = p["inputs"] if isinstance(p["inputs"], list) else [p["inputs"]]
+        spans.append((len(texts), len(texts) + len(batch)))
+        texts += batch
+    vecs = torch.tensor(embed(m, texts, False))
+    out = []
+    for job, (a, b) in zip(jobs, spans):
+        p, rows = job["payload"], vecs[a:b]
+        if job["task"] == "sentence-similarity":
+            rows = torch.nn.functional.normalize(rows, dim=-1)
+            out.append((rows[1:] @ rows[0]).tolist())
+            continue
+        if p.get("normalize"):
+            rows = torch.nn.functional.normalize(rows, dim=-1)
+        out.append(rows.tolist() if isinstance(p["inputs"], list) else rows[0].tolist())
+    return out
+
+
+# --- generation -----------------------------------------------------------------------------
 class Gen:
     def __init__(self, job_id, m: Loaded, ids: list[int], p: dict):
         import torch
@@ -260,6 +314,12 @@ class Gen:
         self.seed = int(seed) if seed is not None else int.from_bytes(os.urandom(4), "little")
         self.rng = torch.Generator().manual_seed(self.seed)
         self.started = time.monotonic()
+        self.done = False  # ended or cancelled: its batch row goes before the next step
+
+    @property
+    def last(self) -> int:
+        """The token to feed next (the newest one: an EOS ends the generation before it would be fed)."""
+        return self.generated[-1]
 
 
 def choose(g: Gen, logits):
@@ -321,9 +381,10 @@ class Worker:
     def __init__(self, chan: Channel, inbox: queue.Queue, config: dict):
         self.chan, self.inbox, self.config = chan, inbox, config
         self.models = Models(int(config["max_model_bytes"]), config.get("dtype", "auto"))
+        self.max_batch = max(1, int(config.get("max_batch", 8)))
         self.pending: collections.deque[dict] = collections.deque()
-        self.active: collections.OrderedDict[int, Gen] = collections.OrderedDict()
-        self.cancelled: set = set()
+        self.active: dict[int, Gen] = {}
+        self.batches: list[Batch] = []  # stepped in turn, each in one forward pass
 
     def emit(self, job_id, event: str, **fields) -> None:
         self.chan.send({"id": job_id, "event": event, **fields})
@@ -332,11 +393,16 @@ class Worker:
         while True:
             self.drain(block=not (self.active or self.pending))
             if self.pending:
-                self.start(self.pending.popleft())
-            for g in list(self.active.values()):
-                if g.id in self.active:  # not cancelled meanwhile
-                    self.guard(g.id, self.step, g)
+                jobs = list(self.pending)
+                self.pending.clear()
+                self.start(jobs)
+                self.drain(block=False)
+            for b in list(self.batches):
+                self.prune(b)
+                if b.rows:
+                    self.guard_batch(b)
                     self.drain(block=False)
+                self.prune(b)
 
     def drain(self, block: bool) -> None:
         while True:
@@ -353,18 +419,19 @@ class Worker:
                 self.pending = collections.deque(j for j in self.pending if j["id"] != msg["id"])
                 if len(self.pending) < waiting:
                     print(f"cancelled job {msg['id']} after 0 tokens (before it started)", file=sys.stderr, flush=True)
-                g = self.active.pop(msg["id"], None)
+                g = self.active.get(msg["id"])
                 if g is not None:
-                    g.m.busy -= 1
+                    self.finish(g)
                     print(f"cancelled job {g.id} after {len(g.generated)} tokens", file=sys.stderr, flush=True)
             elif op == "run":
                 self.pending.append(msg)
             elif op == "unload":
                 self.models.clear()
 
-    def guard(self, job_id, fn, *args) -> None:
+    def guard(self, job_id, fn, *args, **kwargs) -> bool:
         try:
-            fn(*args)
+            fn(*args, **kwargs)
+            return True
         except JobError as e:
             self.fail(job_id, e.status, e.message)
         except MemoryError:
@@ -375,48 +442,115 @@ class Worker:
         except Exception as e:  # noqa: BLE001  (a bug or an unusable model: report it, keep serving)
             traceback.print_exc()
             self.fail(job_id, 500, f"Inference failed: {type(e).__name__}: {e}")
+        return False
 
     def fail(self, job_id, status: int, message: str) -> None:
-        g = self.active.pop(job_id, None)
+        g = self.active.get(job_id)
         if g is not None:
-            g.m.busy -= 1
+            self.finish(g)
         self.emit(job_id, "error", status=status, message=message)
 
-    def start(self, job: dict) -> None:
-        def go():
-            task, p = job["task"], job["payload"]
-            m = self.models.get(job["key"], job["load_task"], job["folder"])
-            self.emit(job["id"], "loaded")
+    def finish(self, g: Gen) -> None:
+        """The generation leaves: no more events; its batch drops its row before the next step."""
+        if self.active.pop(g.id, None) is not None:
+            g.done = True
+            g.m.busy -= 1
+
+    def prune(self, b: Batch) -> None:
+        b.keep([not g.done for g in b.rows])
+        if not b.rows and b in self.batches:
+            self.batches.remove(b)
+
+    # --- starting jobs: generations prefill and join a batch; one-shot tasks of one model run together ----------
+    def start(self, jobs: list[dict]) -> None:
+        groups: dict[tuple, list] = {}
+        for job in jobs:
+            task = job["task"]
             if task == "text-generation":
-                ids = prompt_ids(m, p, int(self.config["max_prompt_tokens"]))
-                g = Gen(job["id"], m, ids, p)
-                m.busy += 1
-                self.active[g.id] = g
-                self.step(g)
-                return
-            fn = {
-                "text-classification": classify,
-                "feature-extraction": feature_extraction,
-                "sentence-similarity": sentence_similarity,
-                "image-classification": image_classification,
-            }.get(task)
-            if fn is None:
-                raise JobError(400, f"Task {task!r} is not run by the course hub")
-            self.emit(job["id"], "done", result=fn(m, p))
+                self.guard(job["id"], self.start_generation, job)
+                continue
+            kind = {"feature-extraction": "embed", "sentence-similarity": "embed"}.get(task, task)
+            loaded = self.guarded_load(job)
+            if loaded is not None:
+                groups.setdefault((job["key"], kind), []).append((job, loaded))
+        for (_, kind), group in groups.items():
+            if len(group) > 1 and kind in ("text-classification", "embed"):
+                try:
+                    results = (classify_many if kind == "text-classification" else embed_many)(
+                        group[0][1], [job for job, _ in group]
+                    )
+                except Exception:  # noqa: BLE001  (one job's input, or memory: each alone says which)
+                    traceback.print_exc()
+                else:
+                    print(f"{len(group)} {kind} requests in one batch", file=sys.stderr, flush=True)
+                    for (job, _), result in zip(group, results, strict=True):
+                        self.guard(job["id"], self.emit, job["id"], "done", result=result)
+                    continue
+            for job, m in group:
+                self.guard(job["id"], self.one_shot, job, m)
 
-        self.guard(job["id"], go)
+    def guarded_load(self, job: dict) -> Loaded | None:
+        out: list[Loaded] = []
 
-    def step(self, g: Gen) -> None:
-        import torch
+        def go():
+            out.append(self.models.get(job["key"], job["load_task"], job["folder"]))
+            self.emit(job["id"], "loaded")
 
-        model = g.m.parts["model"]
-        with torch.inference_mode():
-            if g.past is None:
-                out = model(input_ids=torch.tensor([g.prompt]), use_cache=True)
-            else:
-                out = model(input_ids=torch.tensor([[g.generated[-1]]]), cache=g.past, use_cache=True)
-        g.past = out.cache if "cache" in out else out.past_key_values
-        token = choose(g, out.logits[0, -1].float())
+        return out[0] if self.guard(job["id"], go) else None
+
+    def one_shot(self, job: dict, m: Loaded) -> None:
+        fn = {
+            "text-classification": classify,
+            "feature-extraction": feature_extraction,
+            "sentence-similarity": sentence_similarity,
+            "image-classification": image_classification,
+        }.get(job["task"])
+        if fn is None:
+            raise JobError(400, f"Task {job['task']!r} is not run by the course hub")
+        self.emit(job["id"], "done", result=fn(m, job["payload"]))
+
+    def start_generation(self, job: dict) -> None:
+        p = job["payload"]
+        m = self.models.get(job["key"], job["load_task"], job["folder"])
+        self.emit(job["id"], "loaded")
+        ids = prompt_ids(m, p, int(self.config["max_prompt_tokens"]))
+        g = Gen(job["id"], m, ids, p)
+        m.busy += 1
+        self.active[g.id] = g
+        logits, cache = prefill(m.parts["model"], ids)
+        self.advance(g, choose(g, logits))
+        if g.done:
+            return
+        size = self.max_batch if batchable(cache) else 1
+        b = next((b for b in self.batches if b.model is m.parts["model"] and b.size == size and not b.full()), None)
+        if b is None:
+            b = Batch(m.parts["model"], size)
+            self.batches.append(b)
+        b.add(g, cache, len(ids))
+        if len(b) > 1:
+            print(f"job {g.id} joined a batch: {len(b)} generations in one forward pass", file=sys.stderr, flush=True)
+
+    # --- a step of a batch: one forward pass, then each row's own sampling, stops and limits -----------------
+    def guard_batch(self, b: Batch) -> None:
+        try:
+            logits = b.step()
+        except MemoryError:
+            self.models.clear()
+            for g in list(b.rows):
+                self.fail(g.id, 503, "The inference worker ran out of memory; the models were unloaded (retry)")
+            return
+        except Exception as e:  # noqa: BLE001  (a bug or an unusable model: report it, keep serving)
+            traceback.print_exc()
+            for g in list(b.rows):
+                if not g.done:
+                    self.fail(g.id, 500, f"Inference failed: {type(e).__name__}: {e}")
+            return
+        for i, g in enumerate(b.rows):
+            if not g.done:  # a row cancelled during the step gets no more events
+                self.guard(g.id, lambda g=g, row=logits[i]: self.advance(g, choose(g, row)))
+
+    def advance(self, g: Gen, token: int) -> None:
+        """The generation's next token: stream what is final of its text, end it on EOS, a stop string or its limit."""
         finish = None
         if token in g.m.parts["eos"]:
             finish = "eos_token"
@@ -451,10 +585,7 @@ class Worker:
         elif g.stream and finish is None:
             self.emit(g.id, "delta", text="", token=token)
         if finish is not None:
-            self.active.pop(g.id, None)
-            g.m.busy -= 1
-            if g.stream and cut > g.emitted:
-                self.emit(g.id, "delta", text=text[g.emitted : cut], token=token)
+            self.finish(g)
             self.emit(
                 g.id,
                 "done",
