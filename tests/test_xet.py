@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from course_hub.xet import xorb as xorb_format
@@ -33,8 +33,8 @@ else:
 
 
 def payload(n: int, seed: int) -> bytes:
-    rng = random.Random(seed)
-    return bytes(rng.getrandbits(8) for _ in range(n // 4)) + os.urandom(n - n // 4)
+    """Model-like bytes: float32 weights (hf_xet compresses them byte-grouped, BG4-LZ4)."""
+    return np.random.default_rng(seed).normal(0, 0.02, n // 4).astype(np.float32).tobytes()
 
 
 def xet_client(hub, tmp_path: Path, **args) -> dict:
@@ -142,3 +142,86 @@ def test_reconstruction_ranges(hub, lfs_file):
     )
     assert r.status_code == 416
     assert httpx.get(f"{tok['casUrl']}/v1/reconstructions/{file_hash}").status_code == 401
+
+
+def test_upload_through_xet_serves_every_protocol(hub, api, new_repo_id, tmp_path):
+    repo = new_repo_id()
+    api.create_repo(repo)
+    data = payload(4_000_000, 2)
+    local = tmp_path / "model.bin"
+    local.write_bytes(data)
+    before = stats(hub)
+    xet_client(hub, tmp_path, op="upload", repo=repo, file="model.bin", local=str(local))
+    mid = stats(hub)
+    assert mid.get("shards", 0) > before.get("shards", 0)
+    sent = mid.get("xorb_bytes_received", 0) - before.get("xorb_bytes_received", 0)
+    assert sent > 1_000_000
+    sha = hashlib.sha256(data).hexdigest()
+    # LFS (this process: HF_HUB_DISABLE_XET=1) and plain resolve
+    from huggingface_hub import hf_hub_download
+
+    path = hf_hub_download(repo, "model.bin", token=hub.token("alice"), cache_dir=tmp_path / "lfs-cache")
+    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
+    info = api.get_paths_info(repo, ["model.bin"])[0]
+    assert info.lfs is not None and info.lfs.sha256 == sha
+    plain = httpx.get(f"{hub.url}/{repo}/resolve/main/model.bin", headers={"Authorization": f"Bearer {hub.token()}"})
+    assert plain.content == data and "x-xet-hash" in plain.headers
+    assert xet_client(hub, tmp_path, op="download", repo=repo, file="model.bin")["sha256"] == sha
+    # one more epoch: a few bytes change; dedup sends a small part of the file
+    changed = bytearray(data)
+    changed[2_000_000:2_000_100] = os.urandom(100)
+    local.write_bytes(bytes(changed))
+    xet_client(hub, tmp_path, op="upload", repo=repo, file="model.bin", local=str(local))
+    after = stats(hub)
+    resent = after.get("xorb_bytes_received", 0) - mid.get("xorb_bytes_received", 0)
+    assert 0 < resent < len(data) // 10, (resent, after)
+    plain = httpx.get(f"{hub.url}/{repo}/resolve/main/model.bin", headers={"Authorization": f"Bearer {hub.token()}"})
+    assert plain.content == bytes(changed)
+
+
+def _xet_files(hub) -> set:
+    root = Path(hub.dir) / "xet"
+    return {str(p.relative_to(root)) for p in root.rglob("*")} if root.exists() else set()
+
+
+def test_cas_refuses_bad_input_and_stores_nothing(hub, lfs_file):
+    from course_hub.xet import shard as shard_format
+    from course_hub.xet.hashing import to_hex
+
+    repo, _ = lfs_file
+    w = httpx.get(
+        f"{hub.url}/api/models/{repo}/xet-write-token/main", headers={"Authorization": f"Bearer {hub.token('alice')}"}
+    ).json()
+    cas, auth = w["casUrl"], {"Authorization": f"Bearer {w['accessToken']}"}
+    h, blob, _ = xorb_format.build([os.urandom(20_000), os.urandom(30_000)])
+    name = to_hex(h)
+    other = to_hex(xorb_format.build([os.urandom(100)])[0])
+    before = _xet_files(hub)
+    cases = [
+        httpx.post(f"{cas}/v1/xorbs/default/{'z' * 64}", content=blob, headers=auth),  # not a hash
+        httpx.post(f"{cas}/v1/xorbs/default/{other}", content=blob, headers=auth),  # another hash
+        httpx.post(f"{cas}/v1/xorbs/default/{name}", content=blob[:-10], headers=auth),  # truncated
+        httpx.post(f"{cas}/v1/xorbs/default/{name}", content=b"\x07" + blob[1:], headers=auth),  # bad version
+        httpx.post(f"{cas}/v1/xorbs/default/{name}", content=blob, headers={"Authorization": "Bearer xet_x.y"}),
+        httpx.post(f"{cas}/v1/xorbs/default/{name}", content=blob),
+        httpx.post(f"{cas}/v1/shards", content=b"not a shard", headers=auth),
+    ]
+    # a shard whose file names a xorb that was never uploaded
+    fake = bytearray(shard_format.HEADER_TAG + (2).to_bytes(8, "little") + (200).to_bytes(8, "little"))
+    fake += bytes(32) + (shard_format.WITH_VERIFICATION | shard_format.WITH_METADATA).to_bytes(4, "little")
+    fake += (1).to_bytes(4, "little") + bytes(8)
+    fake += h + bytes(4) + (50_000).to_bytes(4, "little") + (0).to_bytes(4, "little") + (2).to_bytes(4, "little")
+    fake += bytes(48) + bytes(48) + shard_format.BOOKEND + shard_format.BOOKEND
+    cases.append(httpx.post(f"{cas}/v1/shards", content=bytes(fake), headers=auth))
+    cases.append(httpx.post(f"{cas}/v1/shards", content=bytes(fake[:100]), headers=auth))  # truncated
+    read = _read_token(hub, repo)
+    cases.append(  # a read token cannot upload
+        httpx.post(
+            f"{cas}/v1/xorbs/default/{name}", content=blob, headers={"Authorization": f"Bearer {read['accessToken']}"}
+        )
+    )
+    cases.append(httpx.get(f"{cas}/v1/reconstructions/{'0' * 64}", headers=auth))  # unknown file
+    cases.append(httpx.get(f"{cas}/v1/chunks/default-merkledb/{'0' * 64}", headers=auth))  # unknown chunk
+    statuses = [r.status_code for r in cases]
+    assert statuses == [400, 400, 400, 400, 401, 401, 400, 400, 400, 403, 404, 404], statuses
+    assert _xet_files(hub) == before

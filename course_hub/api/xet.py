@@ -251,7 +251,7 @@ def upload_shard(ctx: Ctx):
 
 def dedupe(ctx: Ctx):
     _check_token(ctx, "read")
-    if ctx.params["prefix"] != "default-merkledb":
+    if ctx.params["prefix"] not in ("default-merkledb", "default"):  # the spec's name; hf_xet 1.8 sends `default`
         raise BadRequest("The global dedupe prefix is `default-merkledb`")
     _hash_param(ctx)
     STATS["dedupe_queries"] += 1

@@ -90,19 +90,36 @@ def parse(data: bytes) -> tuple[list[FileInfo], list[XorbInfo]]:
 
 
 def dedupe_answer(xorbs: list[XorbInfo], sizes: dict[bytes, int], expiry_s: int = 7 * 86400) -> bytes:
-    """A shard with no files and these xorbs' chunk lists (chunk hashes in the clear: a zero HMAC key)."""
+    """A shard with no files and these xorbs' chunk lists (chunk hashes in the clear: a zero HMAC key), with the
+    lookup tables xet-core's reader expects after the sections (the spec's "reserved" footer words point at them)."""
     out = bytearray(HEADER_TAG + struct.pack("<QQ", 2, FOOTER_SIZE))
     file_info_offset = len(out)
     out += BOOKEND
     cas_info_offset = len(out)
+    xorb_lookup, chunk_lookup, index, total, on_disk = [], [], 0, 0, 0
     for x in xorbs:
-        total = sum(size for _, _, size in x.chunks)
-        out += x.hash + struct.pack("<IIII", 0, len(x.chunks), total, sizes.get(x.hash, total))
-        for h, start, size in x.chunks:
-            out += h + struct.pack("<II", start, size) + bytes(8)
+        size = sum(size for _, _, size in x.chunks)
+        total, on_disk = total + size, on_disk + sizes.get(x.hash, size)
+        out += x.hash + struct.pack("<IIII", 0, len(x.chunks), size, sizes.get(x.hash, size))
+        xorb_lookup.append((int.from_bytes(x.hash[:8], "little"), index))
+        for i, (h, start, chunk_size) in enumerate(x.chunks):
+            out += h + struct.pack("<II", start, chunk_size) + bytes(8)
+            chunk_lookup.append((int.from_bytes(h[:8], "little"), index, i))
+        index += 1 + len(x.chunks)
     out += BOOKEND
+    xorb_lookup_offset = len(out)
+    for key, i in xorb_lookup:
+        out += struct.pack("<QI", key, i)
+    chunk_lookup_offset = len(out)
+    for key, i, j in sorted(chunk_lookup):
+        out += struct.pack("<QII", key, i, j)
     footer_offset = len(out)
     now = int(time.time())
-    out += struct.pack("<QQQ", 1, file_info_offset, cas_info_offset) + bytes(48) + bytes(32)
-    out += struct.pack("<QQ", now, now + expiry_s) + bytes(72) + struct.pack("<Q", footer_offset)
+    out += struct.pack("<QQQ", 1, file_info_offset, cas_info_offset)
+    out += struct.pack(
+        "<QQQQQQ", xorb_lookup_offset, 0, xorb_lookup_offset, len(xorb_lookup), chunk_lookup_offset, len(chunk_lookup)
+    )
+    out += bytes(32) + struct.pack("<QQ", now, now + expiry_s) + bytes(48)
+    out += struct.pack("<QQQQ", on_disk, total, total, footer_offset)
+    assert len(out) - footer_offset == FOOTER_SIZE
     return bytes(out)

@@ -152,7 +152,14 @@ class XetStore:
                 size += term.size
             if file_hash(chunks) != info.hash:
                 raise ShardError(f"file hash {to_hex(info.hash)} does not match its chunks")
-            records.append({"hash": to_hex(info.hash), "sha256": info.sha256.hex(), "size": size, "terms": terms})
+            records.append(
+                {
+                    "hash": to_hex(info.hash),
+                    "sha256": to_hex(info.sha256),  # stored like a Merkle hash (8-byte groups reversed)
+                    "size": size,
+                    "terms": terms,
+                }
+            )
         return records
 
     def write_file(self, record: dict, out) -> None:
@@ -166,7 +173,12 @@ class XetStore:
                 out.write(data)
 
     def register(self, record: dict) -> None:
+        """Record a checked file (`check_shard`); its first chunk joins the global dedupe index."""
         name = record.pop("hash")
+        if record["terms"]:
+            xorb_name, start = record["terms"][0][:2]
+            first = self.xorb_index(xorb_name)["hashes"][start]
+            self._write(self._path("chunks", first), xorb_name.encode())
         self._write(self._path("files", f"{name}.json"), json.dumps(record).encode())
         self._write(self._path("sha256", record["sha256"]), name.encode())
 
