@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,9 +26,10 @@ from huggingface_hub import CommitOperationAdd, HfApi
 
 from course_hub import HubDir
 from course_hub.net import ServerInfo, free_port
-from course_hub.spaces.sandbox import probe
+from course_hub.spaces.sandbox import probe, probe_net
 
 SANDBOXED = probe() is None and os.environ.get("COURSE_HUB_SPACE_SANDBOX", "auto") != "off"
+OWN_NETWORK = SANDBOXED and probe_net() is None
 
 # real Gradio apps in subprocesses: not in `make check`; start timeouts, idle timers, memory limits and hub kills
 # run serial
@@ -514,6 +516,79 @@ def test_a_hostile_space_sees_nothing_of_the_hub_and_the_hub_goes_on(fast):
     assert HTTP.get(f"{fast.url}/api/health").status_code == 200
 
 
+NETWORK = """
+import socket, urllib.request
+for what, port in {ports!r}.items():
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()
+        print("REACHED", what, flush=True)
+    except OSError as e:
+        print("refused", what, type(e).__name__, flush=True)
+try:
+    socket.socket(socket.AF_UNIX).connect({abstract!r})
+    print("REACHED an abstract unix socket", flush=True)
+except OSError as e:
+    print("refused an abstract unix socket", type(e).__name__, flush=True)
+hub = os.environ["HF_ENDPOINT"]
+print("the hub answers", urllib.request.urlopen(hub + "/api/health").status, flush=True)
+for host in ("127.0.0.1", "0.0.0.0"):
+    try:
+        taken = socket.create_server((host, int(hub.rsplit(":", 1)[1])))
+        print("TOOK the hub's port on", host, flush=True)
+    except OSError as e:
+        print("refused the hub's port on", host, type(e).__name__, flush=True)
+"""
+
+
+@pytest.mark.skipif(not OWN_NETWORK, reason="no network namespace for Spaces here (bubblewrap --unshare-net)")
+def test_a_space_reaches_the_hub_and_nothing_else_on_the_machine(fast):
+    """Its own network namespace: another Space's port, a local service's port (the inference worker, a database…)
+    and the machine's abstract unix sockets are refused; the hub answers at HF_ENDPOINT; the hub's port cannot be
+    taken from inside, and the hub and the other Space serve on."""
+    api, other, repo_id = fast.api("bob"), new_id("bob"), new_id()
+    push_space(api, other, {"app.py": tiny("bob's")})
+    other_port = int(get_app(fast, other).json()["env"]["GRADIO_SERVER_PORT"])
+    abstract = f"\0course-hub-test-{uuid.uuid4().hex[:8]}"
+    with socket.create_server(("127.0.0.1", 0)) as service, socket.socket(socket.AF_UNIX) as local:
+        local.bind(abstract)
+        local.listen()
+        ports = {"another Space": other_port, "a local service": service.getsockname()[1]}
+        push_space(fast.api(), repo_id, {"app.py": tiny(extra=NETWORK.format(ports=ports, abstract=abstract))})
+        assert get_app(fast, repo_id).json()["version"] == "v1"
+        logs = "".join(fast.api().fetch_space_logs(repo_id))
+    assert "REACHED" not in logs and "TOOK" not in logs, logs
+    assert logs.count("refused") == 5 and "the hub answers 200" in logs, logs
+    assert get_app(fast, other).json()["version"] == "bob's"
+    assert HTTP.get(f"{fast.url}/api/health").status_code == 200
+    assert "a network of its own" in fast.log.read_text()
+
+
+STAY_ALIVE = """
+import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if os.fork() == 0:  # a daemon: its own session, SIGTERM ignored, tries to outlive the Space
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp(sys.executable, [sys.executable, "-c", "import signal, time; signal.signal(15, signal.SIG_IGN); "
+                                   "time.sleep(600)", "{marker}"])
+    os._exit(0)
+"""
+
+
+@pytest.mark.serial
+def test_a_space_that_ignores_sigterm_and_forks_a_daemon_is_gone_after_sleeping(fast):
+    api, repo_id, marker = fast.api(), new_id(), f"stay-alive-{uuid.uuid4().hex[:8]}"
+    push_space(api, repo_id, {"app.py": tiny(extra=STAY_ALIVE.format(marker=marker))})
+    app = serving(fast, repo_id)
+
+    def daemons():
+        return [p for p in psutil.process_iter(["cmdline"]) if marker in (p.info["cmdline"] or [])]
+
+    procs = [psutil.Process(app["pid"]), *wait_for(daemons, 10, "the Space's daemon")]
+    wait_stage(api, repo_id, {"SLEEPING"}, timeout=25)  # idle 6 s on this server
+    assert_all_gone(procs, timeout=10)
+
+
 # --- the proxy ------------------------------------------------------------------------------------------------
 def test_proxy_streams_and_keeps_tokens_from_the_app(fast):
     api, repo_id = fast.api(), new_id()
@@ -662,8 +737,9 @@ def test_no_orphans_when_the_hub_goes(tmp_path, how):
         pids = {p.pid for p in procs}
         assert {a["pid"] for a in apps} | {a["child"] for a in apps} <= pids  # app, its child, the supervisor
         # per Space: the supervisor, the app and its child; sandboxed, bubblewrap twice between (outside and the
-        # PID namespace's first process)
-        assert len(procs) == (10 if SANDBOXED else 6), [p.cmdline() for p in procs]
+        # PID namespace's first process), and in a network of its own a relay on either side of bubblewrap
+        expected = (14 if OWN_NETWORK else 10) if SANDBOXED else 6
+        assert len(procs) == expected, [p.cmdline() for p in procs]
         if how == "sigterm":
             srv.proc.send_signal(signal.SIGTERM)
         elif how == "sigkill":

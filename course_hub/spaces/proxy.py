@@ -2,6 +2,7 @@
 server-sent events), and the file server of `sdk: static` Spaces.
 
 Gradio 6 (server and gradio_client) uses plain HTTP and SSE only, no websockets, so there is no websocket proxy.
+An app in a network of its own (sandbox.Net) is reached through its unix socket (one pooled client per socket).
 The app never sees the caller's hub token (`Authorization`, `x-hf-authorization` are dropped) nor a forged
 `X-Forwarded-*` header (the proxy sets its own, so gradio builds its URLs under the Space's app path).
 """
@@ -9,6 +10,7 @@ The app never sees the caller's hub token (`Authorization`, `x-hf-authorization`
 from __future__ import annotations
 
 import mimetypes
+import os
 
 import httpx
 from starlette.responses import FileResponse, Response, StreamingResponse
@@ -63,6 +65,7 @@ class Upstream:
 
     def __init__(self):
         self._client: httpx.AsyncClient | None = None
+        self._unix: dict[str, httpx.AsyncClient] = {}  # an app in its own network: by its unix socket's path
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -75,15 +78,35 @@ class Upstream:
             )
         return self._client
 
+    async def at(self, sock: str | None) -> httpx.AsyncClient:
+        """The client to the app behind unix socket `sock` (None: the TCP pool); clients of sockets that are gone
+        (their app stopped: each start has a new socket) are closed here."""
+        if sock is None:
+            return self.client
+        if sock not in self._unix:
+            for gone in [s for s in self._unix if not os.path.exists(s)]:  # noqa: ASYNC240  a local stat
+                await self._unix.pop(gone).aclose()
+            self._unix[sock] = httpx.AsyncClient(
+                transport=httpx.AsyncHTTPTransport(uds=sock),
+                trust_env=False,
+                follow_redirects=False,
+                timeout=httpx.Timeout(30.0, read=None),
+            )
+        return self._unix[sock]
+
     async def aclose(self) -> None:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+        clients, self._unix = list(self._unix.values()), {}
+        for client in clients:
+            await client.aclose()
 
 
-async def forward(pool: Upstream, request, port: int, rest: str, on_end) -> Response:
-    """Send the request to the app on `port` at path `rest` (raw, with its query) through `pool`'s client and stream
-    the answer back; `on_end()` runs once when the answer is done or the caller went away."""
+async def forward(pool: Upstream, request, port: int, rest: str, on_end, sock: str | None = None) -> Response:
+    """Send the request to the app on `port` (through unix socket `sock` when it has a network of its own) at path
+    `rest` (raw, with its query) through `pool`'s client and stream the answer back; `on_end()` runs once when the
+    answer is done or the caller went away."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"http://127.0.0.1:{port}{rest}" + (f"?{query}" if query else "")
     null_origin = request.headers.get("origin") == "null"
@@ -108,7 +131,7 @@ async def forward(pool: Upstream, request, port: int, rest: str, on_end) -> Resp
             on_end()
 
     try:
-        client = pool.client
+        client = await pool.at(sock)
         upstream = await client.send(
             client.build_request(request.method, url, headers=headers, content=request.stream() if has_body else None),
             stream=True,

@@ -160,8 +160,14 @@ async def app(ctx: Ctx):
         return answer
     spaces.begin(rec.id, rest)
     try:
+        net = run.net
         return await proxy.forward(
-            ctx.request.app.state.upstream, ctx.request, run.port, rest, lambda: spaces.end(rec.id, rest)
+            ctx.request.app.state.upstream,
+            ctx.request,
+            run.port,
+            rest,
+            lambda: spaces.end(rec.id, rest),
+            sock=str(net.app_sock) if net is not None else None,
         )
     except httpx.HTTPError as e:
         raise ServiceUnavailable(

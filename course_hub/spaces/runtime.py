@@ -37,8 +37,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +52,7 @@ from ..settings import Settings, course_org
 from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
-from .sandbox import Cgroup, Limits, Sandbox, probe
+from .sandbox import Cgroup, Limits, Net, Sandbox, probe, probe_net
 from .warm import WarmSlot
 
 LOG_TAIL_LINES = 40
@@ -78,6 +80,47 @@ code = app.wait()
 print(f"[course hub] the app exited with code {code}", flush=True)
 down()
 """
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _wait_up_unix(sock: Path, proc: subprocess.Popen, timeout: float, cancelled) -> None:
+    """`net.wait_until_up` for an app in its own network: a GET of / through its unix socket answers below 500."""
+    import http.client
+    import socket
+
+    class Conn(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(str(sock))
+
+    started = time.monotonic()
+    while True:
+        if cancelled():
+            raise Cancelled(str(sock))
+        if proc.poll() is not None:
+            raise NotUp(f"the app exited with code {proc.returncode}", "exited")
+        conn = Conn(LOOPBACK, timeout=2)
+        try:
+            conn.request("GET", "/")
+            if conn.getresponse().status < 500:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+        if time.monotonic() - started > timeout:
+            raise NotUp(f"the app did not answer within {timeout:.0f}s", "timeout")
+        time.sleep(0.2)
 
 
 def space_key(repo_id: str) -> str:
@@ -132,6 +175,7 @@ class SpaceRun:
     active: int = 0  # proxied requests in flight (heartbeat streams not counted)
     gen: int = 0  # bumped by every start/stop: a start that was overtaken drops its result
     cgroup: Cgroup | None = None  # the app's (sandboxed, where the machine gives the hub cgroups)
+    net: Net | None = None  # the app's own network (sandboxed, where bubblewrap can unshare it): the proxy's way in
     ready: threading.Event = field(default_factory=threading.Event)
 
 
@@ -178,6 +222,9 @@ class SpaceManager:
         self._closed = threading.Event()
         self._paused = self._load_paused()
         self.sandbox, self.unsandboxed_why = self._make_sandbox(settings)
+        self.shared_net_why = probe_net() if self.sandbox is not None else None  # None: each app has its own network
+        self._net_root = Path(tempfile.gettempdir()) / f"course-hub-net-{os.getpid()}"  # short: socket paths
+        self._sweep_nets()
         self._warm: WarmSlot | None = None  # the next Space's interpreter, imports done (sandboxed only)
         self._warming = False
         self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
@@ -211,7 +258,30 @@ class SpaceManager:
             if cgroup is not None:
                 cgroup.remove()
         warm = ", warm start (gradio, transformers, torch imported in advance)" if self._warm_wanted() else ""
+        if self.shared_net_why:
+            said.append(f"the machine's network (any local port): {self.shared_net_why}")
+        else:
+            said.append("a network of its own (the hub over HTTP only)")
         return "Spaces run sandboxed (bubblewrap: hub dir and other Spaces hidden): " + ", ".join(said) + warm
+
+    # --- the apps' own networks (sandbox.Net) ----------------------------------------------------------------
+    def _new_net(self, app_port: int, owner: str) -> Net | None:
+        """A fresh socket folder for one start (None: the machine's network); writable by the app's uid."""
+        if self.sandbox is None or self.shared_net_why:
+            return None
+        self._net_root.mkdir(mode=0o711, exist_ok=True)
+        folder = self._net_root / uuid.uuid4().hex[:8]
+        folder.mkdir(mode=0o700)
+        self.sandbox.prepare(folder, owner)
+        port = int(self.hub_url().rsplit(":", 1)[1].split("/", 1)[0])
+        return Net(folder, LOOPBACK, port, app_port)
+
+    def _sweep_nets(self) -> None:
+        """Remove the socket folders of hubs that are gone (a SIGKILLed hub cannot)."""
+        for folder in Path(tempfile.gettempdir()).glob("course-hub-net-*"):
+            pid = folder.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
 
     # --- what a Space is ----------------------------------------------------------------------------------
     def card(self, rec: RepoRecord) -> tuple[str | None, dict, list[str]]:
@@ -329,6 +399,7 @@ class SpaceManager:
         run = self.runs.setdefault(rec.id, SpaceRun(rec.id))
         run.gen += 1
         run.stage, run.error, run.sha, run.port = SpaceStage.BUILDING, None, None, None
+        run.net = None
         run.ready.clear()
         run.started = run.last_used = time.monotonic()
         self._make_room(rec.id)
@@ -351,9 +422,9 @@ class SpaceManager:
                         run.id, f"put to sleep: one Space per learner runs in a classroom and {keep} was asked for"
                     )
                     self._stop_locked(run, SpaceStage.SLEEPING)
-        live = sorted(
+        live = sorted(  # the least recently used first; one starting or answering only when no idle one is left
             (r for r in self.runs.values() if r.id != keep and r.stage.has_process),
-            key=lambda r: r.last_used,
+            key=lambda r: (r.stage == SpaceStage.BUILDING or r.active > 0, r.last_used),
         )
         while len(live) >= max(1, self.settings.max_spaces):
             victim = live.pop(0)
@@ -382,6 +453,7 @@ class SpaceManager:
                     self._close_slot(slot)
                     return
                 run.proc, run.port, run.cgroup = slot.proc, slot.port, slot.cgroup  # a stop from now on ends it
+                run.net = slot.net
             try:
                 earlier = log.read_bytes()  # the Space's folder is replaced by the slot's: its log is kept
             except OSError:
@@ -431,14 +503,17 @@ class SpaceManager:
             port = run.port
         timeout = self.settings.space_start_timeout
         try:
-            wait_until_up(
-                f"http://{LOOPBACK}:{port}/",
-                proc,
-                timeout,
-                interval=0.2,
-                probe_timeout=2,
-                cancelled=lambda: run.gen != gen,
-            )
+            if run.net is not None:
+                _wait_up_unix(run.net.app_sock, proc, timeout, cancelled=lambda: run.gen != gen)
+            else:
+                wait_until_up(
+                    f"http://{LOOPBACK}:{port}/",
+                    proc,
+                    timeout,
+                    interval=0.2,
+                    probe_timeout=2,
+                    cancelled=lambda: run.gen != gen,
+                )
         except Cancelled:
             return
         except NotUp as e:
@@ -467,7 +542,8 @@ class SpaceManager:
         if box is not None:
             cgroup = Cgroup.make(f"course-hub-{os.getpid()}-{space_key(rec.id)}-{gen}", box.limits)
             box.prepare(folder, rec.id)
-            argv = box.command(argv, folder, cwd=app_dir)
+            net = self._new_net(port, rec.id)
+            argv = box.command(argv, folder, cwd=app_dir, net=net)
             self._log(rec.id, "sandboxed: " + ", ".join(box.enforced(cgroup)))
 
         def spawn():
@@ -488,8 +564,10 @@ class SpaceManager:
             if run.gen != gen or self._closed.is_set():
                 if cgroup is not None:
                     cgroup.remove()
+                if box is not None and net is not None:
+                    shutil.rmtree(net.dir, ignore_errors=True)
                 return
-            run.cgroup = cgroup
+            run.cgroup, run.net = cgroup, (net if box is not None else None)
             try:
                 proc = self._spawner.call(spawn)
             except BaseException:
@@ -528,7 +606,8 @@ class SpaceManager:
             env = {k: v for k, v in self._base_environment().items() if k not in WARM_FIXED}
             box, prefix = self.sandbox, (sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()))
             port = free_port()
-            slot = self._spawner.call(lambda: WarmSlot(box, self.dir, port, env, prefix=prefix))
+            net = self._new_net(port, "warm")
+            slot = self._spawner.call(lambda: WarmSlot(box, self.dir, port, env, prefix=prefix, net=net))
         except Exception:  # no slot: the next start is a cold one
             import logging
 
@@ -555,6 +634,8 @@ class SpaceManager:
         slot.close()
         if slot.folder.name.startswith(".warm-"):
             shutil.rmtree(slot.folder, ignore_errors=True)
+        if slot.net is not None:
+            shutil.rmtree(slot.net.dir, ignore_errors=True)
 
     def _checkout(self, rec: RepoRecord, sha: str, folder: Path) -> Path:
         """The Space's files at `sha` in a fresh `app/` folder (LFS files as their content when stored here)."""
@@ -664,6 +745,9 @@ class SpaceManager:
     def _kill(run: SpaceRun) -> None:
         proc, run.proc = run.proc, None
         cgroup, run.cgroup = run.cgroup, None
+        net, run.net = run.net, None
+        if net is not None:  # the proxy's way in goes first; the relays end with the app
+            shutil.rmtree(net.dir, ignore_errors=True)
         if proc is None:
             if cgroup is not None:
                 cgroup.remove()
@@ -724,6 +808,7 @@ class SpaceManager:
                 self._close_slot(slot)
             if self._spawner is not None:
                 self._spawner.jobs.put(None)
+        shutil.rmtree(self._net_root, ignore_errors=True)
 
     # --- being used ---------------------------------------------------------------------------------------
     def begin(self, repo_id: str, path: str) -> None:

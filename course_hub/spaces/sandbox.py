@@ -9,8 +9,11 @@
 What the app sees (bubblewrap, `bwrap`, from Debian's `bubblewrap`): the machine's files read-only (so the Python
 environment and its packages work as they are), with the hub's folder, every other Space's folder, the users' homes
 and /tmp replaced by empty ones; its own folder read-write; a private /proc and /dev, its own PID namespace (it sees
-no other process, and dies with the hub: `--die-with-parent`); the machine's network, so the hub reaches its port
-and it reaches the hub over HTTP like any client. When the hub runs as root and the Python environment is open to
+no other process, and dies with the hub: `--die-with-parent`). Its network (`Net`, where `probe_net()` finds that
+bubblewrap can unshare it): a namespace of its own with only the hub at its usual address (127.0.0.1:HUB_PORT inside,
+relayed over a unix socket to the hub) and the app's port reachable by the hub's proxy (a unix socket relayed to
+127.0.0.1:APP_PORT inside) — relay.py at both ends; no other Space, no inference worker, no other host. Without
+`Net`, the machine's network (the hub reaches its port, it reaches the hub over HTTP like any client). When the hub runs as root and the Python environment is open to
 all users, the app also runs as a uid of its own (`uid_for`), so files only root may read stay closed even where
 they are not hidden (else its isolation is bubblewrap's mounts: read-only, or hidden).
 
@@ -19,7 +22,8 @@ of a file it writes. Memory, tasks and CPU go to a cgroup of its own when this m
 v1, or v2 with the controllers delegated); else memory is an rlimit on the data segment and tasks are an rlimit on
 the user's processes (only when the app runs as a uid of its own), which `Sandbox.enforced` says.
 
-`probe()` says why no sandbox can run here (no `bwrap`, or user namespaces off), or None.
+`probe()` says why no sandbox can run here (no `bwrap`, or user namespaces off), or None; `probe_net()` why an app
+cannot have a network of its own here, or None.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 NOBODY = 65534
 FIRST_UID, UIDS = 200_000, 50_000  # a root hub runs each Space as a uid of its own in this range
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+RELAY = (Path(__file__).parent / "relay.py").read_text()  # run as `python -I -c RELAY …` (inside, the source is hidden)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,44 @@ def probe(bwrap: str = "bwrap") -> str | None:
     if r.returncode != 0:
         return f"bubblewrap cannot make a sandbox here (user namespaces off?): {r.stderr.strip()[:200]}"
     return None
+
+
+def probe_net(bwrap: str = "bwrap") -> str | None:
+    """None when bubblewrap gives an app a network namespace of its own here, else why not."""
+    exe = shutil.which(bwrap) or bwrap
+    try:
+        r = subprocess.run(
+            [exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            preexec_fn=(lambda: _become(NOBODY)) if os.geteuid() == 0 else None,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"bubblewrap does not run here: {e}"
+    if r.returncode != 0:
+        return f"bubblewrap cannot unshare the network here: {r.stderr.strip()[:200]}"
+    return None
+
+
+@dataclass(frozen=True)
+class Net:
+    """An app's own network: `dir` (a short path: unix socket paths are limited to 108 bytes) holds `hub` (the
+    outside relay's, to the hub's `hub_host:hub_port`) and `app` (the inside relay's, to the app's `app_port`)."""
+
+    dir: Path
+    hub_host: str
+    hub_port: int
+    app_port: int
+
+    @property
+    def hub_sock(self) -> Path:
+        return self.dir / "hub"
+
+    @property
+    def app_sock(self) -> Path:
+        """Where the hub's proxy connects to reach the app."""
+        return self.dir / "app"
 
 
 def _become(uid: int) -> None:
@@ -242,9 +285,10 @@ class Sandbox:
         # a root hub gives each app a uid of its own, where that uid can still run the Python environment
         self.own_uid = os.geteuid() == 0 and all(_open_to_all(p) for p in python_paths())
 
-    def command(self, argv: list[str], folder: Path, cwd: Path | None = None) -> list[str]:
+    def command(self, argv: list[str], folder: Path, cwd: Path | None = None, net: Net | None = None) -> list[str]:
         """`argv` inside bubblewrap, in `cwd` (default `folder`); `folder` (the Space's own: app/, home/, tmp/…)
-        is the one place it writes."""
+        is the one place it writes. With `net`, in a network namespace of its own between the two relays (`Net`);
+        else on the machine's network."""
         folder = folder.resolve()
         args = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         # /tmp and the homes too: a course cloned there (CI's clone under /tmp, a learner's ~/hf-hands-on) gets
@@ -259,8 +303,17 @@ class Sandbox:
             if any(h == path or h in path.parents for h in hidden):
                 args += ["--ro-bind", str(path), str(path)]  # the interpreter and packages, back
         args += ["--bind", str(folder), str(folder)]
-        args += ["--unshare-all", "--share-net", "--die-with-parent", "--new-session", "--chdir", str(cwd or folder)]
-        return [*args, "--", *argv]
+        if net is not None:
+            args += ["--bind", str(net.dir), str(net.dir)]
+        args += ["--unshare-all", *([] if net else ["--share-net"])]
+        args += ["--die-with-parent", "--new-session", "--chdir", str(cwd or folder)]
+        if net is None:
+            return [*args, "--", *argv]
+        relay = [sys.executable, "-I", "-c", RELAY]
+        inside = [*relay, "--tcp", str(net.hub_port), str(net.hub_sock)]
+        inside += ["--unix", str(net.app_sock), "127.0.0.1", str(net.app_port), "--", *argv]
+        outside = [*relay, "--unix", str(net.hub_sock), net.hub_host, str(net.hub_port), "--"]
+        return [*outside, *args, "--", *inside]
 
     def prepare(self, folder: Path, name: str) -> None:
         """The Space's folder writable by the app's own uid (a root hub)."""

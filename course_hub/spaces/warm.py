@@ -22,7 +22,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from .sandbox import Cgroup, Sandbox
+from .sandbox import Cgroup, Net, Sandbox
 
 WARM_IMPORTS = ("gradio", "transformers", "torch")
 
@@ -65,15 +65,19 @@ class WarmSlot:
         imports: tuple[str, ...] = WARM_IMPORTS,
         python: str = sys.executable,
         prefix: tuple[str, ...] = (),
+        net: Net | None = None,
     ):
-        """`prefix`: what runs the sandbox (the Spaces runtime's supervisor, which dies with the hub)."""
+        """`prefix`: what runs the sandbox (the Spaces runtime's supervisor, which dies with the hub); `net`: the
+        app's own network (its `app_port` is `port`), else the machine's."""
         self.id = uuid.uuid4().hex[:12]
         self.folder = self.inside = spaces_dir / f".warm-{self.id}"
         for sub in ("app", "home", "tmp", "hf-home"):
             (self.folder / sub).mkdir(parents=True)
-        self.port, self.box = port, box
+        self.port, self.box, self.net = port, box, net
         self.cgroup = Cgroup.make(f"course-hub-{os.getpid()}-warm-{self.id}", box.limits)  # the hub's pid: sweep
         box.prepare(self.folder, self.id)
+        if net is not None:
+            box.prepare(net.dir, self.id)
         self.log = log or self.folder / "run.log"
         env = {
             **env,
@@ -90,7 +94,8 @@ class WarmSlot:
                     *box.command(
                         [python, "-I", "-u", "-c", ZYGOTE, ",".join(imports), f"slot={self.id}"],
                         self.folder,
-                        cwd=self.inside / "app",
+                        cwd=self.inside,  # not app/: a claim mid-import replaces it with the checkout
+                        net=net,
                     ),
                 ],
                 env=env,
