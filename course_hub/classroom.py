@@ -2,7 +2,8 @@
 
 `course-hub classroom roster 30` makes learner accounts and a token sheet (one `COURSE_HUB_URL` line per learner);
 `course-hub serve --classroom` binds to the LAN and refuses anonymous requests; `course-hub classroom report` shows
-who asked for gated access, who pushed what and who opened which pull request.
+who asked for gated access, who pushed what, who opened which pull request, and each learner's Spaces with their stage
+(as the running hub last wrote it in the Spaces dir's stages.json; SLEEPING when no hub runs).
 """
 
 from __future__ import annotations
@@ -162,7 +163,39 @@ def report(hub: Hub) -> str:
         )
     if not prs:
         out.append("  (none)")
-    return "\n".join(out)
+    return "\n".join(out + spaces_report(hub, sorted(learners)))
+
+
+def spaces_report(hub: Hub, learners: list[str]) -> list[str]:
+    """Each learner's Spaces and their stage, from the running hub's stages.json (its pid alive), else SLEEPING."""
+    stages, running = {}, False
+    try:
+        state = json.loads((hub.dir.spaces_dir / "stages.json").read_text())
+        os.kill(int(state["pid"]), 0)
+        stages, running = state["spaces"], True
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        paused = set(json.loads((hub.dir.spaces_dir / "paused.json").read_text()))
+    except (OSError, ValueError):
+        paused = set()
+    out = ["Learners' Spaces:" + ("" if running else " (no course hub runs on this hub dir: every Space sleeps)")]
+    mine: dict[str, list[str]] = {}
+    for rec in hub.repos():
+        owner = rec.id.split("/", 1)[0]
+        if rec.type == "space" and owner in learners:
+            mine.setdefault(owner, []).append(rec.id)
+    for learner in learners:
+        for repo_id in sorted(mine.get(learner, [])):
+            seen = stages.get(repo_id) or {}
+            stage = "PAUSED" if repo_id in paused else seen.get("stage") or "SLEEPING"
+            error = f": {seen['error']}" if seen.get("error") and stage != "PAUSED" else ""
+            out.append(f"  {learner:16} {repo_id:40} {stage}{error}")
+        if learner not in mine:
+            out.append(f"  {learner:16} (no Space)")
+    if not learners:
+        out.append("  (no roster)")
+    return out
 
 
 def _when(ts: float) -> str:

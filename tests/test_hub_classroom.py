@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -85,7 +86,11 @@ CLASSROOM = "classroom hub needs your token"
         ("/api/models/hf-hands-on/gated-demo", "Unauthorized", CLASSROOM),
         ("/hf-hands-on/open-demo/resolve/main/config.json", "Unauthorized", CLASSROOM),
         # where huggingface.co itself refuses an anonymous caller, the learner sees the Hub's own answer
-        ("/hf-hands-on/gated-demo/resolve/main/config.json", "GatedRepo", "You must have access to it and be authenticated"),
+        (
+            "/hf-hands-on/gated-demo/resolve/main/config.json",
+            "GatedRepo",
+            "You must have access to it and be authenticated",
+        ),
         ("/api/whoami-v2", "InvalidCredentials", "no token was sent"),
     ],
 )
@@ -109,7 +114,10 @@ def test_health_stays_open_and_a_learner_token_works(room):
     seat = room["seats"][0]
     api = HfApi(endpoint=room["url"], token=seat["token"])
     assert api.whoami()["name"] == "learner01"
-    assert sorted(m.id for m in api.list_models(author="hf-hands-on")) == ["hf-hands-on/gated-demo", "hf-hands-on/open-demo"]
+    assert sorted(m.id for m in api.list_models(author="hf-hands-on")) == [
+        "hf-hands-on/gated-demo",
+        "hf-hands-on/open-demo",
+    ]
 
 
 def test_demo_tokens_are_limited(room):
@@ -256,4 +264,19 @@ def test_a_learners_space_runs_sandboxed_and_reads_nothing_of_the_hub(room):
         assert r.read().decode().startswith("learner app; ")
     assert api.space_info(repo_id).runtime.stage == "SLEEPING"
     assert "one Space per learner" in "".join(api.fetch_space_logs(repo_id, build=True))
+
+    # the instructor's report: each learner's Spaces and their stage, as the running hub wrote it
+    def report() -> str:
+        return cli(room["dir"], "classroom", "report").stdout.split("Learners' Spaces:", 1)[1]
+
+    def row(text: str, repo_id: str) -> str:
+        return next(line.split() for line in text.splitlines() if repo_id in line)
+
+    deadline = time.monotonic() + 15
+    while row(text := report(), second)[2:] != ["RUNNING"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert row(text, second) == ["learner01", second, "RUNNING"], text
+    assert row(text, repo_id) == ["learner01", repo_id, "SLEEPING"], text
+    assert "learner02 (no Space)" in " ".join(text.split()) and "no course hub runs" not in text, text
     api.pause_space(second)  # nothing left running once the module's hub stops
+    assert row(report(), second)[2] == "PAUSED"

@@ -56,6 +56,7 @@ from .sandbox import Cgroup, Limits, Net, Sandbox, probe, probe_net
 from .warm import WarmSlot
 
 LOG_TAIL_LINES = 40
+STAGES_FILE = "stages.json"  # in the Spaces dir: each run's stage while the hub runs (`classroom report` reads it)
 LOG_MAX = 1024 * 1024
 HARDWARE = "cpu-basic"
 HEARTBEAT = "/gradio_api/heartbeat/"  # gradio_client keeps this stream open: not a sign of use
@@ -226,6 +227,7 @@ class SpaceManager:
         self._net_root = Path(tempfile.gettempdir()) / f"course-hub-net-{os.getpid()}"  # short: socket paths
         self._sweep_nets()
         self._warm: WarmSlot | None = None  # the next Space's interpreter, imports done (sandboxed only)
+        self._published: dict | None = None  # what STAGES_FILE says
         self._warming = False
         self.before_start: list = []  # called (no arguments) before an app starts: on a lean hub, the inference
         # worker lets go of its memory if idle (course_hub/app.py)
@@ -809,6 +811,8 @@ class SpaceManager:
             if self._spawner is not None:
                 self._spawner.jobs.put(None)
         shutil.rmtree(self._net_root, ignore_errors=True)
+        if self._published is not None:
+            (self.dir / STAGES_FILE).unlink(missing_ok=True)
 
     # --- being used ---------------------------------------------------------------------------------------
     def begin(self, repo_id: str, path: str) -> None:
@@ -856,9 +860,25 @@ class SpaceManager:
 
                 logging.getLogger("course_hub").exception("space watch")
 
+    def _publish_stages(self) -> None:
+        """Write each run's stage to STAGES_FILE when it changed (the hub's pid with it: a dead hub's file is stale)."""
+        with self.lock:
+            stages = {
+                r.id: {"stage": str(r.stage), "error": (r.error or "").split("\n", 1)[0][:200]}
+                for r in self.runs.values()
+            }
+        if stages == self._published:
+            return
+        self._published = stages
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f"{STAGES_FILE}.tmp"
+        tmp.write_text(json.dumps({"pid": os.getpid(), "spaces": stages}))
+        os.replace(tmp, self.dir / STAGES_FILE)
+
     def _check(self) -> None:
         import psutil
 
+        self._publish_stages()
         now = time.monotonic()
         with self.lock:
             runs = [r for r in self.runs.values() if r.stage.has_process and r.proc is not None]
