@@ -9,6 +9,7 @@ reaches as `ctx.request.app.state`) holds everything that lives while the hub se
     state.inference  the inference service (`InferenceService`): the worker process, the idle watch
     state.upstream   the pooled HTTP client to the Spaces' apps (`spaces.proxy.Upstream`)
     state.secret     the hub dir's session-signing secret (the website's cookies)
+    state.webhooks   the users' webhooks and the thread that delivers them (`hub_webhooks.Webhooks`)
 
 Nothing of it is module-level or registered with `atexit`: the ASGI lifespan's shutdown (uvicorn, or a `with
 TestClient(app)`) calls `aclose()`, which stops every Space's process group, the inference worker and the threads;
@@ -23,6 +24,7 @@ from starlette.datastructures import State
 from . import api, flavour, inference
 from .http import Route, Router
 from .hub import Hub
+from .hub_webhooks import Webhooks
 from .inference.service import InferenceService
 from .settings import Settings
 from .spaces import SpaceManager
@@ -57,6 +59,7 @@ class CourseHub(Router):
         self.state.inference = InferenceService(settings)
         self.state.upstream = Upstream()
         self.state.secret = hub.dir.secret()
+        self.state.webhooks = Webhooks(hub)  # deliveries: a thread started by the first event, stopped by close()
         if settings.lean:  # a small machine: a Space and the inference worker never hold memory together
             self.state.spaces.before_start.append(self.state.inference.release_if_idle)
 
@@ -81,6 +84,7 @@ class CourseHub(Router):
         """Stop every Space's app and the inference worker (blocking; safe to call again)."""
         self.state.spaces.close()
         self.state.inference.close()
+        self.state.webhooks.close()
 
     async def aclose(self) -> None:
         """`close`, then the proxy's client (the lifespan's shutdown, in the server's event loop)."""

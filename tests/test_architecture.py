@@ -49,7 +49,7 @@ LAYERS = [
     | {"urls", "stages", "local", "xet"},  # xet: the Xet protocol's formats and store
     # who may do what; the model: `Hub` and its operations (hub_*: `hub.accounts`, `hub.access`, `hub.social`, …);
     # `course_hub` itself re-exports Hub
-    {"policy", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "__init__"},
+    {"policy", "hub", "hub_accounts", "hub_access", "hub_social", "hub_community", "hub_webhooks", "__init__"},
     {"http", "listing", "classroom", "jupyterhub"},  # HTTP toolkit, JSON shapes
     {"api", "spaces", "inference"},  # route handlers: the API (with git), Spaces, inference: route packages
     {"web"},  # the website: pages over the hub's operations (and api.files' downloads)
@@ -61,7 +61,7 @@ HANDLER_LAYER = 3
 # inside a route package, bottom up (its `__init__` exports its ROUTES or its main class: on top)
 ROUTE_PACKAGES = {
     "api": [
-        {"read", "files", "lfs", "xet", "git_http", "course", "access", "social", "community"},
+        {"read", "files", "lfs", "xet", "git_http", "course", "access", "social", "community", "webhooks"},
         {"write"},  # commits: hands create_pr and refs/pr/N to community
         {"manage"},
         {"__init__"},
@@ -74,7 +74,7 @@ ROUTE_PACKAGES = {
 # helpers, bottom up: plain modules; the bootstrap (connect, ensure_server); what stands on it (the Jupyter
 # server's plugin, the Gradio helpers that link through it, the package's `connect`)
 HELPERS_LAYERS = [
-    {"strict_warnings", "colab", "kernels", "lesson", "checks"},
+    {"strict_warnings", "colab", "kernels", "lesson", "checks", "webhook_receiver"},
     {"bootstrap", "practice"},
     {"jupyter_proxy", "gradio_tools", "links", "__init__"},
 ]

@@ -349,6 +349,14 @@ TEMPLATES = [
     ("POST", "/models/{repo}/v1/chat/completions"),
     ("GET", "/v1/models"),
     ("GET", "/inference-static/widget.js"),
+    # webhooks (course_hub/api/webhooks.py)
+    ("GET", "/api/settings/webhooks"),
+    ("POST", "/api/settings/webhooks"),
+    ("GET", "/api/settings/webhooks/" + "0" * 24),
+    ("POST", "/api/settings/webhooks/" + "0" * 24),
+    ("DELETE", "/api/settings/webhooks/" + "0" * 24),
+    ("POST", "/api/settings/webhooks/" + "0" * 24 + "/enable"),
+    ("POST", "/api/settings/webhooks/" + "0" * 24 + "/disable"),
 ]
 # the website (course_hub/web): sent as a browser sends them (`Accept: text/html`), or they answer 404
 WEB_TEMPLATES = [

@@ -5,7 +5,7 @@ or `tree` keeps its routes). Handlers ask `Policy`, call the `Hub`'s operations,
 from __future__ import annotations
 
 from ..http import ANY_REPO, PREFIX, REPO, REV, TYPE, Route, route
-from . import access, community, course, files, git_http, lfs, manage, read, social, write, xet
+from . import access, community, course, files, git_http, lfs, manage, read, social, webhooks, write, xet
 
 API = rf"/api/{TYPE}/{ANY_REPO}"
 COLLECTION = r"/api/collections/(?P<slug>[^/]+/[^/]+)"
@@ -19,6 +19,14 @@ ROUTES: list[Route] = [
     route("POST", r"/api/repos/create", write.create_repo),
     route("DELETE", r"/api/repos/delete", write.delete_repo),
     route("POST", r"/api/validate-yaml", write.validate_yaml),
+    # webhooks (api/webhooks.py; deliveries: hub_webhooks.py)
+    route("GET", r"/api/settings/webhooks", webhooks.list_webhooks),
+    route("POST", r"/api/settings/webhooks", webhooks.create),
+    route("GET", webhooks.ID, webhooks.get),
+    route("POST", webhooks.ID, webhooks.update),
+    route("DELETE", webhooks.ID, webhooks.delete),
+    route("POST", webhooks.ID + "/enable", webhooks.enable),
+    route("POST", webhooks.ID + "/disable", webhooks.disable),
     # course-only: tokens for the notebooks' demonstrations (classroom mode)
     route("POST", r"/api/course/token", course.token),
     # search

@@ -19,6 +19,7 @@ from ..hub_community import TITLE_MAX, diff_base, pr_diff, pr_number
 from ..markdown import markdown
 from ..names import iso
 from ..urls import repo_url
+from . import webhooks
 
 PAGE = 50  # discussions per page (`p=`), as on huggingface.co
 
@@ -179,6 +180,7 @@ def create_discussion(ctx: Ctx):
     else:
         rec, ident = ctx.policy.discuss(ctx.ident, ctx.repo_type, ctx.repo_id)
     num = ctx.hub.community.open(rec, ident.user, data.get("title"), data.get("description"), is_pr)
+    webhooks.emit_discussion(ctx, rec, num, "create")
     return JSONResponse(details(ctx, rec, ctx.hub.community.get(rec, num), with_diff=False))
 
 
@@ -186,6 +188,7 @@ def comment(ctx: Ctx):
     rec, ident = ctx.policy.discuss(ctx.ident, ctx.repo_type, ctx.repo_id)
     d = _discussion(ctx, rec)
     e = ctx.hub.community.comment(rec, d, ident.user, ctx.json().get("comment"))
+    webhooks.emit_discussion(ctx, rec, d["num"], "create", e)
     return JSONResponse({"newMessage": event_json(ctx, rec.namespace, e)})
 
 
@@ -231,6 +234,7 @@ def change_status(ctx: Ctx):
     )
     data = ctx.json()
     e = ctx.hub.community.set_status(rec, d, ident.user, data.get("status"), data.get("comment"))
+    webhooks.emit_discussion(ctx, rec, d["num"], "update")
     return JSONResponse({"newStatus": event_json(ctx, rec.namespace, e)})
 
 
@@ -241,6 +245,7 @@ def merge(ctx: Ctx):
     d = _discussion(ctx, rec)
     data = ctx.json() if ctx.body else {}
     e, sha = ctx.hub.community.merge(rec, d, ctx.ident.user, data.get("comment"))
+    webhooks.emit_discussion(ctx, rec, d["num"], "update")
     return JSONResponse({"newStatus": event_json(ctx, rec.namespace, e), "mergeCommitId": sha})
 
 
@@ -286,6 +291,7 @@ def commit_pr(ctx: Ctx, header: dict, changes: dict, folders: list[str]):
             summary,
             description,
         )
+        webhooks.emit_discussion(ctx, rec, num, "create")  # a pull request opened by a commit
     else:
         rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
         d = hub.community.get(rec, num)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ..errors import BadRequest, GitFailed, HubError
 from ..http import Ctx
+from . import webhooks
 from .files import moved
 
 
@@ -53,8 +54,12 @@ def git_http(ctx: Ctx):
         "GIT_CONFIG_NOSYSTEM": "1",
         "HOME": str(hub.dir.root),
     }
+    refs = _refs(hub, rec) if service == "git-receive-pack" else None  # a push: what moved goes to webhooks
     with hub.repo_lock(rec.type, rec.id) if pushing else contextlib.nullcontext():
         proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, timeout=600)
+    if refs is not None:
+        after = _refs(hub, rec)
+        webhooks.emit_push(ctx, rec, [(r, refs.get(r), after.get(r)) for r in sorted(set(refs) | set(after))])
     head, _, payload = proc.stdout.partition(b"\r\n\r\n")
     if not _:
         head, _, payload = proc.stdout.partition(b"\n\n")
@@ -68,3 +73,8 @@ def git_http(ctx: Ctx):
     if proc.returncode != 0 and status == 200:  # git refused what the client sent (an empty or broken request)
         raise GitFailed("git could not serve this request: " + proc.stderr.decode("utf-8", "replace")[-500:])
     return Response(payload, status_code=status, headers=headers)
+
+
+def _refs(hub, rec) -> dict[str, str]:
+    branches, tags = hub.git(rec.type, rec.id).refs()
+    return {**{f"refs/heads/{n}": s for n, s in branches.items()}, **{f"refs/tags/{n}": s for n, s in tags.items()}}

@@ -18,7 +18,7 @@ from ..http import Ctx, _header_safe
 from ..lfs import OID_RE, Pointer
 from ..names import check_path, check_repo_id, check_type
 from ..urls import repo_url
-from . import community
+from . import community, webhooks
 
 GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co puts in a new repo
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -188,7 +188,8 @@ def commit(ctx: Ctx):
     branch = ctx.params["rev"]
     header, changes, folders = parse_ndjson(ctx.body)
     git = ctx.hub.git(rec.type, rec.id)
-    if git.head(branch) is None:
+    before = git.head(branch)
+    if before is None:
         raise RevisionNotFound(f"Invalid rev id: {branch} is not a branch of {rec.id}")
     summary = str(header.get("summary") or "Upload files").strip() or "Upload files"
     description = str(header.get("description") or "").strip()
@@ -205,6 +206,7 @@ def commit(ctx: Ctx):
         delete_folders=tuple(folders),
         allow_empty=False,
     )  # nothing changed: no new commit
+    webhooks.emit_push(ctx, rec, [(f"refs/heads/{branch}", before, sha)])
     if sha and rec.type == "space" and branch == "main" and flavour.builds_on_commit(ctx.settings):
         ctx.request.app.state.spaces.ensure(rec)  # huggingface.co builds a Space on every push (flavour.py)
     return JSONResponse(
