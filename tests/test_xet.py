@@ -88,6 +88,8 @@ def test_download_through_xet(hub, lfs_file, tmp_path):
 
 def test_read_token_follows_the_download_policy(hub, lfs_file):
     repo, _ = lfs_file
+    assert httpx.get(f"{hub.url}/api/models/{repo}").json()["xetEnabled"] is True  # as on huggingface.co
+    assert httpx.get(f"{hub.url}/api/models/{repo}", params={"expand": "xetEnabled"}).json()["xetEnabled"] is True
     r = httpx.get(f"{hub.url}/api/models/{repo}/xet-read-token/main")  # public repo: anyone may read
     assert r.status_code == 200 and r.json()["exp"] > time.time() and r.headers["X-Xet-Cas-Url"].endswith("/xet-cas")
     r = httpx.get(f"{hub.url}/api/models/{repo}/xet-write-token/main")

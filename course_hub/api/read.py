@@ -43,19 +43,20 @@ def repo_info(ctx: Ctx):
     rec = ctx.policy.see(ctx.ident, ctx.repo_type, ctx.repo_id)
     git, sha = ctx.hub.resolve(rec.type, rec.id, ctx.params.get("rev", "main"))
     expand = ctx.query_list("expand") or None
-    return JSONResponse(
-        listing.repo_info(
-            ctx.hub,
-            rec,
-            git,
-            sha,
-            ctx.ident,
-            blobs=ctx.flag("blobs"),
-            expand=expand,
-            endpoint=ctx.endpoint,
-            runtime=ctx.request.app.state.spaces,
-        )
+    info = listing.repo_info(
+        ctx.hub,
+        rec,
+        git,
+        sha,
+        ctx.ident,
+        blobs=ctx.flag("blobs"),
+        expand=expand,
+        endpoint=ctx.endpoint,
+        runtime=ctx.request.app.state.spaces,
     )
+    if expand is None or "xetEnabled" in expand:
+        info["xetEnabled"] = True  # every repo: its LFS files download through Xet too (api/xet.py)
+    return JSONResponse(info)
 
 
 def list_repos(ctx: Ctx):

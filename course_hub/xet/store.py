@@ -17,6 +17,7 @@ from .chunking import boundaries
 from .hashing import GLOBAL_DEDUP_MODULUS, chunk_hash, file_hash, from_hex, modulo, to_hex, verification_hash
 from .shard import FileInfo, ShardError, XorbInfo, dedupe_answer
 
+MAX_DEDUPE_XORBS = 128  # xorbs in one global dedupe answer (8 GB of a file's data)
 XORB_TARGET = 64 * 1024 * 1024 - 1024 * 1024  # uncompressed bytes per converted xorb (its serialized size < 64 MiB)
 
 
@@ -65,7 +66,7 @@ class XetStore:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
 
     # --- writing ---
-    def _put_xorb(self, xorb_hash: bytes, blob: bytes, chunks: list[xorb_format.Chunk], first: int = -1) -> bool:
+    def _put_xorb(self, xorb_hash: bytes, blob: bytes, chunks: list[xorb_format.Chunk]) -> bool:
         name = to_hex(xorb_hash)
         if self.xorb_index(name) is not None:
             return False
@@ -75,9 +76,10 @@ class XetStore:
             "sizes": [c.size for c in chunks],
             "offsets": [c.start for c in chunks] + [chunks[-1].end],
         }
-        for i, c in enumerate(chunks):
-            if i == first or modulo(c.hash, GLOBAL_DEDUP_MODULUS) == 0:
-                self._write(self._path("chunks", to_hex(c.hash)), name.encode())
+        for c in chunks:  # eligible for global dedupe; a file's registration lists its other xorbs too
+            key = self._path("chunks", to_hex(c.hash))
+            if modulo(c.hash, GLOBAL_DEDUP_MODULUS) == 0 and not key.exists():
+                self._write(key, name.encode())
         self._write(self._path("xorbs", f"{name}.json"), json.dumps(index).encode())
         return True
 
@@ -104,7 +106,7 @@ class XetStore:
                     def flush():
                         if pieces:
                             h, blob, chunks = xorb_format.build(pieces)
-                            self._put_xorb(h, blob, chunks, first=0 if not terms else -1)
+                            self._put_xorb(h, blob, chunks)
                             terms.append([to_hex(h), 0, len(chunks), sum(len(p) for p in pieces)])
                             all_chunks.extend((c.hash, c.size) for c in chunks)
                             pieces.clear()
@@ -118,6 +120,7 @@ class XetStore:
                 finally:
                     view.release()
             name = to_hex(file_hash(all_chunks))
+            self._index_file([t[0] for t in terms], to_hex(all_chunks[0][0]) if all_chunks else None)
             self._write(
                 self._path("files", f"{name}.json"), json.dumps({"sha256": oid, "size": size, "terms": terms}).encode()
             )
@@ -177,10 +180,21 @@ class XetStore:
         name = record.pop("hash")
         if record["terms"]:
             xorb_name, start = record["terms"][0][:2]
-            first = self.xorb_index(xorb_name)["hashes"][start]
-            self._write(self._path("chunks", first), xorb_name.encode())
+            self._index_file([t[0] for t in record["terms"]], self.xorb_index(xorb_name)["hashes"][start])
         self._write(self._path("files", f"{name}.json"), json.dumps(record).encode())
         self._write(self._path("sha256", record["sha256"]), name.encode())
+
+    def _index_file(self, xorbs: list[str], first_chunk: str | None) -> None:
+        """Global dedupe for a file: its first chunk and the eligible chunks of its xorbs answer with all of the
+        file's xorbs (the one holding the chunk first), so one query finds a whole model already on the hub."""
+        xorbs = list(dict.fromkeys(xorbs))[:MAX_DEDUPE_XORBS]
+        for x in xorbs:
+            index = self.xorb_index(x)
+            keys = [h for h in index["hashes"] if modulo(from_hex(h), GLOBAL_DEDUP_MODULUS) == 0]
+            if first_chunk in index["hashes"]:
+                keys.append(first_chunk)
+            for h in keys:
+                self._write(self._path("chunks", h), "\n".join([x] + [o for o in xorbs if o != x]).encode())
 
     # --- reads ---
     def reconstruction(self, record: dict, first: int, last: int) -> tuple[int, list[tuple[str, int, int, int]]]:
@@ -203,18 +217,23 @@ class XetStore:
         return offset, out
 
     def dedupe_shard(self, chunk_hex: str) -> bytes | None:
-        """The global dedupe answer for a chunk: a shard listing the xorb that holds it, or None."""
+        """The global dedupe answer for a chunk: a shard listing the xorb that holds it (and the other xorbs of its
+        file), or None."""
         try:
-            name = self._path("chunks", chunk_hex).read_text().strip()
+            names = self._path("chunks", chunk_hex).read_text().split()
         except FileNotFoundError:
             return None
-        index = self.xorb_index(name)
-        if index is None:
-            return None
-        chunks = [
-            (from_hex(h), index["offsets"][i], s) for i, (h, s) in enumerate(zip(index["hashes"], index["sizes"]))
-        ]
-        return dedupe_answer([XorbInfo(from_hex(name), chunks)], {from_hex(name): index["offsets"][-1]})
+        infos, sizes = [], {}
+        for name in names[:MAX_DEDUPE_XORBS]:
+            index = self.xorb_index(name)
+            if index is None:
+                continue
+            chunks = [
+                (from_hex(h), index["offsets"][i], s) for i, (h, s) in enumerate(zip(index["hashes"], index["sizes"]))
+            ]
+            infos.append(XorbInfo(from_hex(name), chunks))
+            sizes[from_hex(name)] = index["offsets"][-1]
+        return dedupe_answer(infos, sizes) if infos else None
 
 
 class _Empty:
