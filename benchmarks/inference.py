@@ -1,8 +1,11 @@
 """Inference on the course hub (course_hub/inference) with the real clients:
 
-1. chat completions on SmolLM2 (the `openai` client, streamed, greedy, same prompts) against `transformers serve`
-   (transformers' own OpenAI-compatible server, the same model from a local snapshot): tokens/s and time to first
-   token with 1 and 4 concurrent clients. Target: >= 1.0x its throughput.
+1. chat completions on SmolLM2 (the `openai` client, streamed, greedy, same prompts) with 1, 4 and 8 concurrent
+   clients: tokens/s and time to first token of the course hub (continuous batching), of the same hub generating one
+   sequence per forward pass in turn (`COURSE_HUB_INFERENCE_MAX_BATCH=1`: the worker before batching), and of
+   `transformers serve` (transformers' own OpenAI-compatible server, the same model from a local snapshot, with
+   torch's default threads and with 1). All run at once and take turns, so the machine's load hits them alike.
+   Targets: >= 1.0x `transformers serve` at 4 clients, >= 2x one-at-a-time at 4 and 8 clients; TTFT at 8 reported.
 2. text-classification through `InferenceClient`: p50 latency vs a direct in-process `pipeline()` call on the same
    inputs (torch limited to 1 thread in both, as the hub's worker is). Target: p50 <= 2x.
 3. `hf_hub_download` of the largest file (SmolLM2's model.safetensors) while 4 clients stream chat completions:
@@ -23,6 +26,8 @@ import time
 from pathlib import Path
 
 from .common import BENCH, PYTHON, ROOT, Server, copy_hub, course_hub, fresh_dir
+
+CLIENTS = (1, 4, 8)
 
 SMOL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 CLASSIFIER = "hf-hands-on/minilm-sentiment"
@@ -79,7 +84,7 @@ def chat_load(url: str, clients: int, rounds: int, max_tokens: int, token: str, 
         t.join()
     wall = time.perf_counter() - started
     tokens = sum(r["tokens"] for r in results)
-    ttft = [r["ttft_s"] for r in results if r["ttft_s"] is not None]
+    ttft = sorted(r["ttft_s"] for r in results if r["ttft_s"] is not None)
     return {
         "clients": clients,
         "requests": len(results),
@@ -89,6 +94,8 @@ def chat_load(url: str, clients: int, rounds: int, max_tokens: int, token: str, 
         "wall_s": round(wall, 2),
         "tokens_per_s": round(tokens / wall, 2),
         "ttft_p50_s": round(statistics.median(ttft), 3) if ttft else None,
+        "ttft_p95_s": round(ttft[min(len(ttft) - 1, round(0.95 * (len(ttft) - 1)))], 3) if ttft else None,
+        "ttft_max_s": round(ttft[-1], 3) if ttft else None,
     }
 
 
@@ -198,8 +205,16 @@ def download_under_load(url: str, token: str, reps: int) -> dict:
     }
 
 
+def one_at_a_time(hub_dir: Path, workdir: Path) -> Server:
+    """The course hub whose worker runs one sequence per forward pass, in turn (the worker before batching)."""
+    hub = course_hub(hub_dir, workdir)
+    hub.log = workdir / "course-hub-one-at-a-time.log"
+    hub.env = {**hub.env, "COURSE_HUB_INFERENCE_MAX_BATCH": "1"}
+    return hub
+
+
 def measure(quick: bool = False) -> dict:
-    """Both servers run at once and take turns phase by phase, so that the machine's load hits them alike."""
+    """Every server runs at once and they take turns phase by phase, so that the machine's load hits them alike."""
     from contextlib import ExitStack
 
     from huggingface_hub import snapshot_download
@@ -209,20 +224,26 @@ def measure(quick: bool = False) -> dict:
     work = fresh_dir(BENCH / "inference")
     hub_dir = copy_hub(ROOT / "data" / "hub", work / "hub")
     token = Store(hub_dir / "hub.sqlite3").create_token("bench", role="read", name="bench")
+    old_dir = copy_hub(ROOT / "data" / "hub", work / "hub-one-at-a-time")
+    old_token = Store(old_dir / "hub.sqlite3").create_token("bench", role="read", name="bench")
     max_tokens, rounds = (16, 1) if quick else (32, 2)
     out: dict = {
         "model": SMOL,
         "max_tokens": max_tokens,
         "prompts": len(PROMPTS),
         "greedy": True,
-        "note": "course hub worker: 1 torch thread (Settings.inference_threads); transformers serve with "
-        "torch's default threads and with 1 thread",
+        "clients": list(CLIENTS),
+        "note": "course hub worker: 1 torch thread (Settings.inference_threads), continuous batching "
+        "(Settings.inference_max_batch 8); course_hub_one_at_a_time: the same hub with "
+        "COURSE_HUB_INFERENCE_MAX_BATCH=1 (one sequence per forward pass, round-robin: the worker before batching); "
+        "transformers serve with torch's default threads and with 1 thread. All in one run on one machine.",
     }
     with ExitStack() as stack:
         hub = stack.enter_context(course_hub(hub_dir, work))
+        old = stack.enter_context(one_at_a_time(old_dir, work))
         smol_dir = Path(snapshot_download(SMOL, cache_dir=work / "cache", endpoint=hub.url, token=False))
         cls_dir = Path(snapshot_download(CLASSIFIER, cache_dir=work / "cache", endpoint=hub.url, token=False))
-        servers = {"course_hub": (hub.url, token, SMOL)}
+        servers = {"course_hub": (hub.url, token, SMOL), "course_hub_one_at_a_time": (old.url, old_token, SMOL)}
         for threads in (None, 1):
             name = f"transformers_serve_{'default_threads' if threads is None else '1_thread'}"
             try:
@@ -233,7 +254,7 @@ def measure(quick: bool = False) -> dict:
         for name, (url, tok, model) in servers.items():
             _chat(url, "Hello", 2, tok, model)  # load and warm up
             out[name] = {}
-        for c in (1, 4):
+        for c in CLIENTS:
             print(f"  chat, {c} client(s) ...", flush=True)
             for name, (url, tok, model) in servers.items():
                 out[name][f"c{c}"] = chat_load(url, c, len(PROMPTS) if c == 1 else rounds, max_tokens, tok, model)
@@ -243,31 +264,51 @@ def measure(quick: bool = False) -> dict:
         out["download"] = download_under_load(hub.url, token, 1 if quick else 3)
     ours = out["course_hub"]
     out["throughput_ratio"] = {}
-    for name in ("transformers_serve_default_threads", "transformers_serve_1_thread"):
+    for name in ("transformers_serve_default_threads", "transformers_serve_1_thread", "course_hub_one_at_a_time"):
         theirs = out.get(name, {})
         out["throughput_ratio"][name] = {
-            c: (
-                round(ours[c]["tokens_per_s"] / theirs[c]["tokens_per_s"], 2)
-                if theirs.get(c, {}).get("tokens_per_s")
+            f"c{c}": (
+                round(ours[f"c{c}"]["tokens_per_s"] / theirs[f"c{c}"]["tokens_per_s"], 2)
+                if theirs.get(f"c{c}", {}).get("tokens_per_s")
                 else None
             )
-            for c in ("c1", "c4")
+            for c in CLIENTS
         }
     return out
 
 
 def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     out = []
-    for c in ("c1", "c4"):
-        ratio = r.get("throughput_ratio", {}).get("transformers_serve_default_threads", {}).get(c)
+    ratios = r.get("throughput_ratio", {})
+    for c, target in (("c1", None), ("c4", 1.0), ("c8", None)):
+        ratio = ratios.get("transformers_serve_default_threads", {}).get(c)
         out.append(
             (
-                f"chat tokens/s vs transformers serve, {c[1:]} client(s)",
-                "≥ 1.0× its throughput",
+                f"chat tokens/s vs transformers serve (default threads), {c[1:]} client(s)",
+                f"≥ {target}× its throughput" if target else "reported",
                 "—" if ratio is None else f"{ratio}×",
-                None if ratio is None else ratio >= 1.0,
+                None if ratio is None or target is None else ratio >= target,
             )
         )
+    for c in ("c4", "c8"):
+        ratio = ratios.get("course_hub_one_at_a_time", {}).get(c)
+        out.append(
+            (
+                f"chat tokens/s, batched vs one at a time (the worker before batching), {c[1:]} clients",
+                "≥ 2×",
+                "—" if ratio is None else f"{ratio}×",
+                None if ratio is None else ratio >= 2,
+            )
+        )
+    c8 = r.get("course_hub", {}).get("c8")
+    out.append(
+        (
+            "chat time to first token, 8 clients (p50 / p95)",
+            "reported",
+            "—" if not c8 else f"{c8['ttft_p50_s']} / {c8['ttft_p95_s']} s",
+            None,
+        )
+    )
     k = r.get("classification", {})
     out.append(
         (
@@ -297,21 +338,32 @@ def render(r: dict) -> list[str]:
         "",
         r.get("note", ""),
         "",
-        "| server | clients | requests | tokens | tokens/s | TTFT p50 (s) | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| server | clients | requests | tokens | tokens/s | TTFT p50 (s) | TTFT p95 (s) | errors |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("course_hub", "transformers_serve_default_threads", "transformers_serve_1_thread"):
+    names = (
+        "course_hub",
+        "course_hub_one_at_a_time",
+        "transformers_serve_default_threads",
+        "transformers_serve_1_thread",
+    )
+    for name in names:
         x = r.get(name, {})
         if "error" in x:
-            lines.append(f"| {name} | — | — | — | — | — | {x['error'][:120]} |")
+            lines.append(f"| {name} | — | — | — | — | — | — | {x['error'][:120]} |")
             continue
-        for c in ("c1", "c4"):
-            y = x.get(c)
+        for c in r.get("clients", (1, 4)):
+            y = x.get(f"c{c}")
             if y:
                 lines.append(
                     f"| {name} | {y['clients']} | {y['requests']} | {y['tokens']} | {y['tokens_per_s']} "
-                    f"| {y['ttft_p50_s']} | {y['errors']} |"
+                    f"| {y['ttft_p50_s']} | {y.get('ttft_p95_s', '—')} | {y['errors']} |"
                 )
+    ratios = r.get("throughput_ratio", {})
+    for name in names[1:]:
+        if ratios.get(name):
+            each = ", ".join(f"{c[1:]}: {v}×" for c, v in ratios[name].items())
+            lines += ["", f"course_hub tokens/s ÷ {name} (clients: ratio, same run): {each}."]
     k, d = r.get("classification"), r.get("download")
     if k:
         lines += [
