@@ -17,8 +17,8 @@ flavour changes, and where huggingface.co's behaviour is written down (huggingfa
 | until RUNNING                                                | HfApi.wait_for_space_stage                         |
 | `get_space_runtime` does not wake a sleeping Space; opening  | hf_api.py: HfApi.set_space_sleep_time ("If a new   |
 | its app does (the course hub's runtime API wakes it)         | visitor lands on your Space, it will wake it up")  |
-| a commit to a Space's main branch builds it (the course hub  | hf_api.py: HfApi.wait_for_space_stage (after a     |
-| starts a Space when asked for it)                            | push a Space goes through the intermediate stages) |
+| a commit to a Space's main branch, or duplicating a Space,   | hf_api.py: HfApi.wait_for_space_stage (after a     |
+| builds it (the course hub starts a Space when asked for it)  | push a Space goes through the intermediate stages) |
 | `X-Error-Code` only for the four codes huggingface_hub reads | huggingface_hub utils/_http.py: hf_raise_for_status|
 | (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo);  | (reads X-Error-Code for these, X-Error-Message for |
 | every error keeps `X-Error-Message` and its JSON `error`     | all: _format)                                      |

@@ -174,3 +174,11 @@ def test_asking_the_runtime_does_not_wake_a_sleeping_space(world):
     visit = get_session().get(f"{hf.url}/spaces/owner/sleepy/app/", timeout=60)
     assert visit.status_code == 200 and visit.text == "ok"
     assert api.get_space_runtime("owner/sleepy").stage == "RUNNING"
+
+
+def test_a_duplicated_space_builds(world):
+    """duplicate_repo makes a Space with commits: huggingface.co builds it (its runtime API would not wake it)."""
+    api = HfApi(endpoint=world["hf"].url, token=world["hf"].token)
+    push(api, "owner/original")
+    api.duplicate_repo("owner/original", to_id="owner/duplicated", repo_type="space")
+    assert stages_until_running(api, "owner/duplicated")[-1] == "RUNNING"

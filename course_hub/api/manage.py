@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from .. import listing
+from .. import flavour, listing
 from ..errors import BadRequest, PreconditionFailed, revision_not_found
 from ..gitrepo import ConflictError
 from ..gitrepo import RevisionNotFound as GitRevisionNotFound
@@ -48,6 +48,8 @@ def duplicate(ctx: Ctx):
         raise BadRequest("`visibility` must be public, private or protected")
     private = rec.private if visibility is None else visibility != "public"
     ctx.hub.duplicate_repo(rec.type, rec.id, target, private, ctx.ident.user)
+    if rec.type == "space" and flavour.builds_on_commit(ctx.settings):  # a new Space with commits: it builds
+        ctx.request.app.state.spaces.ensure(ctx.hub.repo("space", target))
     return JSONResponse({"url": repo_url(ctx.endpoint, rec.type, target)})
 
 
