@@ -70,11 +70,11 @@ def _candidates(data: memoryview) -> np.ndarray:
     for start in range(0, n, BLOCK):
         lo = max(0, start - 63)
         g = TABLE[np.frombuffer(data[lo : min(n, start + BLOCK)], dtype=np.uint8)]
+        buf = np.empty_like(g)
         span = 1
-        while span < 64:  # g[i] = sum over the last 2*span bytes of TABLE[b] << age
-            shifted = np.zeros_like(g)
-            shifted[span:] = g[:-span] << np.uint64(span)
-            g = g + shifted
+        while span < min(64, len(g)):  # g[i] = sum of TABLE[b] << age over the last 2*span bytes (in place)
+            t = np.left_shift(g[:-span], np.uint64(span), out=buf[: len(g) - span])
+            np.add(g[span:], t, out=g[span:])
             span *= 2
         hits = np.flatnonzero((g >> np.uint64(MASK_SHIFT)) == 0) + lo
         found.append(hits[hits >= start])
