@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "learners_day", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference")
+SECTIONS = ("course", "learners_day", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference", "xet")
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -161,6 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         results["inference"] = inference.measure(args.quick)
         timings["inference"] = round(time.monotonic() - t)
+    if "xet" in todo:  # SmolLM2 through Xet vs LFS, bytes a Xet upload sends (benchmarks/xet.py)
+        from . import xet
+
+        print("xet ...", flush=True)
+        t = time.monotonic()
+        results["xet"] = xet.measure(args.quick)
+        timings["xet"] = round(time.monotonic() - t)
     t = time.monotonic()
     results.update(peers_sections(todo, args.quick))
     timings["peers"] = round(time.monotonic() - t)

@@ -94,6 +94,10 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
         from .inference import verdicts as inference_verdicts
 
         out += inference_verdicts(r["inference"])
+    if "xet" in r:
+        from .xet import verdicts as xet_verdicts
+
+        out += xet_verdicts(r["xet"])
     return out
 
 

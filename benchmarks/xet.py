@@ -125,6 +125,31 @@ def measure(quick: bool = False) -> dict:
     return out
 
 
+def verdicts(x: dict) -> list[tuple[str, str, str, bool | None]]:
+    """benchmarks/RESULTS.md's rows (report.verdicts)."""
+    dx, dl, up = x["download_xet"], x["download_lfs"], x["uploads"]
+    rows = [
+        (
+            f"Xet: hf_hub_download of {x['mb']} MB through Xet vs LFS",
+            "—",
+            f"{dx['median_s']} s ({dx['mb_s']} MB/s) vs {dl['median_s']} s ({dl['mb_s']} MB/s)",
+            None,
+        ),
+        ("Xet: converting that LFS file (first resolve)", "—", f"{x['conversion_s']} s, +{x['xet_store_mb']} MB", None),
+    ]
+    for name, u in up.items():
+        target = {"unchanged": 1, "new head (1 % of the file)": 5}.get(name)
+        rows.append(
+            (
+                f"Xet upload of the model to a new repo, {name}: bytes sent",
+                f"< {target} % of the file" if target else "—",
+                f"{u['sent_mb']} MB ({u['sent_pct']} %)",
+                None if target is None else u["sent_pct"] < target,
+            )
+        )
+    return rows
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
