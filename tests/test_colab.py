@@ -323,3 +323,12 @@ def test_the_colab_twins_kernel_imports_google_colab_at_its_start(tmp_path, monk
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_the_colab_twin_leaves_to_torch_what_its_build_needs():
+    """Colab's versions that an installed package's requirement excludes are not constraints (the twin's torch
+    needs a newer typing-extensions than this made-up Colab has); the ones it accepts stay."""
+    from tools.colab_twin import torch_conflicts
+
+    freeze = {"typing-extensions": "typing_extensions==4.0.0", "sympy": "sympy==1.14.0"}
+    assert torch_conflicts(Path(sys.executable), freeze) == {"typing-extensions"}

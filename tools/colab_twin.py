@@ -121,6 +121,33 @@ def runtime_marker(freeze: dict[str, str]) -> str:
     return f"{SNAPSHOT}\n{course_torch()} (Colab: {torch_version(freeze)})\n"
 
 
+def differences(installed: dict[str, str], freeze: dict[str, str]) -> list[str]:
+    """`name colab -> twin` for each installed package at another version than Colab's, or not on Colab (`-`)."""
+    out = []
+    for name, version in sorted(installed.items()):
+        line = freeze.get(name)
+        colab = torch_version(freeze) if name == "torch" else line.partition("==")[2] if line else "-"
+        if colab != version:
+            out.append(f"{name} {colab} -> {version}")
+    return out
+
+
+def torch_conflicts(py: Path, freeze: dict[str, str]) -> set[str]:
+    """The packages whose Colab version an installed package's requirement excludes (after torch's install: the
+    CUDA libraries and setuptools torch's PyPI build asks for)."""
+    from packaging.requirements import Requirement
+
+    code = "import json, importlib.metadata as m; print(json.dumps([r for d in m.distributions() for r in d.requires or []]))"
+    env = {"python_version": "3.13", "python_full_version": "3.13.0", "extra": ""}
+    out = set()
+    for text in json.loads(subprocess.check_output([str(py), "-c", code], text=True)):
+        req = Requirement(text)
+        colab = freeze.get(canonical(req.name), "").partition("==")[2]
+        if colab and (not req.marker or req.marker.evaluate(env)) and not req.specifier.contains(colab, True):
+            out.add(canonical(req.name))
+    return out
+
+
 def python313(given: str | None) -> str:
     found = [given] if given else []
     found += [
@@ -167,19 +194,20 @@ def make_runtime(python: str, freeze: dict[str, str]) -> Path:
         return py
     shutil.rmtree(venv, ignore_errors=True)
     run([python, "-m", "venv", str(venv)])
-    constraints = TWIN / "colab-constraints.txt"
-    constraints.write_text("".join(line + "\n" for line in freeze.values() if " @ " not in line))
     site = site_packages(py)
-    pins = [freeze[canonical(name)] for name in SUBSET if canonical(name) in freeze]
-    run([str(py), "-m", "pip", "install", "--quiet", "-c", str(constraints), *pins])
-    before = versions(py)
-    TORCH_WHEELS.mkdir(parents=True, exist_ok=True)
+    # torch first, so that what needs torch in Colab's subset (accelerate, sentence-transformers) finds it
     wheels = ["--find-links", str(TORCH_WHEELS)]  # downloaded once, then found there
+    TORCH_WHEELS.mkdir(parents=True, exist_ok=True)
     run([str(py), "-m", "pip", "download", "--quiet", "-d", str(TORCH_WHEELS), *wheels, course_torch()])
     run([str(py), "-m", "pip", "install", "--quiet", *wheels, course_torch()])
-    after = versions(py)
-    brought = [f"{n} {before.get(n) or '-'} -> {v}" for n, v in sorted(after.items()) if before.get(n) != v]
-    print(f"[runtime] {course_torch()} (Colab has {torch_version(freeze)}) brought: " + ", ".join(brought))
+    # Colab's versions as constraints, less those torch's build cannot take (its CUDA libraries, a newer setuptools)
+    left = torch_conflicts(py, freeze)
+    print("[runtime] Colab's versions left to torch's build: " + ", ".join(freeze[n] for n in sorted(left)))
+    constraints = TWIN / "colab-constraints.txt"
+    constraints.write_text("".join(f"{line}\n" for n, line in freeze.items() if " @ " not in line and n not in left))
+    pins = [freeze[canonical(name)] for name in SUBSET if canonical(name) in freeze]
+    run([str(py), "-m", "pip", "install", "--quiet", "-c", str(constraints), *pins])
+    print("[runtime] not as in Colab's freeze: " + ", ".join(differences(versions(py), freeze)))
     dist_info(site, "google-colab", "1.0.0", COLAB_REQUIRES)
     install_standin(site)
     marker.write_text(runtime_marker(freeze))
