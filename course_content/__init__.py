@@ -16,14 +16,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import digits, gated, minilm, private, sentiment_model, smollm2, snippets, space, vit_digits
+from . import digits, gated, minilm, noncommercial, private, sentiment_model, smollm2, snippets, space, vit_digits
 from .samples import write_samples
 from .spec import Commit, FileContent, RepoSpec
 
 __all__ = ["build_specs", "write_samples", "Commit", "RepoSpec", "FileContent", "REPO_IDS"]
 
-# commit order: a repo comes after the repos its card refers to
-ORDER = (minilm, smollm2, snippets, sentiment_model, gated, private, space, digits, vit_digits)
+# commit order: a repo comes after the repos its card refers to (the last ones added last: the others' commits keep
+# their dates)
+ORDER = (minilm, smollm2, snippets, sentiment_model, gated, private, space, digits, vit_digits, noncommercial)
 REPO_IDS = [m.REPO_ID for m in ORDER]
 
 
@@ -63,6 +64,7 @@ def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list
             space.build(),
             digits_spec,
             vit_spec,
+            noncommercial.build(sentiment_dir, metrics),
         )
     }
     specs = [built[repo_id] for repo_id in REPO_IDS]

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from course_hub import HubDir
+from course_hub.gitmatch import DEFAULT_GITATTRIBUTES
 from course_hub.hub import Hub
 from course_hub.settings import DEFAULT_ORG, course_org
 
@@ -38,6 +39,7 @@ def is_built(hub_dir: Path | str) -> bool:
     return HubDir(hub_dir).is_built(key=build_key())
 
 
+GITATTRIBUTES = DEFAULT_GITATTRIBUTES.encode()  # what huggingface.co writes into a new repo
 COLLECTION = (ORG, "Hugging Face, hands-on", "Every public repo the course's notebooks use")
 
 
@@ -119,6 +121,8 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         shas = []
         for i, commit in enumerate(spec.commits):
             files = dict(commit.files)
+            if i == 0 and not any(".gitattributes" in c.files for c in spec.commits):
+                files[".gitattributes"] = GITATTRIBUTES  # as huggingface.co's: a plain git clone gets the LFS files
             files.update({p: None for p in commit.deletes})
             shas.append(
                 hub.commit(spec.repo_type, spec.repo_id, "main", files, commit.message, author, date=created + i * 3600)

@@ -28,6 +28,14 @@ def test_top_permissive_is_the_sentiment_model(hub):
     assert nb01.top_permissive() == "hf-hands-on/minilm-sentiment"
 
 
+def test_the_most_downloaded_classifier_is_not_permissive(hub):
+    """Exercise 1 has a point: sorting by downloads alone gives the non-commercial copy (course_content/noncommercial)."""
+    from huggingface_hub import HfApi
+
+    first = next(iter(HfApi().list_models(pipeline_tag="text-classification", sort="downloads", limit=1)))
+    assert first.id == nb01.NONCOMMERCIAL and "license:cc-by-nc-4.0" in first.tags
+
+
 def test_top_permissive_right(hub, capsys):
     ok, out = run(nb01.check_top_permissive, "hf-hands-on/minilm-sentiment", capsys)
     assert ok and out.startswith("✅"), out
@@ -42,6 +50,7 @@ def test_top_permissive_placeholder(hub, capsys):
     "answer, expected",
     [
         ("hf-hands-on/gated-sentiment", "not the most downloaded"),
+        ("hf-hands-on/minilm-sentiment-nc", "cc-by-nc-4.0: not a permissive license"),
         ("sentence-transformers/all-MiniLM-L6-v2", "not text-classification"),
         ("HuggingFaceTB/SmolLM2-135M-Instruct", "text-generation model"),
         ("alice/private-notes", "no model"),
@@ -170,13 +179,22 @@ def test_tokenizer_not_a_folder(hub, capsys, tmp_path):
 def sentiment_commits(hub):
     from huggingface_hub import HfApi
 
-    return HfApi().list_repo_commits(nb01.SENTIMENT)  # newest first
+    return HfApi().list_repo_commits(nb01.NONCOMMERCIAL)  # newest first
 
 
 def test_eval_commit_right(hub, capsys, sentiment_commits):
-    assert len(sentiment_commits) == 2
+    titles = [c.title for c in sentiment_commits]
+    assert titles == ["Fix a typo in the card", "Update README.md", "Add evaluation results", "Add fine-tuned model"]
+    ok, out = run(nb01.check_eval_commit, sentiment_commits[1].commit_id, capsys)
+    assert ok and out.startswith("✅") and "Update README.md" in out, out
+
+
+def test_eval_commit_trusts_the_title(hub, capsys, sentiment_commits):
+    """The commit titled "Add evaluation results" adds none: the point of exercise 3."""
+    ok, out = run(nb01.check_eval_commit, sentiment_commits[2].commit_id, capsys)
+    assert not ok and "titled 'Add evaluation results', but its card has no evaluation results" in out, out
     ok, out = run(nb01.check_eval_commit, sentiment_commits[0].commit_id, capsys)
-    assert ok and out.startswith("✅") and "Add evaluation results" in out, out
+    assert not ok and "already had its results" in out, out
 
 
 def test_eval_commit_placeholder(hub, capsys):
@@ -190,7 +208,7 @@ def test_eval_commit_too_early(hub, capsys, sentiment_commits):
 
 
 def test_eval_commit_tag_name(hub, capsys):
-    ok, out = run(nb01.check_eval_commit, "v1.0", capsys)
+    ok, out = run(nb01.check_eval_commit, "v1.0", capsys, repo_id=nb01.SENTIMENT)
     assert not ok and "branch or tag name" in out, out
 
 

@@ -256,6 +256,7 @@ def test_repo_order():
         "hf-hands-on/sentiment-demo",
         "hf-hands-on/digits",
         "hf-hands-on/vit-digits",
+        "hf-hands-on/minilm-sentiment-nc",
     ]
 
 
@@ -305,6 +306,7 @@ def test_built_specs_flags_and_determinism(built_specs):
         "hf-hands-on/sentiment-demo": ("space", False, False, {}, 1),
         "hf-hands-on/digits": ("dataset", False, False, {}, 1),
         "hf-hands-on/vit-digits": ("model", False, False, {}, 1),
+        "hf-hands-on/minilm-sentiment-nc": ("model", False, False, {}, 4),
     }
     for spec in built_specs.values():
         for commit in spec.commits:

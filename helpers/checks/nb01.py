@@ -2,7 +2,7 @@
 
     helpers.checks.nb01.check_top_permissive(answer)      # a repo id: most downloaded permissive text classifier
     helpers.checks.nb01.check_tokenizer_download(answer)  # the folder snapshot_download returned
-    helpers.checks.nb01.check_eval_commit(answer)         # the commit id that added the evaluation results
+    helpers.checks.nb01.check_eval_commit(answer)         # the commit that added minilm-sentiment-nc's results
 
 Each check prints ✅ / ❌ (with a hint) / ⏳ and returns True or False; none raises. They ask the hub this kernel
 is connected to (`HF_ENDPOINT`) with the real `huggingface_hub` calls, so they work on huggingface.co too.
@@ -20,6 +20,9 @@ from . import failed, is_placeholder, never_raises, not_started, passed
 ORG = course_org()  # pyproject.toml's [tool.hf-hands-on] org ("hf-hands-on")
 
 SENTIMENT = f"{ORG}/minilm-sentiment"
+# the same model under a non-commercial license, more downloaded, with a commit titled "Add evaluation results" that
+# adds none (course_content/noncommercial.py): what exercises 1 and 3 need to have a point
+NONCOMMERCIAL = f"{ORG}/minilm-sentiment-nc"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TASK = "text-classification"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -208,7 +211,7 @@ def _has_eval_results(api, repo_id: str, revision: str) -> bool:
 
 
 @never_raises
-def check_eval_commit(answer, repo_id: str = SENTIMENT) -> bool:
+def check_eval_commit(answer, repo_id: str = NONCOMMERCIAL) -> bool:
     """`answer` is the full id (SHA) of the commit that added the evaluation results (`model-index`) to the card."""
     if is_placeholder(answer):
         return not_started("answer")
@@ -246,6 +249,12 @@ def check_eval_commit(answer, repo_id: str = SENTIMENT) -> bool:
     title = commits[i].title
     if has_now and not has_before:
         return passed(f"Commit {answer[:7]}… ({title!r}) added `model-index` to the card.")
+    if not has_now and ("result" in title.lower() or "eval" in title.lower()):
+        return failed(
+            f"Commit {answer[:7]}… is titled {title!r}, but its card has no evaluation results (no `model-index`): "
+            "a title says what its author meant to do, not what the commit changed.",
+            "Read `model_info(repo, revision=sha).card_data.eval_results` at each commit, oldest first.",
+        )
     if not has_now:
         return failed(
             f"At commit {answer[:7]}… ({title!r}) the card has no evaluation results yet.",
