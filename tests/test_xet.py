@@ -1,6 +1,6 @@
 """Xet on the course hub, with the real clients: huggingface_hub + hf_xet (the reference client) in a subprocess
-with Xet on (this session's environment sets HF_HUB_DISABLE_XET=1), the in-process client for the LFS path, plain
-HTTP for `resolve` and for the CAS routes' refusals. `/xet-cas/v1/stats` counts what the CAS served and received."""
+with Xet on (HF_HUB_DISABLE_XET unset) or off (=1, the LFS path), whatever the session's environment says; plain HTTP
+for `resolve` and for the CAS routes' refusals. `/xet-cas/v1/stats` counts what the CAS served and received."""
 
 from __future__ import annotations
 
@@ -37,9 +37,11 @@ def payload(n: int, seed: int) -> bytes:
     return np.random.default_rng(seed).normal(0, 0.02, n // 4).astype(np.float32).tobytes()
 
 
-def xet_client(hub, tmp_path: Path, **args) -> dict:
-    """Run huggingface_hub with hf_xet on (a fresh HF_HOME, HF_HUB_DISABLE_XET unset)."""
+def xet_client(hub, tmp_path: Path, xet: bool = True, **args) -> dict:
+    """Run huggingface_hub in a fresh HF_HOME with hf_xet on (HF_HUB_DISABLE_XET unset) or off (=1: LFS)."""
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_XET"}
+    if not xet:
+        env["HF_HUB_DISABLE_XET"] = "1"
     env["HF_HOME"] = str(tmp_path / f"hf-home-{time.monotonic_ns()}")
     args.setdefault("token", hub.token("alice"))
     out = subprocess.run(
@@ -69,7 +71,9 @@ def lfs_file(hub, api, new_repo_id, tmp_path):
     repo = new_repo_id()
     api.create_repo(repo)
     data = payload(3_000_000, 1)
-    api.upload_file(path_or_fileobj=data, path_in_repo="weights.bin", repo_id=repo)  # LFS (Xet off in-process)
+    local = tmp_path / "weights.bin"
+    local.write_bytes(data)
+    xet_client(hub, tmp_path, xet=False, op="upload", repo=repo, file="weights.bin", local=str(local))  # over LFS
     return repo, data
 
 
@@ -159,11 +163,8 @@ def test_upload_through_xet_serves_every_protocol(hub, api, new_repo_id, tmp_pat
     sent = mid.get("xorb_bytes_received", 0) - before.get("xorb_bytes_received", 0)
     assert sent > 1_000_000
     sha = hashlib.sha256(data).hexdigest()
-    # LFS (this process: HF_HUB_DISABLE_XET=1) and plain resolve
-    from huggingface_hub import hf_hub_download
-
-    path = hf_hub_download(repo, "model.bin", token=hub.token("alice"), cache_dir=tmp_path / "lfs-cache")
-    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
+    # LFS (HF_HUB_DISABLE_XET=1: the LFS batch API and resolve's plain GET), plain resolve, git's view
+    assert xet_client(hub, tmp_path, xet=False, op="download", repo=repo, file="model.bin")["sha256"] == sha
     info = api.get_paths_info(repo, ["model.bin"])[0]
     assert info.lfs is not None and info.lfs.sha256 == sha
     plain = httpx.get(f"{hub.url}/{repo}/resolve/main/model.bin", headers={"Authorization": f"Bearer {hub.token()}"})
