@@ -228,6 +228,11 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "git-read": expect_git_read,
     "git-write": expect_write,
     "react": lambda r, kind: _signed_in_and(r, True),  # like/unlike: anyone signed in who sees the repo
+    # webhooks: a write token manages its user's own; another id (here none exists) is 404 (tests/test_webhooks.py)
+    "webhooks": lambda r, kind: login() if not r.signed_in else OK if r.write_token else forbidden(),
+    "webhook-missing": lambda r, kind: (
+        login() if not r.signed_in else (404, "NotFound") if r.write_token else forbidden()
+    ),
     "page-open": lambda r, kind: OK,
     "page-info": expect_page_info,
     "page-files": expect_page_files,
@@ -416,6 +421,18 @@ def lfs_batch(operation):
 
 
 JSON = "application/json"
+
+
+def webhook_case(name: str, method: str, rest: str = "") -> Case:
+    """A route of one webhook, asked for an id that is nobody's."""
+
+    def build(w, role, kind):
+        body = b"{}" if method == "POST" else None
+        return method, f"/api/settings/webhooks/{'0' * 24}{rest}", body, JSON if body else None
+
+    return Case(f"webhook {name}", f"webhooks.{name}", "webhook-missing", build, False)
+
+
 CASES = [
     Case("whoami", "read.whoami", "who", lambda w, role, kind: ("GET", "/api/whoami-v2", None, None), False),
     Case("health", "read.health", "open", lambda w, role, kind: ("GET", "/api/health", None, None), False),
@@ -1134,6 +1151,43 @@ CASES += [
         "page-never",
         lambda w, role, kind: ("GET", f"/datasets/{w.repo(role, kind)}/viewer", None, None),
     ),
+    Case(
+        "web viewer media",
+        "routes.viewer_media",
+        "page-never",
+        lambda w, role, kind: (
+            "GET",
+            f"/datasets/{w.repo(role, kind)}/viewer-media/{'0' * 40}/default/train/0/image",
+            None,
+            None,
+        ),
+    ),
+    Case(
+        "webhooks list",
+        "webhooks.list_webhooks",
+        "webhooks",
+        lambda w, role, kind: ("GET", "/api/settings/webhooks", None, None),
+        False,
+    ),
+    Case(
+        "webhooks create",
+        "webhooks.create",
+        "webhooks",
+        lambda w, role, kind: (
+            "POST",
+            "/api/settings/webhooks",
+            json.dumps(
+                {"url": "http://127.0.0.1:9/hook", "watched": [{"type": "user", "name": f"{w.tag}-nobody"}]}
+            ).encode(),
+            JSON,
+        ),
+        False,
+    ),
+    webhook_case("get", "GET"),
+    webhook_case("update", "POST"),
+    webhook_case("delete", "DELETE"),
+    webhook_case("enable", "POST", "/enable"),
+    webhook_case("disable", "POST", "/disable"),
     Case(
         "web discussions",
         "community.discussions",
