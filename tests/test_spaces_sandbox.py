@@ -304,3 +304,14 @@ def test_a_warm_slot_starts_a_space_faster_than_a_cold_start_and_leaves_nothing(
     assert warm < cold / 2, (cold, warm)
     left = [p for p in psutil.process_iter(["cmdline"]) if slot.id in " ".join(p.info["cmdline"] or [])]
     assert not left and not slot.alive()
+
+
+def test_a_killed_hubs_warm_folders_are_swept_and_no_live_ones(tmp_path):
+    from course_hub.spaces.warm import sweep
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    old, live, space = tmp_path / f".warm-{dead.pid}-0a1b", tmp_path / f".warm-{os.getpid()}-2c3d", tmp_path / "a--b"
+    for folder in (old, live, space):
+        (folder / "app").mkdir(parents=True)
+    assert sweep(tmp_path) == [old] and live.is_dir() and space.is_dir()

@@ -53,7 +53,7 @@ from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
 from .sandbox import Cgroup, Limits, Net, Sandbox, probe, probe_net
-from .warm import WarmSlot
+from .warm import WarmSlot, sweep
 
 LOG_TAIL_LINES = 40
 STAGES_FILE = "stages.json"  # in the Spaces dir: each run's stage while the hub runs (`classroom report` reads it)
@@ -245,7 +245,8 @@ class SpaceManager:
             if mode == "on":
                 raise RuntimeError(f"COURSE_HUB_SPACE_SANDBOX=on, but no sandbox runs here: {why}")
             return None, why
-        Cgroup.sweep()  # what a SIGKILLed hub before this one left (empty cgroups)
+        Cgroup.sweep()  # what a SIGKILLed hub before this one left (empty cgroups, warm slots' folders)
+        sweep(self.dir)
         limits = Limits(memory_mb=settings.space_memory_mb, tasks=settings.space_tasks)
         return Sandbox(hidden=[HubDir(settings.hub_dir).root, self.dir], limits=limits), None
 

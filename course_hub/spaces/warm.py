@@ -52,6 +52,27 @@ runpy.run_path(go["app_file"], run_name="__main__")
 """
 
 
+def sweep(spaces_dir: Path) -> list[Path]:
+    """Remove the `.warm-{hub pid}-…` folders of hubs that are gone (a SIGKILLed hub cannot); returns them."""
+    import shutil
+
+    gone = []
+    for folder in spaces_dir.glob(".warm-*"):
+        pid = folder.name[len(".warm-") :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive, another user's
+        shutil.rmtree(folder, ignore_errors=True)
+        gone.append(folder)
+    return gone
+
+
 class WarmSlot:
     """One interpreter, sandboxed and warm, waiting for a Space (see the module's docstring)."""
 
@@ -69,7 +90,7 @@ class WarmSlot:
     ):
         """`prefix`: what runs the sandbox (the Spaces runtime's supervisor, which dies with the hub); `net`: the
         app's own network (its `app_port` is `port`), else the machine's."""
-        self.id = uuid.uuid4().hex[:12]
+        self.id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # the hub's pid first: `sweep` after a SIGKILLed hub
         self.folder = self.inside = spaces_dir / f".warm-{self.id}"
         for sub in ("app", "home", "tmp", "hf-home"):
             (self.folder / sub).mkdir(parents=True)
