@@ -18,7 +18,19 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-SECTIONS = ("course", "learners_day", "setup", "downloads", "latency", "classroom", "web", "spaces", "inference", "xet")
+SECTIONS = (
+    "course",
+    "learners_day",
+    "setup",
+    "downloads",
+    "latency",
+    "classroom",
+    "web",
+    "spaces",
+    "inference",
+    "room",
+    "xet",
+)
 PACKAGES = ("huggingface_hub", "datasets", "transformers", "torch", "starlette", "uvicorn", "papermill")
 
 
@@ -161,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         results["inference"] = inference.measure(args.quick)
         timings["inference"] = round(time.monotonic() - t)
+    if "room" in todo:  # 30 learners' six actions at once, then doubled until one fails (benchmarks/room.py)
+        from . import room
+
+        print("room ...", flush=True)
+        t = time.monotonic()
+        results["room"] = room.measure(double=not args.quick)
+        timings["room"] = round(time.monotonic() - t)
     if "xet" in todo:  # SmolLM2 through Xet vs LFS, bytes a Xet upload sends (benchmarks/xet.py)
         from . import xet
 

@@ -98,6 +98,14 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
         from .xet import verdicts as xet_verdicts
 
         out += xet_verdicts(r["xet"])
+    if "room" in r:
+        from .room import verdicts as room_verdicts
+
+        out += room_verdicts(r["room"])
+    if r.get("setup", {}).get("build"):
+        from .setup_time import verdicts as build_verdicts
+
+        out += build_verdicts(r["setup"])
     return out
 
 
@@ -251,6 +259,14 @@ def render(r: dict) -> str:
         from .inference import render as inference_render
 
         lines += inference_render(r["inference"])
+    if "room" in r:
+        from .room import render as room_render
+
+        lines += room_render(r["room"])
+    if r.get("setup", {}).get("build"):
+        from .setup_time import render as build_render
+
+        lines += build_render(r["setup"])
     jupyterhub = HERE / "results-jupyterhub.json"  # `make bench-jupyterhub` writes its own results
     if jupyterhub.exists():
         import json

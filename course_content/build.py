@@ -13,6 +13,8 @@ from course_hub.gitmatch import DEFAULT_GITATTRIBUTES
 from course_hub.hub import Hub
 from course_hub.settings import DEFAULT_ORG, course_org
 
+from .cache import TIMINGS
+
 BASE_DATE = 1767225600  # 2026-01-01T00:00:00Z: fixed commit dates make fixed commit SHAs
 DAY = 86400
 USERS = {"learner": "A course learner", "instructor": "The course instructor", "alice": "Alice (another learner)"}
@@ -103,7 +105,9 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         for user, role in members:
             hub.store.add_member(org, user, role)
     specs = with_org(build_specs(hub.dir.root / ".build", progress), ORG)
+    content_s, committed = time.monotonic() - started, {}
     for n, spec in enumerate(specs):
+        commit_started = time.monotonic()
         progress(f"[{n + 1}/{len(specs)}] committing {spec.repo_type} {spec.repo_id}")
         if hub.store.get_repo(spec.repo_type, spec.repo_id) is not None:
             hub.delete_repo(spec.repo_type, spec.repo_id)
@@ -130,12 +134,19 @@ def build(hub_dir: Path | str, force: bool = False, progress=print) -> None:
         git = hub.git(spec.repo_type, spec.repo_id)
         for tag, index in spec.tags.items():
             git.create_tag(tag, shas[index], f"Release {tag}", author, date=created + index * 3600)
+        committed[f"{spec.repo_type}:{spec.repo_id}"] = round(time.monotonic() - commit_started, 1)
     collect(hub, specs)
     marker = hub.dir.build_marker
     tmp = marker.with_suffix(".tmp")
     repos = [f"{s.repo_type}:{s.repo_id}" for s in specs]
     refs = commit_refs(hub, repos)
-    info = {"key": build_key(), "repos": repos, "fingerprint": fingerprint(refs), "refs": refs}
+    timings = {
+        "total_s": round(time.monotonic() - started, 1),
+        "content_s": round(content_s, 1),  # the steps below, side by side, and every card
+        "steps": dict(sorted(TIMINGS.items())),
+        "commit_s": committed,
+    }
+    info = {"key": build_key(), "repos": repos, "fingerprint": fingerprint(refs), "refs": refs, "timings": timings}
     tmp.write_text(json.dumps(info, indent=1))
     os.replace(tmp, marker)
     progress(

@@ -6,14 +6,19 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from . import numerics
 
 DONE = ".done.json"  # written last: a folder without it is an interrupted build and is rebuilt
 # in every key: 2 = the info is stored in its own order (a hit returned it key-sorted, so a cached build wrote other
 # dataset cards than a fresh one: splits in another order, another commit)
 FORMAT = 2
+# step -> {"seconds": wall time, "cpu_s": its torch child's CPU time (None: no child), "cached": a hit}, this process
+TIMINGS: dict[str, dict] = {}
 
 
 def key_of(*parts: Any) -> str:
@@ -34,8 +39,10 @@ def cached_step(
     folder = root / key
     marker = folder / DONE
     if marker.is_file():
+        TIMINGS[step] = {"seconds": 0.0, "cpu_s": None, "cached": True}
         return folder, json.loads(marker.read_text())["info"]
     progress(f"[{step}] building (key {key})")
+    started, numerics.child_cpu.seconds = time.monotonic(), 0.0
     tmp = root / f".tmp-{key}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -49,6 +56,10 @@ def cached_step(
     for old in root.iterdir():
         if old.name != key:
             shutil.rmtree(old, ignore_errors=True)
+    cpu = numerics.child_cpu.seconds
+    took = time.monotonic() - started
+    TIMINGS[step] = {"seconds": round(took, 1), "cpu_s": round(cpu, 1) if cpu else None, "cached": False}
+    progress(f"[{step}] built in {took:.0f} s" + (f" (its child: {cpu:.0f} s CPU)" if cpu else ""))
     return folder, info
 
 

@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 # a fixed number of threads, whatever the machine has: each splits sums the same way everywhere (MKL's CNR and
@@ -77,6 +78,10 @@ def settle() -> None:
         )
 
 
+# CPU seconds of the children this thread ran (user + system): cache.cached_step reads it per step
+child_cpu = threading.local()
+
+
 def run(target: str, *args, **kwargs) -> dict:
     """`module:function(*args, **kwargs)` in a child Python with the pinned kernels; its JSON-able result.
 
@@ -85,7 +90,7 @@ def run(target: str, *args, **kwargs) -> dict:
     with tempfile.TemporaryDirectory(prefix="course-build-") as tmp:
         call, result = f"{tmp}/call.json", f"{tmp}/result.json"
         Path(call).write_text(json.dumps({"target": target, "args": args, "kwargs": kwargs}, default=str))
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [
                 sys.executable,
                 "-c",
@@ -96,6 +101,9 @@ def run(target: str, *args, **kwargs) -> dict:
             env=child_env(),
             cwd=Path(__file__).resolve().parents[1],
         )
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own CPU time, even with other steps beside it
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        child_cpu.seconds = getattr(child_cpu, "seconds", 0.0) + usage.ru_utime + usage.ru_stime
         if proc.returncode != 0:
             raise RuntimeError(f"build step {target} failed (exit code {proc.returncode}); its output is above")
         return json.loads(Path(result).read_text())
