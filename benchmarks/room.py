@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -402,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if bool(args.endpoint) != bool(args.tokens):
         ap.error("--endpoint and --tokens go together")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still stops its hub and clients
     r = measure(
         args.learners, args.double, args.endpoint, args.tokens, args.most, hub=args.hub_dir, classroom=args.classroom
     )
