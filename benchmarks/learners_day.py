@@ -25,7 +25,8 @@ import psutil
 
 from .common import BENCH, ROOT, copy_hub, fresh_dir
 
-TARGET_MB = 2048
+TARGET_MB = 2048  # Binder's limit: MEM_LIMIT and the cgroup
+HEADROOM_MB = 1700  # the peak PSS to stay under (issue 27): room below the limit
 CGROUP_ROOT = Path("/sys/fs/cgroup/memory")
 MB = 2**20
 
@@ -288,11 +289,11 @@ def verdicts(r: dict) -> list[tuple[str, str, str, bool | None]]:
     """Met when every notebook ran, nothing was killed for memory and what the machine really held (PSS: shared
     pages split between processes) stayed under the target; the RSS sum is shown beside it."""
     held = r["peak_pss_mb"]
-    ok = not r["errors"] and not r.get("oom_kills") and held <= TARGET_MB
+    ok = not r["errors"] and not r.get("oom_kills") and held <= HEADROOM_MB
     return [
         (
             "learner's day: every notebook in one JupyterLab, kernels left running",
-            f"≤ {TARGET_MB} MB, 0 errors",
+            f"≤ {HEADROOM_MB} MB PSS under a {TARGET_MB} MB cgroup, 0 errors",
             f"{held} MB PSS ({r['peak_rss_mb']} MB RSS sum), {len(r['errors'])} errors, {r.get('oom_kills')} OOM kills",
             ok,
         )
@@ -329,7 +330,7 @@ def render(r: dict) -> list[str]:
     parts = ", ".join(f"{k} {v}" for k, v in r["at_peak_mb"].items())
     lines += [
         "",
-        f"Peak: **{r['peak_pss_mb']} MB PSS** (target ≤ {TARGET_MB} MB), {r['peak_rss_mb']} MB RSS sum, "
+        f"Peak: **{r['peak_pss_mb']} MB PSS** (target ≤ {HEADROOM_MB} MB), {r['peak_rss_mb']} MB RSS sum, "
         f"{r.get('peak_anon_mb')} MB anonymous memory in the cgroup; out-of-memory kills: "
         f"{r.get('oom_kills')}; errors: {len(r['errors'])}; {r['seconds']} s in all. "
         f"At the RSS peak (MB): {parts}.",
