@@ -107,7 +107,7 @@ def learner(
         try:
             got = steps[name]()
         except Exception as e:  # a learner's failure is a result: counted and reported  # noqa: BLE001
-            errors.append([name, round(time.perf_counter() - t, 2), f"{type(e).__name__}: {str(e)[:300]}"])
+            errors.append([name, time.time(), f"{type(e).__name__}: {str(e)[:300]}"])  # when: which failed first
             if name == "sign_in":
                 return  # the rest needs the session
             continue
@@ -229,12 +229,14 @@ def room(url: str, workers: Workers, learners: int, hub_pid: int | None) -> dict
         }
         if failed:
             actions[name]["first_error"] = min(failed, key=lambda e: e[1])[2]
+    first = min(errors, key=lambda e: e[1]) if errors else None
     return {
         "learners": learners,
         "wall_s": round(wall, 1),
         "errors": len(errors),
         "actions": actions,
         "hub_memory": memory.stop(),
+        "first_failure": {"action": first[0], "error": first[2]} if first else None,
     }
 
 
@@ -331,8 +333,7 @@ def measure(
                     flush=True,
                 )
                 if r["errors"]:
-                    first = min(((k, v) for k, v in a.items() if v["errors"]), key=lambda kv: kv[1].get("p50_s") or 0)
-                    out["first_failure"] = {"learners": n, "action": first[0], "error": first[1]["first_error"]}
+                    out["first_failure"] = {"learners": n, **r["first_failure"]}
                     break
     finally:
         if server:
@@ -381,6 +382,15 @@ def render(r: dict) -> list[str]:
             f"Room of {room_['learners']}: {room_['wall_s']} s for the whole room, {room_['errors']} errors; "
             f"the hub's peak RSS {m['peak_mb']} MB ({parts})."
         )
+    if r.get("first_learner"):
+        one = r["first_learner"]
+        lines += [
+            "",
+            f"Before the room: the demo Space RUNNING after {r.get('space_ready_s')} s, then one learner alone (the "
+            f"hub loads its models): {one['wall_s']} s, {one['errors']} errors"
+            + (f" (first: {one['first_failure']['action']}: {one['first_failure']['error']})" if one["errors"] else "")
+            + ".",
+        ]
     if r.get("first_failure"):
         f = r["first_failure"]
         lines += [
