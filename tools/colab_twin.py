@@ -140,7 +140,8 @@ def torch_conflicts(py: Path, freeze: dict[str, str]) -> set[str]:
     code = "import json, importlib.metadata as m; print(json.dumps([r for d in m.distributions() for r in d.requires or []]))"
     env = {"python_version": "3.13", "python_full_version": "3.13.0", "extra": ""}
     out = set()
-    for text in json.loads(subprocess.check_output([str(py), "-c", code], text=True)):
+    # (run outside the checkout: its egg-info would count as installed)
+    for text in json.loads(subprocess.check_output([str(py), "-c", code], text=True, cwd=py.parent)):
         req = Requirement(text)
         colab = freeze.get(canonical(req.name), "").partition("==")[2]
         if colab and (not req.marker or req.marker.evaluate(env)) and not req.specifier.contains(colab, True):
@@ -226,7 +227,9 @@ def install_standin(site: Path) -> None:
 
 def versions(py: Path) -> dict[str, str]:
     code = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
-    return {canonical(k): v for k, v in json.loads(subprocess.check_output([str(py), "-c", code], text=True)).items()}
+    # (run outside the checkout: its egg-info would count as installed)
+    found = json.loads(subprocess.check_output([str(py), "-c", code], text=True, cwd=py.parent))
+    return {canonical(k): v for k, v in found.items()}
 
 
 # a learner's first cell: the notebook's setup cell verbatim (clone, then helpers.connect(), which installs), then
