@@ -28,7 +28,7 @@ help:
 	@echo "make setup      only create .venv and install the course"
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
-	@echo "make test-colab   the Colab install on a twin of Colab's runtime (Python 3.13, its pip freeze; not in make test)"
+	@echo "make test-colab   the Colab install on a twin of Colab's runtime (Python 3.13, its pip freeze), then every notebook there (not in make test)"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah,"
