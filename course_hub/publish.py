@@ -26,7 +26,7 @@ from .lfs import Pointer
 from .store import Store
 
 HF_CO = "https://huggingface.co"
-IGNORED_REMOTE = {".gitattributes"}  # the Hub writes one into every new repo; the built repos have none
+IGNORED_REMOTE = {".gitattributes"}  # the Hub writes one into every new repo (the built repos carry the same one)
 
 
 class PublishError(RuntimeError):
