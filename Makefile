@@ -161,6 +161,7 @@ screenshots: hub
 # about 15 minutes; installs nginx-light with apt-get if nginx is missing (needs root), olah into build/bench/
 bench: hub
 	$(STRICT) $(BIN)/python -m benchmarks
+	$(STRICT) $(BIN)/python -m benchmarks.spaces --starts
 
 # JupyterHub beside the course (deploy/jupyterhub/): its pins into .venv, configurable-http-proxy into build/
 CHP := build/jupyterhub/node_modules/.bin/configurable-http-proxy
