@@ -107,7 +107,8 @@ test-browser: hub
 test-papermill: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m tools.run_notebooks --fast --out build/papermill-fast
 
-# Online mode where every repo exists: `course-hub publish` into a second course hub standing in for huggingface.co,
+# Online mode where every repo exists: `course-hub publish` into a second course hub standing in for huggingface.co
+# (`--like-huggingface-co`: none of the course hub's own routes, the Hub's Space stages; course_hub/flavour.py),
 # then every notebook with papermill in online mode there, HF_TOKEN = a learner's token (build/papermill-online)
 test-online: hub
 	$(STRICT) $(BIN)/python -m pytest tests/online -p no:cacheprovider $(DURATIONS)

@@ -1,7 +1,10 @@
 """Online mode where every repo exists: the course published into a second course hub that stands in for
 huggingface.co, then every notebook run there with papermill as a learner whose only credential is `HF_TOKEN`.
 
-The stand-in starts empty (not built): a publisher who administers the `course` org (and the upstream orgs, which
+The stand-in answers as huggingface.co does (`course-hub serve --like-huggingface-co`, course_hub/flavour.py): no
+inference or course-only routes on its host, Spaces that build on a push and go BUILDING -> APP_STARTING -> RUNNING,
+a runtime API that does not wake a sleeping Space, the Hub's X-Error-Code set; a cell that works on a course hub
+only fails here. It starts empty (not built): a publisher who administers the `course` org (and the upstream orgs, which
 huggingface.co has already) and a separate learner who is nobody special. `course-hub publish` pushes the built
 repos into it over HTTP, twice (the second run makes no commit); then `tools.run_notebooks --fast` runs every
 notebook with `COURSE_HUB=online COURSE_ONLINE_ENDPOINT=<stand-in> HF_TOKEN=<learner's token>`, writing the executed
@@ -57,7 +60,7 @@ def standin():
     hub_dir = SESSION_TMP / "standin"
     hub_dir.mkdir()
     port = server.free_port()
-    proc, _ = start_server(hub_dir, port, SESSION_TMP / "standin.log")
+    proc, _ = start_server(hub_dir, port, SESSION_TMP / "standin.log", args=("--like-huggingface-co",))
     try:
         from course_hub.store import Store
 
@@ -109,6 +112,14 @@ def published(standin):
     )
     assert practice.returncode == 0 and "created" in practice.stdout, practice.stdout + practice.stderr
     return standin
+
+
+def test_the_standin_answers_as_huggingface_co(standin):
+    """Not a second course hub: the course hub's own routes are not there (test_flavour_huggingface.py has the rest)."""
+    from huggingface_hub import get_session
+
+    assert get_session().get(f"{standin.url}/v1/models").status_code == 404
+    assert get_session().post(f"{standin.url}/models/{course_org()}/minilm-sentiment", json={}).status_code == 404
 
 
 def test_publish_refuses_a_bad_token_and_a_stranger(standin):
