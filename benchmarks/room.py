@@ -62,7 +62,7 @@ def learner(
     from openai import OpenAI
 
     def chat() -> dict:
-        client = OpenAI(base_url=f"{url}/v1", api_key=token, max_retries=0, timeout=600)
+        client = OpenAI(base_url=f"{url}/v1", api_key=token, timeout=600)  # its default retries, as a learner has
         stream = client.chat.completions.create(
             model=CHAT_MODEL,
             messages=[{"role": "user", "content": "Tell me a long story about a cat who learns to sail."}],
