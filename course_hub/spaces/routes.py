@@ -39,7 +39,8 @@ def _refuse_anonymous(ctx: Ctx) -> None:
 
 def runtime(ctx: Ctx):
     """GET /api/spaces/{id}/runtime. Asking for the runtime of a sleeping Space wakes it (it answers BUILDING)
-    when the caller may use its app: that is how `gradio_client.Client("owner/space")` waits for a cold start."""
+    when the caller may use its app (not in the huggingface.co flavour: there only a visit does, flavour.py): that
+    is how `gradio_client.Client("owner/space")` waits for a cold start."""
     _refuse_anonymous(ctx)
     rec = ctx.policy.see(ctx.ident, "space", ctx.repo_id)
     wake = ctx.policy.has_file_access(ctx.ident, rec) and flavour.runtime_wakes(ctx.settings)  # not on huggingface.co
