@@ -107,6 +107,31 @@ def test_read_token_follows_the_download_policy(hub, lfs_file):
     assert r.status_code == 404
 
 
+def test_xet_tokens_expire(tmp_path):
+    """A hub whose Xet tokens live 1 s: the CAS refuses one once it has expired (401), a fresh one works."""
+    from conftest import start_server, stop_server
+
+    from course_hub import HubDir, net
+    from course_hub.store import Store
+
+    hub_dir, port = HubDir(tmp_path / "hub").ensure(), net.free_port()
+    token = Store(hub_dir.store_db).create_token("alice", role="write", name="xet-expiry")
+    proc, _ = start_server(hub_dir.root, port, tmp_path / "server.log", env={"COURSE_HUB_XET_TOKEN_LIFETIME": "1"})
+    try:
+        url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+        assert httpx.post(f"{url}/api/repos/create", json={"name": "exp", "type": "model"}, headers=auth).is_success
+        tok = httpx.get(f"{url}/api/models/alice/exp/xet-write-token/main", headers=auth).json()
+        dedupe = f"{tok['casUrl']}/v1/chunks/default-merkledb/{'0' * 64}"
+        assert httpx.get(dedupe, headers={"Authorization": f"Bearer {tok['accessToken']}"}).status_code == 404
+        time.sleep(max(0, tok["exp"] - time.time()) + 1.2)
+        r = httpx.get(dedupe, headers={"Authorization": f"Bearer {tok['accessToken']}"})
+        assert r.status_code == 401 and "expired" in r.json()["error"]
+        fresh = httpx.get(f"{url}/api/models/alice/exp/xet-write-token/main", headers=auth).json()["accessToken"]
+        assert httpx.get(dedupe, headers={"Authorization": f"Bearer {fresh}"}).status_code == 404
+    finally:
+        stop_server(proc)
+
+
 def _read_token(hub, repo: str) -> dict:
     r = httpx.get(
         f"{hub.url}/api/models/{repo}/xet-read-token/main", headers={"Authorization": f"Bearer {hub.token('alice')}"}

@@ -105,6 +105,10 @@ def resolve_headers(ctx: Ctx, rec, sha: str, oid: str) -> dict:
 
         def convert():
             try:
+                try:  # Linux: this thread only, behind the requests the server answers
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+                except (AttributeError, OSError):
+                    pass
                 xs.convert(oid, ctx.hub.lfs.path(oid))
             finally:
                 with _lock:
