@@ -59,7 +59,9 @@ def test_every_notebook_has_badges_and_the_same_colab_setup_cell(nb):
     assert cells[2]["source"] == first, "the setup cell differs from notebook 00's"
     setup = "".join(cells[2]["source"])
     assert setup == setup_cell(repository()), "run `python -m tools.publish`"
-    assert f'"{repository()}"' in setup and len(setup.splitlines()) <= 9, "a title, a short bootstrap, helpers.connect()"
+    assert f'"{repository()}"' in setup and len(setup.splitlines()) <= 9, (
+        "a title, a short bootstrap, helpers.connect()"
+    )
     assert setup.startswith("#@title ") and cells[2]["metadata"].get("cellView") == "form"  # collapsed in Colab
     assert cells[2]["metadata"].get("jupyter", {}).get("source_hidden") is True  # and in JupyterLab
     assert setup.rstrip().endswith("course = helpers.connect(hub=COURSE_HUB)")
