@@ -322,7 +322,7 @@ def get_app(srv: Server, repo_id: str, path: str = "", token: str | None = None,
 def test_client_by_id_predicts_through_the_hub(demo):
     api = demo.api(None)
     info = api.space_info(DEMO)
-    assert info.host == demo.app_url(DEMO) and info.subdomain == "course-sentiment-demo"
+    assert info.host == demo.app_url(DEMO) and info.subdomain == "hf-hands-on-sentiment-demo"
     assert info.runtime.stage == "SLEEPING"  # space_info never starts anything
     # space_info(id).host, then get_space_runtime: BUILDING (it polls)... RUNNING, then the app through the hub
     out = client_run(
