@@ -225,8 +225,8 @@ def test_repo_ids_resolve_whatever_the_case(hub, api, new_repo_id):
 def test_a_course_repo_in_another_case(api, tmp_path):
     from huggingface_hub import hf_hub_download
 
-    assert api.model_info("Course/MiniLM-sentiment").id == "hf-hands-on/minilm-sentiment"
-    path = hf_hub_download("Course/MiniLM-Sentiment", "config.json", cache_dir=tmp_path)
+    assert api.model_info("HF-Hands-On/MiniLM-sentiment").id == "hf-hands-on/minilm-sentiment"
+    path = hf_hub_download("Hf-Hands-on/MiniLM-Sentiment", "config.json", cache_dir=tmp_path)
     assert open(path, "rb").read().startswith(b"{")
 
 

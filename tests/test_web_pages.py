@@ -85,7 +85,7 @@ def test_home_and_lists(hub):
     assert re.findall(
         r'class="repo-link">([^<]+)<', page(hub, "/models?search=minilm&author=sentence-transformers")
     ) == ["sentence-transformers/all-MiniLM-L6-v2"]
-    assert re.findall(r'class="repo-link">([^<]+)<', page(hub, "/models?gated=true&author=course")) == [
+    assert re.findall(r'class="repo-link">([^<]+)<', page(hub, "/models?gated=true&author=hf-hands-on")) == [
         GATED
     ]  # other tests make gated repos too
     assert GATED not in page(hub, "/models?license=mit")
@@ -173,10 +173,10 @@ def test_files_blob_commits(hub):
 
 @content
 def test_people(hub):
-    org = page(hub, "/course")
+    org = page(hub, "/hf-hands-on")
     assert "organisation" in org and f'href="/{MODEL}"' in org and f'href="/datasets/{DATASET}"' in org
     user = page(hub, "/instructor")
-    assert 'href="/course"' in user  # member of
+    assert 'href="/hf-hands-on"' in user  # member of
     page(hub, "/nobody-" + uuid.uuid4().hex[:6], status=404)
     # alice's private repo: on her page for her, not for others
     assert "alice/private-notes" in page(hub, "/alice", headers=bearer(hub.token("alice")))
@@ -197,7 +197,7 @@ def test_people(hub):
         f"/spaces/{SPACE}",
         f"/datasets/{DATASET}/viewer",
         "/models",
-        "/course",
+        "/hf-hands-on",
         "/login",
         "/settings/tokens",
     ],
@@ -277,7 +277,7 @@ def test_gated_request_and_accept_through_the_pages(hub):
     assert r.status_code == 303 and r.headers["location"] == f"/{GATED}"
     assert "Your request is pending" in page(hub, f"/{GATED}", client=c)
     assert HTTP.get(f"{hub.url}/{GATED}/resolve/main/config.json", headers=bearer(token)).status_code == 403
-    # the learner cannot see the requests page; the instructor (admin of `course`) accepts there
+    # the learner cannot see the requests page; the instructor (admin of `hf-hands-on`) accepts there
     page(hub, f"/{GATED}/access-requests", client=c, status=403)
     inst = sign_in(hub, "instructor", hub.token("instructor", "write"))
     assert 'href="/hf-hands-on/gated-sentiment/access-requests"' in page(hub, f"/{GATED}", client=inst)
@@ -480,7 +480,7 @@ def test_root_path_option(hub):
 
 def test_classroom_pages_need_sign_in(hub):
     with in_process(hub, classroom=True) as c:
-        for path in ("/", "/models", f"/{MODEL}", "/course"):
+        for path in ("/", "/models", f"/{MODEL}", "/hf-hands-on"):
             r = c.get(path)
             assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
         assert c.get("/static/style.css").status_code == 200
