@@ -10,6 +10,7 @@ reaches as `ctx.request.app.state`) holds everything that lives while the hub se
     state.upstream   the pooled HTTP client to the Spaces' apps (`spaces.proxy.Upstream`)
     state.secret     the hub dir's session-signing secret (the website's cookies)
     state.webhooks   the users' webhooks and the thread that delivers them (`hub_webhooks.Webhooks`)
+    state.xet        Xet: the store, the CAS counters, background conversions (`xet.service.XetService`)
 
 Nothing of it is module-level or registered with `atexit`: the ASGI lifespan's shutdown (uvicorn, or a `with
 TestClient(app)`) calls `aclose()`, which stops every Space's process group, the inference worker and the threads;
@@ -32,6 +33,7 @@ from .spaces import routes as space_routes
 from .spaces.proxy import Upstream
 from .web import community as web_community
 from .web import routes as web_routes
+from .xet.service import XetService
 
 ROUTES: list[Route] = [
     *api.ROUTES,  # the Hub's JSON API (course_hub/api)
@@ -60,6 +62,7 @@ class CourseHub(Router):
         self.state.upstream = Upstream()
         self.state.secret = hub.dir.secret()
         self.state.webhooks = Webhooks(hub)  # deliveries: a thread started by the first event, stopped by close()
+        self.state.xet = XetService(hub.dir.xet_dir, hub.dir.tmp_dir)  # the CAS: store, counters, conversions
         if settings.lean:  # a small machine: a Space and the inference worker never hold memory together
             self.state.spaces.before_start.append(self.state.inference.release_if_idle)
 

@@ -67,7 +67,7 @@ ROUTE_PACKAGES = {
         {"__init__"},
     ],
     "spaces": [{"runtime", "proxy", "sandbox", "warm", "relay"}, {"routes"}, {"__init__"}],
-    "xet": [{"chunking", "hashing"}, {"xorb", "shard"}, {"store"}, {"__init__"}],
+    "xet": [{"chunking", "hashing"}, {"xorb", "shard"}, {"store"}, {"service", "__init__"}],
     "inference": [{"protocol", "batching"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
     "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
 }

@@ -16,9 +16,7 @@ import hmac
 import os
 import re
 import tempfile
-import threading
 import time
-from collections import Counter
 
 from starlette.responses import JSONResponse, Response
 
@@ -26,24 +24,21 @@ from ..errors import BadRequest, EntryNotFound, Forbidden, InvalidCredentials, P
 from ..http import Ctx
 from ..xet import ShardError, XetStore, XorbError, from_hex
 from ..xet import shard as shard_format
+from ..xet.service import XetService
 from ..xet.xorb import MAX_XORB
 
 CAS = "/xet-cas"
 TOKEN_LIFETIME = int(os.environ.get("COURSE_HUB_XET_TOKEN_LIFETIME", 3600))
 URL_LIFETIME = 3600
 RANGE_RE = re.compile(r"^bytes=(\d+)-(\d+)$")
-STATS: Counter = Counter()
-_stores: dict[str, XetStore] = {}
-_converting: set[str] = set()
-_lock = threading.Lock()
+
+
+def service(ctx: Ctx) -> XetService:
+    return ctx.request.app.state.xet  # the app owns it (course_hub/app.py)
 
 
 def store(ctx: Ctx) -> XetStore:
-    key = str(ctx.hub.dir.root)
-    with _lock:
-        if key not in _stores:
-            _stores[key] = XetStore(ctx.hub.dir.xet_dir, ctx.hub.dir.tmp_dir)
-        return _stores[key]
+    return service(ctx).cas
 
 
 # --- tokens ---
@@ -98,23 +93,7 @@ def resolve_headers(ctx: Ctx, rec, sha: str, oid: str) -> dict:
     xs = store(ctx)
     file_hex = xs.file_of_sha256(oid)
     if file_hex is None:
-        with _lock:
-            if oid in _converting:
-                return {}
-            _converting.add(oid)
-
-        def convert():
-            try:
-                try:  # Linux: this thread only, behind the requests the server answers
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-                except (AttributeError, OSError):
-                    pass
-                xs.convert(oid, ctx.hub.lfs.path(oid))
-            finally:
-                with _lock:
-                    _converting.discard(oid)
-
-        threading.Thread(target=convert, name=f"xet-convert-{oid[:8]}", daemon=True).start()
+        service(ctx).convert_in_background(oid, ctx.hub.lfs.path(oid))
         return {}
     prefix = {"model": "models", "dataset": "datasets", "space": "spaces"}[rec.type]
     refresh = f"{ctx.endpoint}/api/{prefix}/{rec.id}/xet-read-token/{sha}"
@@ -157,7 +136,7 @@ def reconstruction(ctx: Ctx):
         fetch.setdefault(name, []).append(
             {"range": {"start": start, "end": end}, "url": url, "url_range": {"start": lo, "end": hi}}
         )
-    STATS["reconstructions"] += 1
+    service(ctx).count(reconstructions=1)
     return JSONResponse(
         {
             "offset_into_first_range": offset,
@@ -186,8 +165,8 @@ def xorb_data(ctx: Ctx):
     with open(path, "rb") as f:
         f.seek(lo)
         data = f.read(hi - lo + 1)
-    STATS["xorb_ranges"] += 1
-    STATS["xorb_bytes_sent"] += len(data)
+    service(ctx).count(xorb_ranges=1)
+    service(ctx).count(xorb_bytes_sent=len(data))
     return Response(
         data,
         status_code=206,
@@ -212,8 +191,8 @@ async def upload_xorb(ctx: Ctx):
         inserted = await run_in_threadpool(store(ctx).put_uploaded_xorb, ctx.params["hash"], bytes(body))
     except XorbError as e:
         raise BadRequest(f"Xorb rejected: {e}") from None
-    STATS["xorbs_uploaded"] += 1
-    STATS["xorb_bytes_received"] += len(body)
+    service(ctx).count(xorbs_uploaded=1)
+    service(ctx).count(xorb_bytes_received=len(body))
     return JSONResponse({"was_inserted": inserted})
 
 
@@ -248,8 +227,8 @@ def upload_shard(ctx: Ctx):
     for record in records:
         xs.register(record)
     ctx.hub.link_lfs(repo_type, repo_id, oids)
-    STATS["shards"] += 1
-    STATS["shard_bytes_received"] += len(ctx.body)
+    service(ctx).count(shards=1)
+    service(ctx).count(shard_bytes_received=len(ctx.body))
     return JSONResponse({"result": 1})
 
 
@@ -258,14 +237,14 @@ def dedupe(ctx: Ctx):
     if ctx.params["prefix"] not in ("default-merkledb", "default"):  # the spec's name; hf_xet 1.8 sends `default`
         raise BadRequest("The global dedupe prefix is `default-merkledb`")
     _hash_param(ctx)
-    STATS["dedupe_queries"] += 1
+    service(ctx).count(dedupe_queries=1)
     answer = store(ctx).dedupe_shard(ctx.params["hash"])
     if answer is None:
         raise EntryNotFound("Chunk not tracked by global deduplication")
-    STATS["dedupe_hits"] += 1
+    service(ctx).count(dedupe_hits=1)
     return Response(answer, media_type="application/octet-stream")
 
 
 def stats(ctx: Ctx):
     """What this process's CAS served and received (the tests and `benchmarks/xet.py` read it)."""
-    return JSONResponse(dict(STATS))
+    return JSONResponse(dict(service(ctx).stats))
