@@ -61,7 +61,10 @@ class Policy:
         """Classroom mode: this anonymous request must end in the classroom's 401 (unless the Hub's own refusal
         comes first: the caller raises `token_required()` after the route ran)."""
         return (
-            ident is None and self.classroom and path not in OPEN_IN_CLASSROOM and not path.startswith(("/lfs-objects/", "/xet-cas/"))
+            ident is None
+            and self.classroom
+            and path not in OPEN_IN_CLASSROOM
+            and not path.startswith(("/lfs-objects/", "/xet-cas/"))
         )  # those URLs carry their own signature
 
     @staticmethod

@@ -50,7 +50,9 @@ def test_header_right_with_more_fields_and_no_final_newline(hub, capsys):
 
 @pytest.mark.content
 def test_header_model_not_on_the_hub(hub, capsys):
-    header = GOOD_HEADER.replace("  - hf-hands-on/minilm-sentiment", "  - hf-hands-on/minilm-sentiment\n  - hf-hands-on/nope")
+    header = GOOD_HEADER.replace(
+        "  - hf-hands-on/minilm-sentiment", "  - hf-hands-on/minilm-sentiment\n  - hf-hands-on/nope"
+    )
     ok, out = run(nb06.check_space_header, header, capsys)
     assert not ok and "hf-hands-on/nope" in out and "Hint:" in out, out
 

@@ -384,8 +384,12 @@ def test_classroom_report_lists_learners_pull_requests(tmp_path):
     hub = Hub(tmp_path / "hub")
     hub.create_repo("model", "hf-hands-on/minilm-sentiment", initial={"README.md": b"# card\n"})
     classroom.create_roster(hub, ["learner01", "learner02"], "http://127.0.0.1:1")
-    hub.store.create_discussion("model", "hf-hands-on/minilm-sentiment", "Fix a typo", "learner02", True, "open", "main", [])
-    hub.store.create_discussion("model", "hf-hands-on/minilm-sentiment", "A question", "learner01", False, "open", None, [])
+    hub.store.create_discussion(
+        "model", "hf-hands-on/minilm-sentiment", "Fix a typo", "learner02", True, "open", "main", []
+    )
+    hub.store.create_discussion(
+        "model", "hf-hands-on/minilm-sentiment", "A question", "learner01", False, "open", None, []
+    )
     report = classroom.report(hub)
     assert "Pull requests by learners:" in report
     assert "learner02" in report and "hf-hands-on/minilm-sentiment#1 [open]: Fix a typo" in report

@@ -47,7 +47,8 @@ def test_jupyterhub_and_binder_go_through_the_jupyter_server(laptop, monkeypatch
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ann/")
     assert links.browser_url(f"{HUB}/models?sort=likes") == "/user/ann/course-hub/models?sort=likes"
     assert (
-        links.browser_url(f"{HUB}/spaces/hf-hands-on/sentiment-demo") == "/user/ann/course-hub/spaces/hf-hands-on/sentiment-demo"
+        links.browser_url(f"{HUB}/spaces/hf-hands-on/sentiment-demo")
+        == "/user/ann/course-hub/spaces/hf-hands-on/sentiment-demo"
     )
     assert links.browser_url("http://127.0.0.1:7860/") == "/user/ann/proxy/7860/"  # a Gradio app of the notebook
     assert links.browser_url("http://localhost:7861/x#y") == "/user/ann/proxy/7861/x#y"
@@ -71,7 +72,9 @@ def test_colab_uses_its_proxy_port_when_the_colab_helper_gives_it(laptop, monkey
 def test_a_link_is_html_with_the_address_beside_it_and_text_elsewhere(laptop):
     link = links.link(f"{HUB}/hf-hands-on/x?a=1&b=<2>", "the <model> page")
     html = link._repr_html_()
-    assert html.startswith(f'<a class="{links.CSS_CLASS}" href="{HUB}/hf-hands-on/x?a=1&amp;b=&lt;2&gt;" target="_blank"')
+    assert html.startswith(
+        f'<a class="{links.CSS_CLASS}" href="{HUB}/hf-hands-on/x?a=1&amp;b=&lt;2&gt;" target="_blank"'
+    )
     assert ">the &lt;model&gt; page</a>" in html and "<code>" in html
     assert repr(link) == f"the <model> page: {HUB}/hf-hands-on/x?a=1&b=<2>"
     assert links.link("https://huggingface.co/models").text == "https://huggingface.co/models"
