@@ -225,6 +225,7 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "ask-access": expect_ask_access,
     "create": expect_create,
     "signed-url": lambda r, kind: forbidden(),  # no valid signature: refused whoever asks (tokens don't matter)
+    "xet-cas": lambda r, kind: login(),  # only a Xet token from xet-read/write-token opens the CAS
     "git-read": expect_git_read,
     "git-write": expect_write,
     "react": lambda r, kind: _signed_in_and(r, True),  # like/unlike: anyone signed in who sees the repo
@@ -628,6 +629,56 @@ CASES = [
     Case("lfs-batch download", "lfs.batch", "files", lfs_batch("download")),
     # a pull request's LFS files are uploaded before its commit: whoever may propose one uploads (api/community.py)
     Case("lfs-batch upload", "lfs.batch", "propose", lfs_batch("upload")),
+    # Xet (api/xet.py): its tokens follow downloads and LFS uploads; the CAS takes only its own tokens (a hub token,
+    # anyone's, is 401) and its xorb URLs only their signature
+    Case(
+        "xet read token",
+        "xet.read_token",
+        "files",
+        lambda w, role, kind: ("GET", f"/api/models/{w.repo(role, kind)}/xet-read-token/main", None, None),
+    ),
+    Case(
+        "xet write token",
+        "xet.write_token",
+        "propose",
+        lambda w, role, kind: ("GET", f"/api/models/{w.repo(role, kind)}/xet-write-token/main", None, None),
+    ),
+    Case(
+        "xet reconstruction",
+        "xet.reconstruction",
+        "xet-cas",
+        lambda w, role, kind: ("GET", f"/xet-cas/v1/reconstructions/{'0' * 64}", None, None),
+        False,
+    ),
+    Case(
+        "xet xorb data",
+        "xet.xorb_data",
+        "signed-url",
+        lambda w, role, kind: ("GET", f"/xet-cas/v1/xorb-data/{'0' * 64}?lo=0&hi=1&exp=9999999999&sig=00", None, None),
+        False,
+    ),
+    Case(
+        "xet xorb upload",
+        "xet.upload_xorb",
+        "xet-cas",
+        lambda w, role, kind: ("POST", f"/xet-cas/v1/xorbs/default/{'0' * 64}", b"x", "application/octet-stream"),
+        False,
+    ),
+    Case(
+        "xet shard upload",
+        "xet.upload_shard",
+        "xet-cas",
+        lambda w, role, kind: ("POST", "/xet-cas/v1/shards", b"x", "application/octet-stream"),
+        False,
+    ),
+    Case(
+        "xet dedupe",
+        "xet.dedupe",
+        "xet-cas",
+        lambda w, role, kind: ("GET", f"/xet-cas/v1/chunks/default/{'0' * 64}", None, None),
+        False,
+    ),
+    Case("xet stats", "xet.stats", "open", lambda w, role, kind: ("GET", "/xet-cas/v1/stats", None, None), False),
     Case(
         "lfs-object PUT",
         "lfs.upload",
@@ -1366,9 +1417,10 @@ def test_matrix(hub, world, case):
                 **({"Accept": "text/html"} if case.kind.startswith("page") else {}),
             }
             r = HTTP.request(method, hub.url + path, content=body, headers=headers)
+            # the Xet CAS knows no hub token (as the Hub's CAS host): a wrong one there is no token at all
             expected = (
                 (401, "InvalidCredentials")
-                if role == "wrong-token"
+                if role == "wrong-token" and not path.startswith("/xet-cas/")
                 else EXPECT[case.kind](rights(role, kind if kind != "-" else "public"), kind)
             )
             answer = (r.status_code, r.headers.get("x-error-code"))

@@ -37,7 +37,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -209,6 +208,15 @@ class Spawner(threading.Thread):
         return box[0]
 
 
+def temp_root() -> Path:
+    """The system's temp dir as `tempfile` would name it, without `tempfile.gettempdir()`'s probe (a file it writes
+    and removes there: the hub writes nothing outside its dir unless a Space runs)."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(name):
+            return Path(os.environ[name])
+    return Path("/tmp")
+
+
 class SpaceManager:
     """The Spaces of one hub: their stage, their processes, the idle/memory/crash/new-commit watch."""
 
@@ -224,7 +232,7 @@ class SpaceManager:
         self._paused = self._load_paused()
         self.sandbox, self.unsandboxed_why = self._make_sandbox(settings)
         self.shared_net_why = probe_net() if self.sandbox is not None else None  # None: each app has its own network
-        self._net_root = Path(tempfile.gettempdir()) / f"course-hub-net-{os.getpid()}"  # short: socket paths
+        self._net_root = temp_root() / f"course-hub-net-{os.getpid()}"  # short: socket paths
         self._sweep_nets()
         self._warm: WarmSlot | None = None  # the next Space's interpreter, imports done (sandboxed only)
         self._published: dict | None = None  # what STAGES_FILE says
@@ -281,7 +289,7 @@ class SpaceManager:
 
     def _sweep_nets(self) -> None:
         """Remove the socket folders of hubs that are gone (a SIGKILLed hub cannot)."""
-        for folder in Path(tempfile.gettempdir()).glob("course-hub-net-*"):
+        for folder in temp_root().glob("course-hub-net-*"):
             pid = folder.name.rsplit("-", 1)[1]
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
