@@ -16,7 +16,7 @@ LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors 
 
 .PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-cpus-notebooks test-browser test-papermill \
 	test-hygiene test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
-	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313 test-colab
+	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313 test-colab test-room
 
 help:
 	@echo "make lab        set up, build the course hub, start it and JupyterLab"
@@ -29,6 +29,7 @@ help:
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
 	@echo "make test-colab   the Colab install on a twin of Colab's runtime (Python 3.13, its pip freeze), then every notebook there (not in make test)"
+	@echo "make test-room    30 learners in a sandboxed classroom push and run their own Spaces (not in make test)"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah,"
@@ -82,7 +83,12 @@ format: setup
 
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
-		--ignore=tests/online --ignore=tests/jupyterhub $(DURATIONS)
+		--ignore=tests/online --ignore=tests/jupyterhub -m "not room" $(DURATIONS)
+
+# 30 learners in a sandboxed classroom each push and run their own Space (about 2 min on 2 cores); not in make test:
+# one learner's first call failed once in CI ("Could not fetch config"), cause not found yet (issue 26)
+test-room: setup
+	$(STRICT) $(BIN)/python -m pytest tests/test_classroom_spaces.py -p no:cacheprovider -m room $(DURATIONS)
 
 test-notebooks: hub
 	COURSE_CI=1 $(STRICT) $(BIN)/python -m pytest -p no:cacheprovider --nbval notebooks \
