@@ -8,6 +8,7 @@ to build/web/ (also when a step fails). `make test-browser` runs it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -239,8 +240,9 @@ def test_pages_work_with_javascript_off(hub, browser):
         page.click(".big-search button")
         # sentence-transformers' and the course's (and a learner's capstone, once the notebooks have run)
         for repo in ("sentence-transformers/all-MiniLM-L6-v2", MODEL):
-            expect(page.locator("a.repo-link", has_text=repo)).to_have_count(1)
-        page.click(f"a.repo-link >> text={MODEL}")
+            # the whole name (hf-hands-on/minilm-sentiment-nc matches "minilm" too)
+            expect(page.locator("a.repo-link", has_text=re.compile(rf"^\s*{re.escape(repo)}\s*$"))).to_have_count(1)
+        page.click(f'a.repo-link >> text="{MODEL}"')
         page.click(".tabs >> text=Files and versions")
         page.click(".switcher summary")  # <details>: opens without a script
         expect(page.locator(".switcher .menu")).to_be_visible()
