@@ -51,7 +51,7 @@ from ..settings import Settings, course_org
 from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
-from .sandbox import Cgroup, Limits, Net, Sandbox, probe, probe_net
+from .sandbox import Cgroup, Limits, Net, Sandbox, pid_alive, probe, probe_net
 from .warm import WarmSlot, sweep
 
 LOG_TAIL_LINES = 40
@@ -80,16 +80,6 @@ code = app.wait()
 print(f"[course hub] the app exited with code {code}", flush=True)
 down()
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _wait_up_unix(sock: Path, proc: subprocess.Popen, timeout: float, cancelled) -> None:
@@ -291,7 +281,7 @@ class SpaceManager:
         """Remove the socket folders of hubs that are gone (a SIGKILLed hub cannot)."""
         for folder in temp_root().glob("course-hub-net-*"):
             pid = folder.name.rsplit("-", 1)[1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
 
     # --- what a Space is ----------------------------------------------------------------------------------

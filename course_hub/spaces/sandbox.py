@@ -58,27 +58,19 @@ def probe(bwrap: str = "bwrap") -> str | None:
     exe = shutil.which(bwrap)
     if not exe:
         return "bubblewrap is not installed (Debian: apt install bubblewrap)"
-    try:
-        r = subprocess.run(
-            [exe, "--ro-bind", "/", "/", "--unshare-all", "--share-net", "--die-with-parent", "true"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            preexec_fn=(lambda: _become(NOBODY)) if os.geteuid() == 0 else None,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"bubblewrap does not run here: {e}"
-    if r.returncode != 0:
-        return f"bubblewrap cannot make a sandbox here (user namespaces off?): {r.stderr.strip()[:200]}"
-    return None
+    return _try_bwrap(exe, ["--share-net"], "bubblewrap cannot make a sandbox here (user namespaces off?)")
 
 
 def probe_net(bwrap: str = "bwrap") -> str | None:
     """None when bubblewrap gives an app a network namespace of its own here, else why not."""
-    exe = shutil.which(bwrap) or bwrap
+    return _try_bwrap(shutil.which(bwrap) or bwrap, [], "bubblewrap cannot unshare the network here")
+
+
+def _try_bwrap(exe: str, extra: list[str], failure: str) -> str | None:
+    """Run `true` in a bubblewrap sandbox with every namespace unshared (but `extra`'s): None, or why it failed."""
     try:
         r = subprocess.run(
-            [exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            [exe, "--ro-bind", "/", "/", "--unshare-all", *extra, "--die-with-parent", "true"],
             capture_output=True,
             text=True,
             timeout=20,
@@ -87,7 +79,7 @@ def probe_net(bwrap: str = "bwrap") -> str | None:
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"bubblewrap does not run here: {e}"
     if r.returncode != 0:
-        return f"bubblewrap cannot unshare the network here: {r.stderr.strip()[:200]}"
+        return f"{failure}: {r.stderr.strip()[:200]}"
     return None
 
 
@@ -125,7 +117,8 @@ def _open_to_all(path: Path) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -247,7 +240,7 @@ class Cgroup:
                 continue
             for folder in folders:
                 pid = folder.name[len(prefix) :].split("-", 1)[0]
-                if not pid.isdigit() or _alive(int(pid)):
+                if not pid.isdigit() or pid_alive(int(pid)):
                     continue
                 try:
                     folder.rmdir()  # refused while a task is in it
