@@ -86,7 +86,14 @@ def link(address: str, text: str | None = None) -> Link:
 
 
 def show(address: str, text: str | None = None) -> None:
-    """Display a clickable link to `address` below the cell (see `link`)."""
+    """Display a clickable link to `address` below the cell (see `link`); on Colab, when its page gave no proxy
+    address, Colab's own link to the port (`serve_kernel_port_as_window`: it asks for the address when clicked)."""
     from IPython.display import display
 
-    display(link(address, text))
+    shown = link(address, text)
+    parts = urlsplit(shown.url)
+    if colab.on_colab() and parts.hostname in LOCAL_HOSTS and parts.port is not None:
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        colab.open_port(parts.port, path + (f"#{parts.fragment}" if parts.fragment else ""), shown.text)
+        return
+    display(shown)

@@ -45,7 +45,10 @@ COLAB_REQUIRES = [
     "tornado==6.4.2",
 ]
 STANDIN_PACKAGE = {
-    "__init__.py": '"""Stands in for Colab\'s `google.colab` (tests/test_colab.py): records the calls."""\nCALLS = []\n',
+    "__init__.py": (
+        '"""Stands in for Colab\'s `google.colab` (tests/test_colab.py): records the calls."""\n'
+        "CALLS = []\nBROWSER = True  # False: no page attached, eval_js times out as Colab's does\n"
+    ),
     "output/__init__.py": '''"""Stands in for `google.colab.output`: the calls are recorded in `google.colab.CALLS`."""
 import re
 
@@ -54,6 +57,8 @@ from google import colab
 
 def eval_js(script, ignore_result=False, timeout_sec=None):
     colab.CALLS.append(("eval_js", script) if timeout_sec == 10 else ("eval_js without a 10 s timeout", script))
+    if not colab.BROWSER:
+        raise TimeoutError("no response from the page")  # (Colab: google.colab._message.TimeoutException)
     port = re.fullmatch(r"google\\.colab\\.kernel\\.proxyPort\\((\\d+), \\{'cache': false\\}\\)", script)
     return f"https://{port[1]}-m-s-standin.prod.colab.dev/" if port else None
 
@@ -250,13 +255,39 @@ def test_proxy_url_off_colab_is_none():
 
 
 def test_the_link_helper_uses_colab_proxy(google_colab, monkeypatch):
-    links = pytest.importorskip("helpers.links")
+    from helpers import links
+
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:8765")
     assert links.browser_url("http://127.0.0.1:8765/models?sort=likes") == (
         "https://8765-m-s-standin.prod.colab.dev/models?sort=likes"
     )
     assert links.browser_url("https://huggingface.co/models") == "https://huggingface.co/models"
     assert google_colab == [("eval_js", "google.colab.kernel.proxyPort(8765, {'cache': false})")]
+
+
+def test_the_link_helper_shows_colab_links(google_colab, monkeypatch, capsys):
+    """`links.show` on Colab: the proxy's address when the page answers; else Colab's own link to the port
+    (`serve_kernel_port_as_window`, which asks for the address when clicked), never the raw 127.0.0.1 address."""
+    import google.colab
+
+    from helpers import links
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:8765")
+    links.show("http://127.0.0.1:8765/spaces/hf-hands-on/demo?x=1#top", "the Space")
+    assert (
+        capsys.readouterr().out
+        == "the Space: https://8765-m-s-standin.prod.colab.dev/spaces/hf-hands-on/demo?x=1#top\n"
+    )
+    google.colab.BROWSER = False
+    links.show("http://127.0.0.1:7860/?x=1#top", "the app")
+    links.show("https://huggingface.co/models", "the Hub")
+    assert capsys.readouterr().out == "the Hub: https://huggingface.co/models\n", "not local: shown as it is"
+    proxy = "google.colab.kernel.proxyPort({}, {{'cache': false}})"
+    assert google_colab == [
+        ("eval_js", proxy.format(8765)),
+        ("eval_js", proxy.format(7860)),
+        ("serve_kernel_port_as_window", 7860, "/?x=1#top", "the app"),
+    ]
 
 
 def test_notebooks_02_03_07_08_take_cuda_when_there_is_one():
