@@ -363,3 +363,19 @@ def test_the_colab_twin_leaves_to_torch_what_its_build_needs():
 
     freeze = {"typing-extensions": "typing_extensions==4.0.0", "sympy": "sympy==1.14.0"}
     assert torch_conflicts(Path(sys.executable), freeze) == {"typing-extensions"}
+
+
+def test_the_colab_twin_fails_a_link_the_learners_browser_cannot_open():
+    """make test-colab reads the link helper's outputs of each executed notebook: through Colab's proxy (the
+    stand-in's address) or elsewhere (huggingface.co) pass, the kernel machine's own addresses fail."""
+    from tools.colab_twin import link_hrefs, local_links
+
+    def output(href):
+        html = f'<a class="course-link" href="{href}" target="_blank" rel="noopener">x</a> <code>{href}</code>'
+        return {"output_type": "display_data", "data": {"text/html": [html]}, "metadata": {}}
+
+    hrefs = ["https://8765-m-s-colab-twin.prod.colab.dev/models", "https://huggingface.co/models"]
+    hrefs += ["http://127.0.0.1:7860/", "http://localhost:8765/x"]
+    notebook = {"cells": [{"cell_type": "code", "outputs": [output(h) for h in hrefs]}, {"cell_type": "markdown"}]}
+    assert link_hrefs(notebook) == hrefs
+    assert local_links(link_hrefs(notebook)) == hrefs[2:]

@@ -348,6 +348,22 @@ print("TWIN_CHECK", "google.colab" in sys.modules, os.environ.get("COURSE_AUTO_B
 """
 
 
+def link_hrefs(notebook: dict) -> list[str]:
+    """The addresses of the link helper's outputs (`helpers.links.show`: `<a class="course-link" href=...>`) in an
+    executed notebook."""
+    found = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            found += re.findall(r'class="course-link" href="([^"]*)"', "".join(html))
+    return found
+
+
+def local_links(hrefs: list[str]) -> list[str]:
+    """The addresses on the kernel's machine (127.0.0.1, localhost): a Colab learner's browser cannot open them."""
+    return [h for h in hrefs if re.match(r"https?://(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\])[:/]", h)]
+
+
 def kernel_spec(py: Path, runtime: Path) -> Path:
     """A Jupyter kernel `colab-twin` of the runtime's python whose IPython startup imports google.colab, as Colab's
     kernel does; returns the folder to put on JUPYTER_PATH."""
@@ -411,8 +427,14 @@ def notebooks_run(py: Path, runtime: Path, course: Path, env: dict, pins: dict[s
         for unwanted in ("Installing the course", "Restart the runtime"):
             if unwanted in text:
                 error = (error or "") + f" printed {unwanted!r}"
+        # the hub's pages and the apps reach the learner's browser through Colab's port proxy (the stand-in's address)
+        hrefs = link_hrefs(json.loads(text)) if text else []
+        local = local_links(hrefs)
+        if local:
+            error = (error or "") + f" links not through Colab's proxy: {local[:3]}"
         rows.append((src.name, wall, error))
-        print(f"[notebooks] {src.name:45} {wall:6.1f} s  {'FAILED: ' + error if error else 'ok'}", flush=True)
+        shown = f"{wall:6.1f} s  {len(hrefs)} links"
+        print(f"[notebooks] {src.name:45} {shown}  {'FAILED: ' + error if error else 'ok'}", flush=True)
         if error:
             failures.append(f"{src.name}: {error}")
     total = sum(wall for _, wall, _ in rows)
