@@ -311,9 +311,10 @@ def test_notebooks_02_03_07_08_take_cuda_when_there_is_one():
 
 def test_the_colab_twin_reads_its_versions_from_the_published_freeze():
     """make test-colab installs what backend-info's pip-freeze.txt says, read by code (tools/colab_twin.py)."""
-    from tools.colab_twin import FREEZE_GPU, SUBSET, read_freeze, torch_version
+    from tools.colab_twin import FREEZE_GPU, SUBSET, colab_os, read_freeze, torch_version
 
     freeze = read_freeze()
+    assert colab_os()[1].startswith("Python 3.13."), "the twin's Python (3.13, python313()) is Colab's minor version"
     assert torch_version(freeze) == "2.11.0+cpu" and torch_version(read_freeze(FREEZE_GPU)) == "2.11.0+cu128"
     assert freeze["ipykernel"] == "ipykernel==6.17.1" and freeze["ipywidgets"] == "ipywidgets==7.7.1"
     assert freeze["transformers"] == "transformers==5.15.0" and freeze["huggingface-hub"] == "huggingface_hub==1.27.0"

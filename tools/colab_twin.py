@@ -15,8 +15,12 @@ stand-in `google.colab` package with google-colab's metadata. Each run copies th
   kernel's packages kept.
 
 Snapshot: googlecolab/backend-info at a72407924822ea377410b69f0a290150bcb5c9c2 (2026-08-19, "Upgrade to Python
-3.13"), its pip-freeze.txt and pip-freeze.gpu.txt verbatim in tools/colab_runtime/. Nothing here refreshes it: copy a newer file there and
-change SNAPSHOT.
+3.13"), its pip-freeze.txt, pip-freeze.gpu.txt and os-info.txt verbatim in tools/colab_runtime/. Nothing here
+refreshes it: copy newer files there and change SNAPSHOT.
+
+What the twin is not: Colab runs Ubuntu 22.04 and Python 3.13.15 (os-info.txt); the twin is a venv of the Python 3.13
+found here (pyenv's 3.13.0) on this machine's OS (Debian 12 here), not a Debian trixie root (tools/py313.sh: its
+Python needs glibc 2.41, this machine has 2.36), with the part of Colab's packages listed below, not all 641.
 
 torch differs from Colab's (say so when you quote the twin): Colab's is `torch 2.11.0+cpu` from download.pytorch.org,
 which this machine cannot reach (and no other cp313 CPU build is on its disk); the twin installs the torch the
@@ -49,6 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FREEZE = ROOT / "tools" / "colab_runtime" / "pip-freeze.txt"
 FREEZE_GPU = ROOT / "tools" / "colab_runtime" / "pip-freeze.gpu.txt"  # Colab's GPU runtime (torch +cu128)
+OS_INFO = ROOT / "tools" / "colab_runtime" / "os-info.txt"  # Colab's OS and Python version
 SNAPSHOT = "googlecolab/backend-info a72407924822ea377410b69f0a290150bcb5c9c2 (2026-08-19)"
 TWIN = ROOT / "build" / "colab-twin"
 TORCH_WHEELS = ROOT / "build" / "colab-torch-wheels"  # PyPI's cp313 torch and its CUDA libraries, downloaded once
@@ -147,6 +152,17 @@ def torch_conflicts(py: Path, freeze: dict[str, str]) -> set[str]:
         if colab and (not req.marker or req.marker.evaluate(env)) and not req.specifier.contains(colab, True):
             out.add(canonical(req.name))
     return out
+
+
+def colab_os() -> list[str]:
+    """os-info.txt's lines (Colab's OS, its Python, R, Julia), comments left out."""
+    return [line for line in OS_INFO.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def this_os() -> str:
+    """This machine's OS as `lsb_release -ds` says it (os-release's PRETTY_NAME)."""
+    found = re.search(r'^PRETTY_NAME="?([^"\n]*)', Path("/etc/os-release").read_text(), re.M)
+    return found[1] if found else sys.platform
 
 
 def python313(given: str | None) -> str:
@@ -492,8 +508,11 @@ def main(argv: list[str] | None = None) -> int:
         f"NOTE torch differs from Colab's: the twin has {course_torch()} (PyPI's cp313 build, run on the CPU), Colab "
         f"torch {torch_version(freeze)} (download.pytorch.org, which this machine cannot reach)"
     )
+    python = args.python or python313(None)
+    version = subprocess.check_output([python, "--version"], text=True).strip()
+    print(f"NOTE Colab: {', '.join(colab_os()[:2])}; the twin: {this_os()}, {version} ({python})")
     t0 = time.monotonic()
-    base = make_runtime(args.python or python313(None), freeze)
+    base = make_runtime(python, freeze)
     print(f"[runtime] {time.monotonic() - t0:.0f} s")
     base_versions = versions(base)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV", "COURSE_", "HF_"))}
