@@ -76,6 +76,15 @@ def clients(url: str, hf_home: str, seats: list[dict], at_once: int) -> list[dic
     return json.loads(lines[-1][4:])
 
 
+def run_log(hub_dir, repo_id: str) -> str:
+    """The last lines of a Space's run log (what the hub and the app said)."""
+    try:
+        text = (HubDir(hub_dir).spaces_dir / repo_id.replace("/", "--") / "run.log").read_text(errors="replace")
+    except OSError as e:
+        return f"{repo_id}: no run log ({e})"
+    return f"{repo_id}:\n" + "\n".join(text.splitlines()[-25:])
+
+
 def test_thirty_learners_push_and_run_their_own_spaces(tmp_path):
     started = time.monotonic()
     hub_dir, port = tmp_path / "hub", free_port()
@@ -109,7 +118,10 @@ def test_thirty_learners_push_and_run_their_own_spaces(tmp_path):
         # every learner calls their Space, a few at a time; then the first two again: asleep by now, woken
         answers = clients(url, str(tmp_path / "hf-home"), room + room[:2], AT_ONCE)
         errors = [a for a in answers if "error" in a or a["out"] != f"{a['repo'].split('/')[0]}: hello"]
-        assert not errors, errors
+        refused = [line for line in log.read_text().splitlines() if "503 " in line or "error while serving" in line]
+        if refused:  # the app route's 503s and the hub's errors, with their reasons (the log says why)
+            print("\nthe hub said:\n" + "\n".join(refused[-40:]))
+        assert not errors, (errors, refused[-40:], [run_log(hub_dir, a["repo"]) for a in errors[:3]])
         api = HfApi(endpoint=url, token=seats[0]["token"])
         stages = [api.space_info(s["repo"]).runtime.stage for s in room]
         assert stages.count("RUNNING") <= MAX_SPACES and stages[0] == "RUNNING", stages

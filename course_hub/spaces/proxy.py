@@ -83,16 +83,18 @@ class Upstream:
         (their app stopped: each start has a new socket) are closed here."""
         if sock is None:
             return self.client
-        if sock not in self._unix:
-            for gone in [s for s in self._unix if not os.path.exists(s)]:  # noqa: ASYNC240  a local stat
-                await self._unix.pop(gone).aclose()
-            self._unix[sock] = httpx.AsyncClient(
+        client = self._unix.get(sock)
+        if client is None:  # made and stored before any await: two requests to a new socket share one client
+            client = self._unix[sock] = httpx.AsyncClient(
                 transport=httpx.AsyncHTTPTransport(uds=sock),
                 trust_env=False,
                 follow_redirects=False,
                 timeout=httpx.Timeout(30.0, read=None),
             )
-        return self._unix[sock]
+            gone = [self._unix.pop(s) for s in list(self._unix) if s != sock and not os.path.exists(s)]  # noqa: ASYNC240  a stat
+            for old in gone:  # popped before the first await: another request cannot pop (or use) them again
+                await old.aclose()
+        return client
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -122,7 +124,7 @@ async def forward(pool: Upstream, request, port: int, rest: str, on_end, sock: s
         ("x-forwarded-proto", request.url.scheme),
         ("x-forwarded-for", request.client.host if request.client else "127.0.0.1"),
     ]
-    has_body = request.method not in ("GET", "HEAD", "OPTIONS") or "content-length" in request.headers
+    has_body_ = has_body(request)
     ended = []
 
     def end():
@@ -133,7 +135,7 @@ async def forward(pool: Upstream, request, port: int, rest: str, on_end, sock: s
     try:
         client = await pool.at(sock)
         upstream = await client.send(
-            client.build_request(request.method, url, headers=headers, content=request.stream() if has_body else None),
+            client.build_request(request.method, url, headers=headers, content=request.stream() if has_body_ else None),
             stream=True,
         )
     except httpx.HTTPError:
@@ -161,6 +163,11 @@ async def forward(pool: Upstream, request, port: int, rest: str, on_end, sock: s
     response = StreamingResponse(body(), status_code=upstream.status_code)
     response.raw_headers = out_headers
     return response
+
+
+def has_body(request) -> bool:
+    """Whether the request sends a body (streamed to the app: it cannot be sent twice)."""
+    return request.method not in ("GET", "HEAD", "OPTIONS") or "content-length" in request.headers
 
 
 def _without_hub_cookies(cookie: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from datetime import datetime, timezone
@@ -24,6 +25,8 @@ SPACE_API = rf"/api/spaces/{REPO}"
 ALL_METHODS = "GET|POST|PUT|PATCH|DELETE|OPTIONS"
 APP_RAW = re.compile(r"^/spaces/[^/]+/[^/]+/app(/.*)?$")
 LOG_FOLLOW_S = 600  # a followed log stream ends after this long (the client reconnects)
+RETRY_S = 10.0  # a request the app refused before reading it is sent again for this long (same run, RUNNING)
+log = logging.getLogger("course_hub.spaces")
 
 
 def _spaces(ctx: Ctx) -> SpaceManager:
@@ -152,6 +155,9 @@ async def app(ctx: Ctx):
         await asyncio.sleep(0.1)
     if run.stage != SpaceStage.RUNNING or run.port is None:
         info = await run_in_threadpool(spaces.runtime, rec)
+        log.warning(
+            "503 %s %s: the Space is %s, not RUNNING (%s)", rec.id, rest, info["stage"], info.get("errorMessage")
+        )
         raise ServiceUnavailable(
             f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}".strip(),
             stage=info["stage"],
@@ -159,21 +165,41 @@ async def app(ctx: Ctx):
     answer = proxy.preflight(ctx.request)
     if answer is not None:
         return answer
-    spaces.begin(rec.id, rest)
-    try:
+    gen, started = run.gen, time.monotonic()
+    while True:
+        spaces.begin(rec.id, rest)
         net = run.net
-        return await proxy.forward(
-            ctx.request.app.state.upstream,
-            ctx.request,
-            run.port,
-            rest,
-            lambda: spaces.end(rec.id, rest),
-            sock=str(net.app_sock) if net is not None else None,
-        )
-    except httpx.HTTPError as e:
-        raise ServiceUnavailable(
-            f"The Space's app did not answer ({type(e).__name__}); it may be restarting", headers={"Retry-After": "2"}
-        ) from None
+        try:
+            return await proxy.forward(
+                ctx.request.app.state.upstream,
+                ctx.request,
+                run.port,
+                rest,
+                lambda: spaces.end(rec.id, rest),
+                sock=str(net.app_sock) if net is not None else None,
+            )
+        except httpx.HTTPError as e:
+            # a connection the app (or its relay) refused or dropped before answering: nothing of the request
+            # reached the app's code, so it is sent again while the same run is RUNNING (an app that has just
+            # started can refuse a moment; its relay drops a connection it cannot pass on)
+            unsent = isinstance(e, httpx.ConnectError) or (
+                isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)) and not proxy.has_body(ctx.request)
+            )
+            if unsent and run.gen == gen and run.stage == SpaceStage.RUNNING and time.monotonic() - started < RETRY_S:
+                await asyncio.sleep(0.2)
+                continue
+            log.warning(
+                "503 %s %s: the app did not answer through the proxy after %.1f s: %s: %s",
+                rec.id,
+                rest,
+                time.monotonic() - started,
+                type(e).__name__,
+                e,
+            )
+            raise ServiceUnavailable(
+                f"The Space's app did not answer ({type(e).__name__}); it may be restarting",
+                headers={"Retry-After": "2"},
+            ) from None
 
 
 ROUTES = [
