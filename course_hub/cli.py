@@ -34,6 +34,7 @@ def cmd_serve(args) -> int:
                 classroom=args.classroom,
                 root_path=args.root_path,
                 run_spaces=run_spaces,
+                max_spaces=args.max_spaces,
                 flavour="huggingface.co" if args.like_huggingface_co else None,  # None: $COURSE_HUB_FLAVOUR
             ),
             host=host,
@@ -46,6 +47,7 @@ def cmd_serve(args) -> int:
 
 def cmd_classroom(args) -> int:
     from . import classroom
+    from .settings import classroom_max_spaces
 
     hub = _hub(args)
     if args.classroom_command == "report":
@@ -61,7 +63,8 @@ def cmd_classroom(args) -> int:
     print(classroom.token_sheet(seats, url))
     print(
         f"{len(seats)} learners; token sheet saved to {sheet} (and .csv). Start the hub with "
-        f"`course-hub serve --classroom --port {args.port}`."
+        f"`course-hub serve --classroom --port {args.port}`: at most {classroom_max_spaces()} Spaces run at once "
+        "on this machine (from its memory; --max-spaces N to choose), the least recently used sleep."
     )
     return 0
 
@@ -192,6 +195,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="OWNER,...",
         help="run only the Spaces of these users/orgs ('*': all; default: all, but only course and "
         "instructor with --classroom)",
+    )
+    s.add_argument(
+        "--max-spaces",
+        type=int,
+        default=None,
+        metavar="N",
+        help="at most N Spaces run at once, the least recently used sleep (default: 2; with --classroom, from the "
+        "machine's memory; $COURSE_HUB_MAX_SPACES)",
     )
     s.add_argument(
         "--root-path",

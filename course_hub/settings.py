@@ -38,6 +38,19 @@ def course_org(root: Path | None = None) -> str:
     return str(data.get("tool", {}).get("hf-hands-on", {}).get("org") or DEFAULT_ORG)
 
 
+def classroom_max_spaces(memory_bytes: int | None = None) -> int:
+    """How many Spaces a classroom hub runs at once by default, from the machine's memory (`/proc/meminfo`'s
+    MemTotal): 4 GiB kept for the hub, its inference worker and the system, then one Space per 768 MiB (a small
+    Gradio Space started warm holds about 400 MB, one with a model more), at least 2 and at most 40."""
+    if memory_bytes is None:
+        try:
+            line = next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal:"))
+            memory_bytes = int(line.split()[1]) * 1024
+        except (OSError, StopIteration, ValueError):
+            return 4
+    return max(2, min(40, (memory_bytes - 4 * 1024 * MiB) // (768 * MiB)))
+
+
 def default_hub_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """`$COURSE_HUB_DIR`, else `data/hub/` in the course checkout, else a folder in the user's cache."""
     if environ.get("COURSE_HUB_DIR"):
@@ -82,6 +95,7 @@ class Settings:
     space_start_timeout: float = 180.0
     space_memory_mb: int = 3072
     space_tasks: int = 256  # processes and threads of one Space (sandboxed with a cgroup: a fork bomb is contained)
+    space_disk_mb: int = 1024  # what a Space's folder (checkout, home, tmp, HF cache) may hold on disk
     # Spaces in a sandbox (spaces/sandbox.py): "auto" where bubblewrap runs, "on" (the hub refuses to start
     # without one), "off" (as the hub's own user, seeing what it sees)
     space_sandbox: str = "auto"
@@ -127,6 +141,7 @@ class Settings:
             "space_start_timeout": float(environ.get("COURSE_HUB_SPACE_START_TIMEOUT", 180)),
             "space_memory_mb": int(environ.get("COURSE_HUB_SPACE_MEMORY_MB", 3072)),
             "space_tasks": int(environ.get("COURSE_HUB_SPACE_TASKS", 256)),
+            "space_disk_mb": int(environ.get("COURSE_HUB_SPACE_DISK_MB", 1024)),
             "space_sandbox": environ.get("COURSE_HUB_SPACE_SANDBOX", "auto").strip().lower() or "auto",
             "space_warm": environ.get("COURSE_HUB_SPACE_WARM", "1") != "0",
             **{
@@ -143,6 +158,8 @@ class Settings:
             values["space_idle_s"] = float(environ.get("COURSE_HUB_SPACE_IDLE", 300))
             values.setdefault("inference_idle_s", 120.0)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("classroom") and not values.get("lean") and "COURSE_HUB_MAX_SPACES" not in environ:
+            values["max_spaces"] = overrides.get("max_spaces") or classroom_max_spaces()  # as memory holds
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
         values["root_path"] = "/" + values["root_path"].strip("/") if values["root_path"].strip("/") else ""
         if values["flavour"] not in FLAVOURS:

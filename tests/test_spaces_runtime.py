@@ -219,6 +219,7 @@ FAST_ENV = {
     "COURSE_HUB_SPACE_IDLE": "6",
     "COURSE_HUB_MAX_SPACES": "2",
     "COURSE_HUB_SPACE_MEMORY_MB": "200",
+    "COURSE_HUB_SPACE_DISK_MB": "32",
     "COURSE_HUB_SPACE_START_TIMEOUT": "12",
     "COURSE_HUB_SPACE_WARM": "0",  # tiny apps: a warm slot (gradio, torch) would not fit in 200 MiB
 }
@@ -438,6 +439,38 @@ def test_memory_limit(fast):
     push_space(api, repo_id, {"app.py": tiny(extra=hog)})
     raw = wait_stage(api, repo_id, {"RUNTIME_ERROR"}, timeout=40, wake=True)
     assert "Memory limit exceeded" in raw["errorMessage"]
+
+
+DISK_HOG = """
+import threading
+def fill():  # once the app answers: 4 MiB files (each under the per-file limit) in its home, past 32 MiB
+    home = os.environ["HOME"]
+    for i in range(64):
+        with open(os.path.join(home, f"junk-{i}"), "wb") as f:
+            f.write(os.urandom(4 << 20))
+        time.sleep(0.1)
+    print("WROTE 256 MiB", flush=True)
+threading.Timer(1, fill).start()
+"""
+
+
+@pytest.mark.serial
+def test_a_space_that_fills_its_folder_is_stopped_at_its_disk_limit(fast):
+    """A Space writes file after file (each under the per-file limit) into its folder: past the folder's limit
+    (32 MiB here) it ends in RUNTIME_ERROR "Disk limit exceeded", its files are removed, and the hub and another
+    Space serve on."""
+    api, other, repo_id = fast.api("bob"), new_id("bob"), new_id()
+    push_space(api, other, {"app.py": tiny("bob's")})
+    push_space(fast.api(), repo_id, {"app.py": tiny(extra=DISK_HOG)})
+    assert get_app(fast, repo_id).json()["version"] == "v1"  # it answers, then fills its home
+    raw = wait_stage(fast.api(), repo_id, {"RUNTIME_ERROR"}, timeout=60)
+    assert "Disk limit exceeded" in raw["errorMessage"] and "32 MiB" in raw["errorMessage"], raw
+    logs = "".join(fast.api().fetch_space_logs(repo_id))
+    assert "[course hub] ERROR: Disk limit exceeded" in logs and "WROTE 256 MiB" not in logs, logs
+    folder = HubDir(fast.dir).spaces_dir / repo_id.replace("/", "--")
+    assert not list(folder.rglob("junk-*")), "the Space's files stay after it was stopped"
+    assert get_app(fast, other).json()["version"] == "bob's"  # the other Space and the hub serve on
+    assert HTTP.get(f"{fast.url}/api/health").status_code == 200
 
 
 def test_docker_is_not_supported_and_static_is_served(fast):
@@ -671,6 +704,23 @@ def test_pause_and_restart(fast):
     assert api.restart_space(repo_id).stage in ("BUILDING", "RUNNING")
     wait_stage(api, repo_id, {"RUNNING"})
     assert serving(fast, repo_id)["pid"] != pid
+
+
+def test_a_classroom_runs_as_many_spaces_as_the_machines_memory_holds():
+    """A classroom hub's default cap on running Spaces comes from MemTotal (4 GiB kept, 768 MiB a Space, 2 to 40);
+    COURSE_HUB_MAX_SPACES or `serve --max-spaces` win; a hub that is not a classroom keeps 2."""
+    from course_hub.settings import Settings, classroom_max_spaces
+
+    assert [classroom_max_spaces(gib << 30) for gib in (2, 8, 16, 64)] == [2, 5, 16, 40]
+    room = Settings.from_env({}, hub_dir="/tmp/nowhere", classroom=True)
+    assert room.max_spaces == classroom_max_spaces() >= 2
+    assert Settings.from_env({"COURSE_HUB_MAX_SPACES": "3"}, hub_dir="/tmp/x", classroom=True).max_spaces == 3
+    assert Settings.from_env({}, hub_dir="/tmp/x", classroom=True, max_spaces=7).max_spaces == 7
+    assert Settings.from_env({}, hub_dir="/tmp/x").max_spaces == 2
+    out = subprocess.run(
+        [sys.executable, "-m", "course_hub", "serve", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert "--max-spaces N" in out.stdout
 
 
 @pytest.mark.serial

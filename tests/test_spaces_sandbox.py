@@ -205,7 +205,7 @@ def test_the_sandbox_says_what_it_enforces(machine):
     cgroup = Cgroup.make(f"course-hub-test-{uuid.uuid4().hex[:8]}", box.limits)
     try:
         said = box.enforced(cgroup)
-        assert "files up to 5 MB" in said
+        assert "files up to 5 MB" in said and "its folder up to 1024 MB" in said, said
         assert any("memory 300 MB" in s or "data segment 812 MB" in s for s in said), said
     finally:
         if cgroup is not None:

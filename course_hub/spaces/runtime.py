@@ -51,7 +51,7 @@ from ..settings import Settings, course_org
 from ..stages import SpaceStage
 from ..store import RepoRecord
 from ..urls import space_app_path as app_path
-from .sandbox import Cgroup, Limits, Net, Sandbox, pid_alive, probe, probe_net
+from .sandbox import Cgroup, Limits, Net, Sandbox, folder_usage, pid_alive, probe, probe_net
 from .warm import WarmSlot, sweep
 
 LOG_TAIL_LINES = 40
@@ -245,7 +245,7 @@ class SpaceManager:
             return None, why
         Cgroup.sweep()  # what a SIGKILLed hub before this one left (empty cgroups, warm slots' folders)
         sweep(self.dir)
-        limits = Limits(memory_mb=settings.space_memory_mb, tasks=settings.space_tasks)
+        limits = Limits(memory_mb=settings.space_memory_mb, tasks=settings.space_tasks, disk_mb=settings.space_disk_mb)
         return Sandbox(hidden=[HubDir(settings.hub_dir).root, self.dir], limits=limits), None
 
     def sandbox_line(self) -> str:
@@ -908,9 +908,9 @@ class SpaceManager:
                     self._log(run.id, f"put to sleep after {self.settings.space_idle_s:g} s without a request")
                     self._stop_locked(run, SpaceStage.SLEEPING)
                     continue
-                if run.cgroup is not None:  # the kernel holds its memory limit
-                    continue
-                pid = run.proc.pid
+                gen, pid, memory_held = run.gen, run.proc.pid, run.cgroup is not None
+            if self._over_disk(run, gen) or memory_held:  # with a cgroup, the kernel holds its memory limit
+                continue
             try:
                 parent = psutil.Process(pid)
                 rss = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
@@ -926,6 +926,29 @@ class SpaceManager:
                         )
                         self._log(run.id, "ERROR: " + msg)
                         self._fail(run, run.gen, msg)
+
+    def _over_disk(self, run: SpaceRun, gen: int) -> bool:
+        """The Space's folder holds more than `space_disk_mb`: RUNTIME_ERROR, said so, and what it wrote goes."""
+        folder = self.dir / space_key(run.id)
+        used, limit = folder_usage(folder), self.settings.space_disk_mb
+        if used is not None and used <= limit << 20:
+            return False
+        held = f"{used >> 20} MiB" if used is not None else "more than 100000 files"
+        msg = (
+            f"Disk limit exceeded: the Space's folder holds {held}, its limit is {limit} MiB "
+            "(COURSE_HUB_SPACE_DISK_MB); the app was stopped and its files removed"
+        )
+        with self.lock:
+            if run.gen != gen:
+                return True
+            self._log(run.id, "ERROR: " + msg)
+            self._fail(run, gen, msg)
+            for sub in folder.iterdir():  # the app is gone: its files with it (the log stays)
+                if sub.is_dir() and not sub.is_symlink():
+                    shutil.rmtree(sub, ignore_errors=True)
+                elif sub.name != "run.log":
+                    sub.unlink(missing_ok=True)
+        return True
 
     # --- logs and state ---------------------------------------------------------------------------------
     def log_path(self, repo_id: str) -> Path:

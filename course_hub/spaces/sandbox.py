@@ -17,8 +17,9 @@ relayed over a unix socket to the hub) and the app's port reachable by the hub's
 all users, the app also runs as a uid of its own (`uid_for`), so files only root may read stay closed even where
 they are not hidden (else its isolation is bubblewrap's mounts: read-only, or hidden).
 
-What it may take (`Limits`): memory, tasks (processes and threads: a fork bomb is contained), CPU share, and the size
-of a file it writes. Memory, tasks and CPU go to a cgroup of its own when this machine lets the hub make one (cgroup
+What it may take (`Limits`): memory, tasks (processes and threads: a fork bomb is contained), CPU share, the size
+of a file it writes (RLIMIT_FSIZE) and what its folder holds (`folder_usage`, watched by the hub every second: bubblewrap
+has no quota, and a size-limited tmpfs could not hold the checkout the hub writes into a warm slot's folder). Memory, tasks and CPU go to a cgroup of its own when this machine lets the hub make one (cgroup
 v1, or v2 with the controllers delegated); else memory is an rlimit on the data segment and tasks are an rlimit on
 the user's processes (only when the app runs as a uid of its own), which `Sandbox.enforced` says.
 
@@ -50,7 +51,8 @@ class Limits:
     memory_mb: int = 1024  # resident memory (cgroup), or the data segment (rlimit)
     tasks: int = 256  # processes and threads
     cpu_weight: int = 50  # relative to the hub's 100 (cgroup only)
-    file_mb: int = 512  # the largest file the app may write
+    file_mb: int = 512  # the largest file the app may write (never more than disk_mb)
+    disk_mb: int = 1024  # what its folder may hold: watched by the hub (`folder_usage`), the app ends past it
 
 
 def probe(bwrap: str = "bwrap") -> str | None:
@@ -126,6 +128,31 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+def folder_usage(folder: Path, max_files: int = 100_000) -> int | None:
+    """The bytes `folder` holds (each file's allocated blocks or size, the larger; links not followed); None when it holds more
+    than `max_files` entries (a Space making files by the hundred thousand is over any disk limit: the count is
+    what costs here)."""
+    total, seen, stack = 0, 0, [str(folder)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                seen += 1
+                if seen > max_files:
+                    return None
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += max(st.st_blocks * 512, st.st_size)  # a sparse file counts at its size
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+    return total
 
 
 def uid_for(name: str) -> int:
@@ -330,7 +357,7 @@ class Sandbox:
                 resource.setrlimit(resource.RLIMIT_DATA, (data, data))
                 if uid is not None:  # the count is per uid: only meaningful for a uid of its own
                     resource.setrlimit(resource.RLIMIT_NPROC, (limits.tasks, limits.tasks))
-            size = limits.file_mb << 20
+            size = min(limits.file_mb, limits.disk_mb) << 20
             resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             if uid is not None:
@@ -340,7 +367,10 @@ class Sandbox:
 
     def enforced(self, cgroup: Cgroup | None) -> list[str]:
         """What holds for an app started with `cgroup` (for the hub's start message and the Space's log)."""
-        out = [f"files up to {self.limits.file_mb} MB"]
+        out = [
+            f"files up to {min(self.limits.file_mb, self.limits.disk_mb)} MB",
+            f"its folder up to {self.limits.disk_mb} MB",
+        ]
         if cgroup is not None:
             out += [f"memory {self.limits.memory_mb} MB (cgroup v{cgroup.version})", f"{self.limits.tasks} tasks"]
         else:
