@@ -74,7 +74,7 @@ ROUTE_PACKAGES = {
 # helpers, bottom up: plain modules; the bootstrap (connect, ensure_server); what stands on it (the Jupyter
 # server's plugin, the Gradio helpers that link through it, the package's `connect`)
 HELPERS_LAYERS = [
-    {"strict_warnings", "colab", "kernels", "lesson", "checks", "webhook_receiver"},
+    {"strict_warnings", "colab", "kernels", "lesson", "checks", "webhook_receiver", "xet_report"},
     {"bootstrap", "practice"},
     {"jupyter_proxy", "gradio_tools", "links", "__init__"},
 ]

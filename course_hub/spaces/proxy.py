@@ -138,7 +138,7 @@ async def forward(pool: Upstream, request, port: int, rest: str, on_end, sock: s
             client.build_request(request.method, url, headers=headers, content=request.stream() if has_body_ else None),
             stream=True,
         )
-    except httpx.HTTPError:
+    except BaseException:  # not answered (an httpx error, or cancelled: the caller went away): the use ends here
         end()
         raise
     out_headers = [

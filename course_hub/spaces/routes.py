@@ -126,7 +126,7 @@ def _open_app(ctx: Ctx, rest: str):
     sha, card, _ = spaces.card(rec)
     if card.get("sdk") == "static":
         return rec, proxy.static_file(ctx.hub, rec, sha, card, rest), None
-    run = spaces.ensure(rec)
+    run = spaces.ensure(rec, use=rest)  # a use of the Space from here on: `app` ends it
     if run is None:
         raise ServiceUnavailable(
             f"{SpaceStage.PAUSED}: this Space is paused by its owner (restart it with restart_space)",
@@ -150,56 +150,64 @@ async def app(ctx: Ctx):
     if static is not None:
         return static
     spaces = _spaces(ctx)
-    deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
-    while run.stage == SpaceStage.BUILDING and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.1)
-    if run.stage != SpaceStage.RUNNING or run.port is None:
-        info = await run_in_threadpool(spaces.runtime, rec)
-        log.warning(
-            "503 %s %s: the Space is %s, not RUNNING (%s)", rec.id, rest, info["stage"], info.get("errorMessage")
-        )
-        raise ServiceUnavailable(
-            f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}".strip(),
-            stage=info["stage"],
-        )
-    answer = proxy.preflight(ctx.request)
-    if answer is not None:
-        return answer
-    gen, started = run.gen, time.monotonic()
-    while True:
-        spaces.begin(rec.id, rest)
-        net = run.net
-        try:
-            return await proxy.forward(
-                ctx.request.app.state.upstream,
-                ctx.request,
-                run.port,
-                rest,
-                lambda: spaces.end(rec.id, rest),
-                sock=str(net.app_sock) if net is not None else None,
-            )
-        except httpx.HTTPError as e:
-            # a connection the app (or its relay) refused or dropped before answering: nothing of the request
-            # reached the app's code, so it is sent again while the same run is RUNNING (an app that has just
-            # started can refuse a moment; its relay drops a connection it cannot pass on)
-            unsent = isinstance(e, httpx.ConnectError) or (
-                isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)) and not proxy.has_body(ctx.request)
-            )
-            if unsent and run.gen == gen and run.stage == SpaceStage.RUNNING and time.monotonic() - started < RETRY_S:
-                await asyncio.sleep(0.2)
-                continue
+    held = True  # this request counts as a use of the Space (ensure): ended once, by the proxy or at the end here
+    try:
+        deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
+        while run.stage == SpaceStage.BUILDING and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        if run.stage != SpaceStage.RUNNING or run.port is None:
+            info = await run_in_threadpool(spaces.runtime, rec)
             log.warning(
-                "503 %s %s: the app did not answer through the proxy after %.1f s: %s: %s",
-                rec.id,
-                rest,
-                time.monotonic() - started,
-                type(e).__name__,
-                e,
+                "503 %s %s: the Space is %s, not RUNNING (%s)", rec.id, rest, info["stage"], info.get("errorMessage")
             )
             raise ServiceUnavailable(
-                f"The Space's app did not answer ({type(e).__name__}); it may be restarting",
-                headers={"Retry-After": "2"},
-            ) from None
+                f"{info['stage']}: the Space's app is not running. {info.get('errorMessage', '')}".strip(),
+                stage=info["stage"],
+            )
+        answer = proxy.preflight(ctx.request)
+        if answer is not None:
+            return answer
+        gen, started = run.gen, time.monotonic()
+        while True:
+            net = run.net
+            try:
+                held = False  # the proxy ends the use, answered or not
+                return await proxy.forward(
+                    ctx.request.app.state.upstream,
+                    ctx.request,
+                    run.port,
+                    rest,
+                    lambda: spaces.end(rec.id, rest),
+                    sock=str(net.app_sock) if net is not None else None,
+                )
+            except httpx.HTTPError as e:
+                # a connection the app (or its relay) refused, or dropped before answering a request without a
+                # body: sent again while the same run is RUNNING (an app that has just started can refuse a
+                # moment; its relay drops a connection it cannot pass on); a body is never sent twice
+                unsent = isinstance(e, httpx.ConnectError) or (
+                    isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)) and not proxy.has_body(ctx.request)
+                )
+                running = run.gen == gen and run.stage == SpaceStage.RUNNING
+                if unsent and running and time.monotonic() - started < RETRY_S:
+                    spaces.begin(rec.id, rest)
+                    held = True
+                    await asyncio.sleep(0.2)
+                    continue
+                log.warning(
+                    "503 %s %s: the app did not answer through the proxy after %.1f s: %s: %s",
+                    rec.id,
+                    rest,
+                    time.monotonic() - started,
+                    type(e).__name__,
+                    e,
+                )
+                raise ServiceUnavailable(
+                    f"The Space's app did not answer ({type(e).__name__}); it may be restarting",
+                    headers={"Retry-After": "2"},
+                ) from None
+    finally:
+        if held:
+            spaces.end(rec.id, rest)
 
 
 ROUTES = [

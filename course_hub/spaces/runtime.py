@@ -348,18 +348,23 @@ class SpaceManager:
         return out
 
     # --- starting ------------------------------------------------------------------------------------------
-    def ensure(self, rec: RepoRecord) -> SpaceRun | None:
+    def ensure(self, rec: RepoRecord, use: str | None = None) -> SpaceRun | None:
         """Start the Space unless it runs, is starting, failed, is paused or may not run. Returns its run (None:
-        nothing to run: paused, refused, or a static Space)."""
+        nothing to run: paused, refused, or a static Space). `use`: the path of a request to the app, counted as a
+        use from here on (`begin`, in the same hold of the lock: no other Space's start can put this one to sleep
+        between the two); the caller `end`s it."""
         if self.refusal(rec) or rec.id in self._paused or self.card(rec)[1].get("sdk") != "gradio":
             return None
         with self.lock:
             run = self.runs.get(rec.id)
-            if run is not None and run.stage in (SpaceStage.RUNNING, SpaceStage.BUILDING, SpaceStage.RUNTIME_ERROR):
-                run.last_used = time.monotonic()
-                if run.stage != SpaceStage.RUNTIME_ERROR or run.sha is None or run.sha == self.card(rec)[0]:
-                    return run  # a failed Space stays failed until restart_space or a new commit
-            return self._start_locked(rec)
+            if run is None or run.stage not in (SpaceStage.RUNNING, SpaceStage.BUILDING, SpaceStage.RUNTIME_ERROR):
+                run = self._start_locked(rec)
+            elif run.stage == SpaceStage.RUNTIME_ERROR and run.sha is not None and run.sha != self.card(rec)[0]:
+                run = self._start_locked(rec)  # a failed Space stays failed until restart_space or a new commit
+            run.last_used = time.monotonic()
+            if use is not None:
+                self.begin(rec.id, use)
+            return run
 
     def restart(self, rec: RepoRecord) -> SpaceRun | None:
         with self.lock:
@@ -815,20 +820,20 @@ class SpaceManager:
 
     # --- being used ---------------------------------------------------------------------------------------
     def begin(self, repo_id: str, path: str) -> None:
+        """A request to the app starts (a heartbeat stream is no use: an idle client keeps one open, and it must not
+        make its Space look more recently used than one whose client is between two requests)."""
         with self.lock:
             run = self.runs.get(repo_id)
-            if run is not None:
+            if run is not None and not path.startswith(HEARTBEAT):
                 run.last_used = time.monotonic()
-                if not path.startswith(HEARTBEAT):
-                    run.active += 1
+                run.active += 1
 
     def end(self, repo_id: str, path: str) -> None:
         with self.lock:
             run = self.runs.get(repo_id)
-            if run is not None:
+            if run is not None and not path.startswith(HEARTBEAT):
                 run.last_used = time.monotonic()
-                if not path.startswith(HEARTBEAT):
-                    run.active = max(0, run.active - 1)
+                run.active = max(0, run.active - 1)
 
     def has_process(self, repo_id: str) -> bool:
         """The Space's app is starting or running (its log may still grow)."""
