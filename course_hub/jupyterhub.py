@@ -132,6 +132,7 @@ def service(
         "command": serve,
         "environment": env,
         "display": True,
+        "oauth_no_confirm": True,  # the website signs learners in through JupyterHub with no "authorize?" page
     }
 
 
@@ -170,6 +171,18 @@ def configure(
     learner_url = learner_url or f"http://127.0.0.1:{port}"
     culler_service, culler_role = culler(idle_timeout, python=python)
     c.JupyterHub.services.append(service(hub_dir, port, python, host, url=service_url, build=build))
+    # every user may sign in to the course hub's website through JupyterHub (its OAuth; JupyterHub's `user` role
+    # has only `self`): the scope is added to a `user` role the config already loads, else that role with `self`
+    access = f"access:services!service={SERVICE}"
+    roles = c.JupyterHub.load_roles  # a list, or traitlets' LazyConfigValue of appends (get_value would freeze it)
+    loaded = (
+        roles if isinstance(roles, list) else [*roles.to_dict().get("prepend", []), *roles.to_dict().get("extend", [])]
+    )
+    user_role = next((r for r in loaded if isinstance(r, dict) and r.get("name") == "user"), None)
+    if user_role is None:
+        c.JupyterHub.load_roles.append({"name": "user", "scopes": ["self", access]})
+    elif access not in user_role.setdefault("scopes", []):
+        user_role["scopes"].append(access)
     if idle_timeout:
         c.JupyterHub.services.append(culler_service)
         c.JupyterHub.load_roles.append(culler_role)

@@ -69,7 +69,7 @@ ROUTE_PACKAGES = {
     "spaces": [{"runtime", "proxy", "sandbox", "warm", "relay"}, {"routes"}, {"__init__"}],
     "xet": [{"chunking", "hashing"}, {"xorb", "shard"}, {"store"}, {"service", "__init__"}],
     "inference": [{"protocol", "batching"}, {"snapshots", "service", "worker"}, {"api"}, {"__init__"}],
-    "web": [{"session", "viewer", "render"}, {"routes"}, {"community"}, {"__init__"}],
+    "web": [{"session", "viewer", "render", "jupyterhub_login"}, {"routes"}, {"community"}, {"__init__"}],
 }
 # helpers, bottom up: plain modules; the bootstrap (connect, ensure_server); what stands on it (the Jupyter
 # server's plugin, the Gradio helpers that link through it, the package's `connect`)

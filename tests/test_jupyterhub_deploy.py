@@ -92,12 +92,26 @@ def test_the_single_machine_config_loads(tmp_path, monkeypatch):
     assert hub["environment"]["COURSE_HUB_DIR"] == str(tmp_path / "hub")
     culler = services["jupyterhub-idle-culler"]
     assert "--timeout=3600" in culler["command"]
-    (role,) = c.JupyterHub.load_roles.get_value([])
+    users, role = c.JupyterHub.load_roles.get_value([])
     assert role["services"] == ["jupyterhub-idle-culler"] and "delete:servers" in role["scopes"]
+    # every user may sign in to the website through JupyterHub (the service's OAuth), and keeps `self`
+    assert users == {"name": "user", "scopes": ["self", "access:services!service=course-hub"]}
+    assert hub["oauth_no_confirm"] is True
     assert c.Spawner.mem_limit == "2G" and callable(c.Spawner.pre_spawn_hook) and callable(c.Spawner.post_stop_hook)
     assert c.Spawner.cmd[:2] == ["sh", "-c"] and 'exec "$COURSE_SINGLEUSER" "$@"' in c.Spawner.cmd[2]
     assert c.Spawner.environment.get_value({})["COURSE_SINGLEUSER"].endswith("jupyterhub-singleuser")
     assert c.JupyterHub.cleanup_servers is True
+
+
+def test_a_user_role_the_config_loads_gets_the_services_access():
+    """A config that already loads JupyterHub's `user` role (more scopes for everyone) keeps it, with the access."""
+    from course_hub.jupyterhub import configure
+
+    c = Config()
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", "shares!user"]}]
+    configure(c, hub_dir="/srv/course-hub/hub", idle_timeout=0)
+    (role,) = c.JupyterHub.load_roles
+    assert role["scopes"] == ["self", "shares!user", "access:services!service=course-hub"]
 
 
 def test_the_helm_values_hold_what_the_guide_promises():
@@ -121,7 +135,10 @@ def test_the_helm_values_hold_what_the_guide_promises():
     assert svc["url"] == "http://hub:8765" and svc["command"][:2] == ["sh", "-c"]
     assert "course_hub build --hub-dir /srv/course-hub/hub && exec" in svc["command"][2]
     assert "--host 0.0.0.0" in svc["command"][2] and f"--root-path {PREFIX}" in svc["command"][2]
-    assert c.JupyterHub.load_roles.get_value([]) == []  # culling: the chart's own `cull:`
+    # culling: the chart's own `cull:`; the website's sign-in: users may access the service
+    assert c.JupyterHub.load_roles.get_value([]) == [
+        {"name": "user", "scopes": ["self", "access:services!service=course-hub"]}
+    ]
     assert "mem_limit" not in c.Spawner and callable(c.Spawner.pre_spawn_hook)
     assert single["defaultUrl"] == "/lab/tree/hf-hands-on/notebooks/00_welcome.ipynb"
     assert "cp -r /srv/hf-hands-on/notebooks" in " ".join(single["lifecycleHooks"]["postStart"]["exec"]["command"])

@@ -26,7 +26,7 @@ from ..lfs import Pointer
 from ..names import check_path
 from ..store import digest
 from ..urls import file_path, repo_path, space_app_path
-from . import render, viewer
+from . import jupyterhub_login, render, viewer
 from . import session as sessions
 
 HERE = Path(__file__).parent
@@ -746,6 +746,9 @@ def _safe_next(value: str | None, base: str) -> str:
 
 def login(w: Web) -> Response:
     nxt = _safe_next(w.ctx.query("next"), w.base)
+    jh = jupyterhub_login.client()  # a JupyterHub service: sign in through JupyterHub (the token form: ?with=token)
+    if jh is not None and w.ctx.request.method == "GET" and w.ctx.query("with") != "token":
+        return jupyterhub_login.start(w, jh, nxt)
     if w.ctx.request.method == "GET":
         return w.page("login.html", next=nxt, title="Sign in")
     form = w.posted
@@ -776,7 +779,20 @@ def logout(w: Web) -> Response:
     w.cookie = sessions.new()
     w.set_cookie = sessions.dump(w.cookie, w.secret)
     w.ident = None
+    jh = jupyterhub_login.client()  # signed in through JupyterHub: out of JupyterHub too, else /login signs in again
+    if jh is not None:
+        return w.finish(RedirectResponse(jh.logout_url, status_code=303))
     return w.redirect("/")
+
+
+def oauth_callback(w: Web) -> Response:
+    """JupyterHub's OAuth redirect (jupyterhub_login.py); outside JupyterHub, the person page it was before."""
+    jh = jupyterhub_login.client()
+    if jh is None:  # as the person page was: behind the sign-in in classroom mode
+        if w.ctx.settings.classroom and w.ident is None:
+            return w.redirect("/login?" + urlencode({"next": w.ctx.request.url.path}))
+        return person(w)
+    return jupyterhub_login.finish(w, jh, lambda nxt: _safe_next(nxt, w.base))
 
 
 def tokens(w: Web) -> Response:
@@ -839,5 +855,6 @@ ROUTES: list[Route] = [
     route("POST", rf"{REPO}/request-access", page(request_access), page=True),
     route("GET|POST", rf"{REPO}/access-requests", page(access_requests), page=True),
     route("GET", REPO, page(repo_page), page=True),
+    route("GET", r"/(?P<user>oauth_callback)", page(oauth_callback, public=True), page=True),
     route("GET", rf"/(?P<user>{OWNER})", page(person), page=True),
 ]
