@@ -233,7 +233,8 @@ def _slot_ready(hub_pid: int, spaces_dir) -> bool:
     if p is None:
         return False
     try:
-        return "imported in" in (spaces_dir / f".warm-{p.cmdline()[-1][5:]}" / "run.log").read_text(errors="replace")
+        log = spaces_dir / ".logs" / f".warm-{p.cmdline()[-1][5:]}.log"  # the slot's, out of the app's sight
+        return "imported in" in log.read_text(errors="replace")
     except (OSError, psutil_error()):
         return False
 

@@ -79,7 +79,7 @@ def clients(url: str, hf_home: str, seats: list[dict], at_once: int) -> list[dic
 def run_log(hub_dir, repo_id: str) -> str:
     """The last lines of a Space's run log (what the hub and the app said)."""
     try:
-        text = (HubDir(hub_dir).spaces_dir / repo_id.replace("/", "--") / "run.log").read_text(errors="replace")
+        text = (HubDir(hub_dir).spaces_dir / ".logs" / f"{repo_id.replace('/', '--')}.log").read_text(errors="replace")
     except OSError as e:
         return f"{repo_id}: no run log ({e})"
     return f"{repo_id}:\n" + "\n".join(text.splitlines()[-25:])

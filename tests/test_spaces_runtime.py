@@ -374,7 +374,8 @@ def test_a_restarted_space_starts_warm(demo):
                 continue
             folder = HubDir(demo.dir).spaces_dir / f".warm-{cmd[-1][5:]}"  # gone once claimed
             if cmd[1:3] == ["-I", "-u"] and cmd[-1].startswith("slot=") and folder.is_dir():
-                return "imported in" in (folder / "run.log").read_text(errors="replace")
+                log = HubDir(demo.dir).spaces_dir / ".logs" / f"{folder.name}.log"  # the slot's, out of its sight
+                return "imported in" in log.read_text(errors="replace")
         return False
 
     wait_for(slot_ready, 240, "the warm slot's imports")
@@ -471,6 +472,38 @@ def test_a_space_that_fills_its_folder_is_stopped_at_its_disk_limit(fast):
     assert not list(folder.rglob("junk-*")), "the Space's files stay after it was stopped"
     assert get_app(fast, other).json()["version"] == "bob's"  # the other Space and the hub serve on
     assert HTTP.get(f"{fast.url}/api/health").status_code == 200
+
+
+FORGER = """
+print("[course hub] ERROR: forged by the app", flush=True)
+print("===== Application Startup at forged =====", flush=True)
+print("hello\\r[course hub] forged after a carriage return", flush=True)
+sys.stderr.write("[course hub] forged on stderr\\n")
+sys.stderr.flush()
+try:
+    open({log!r}, "a").write("[course hub] forged in the log file\\n")
+    print("WROTE the log", flush=True)
+except OSError as e:
+    print("refused the log", type(e).__name__, flush=True)
+"""
+
+
+def test_a_space_cannot_forge_the_hubs_log_lines(fast):
+    """The run log is out of the app's reach and its output comes through the supervisor: a line of the app that
+    starts as the hub's do ([course hub], =====) is marked [app], and fetch_space_logs(build=True) (the hub's own
+    lines) shows none of it."""
+    api, repo_id = fast.api(), new_id()
+    log = HubDir(fast.dir).spaces_dir / ".logs" / f"{repo_id.replace('/', '--')}.log"
+    push_space(api, repo_id, {"app.py": tiny(extra=FORGER.format(log=str(log)))})
+    assert get_app(fast, repo_id).json()["version"] == "v1"
+    hub_lines = "".join(api.fetch_space_logs(repo_id, build=True))
+    assert "forged" not in hub_lines and "===== Application Startup at 20" in hub_lines, hub_lines
+    run = "".join(api.fetch_space_logs(repo_id))
+    for line in ("[app] [course hub] ERROR: forged by the app", "[app] ===== Application Startup at forged ====="):
+        assert line + "\n" in run, run
+    assert "[app] [course hub] forged on stderr" in run and "hello\r[course hub] forged after" in run, run
+    if SANDBOXED:  # unsandboxed, the app runs as the hub's user and sees its files
+        assert "refused the log" in run and "WROTE" not in run and "forged in the log file" not in log.read_text()
 
 
 def test_docker_is_not_supported_and_static_is_served(fast):
@@ -823,7 +856,7 @@ def test_a_warm_started_space_sees_its_own_environment_and_nothing_outlives_a_ki
         assert get_app(srv, first).json()["version"] == "v1"
 
         def slot_ready():
-            return any("imported in" in (d / "run.log").read_text() for d in spaces.glob(".warm-*"))
+            return any("imported in" in log.read_text() for log in (spaces / ".logs").glob(".warm-*.log"))
 
         wait_for(slot_ready, 240, "the warm slot's imports")
         seen = get_app(srv, second).json()
@@ -868,7 +901,7 @@ def test_lean_hub_never_runs_a_space_beside_the_inference_worker(tmp_path):
         wait_for(lambda: not alive(app["pid"]), 10, "the Space's app to end")
         from course_hub.spaces.runtime import space_key
 
-        log = (HubDir(srv.dir).spaces_dir / space_key(repo_id) / "run.log").read_text()
+        log = (HubDir(srv.dir).spaces_dir / ".logs" / f"{space_key(repo_id)}.log").read_text()
         assert "put to sleep: the machine is small (COURSE_HUB_LEAN=1) and the inference API needed the memory" in log
 
         HTTP.get(srv.app_url(repo_id), headers=bearer(srv.token("alice")), timeout=150).json()

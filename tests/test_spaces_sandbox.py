@@ -297,7 +297,7 @@ def test_a_warm_slot_starts_a_space_faster_than_a_cold_start_and_leaves_nothing(
         started = time.monotonic()
         slot.go("app.py", {"SPACE_ID": "alice/warm"})
         warm = answered(slot.proc, port, started)
-        assert "Traceback" not in (folder / "run.log").read_text()
+        assert "Traceback" not in slot.log.read_text()
     finally:
         slot.close()
     print(f"\ncold start {cold:.1f} s, warm start {warm:.1f} s")

@@ -97,7 +97,7 @@ async def logs(ctx: Ctx):
                 chunk = b""
             complete = chunk[: chunk.rfind(b"\n") + 1]
             pos += len(complete)
-            for line in complete.decode("utf-8", "replace").splitlines():
+            for line in complete.decode("utf-8", "replace").split("\n")[:-1]:  # \n only: \r is the app's text
                 if only_hub and not (line.startswith("[course hub]") or line.startswith("=====")):
                     continue
                 stamp = backlog_stamp if first else _stamp()
@@ -153,8 +153,18 @@ async def app(ctx: Ctx):
     held = True  # this request counts as a use of the Space (ensure): ended once, by the proxy or at the end here
     try:
         deadline = time.monotonic() + ctx.settings.space_start_timeout + 10
-        while run.stage == SpaceStage.BUILDING and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
+        while time.monotonic() < deadline:
+            if run.stage == SpaceStage.BUILDING:
+                await asyncio.sleep(0.1)
+            elif run.stage == SpaceStage.SLEEPING:  # put to sleep while this request waited (another Space needed
+                spaces.end(rec.id, rest)  # the room, all others in use too): it wakes again, the request waits on
+                held = False
+                run = await run_in_threadpool(spaces.ensure, rec, rest)
+                if run is None:  # paused meanwhile
+                    raise ServiceUnavailable(f"{SpaceStage.PAUSED}: this Space is paused", stage=SpaceStage.PAUSED)
+                held = True
+            else:
+                break
         if run.stage != SpaceStage.RUNNING or run.port is None:
             info = await run_in_threadpool(spaces.runtime, rec)
             log.warning(

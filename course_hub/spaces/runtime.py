@@ -57,29 +57,68 @@ from .warm import WarmSlot, sweep
 LOG_TAIL_LINES = 40
 STAGES_FILE = "stages.json"  # in the Spaces dir: each run's stage while the hub runs (`classroom report` reads it)
 LOG_MAX = 1024 * 1024
+LOG_RUN_MAX = 64 * 1024 * 1024  # what one run of an app may write to its log (the rest is dropped)
+LOGS = ".logs"  # in the Spaces dir, out of every app's sight: `{owner}--{name}.log`, a warm slot's `.warm-{id}.log`
 HARDWARE = "cpu-basic"
 HEARTBEAT = "/gradio_api/heartbeat/"  # gradio_client keeps this stream open: not a sign of use
 # what a warm slot fixes at its start (its own folder's paths, its port), not taken from a Space's environment
 WARM_FIXED = {"HOME", "TMPDIR", "GRADIO_TEMP_DIR", "HF_HOME", "GRADIO_SERVER_PORT"}
 
 SUPERVISOR = r"""
-import ctypes, os, signal, subprocess, sys
-hub_pid = int(sys.argv[1])
+import ctypes, json, os, signal, subprocess, sys, threading
+hub_pid, warm, argv = int(sys.argv[1]), sys.argv[2] == "warm", sys.argv[3:]
+out, lock = [1], threading.Lock()  # the run log: stdout, opened by the hub (a warm slot's until the hub's go)
+def write(data):
+    with lock:
+        while data:
+            data = data[os.write(out[0], data):]
+def say(text):
+    write(f"[course hub] {text}\n".encode())
 try:
     ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
 except Exception as e:
-    print(f"[course hub] no PR_SET_PDEATHSIG ({e})", flush=True)
+    say(f"no PR_SET_PDEATHSIG ({e})")
 if os.getppid() != hub_pid:  # the hub died before prctl
     os.killpg(0, signal.SIGKILL)
 def down(*_):
     os.killpg(0, signal.SIGKILL)
 signal.signal(signal.SIGTERM, down)
 signal.signal(signal.SIGINT, down)
-app = subprocess.Popen(sys.argv[2:])
+pipe = subprocess.PIPE
+app = subprocess.Popen(argv, stdin=pipe if warm else subprocess.DEVNULL, stdout=pipe, stderr=subprocess.STDOUT)
+def hand_over():  # a warm slot: the hub's go names the Space's run log; the rest goes on to the interpreter
+    line = sys.stdin.buffer.readline()
+    try:
+        go = json.loads(line)
+        fd = os.open(go.pop("hub_log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if "hub_log" in go else None
+    except (ValueError, OSError) as e:
+        go, fd = None, None
+        if line.strip():
+            say(f"could not start the app: {type(e).__name__}: {e}")
+    if fd is not None:
+        with lock:
+            out[0] = fd
+    try:
+        if go is not None:
+            app.stdin.write(json.dumps(go).encode() + b"\n")
+        app.stdin.close()
+    except OSError:
+        pass
+if warm:
+    threading.Thread(target=hand_over, daemon=True).start()
+written = 0
+while line := app.stdout.readline(1 << 16):  # the app's output, a line at a time: never the hub's own marks
+    if line.startswith((b"[course hub]", b"=====")):
+        line = b"[app] " + line
+    written += len(line)
+    if written <= LOG_RUN_MAX:
+        write(line)
+    elif written - len(line) <= LOG_RUN_MAX:
+        say(f"the app's output past {LOG_RUN_MAX >> 20} MiB is dropped")
 code = app.wait()
-print(f"[course hub] the app exited with code {code}", flush=True)
+say(f"the app exited with code {code}")
 down()
-"""
+""".replace("LOG_RUN_MAX", str(LOG_RUN_MAX))
 
 
 def _wait_up_unix(sock: Path, proc: subprocess.Popen, timeout: float, cancelled) -> None:
@@ -451,7 +490,7 @@ class SpaceManager:
     def _start_inner(self, rec: RepoRecord, run: SpaceRun, gen: int) -> None:
         sha, card, _ = self.card(rec)
         folder = self.dir / space_key(rec.id)
-        log = folder / "run.log"
+        log = self.log_path(rec.id)
         slot = self._take_warm()
         if slot is not None:
             with self.lock:
@@ -460,14 +499,9 @@ class SpaceManager:
                     return
                 run.proc, run.port, run.cgroup = slot.proc, slot.port, slot.cgroup  # a stop from now on ends it
                 run.net = slot.net
-            try:
-                earlier = log.read_bytes()  # the Space's folder is replaced by the slot's: its log is kept
-            except OSError:
-                earlier = b""
             slot.claim(folder)
-            os.replace(log, folder / "warm.log")  # the slot's own output (open, it follows the rename)
-            log.write_bytes(earlier)
         folder.mkdir(parents=True, exist_ok=True)
+        log.parent.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         try:  # the log keeps earlier starts (and the hub's notes on them), trimmed to its last MiB
             if log.stat().st_size > LOG_MAX:
@@ -500,7 +534,8 @@ class SpaceManager:
             env = self._environment(rec, card, slot.port, folder)
             self._log(rec.id, "sandboxed: " + ", ".join(slot.box.enforced(slot.cgroup)))
             self._log(rec.id, "warm start: gradio, transformers and torch were imported before the Space was asked for")
-            slot.go(app_file, {k: v for k, v in env.items() if k not in WARM_FIXED}, log="run.log")
+            slot.go(app_file, {k: v for k, v in env.items() if k not in WARM_FIXED}, log=log)
+            slot.log.unlink(missing_ok=True)  # the slot's own output (its imports); its supervisor writes to `log` now
             proc, port = slot.proc, slot.port
         else:
             proc = self._spawn(rec, run, gen, app_file, folder, app_dir, log)
@@ -555,7 +590,7 @@ class SpaceManager:
         def spawn():
             with open(log, "ab") as out:
                 return subprocess.Popen(
-                    [sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), *argv],
+                    [sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), "cold", *argv],
                     cwd=app_dir,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -610,7 +645,7 @@ class SpaceManager:
             self._warming = True
         try:
             env = {k: v for k, v in self._base_environment().items() if k not in WARM_FIXED}
-            box, prefix = self.sandbox, (sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()))
+            box, prefix = self.sandbox, (sys.executable, "-I", "-c", SUPERVISOR, str(os.getpid()), "warm")
             port = free_port()
             net = self._new_net(port, "warm")
             slot = self._spawner.call(lambda: WarmSlot(box, self.dir, port, env, prefix=prefix, net=net))
@@ -640,6 +675,7 @@ class SpaceManager:
         slot.close()
         if slot.folder.name.startswith(".warm-"):
             shutil.rmtree(slot.folder, ignore_errors=True)
+        slot.log.unlink(missing_ok=True)
         if slot.net is not None:
             shutil.rmtree(slot.net.dir, ignore_errors=True)
 
@@ -948,23 +984,20 @@ class SpaceManager:
                 return True
             self._log(run.id, "ERROR: " + msg)
             self._fail(run, gen, msg)
-            for sub in folder.iterdir():  # the app is gone: its files with it (the log stays)
-                if sub.is_dir() and not sub.is_symlink():
-                    shutil.rmtree(sub, ignore_errors=True)
-                elif sub.name != "run.log":
-                    sub.unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)  # the app is gone: its files with it (its log is elsewhere)
         return True
 
     # --- logs and state ---------------------------------------------------------------------------------
     def log_path(self, repo_id: str) -> Path:
-        return self.dir / space_key(repo_id) / "run.log"
+        """The Space's run log: out of its app's reach (the app's output comes through the supervisor)."""
+        return self.dir / LOGS / f"{space_key(repo_id)}.log"
 
     def log_tail(self, repo_id: str, lines: int = LOG_TAIL_LINES) -> str:
         try:
             text = self.log_path(repo_id).read_text(errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(text.rstrip("\n").split("\n")[-lines:])  # lines end at \n only (as the log route says)
 
     def _log(self, repo_id: str, line: str) -> None:
         path = self.log_path(repo_id)

@@ -33,17 +33,12 @@ for name in sys.argv[1].split(","):
     try:
         __import__(name)
     except Exception as e:  # the app will meet the same error when it imports the package itself
-        print(f"[course hub] warm import of {name} failed: {type(e).__name__}: {e}", flush=True)
-print(f"[course hub] warm: {sys.argv[1]} imported in {time.monotonic() - t0:.1f} s", flush=True)
+        print(f"warm import of {name} failed: {type(e).__name__}: {e}", flush=True)
+print(f"warm: {sys.argv[1]} imported in {time.monotonic() - t0:.1f} s", flush=True)
 line = sys.stdin.readline()  # the hub's go: {"env": {...}, "app_file": "app.py"}, or EOF: never used
 if not line.strip():
     sys.exit(0)
 go = json.loads(line)
-if go.get("log"):  # the Space's own log from here on (the slot's start went to the slot's)
-    fd = os.open(go["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
 os.chdir(go.get("cwd") or ".")  # by path: the checkout may have replaced the folder the slot started in
 os.environ.update(go["env"])
 sys.argv = [go["app_file"]]
@@ -69,6 +64,7 @@ def sweep(spaces_dir: Path) -> list[Path]:
         except OSError:
             continue  # alive, another user's
         shutil.rmtree(folder, ignore_errors=True)
+        (spaces_dir / ".logs" / f"{folder.name}.log").unlink(missing_ok=True)
         gone.append(folder)
     return gone
 
@@ -99,7 +95,9 @@ class WarmSlot:
         box.prepare(self.folder, self.id)
         if net is not None:
             box.prepare(net.dir, self.id)
-        self.log = log or self.folder / "run.log"
+        # its output: through the supervisor (the runtime's `prefix`) to a log out of the app's sight
+        self.log = log or spaces_dir / ".logs" / f".warm-{self.id}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         env = {
             **env,
             "HOME": str(self.inside / "home"),
@@ -138,14 +136,16 @@ class WarmSlot:
         self.folder = folder
         return folder
 
-    def go(self, app_file: str, env: dict[str, str], log: str | None = None) -> None:
+    def go(self, app_file: str, env: dict[str, str], log: Path | None = None) -> None:
         """Run `app_file` (in the slot's app/) with `env` added, in the warm interpreter; its output from then on
-        to `log` (a file name in the slot's folder: the Space's run log), else to the slot's."""
+        to `log` (the Space's run log: the supervisor reopens its output there), else to the slot's."""
         self.box.prepare(self.folder, self.id)  # the checkout, written by the hub, to the app's uid
         assert self.proc.stdin is not None
         go = {"env": env, "app_file": app_file, "cwd": str(self.inside / "app")}
         if log:
-            go["log"] = str(self.inside / log)
+            log.touch()
+            self.box.prepare(log, self.id)  # the supervisor runs as the slot's uid (a root hub): it appends there
+            go["hub_log"] = str(log)
         self.proc.stdin.write(json.dumps(go).encode() + b"\n")
         self.proc.stdin.close()
 
