@@ -79,7 +79,8 @@ def test_sign_in_starts_at_jupyterhub_and_the_state_is_checked(tmp_path, monkeyp
         cookie = start.headers["set-cookie"]
         assert cookie.startswith(STATE_COOKIE + "=") and query["state"] not in cookie  # signed, not plain
         assert all(
-            a in cookie.lower() for a in ("httponly", "samesite=lax", "path=/services/course-hub/", "max-age=600")
+            a in cookie.lower()
+            for a in ("httponly", "samesite=lax", "path=/services/course-hub/oauth_callback", "max-age=600")
         )
         # the token form stays reachable (the instructor)
         assert 'name="token"' in c.get("/services/course-hub/login?with=token").text

@@ -12,6 +12,9 @@ JUPYTERHUB_OAUTH_CALLBACK_URL, JUPYTERHUB_BASE_URL, JUPYTERHUB_HOST. With them:
   code at JupyterHub's token endpoint (as `HubOAuth.token_for_code`), asks JupyterHub whose token that is (`/user`)
   and signs the browser in as `course_user(name)`: the course-hub user whose seat token the spawn hook gives the
   learner's server, so the website and the API see the same learner. Nothing the browser sends names the user.
+- A sign-in may start under another prefix: the notebooks' links reach the same hub through the learner's Jupyter
+  server (`/user/NAME/course-hub/`, helpers/jupyter_proxy.py). The state cookie lives at the callback's path; the
+  callback sets the session cookie for both prefixes and goes back to the page under the prefix it started from.
 - The session is the website's usual cookie (session.py), tied to a token named `jupyterhub-website` (write, as the
   seat's) whose value nobody sees: a new sign-in replaces it, deleting it signs the website out.
 
@@ -26,10 +29,11 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.responses import RedirectResponse, Response
 
@@ -42,6 +46,7 @@ STATE_COOKIE = "course_hub_oauth_state"
 STATE_MAX_AGE = 600  # seconds from /login to the callback (HubOAuth's oauth_state_max_age)
 TOKEN_NAME = "jupyterhub-website"
 TIMEOUT = 10  # seconds for each call to JupyterHub's API
+PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._~%+-]+)*$")  # a path prefix the website runs under (web/routes.py's)
 NEEDS = (
     "JUPYTERHUB_SERVICE_NAME",
     "JUPYTERHUB_CLIENT_ID",
@@ -69,6 +74,11 @@ class Client:
     def logout_url(self) -> str:
         return self.hub_url + "logout"
 
+    @property
+    def callback_path(self) -> str:
+        """Where the state cookie lives: the callback's path, whatever prefix the sign-in started under."""
+        return urlsplit(self.redirect_uri).path or "/"
+
 
 def client(environ=None) -> Client | None:
     """The OAuth client when the course hub runs as a JupyterHub service, else None."""
@@ -93,13 +103,14 @@ def _sign(secret: bytes, payload: str) -> str:
     return _b64(hmac.new(secret, b"oauth-state:" + payload.encode(), hashlib.sha256).digest())
 
 
-def _state_cookie(state: str, nxt: str, secret: bytes) -> str:
-    payload = _b64(json.dumps({"s": state, "n": nxt, "t": int(time.time())}, separators=(",", ":")).encode())
+def _state_cookie(state: str, nxt: str, base: str, secret: bytes) -> str:
+    data = {"s": state, "n": nxt, "b": base, "t": int(time.time())}
+    payload = _b64(json.dumps(data, separators=(",", ":")).encode())
     return f"{payload}.{_sign(secret, payload)}"
 
 
 def _load_state(value: str | None, secret: bytes) -> dict | None:
-    """The state cookie's {s, n, t}, or None (missing, forged, malformed or older than STATE_MAX_AGE)."""
+    """The state cookie's {s: state, n: next page, b: prefix}, or None (missing, forged, malformed or older than STATE_MAX_AGE)."""
     if not value or value.count(".") != 1 or len(value) > 4096:
         return None
     payload, sig = value.split(".")
@@ -108,49 +119,50 @@ def _load_state(value: str | None, secret: bytes) -> dict | None:
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         fresh = time.time() - float(data["t"]) <= STATE_MAX_AGE
-        return {"s": str(data["s"]), "n": str(data["n"])} if fresh else None
+        return {"s": str(data["s"]), "n": str(data["n"]), "b": str(data.get("b", ""))} if fresh else None
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def start(w, jh: Client, nxt: str) -> Response:
-    """GET /login: to JupyterHub's authorize endpoint, with a new state (in a cookie of this browser)."""
+    """GET /login: to JupyterHub's authorize endpoint, with a new state (in a cookie of this browser). `nxt`: the
+    page to return to, a path under `w.base`."""
     state = secrets.token_urlsafe(24)
     query = urlencode(
         {"client_id": jh.client_id, "redirect_uri": jh.redirect_uri, "response_type": "code", "state": state}
     )
-    response = w.finish(RedirectResponse(f"{jh.authorize_url}?{query}", status_code=303))
+    response = w.finish(RedirectResponse(w.location(f"{jh.authorize_url}?{query}"), status_code=303))
     response.headers["Cache-Control"] = "no-store"
-    response.set_cookie(
-        STATE_COOKIE,
-        _state_cookie(state, nxt, w.secret),
-        max_age=STATE_MAX_AGE,
-        path=w.base + "/",
-        httponly=True,
-        samesite="lax",
-        secure=w.ctx.request.url.scheme == "https",
-    )
+    _cookie(w, response, STATE_COOKIE, _state_cookie(state, nxt, w.base, w.secret), STATE_MAX_AGE, jh.callback_path)
     return response
+
+
+def _cookie(w, response: Response, name: str, value: str, max_age: int, path: str) -> None:
+    secure = w.ctx.request.url.scheme == "https"
+    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=secure)
 
 
 def finish(w, jh: Client, safe_next) -> Response:
     """GET /oauth_callback: check the state, exchange the code, sign the browser in as JupyterHub's user.
     `safe_next(path)`: the page to go to after (a path on this site). The state cookie goes in every case."""
     try:
-        user, nxt = _signed_in_user(w, jh)
+        user, started = _signed_in_user(w, jh)
         token = w.hub.accounts.replace_token(user, role="write", name=TOKEN_NAME)
         w.cookie = sessions.new(user, digest(token))  # a fresh nonce: a session is never reused across sign-ins
-        w.set_cookie = sessions.dump(w.cookie, w.secret)
-        response = w.redirect(safe_next(nxt))
+        w.set_cookie = sessions.dump(w.cookie, w.secret)  # under this prefix (Web.finish)
+        back = started["b"] if PREFIX_RE.match(started["b"]) else w.base
+        response = w.finish(RedirectResponse(back + safe_next(started["n"]), status_code=303))
+        if back != w.base:  # started under the learner's Jupyter server's prefix: signed in there too
+            _cookie(w, response, sessions.COOKIE, w.set_cookie, sessions.MAX_AGE, back + "/")
     except HubError as e:
         response = w.error(e)
     response.headers["Cache-Control"] = "no-store"
-    response.delete_cookie(STATE_COOKIE, path=w.base + "/")
+    response.delete_cookie(STATE_COOKIE, path=jh.callback_path)
     return response
 
 
-def _signed_in_user(w, jh: Client) -> tuple[str, str]:
-    """(the course-hub user, the page to return to) of a callback whose state and code JupyterHub's flow made."""
+def _signed_in_user(w, jh: Client) -> tuple[str, dict]:
+    """(the course-hub user, the state cookie's data) of a callback whose state and code JupyterHub's flow made."""
     query = w.ctx.query
     started = _load_state(w.ctx.request.cookies.get(STATE_COOKIE), w.secret)
     state = query("state") or ""
@@ -169,7 +181,7 @@ def _signed_in_user(w, jh: Client) -> tuple[str, str]:
     w.hub.accounts.ensure(user, user)
     if w.hub.accounts.get(user)["is_org"]:
         raise Forbidden(f"{user!r} is an organisation on the course hub, not a learner: ask the instructor")
-    return user, started["n"]
+    return user, started
 
 
 def _jupyterhub_user(jh: Client, code: str) -> str:

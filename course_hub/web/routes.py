@@ -10,6 +10,7 @@ existed, so git and the Hugging Face clients see no change.
 from __future__ import annotations
 
 import mimetypes
+import posixpath
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -149,7 +150,17 @@ class Web:
         return self.finish(Response(html, status_code=status, media_type="text/html; charset=utf-8"))
 
     def redirect(self, path: str) -> Response:
-        return self.finish(RedirectResponse(self.base + path, status_code=303))
+        return self.finish(RedirectResponse(self.location(self.base + path), status_code=303))
+
+    def location(self, path: str) -> str:
+        """A redirect's Location for `path` (from /, query included): relative to this page where a proxy sent its
+        prefix (jupyter-server-proxy puts its prefix again before a Location that starts with /), else `path`."""
+        if not path.startswith("/") or self.base == self.ctx.settings.root_path:
+            return path
+        target, mark, query = path.partition("?")
+        rel = posixpath.relpath(target, posixpath.dirname(self.base + self.ctx.request.url.path))
+        rel += "/" if target.endswith("/") and not rel.endswith("/") else ""
+        return ("./" if rel in (".", "./") else rel) + mark + query
 
     def finish(self, response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CSP
@@ -781,7 +792,7 @@ def logout(w: Web) -> Response:
     w.ident = None
     jh = jupyterhub_login.client()  # signed in through JupyterHub: out of JupyterHub too, else /login signs in again
     if jh is not None:
-        return w.finish(RedirectResponse(jh.logout_url, status_code=303))
+        return w.finish(RedirectResponse(w.location(jh.logout_url), status_code=303))
     return w.redirect("/")
 
 

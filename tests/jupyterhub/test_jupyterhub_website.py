@@ -11,10 +11,12 @@ service's OAuth (course_hub/web/jupyterhub_login.py):
 - the session cookie is HttpOnly, SameSite=Lax, under /services/course-hub/; no learner becomes another: a
   callback started in one learner's browser fails in the other's, a forged state fails, a wrong code and a code
   used once already fail with a clear message, and none of them signs anyone in;
+- through the learner's own Jupyter server (the notebooks' links: `/user/NAME/course-hub/`) the same sign-in
+  brings them back there;
 - "Sign out" signs out of JupyterHub too; stopping JupyterHub leaves no process.
 
-No learner's server is spawned (signing in to JupyterHub is enough); the Space's app is not started (its frame's
-requests are answered by the test).
+One learner's server is spawned (for its `/user/NAME/course-hub/` proxy; signing in to JupyterHub is enough for
+the rest); the Space's app is not started (its frame's requests are answered by the test).
 """
 
 from __future__ import annotations
@@ -157,6 +159,31 @@ def test_learners_are_themselves_on_the_website_through_jupyterhub(jh, browser):
     finally:
         a.context.close()
         b.context.close()
+
+
+def test_through_the_learners_own_jupyter_server(jh, browser):
+    """The notebooks' links reach the website through the learner's Jupyter server (`/user/NAME/course-hub/`, the
+    Course Hub tile's proxy to the same service): signed in through JupyterHub there too, and back on the page
+    under that prefix, with the session for both prefixes."""
+    user = "learner04"
+    jh.login(user)
+    jh.spawn(user)
+    jh.wait_ready([user])
+    page = new_page(browser, jh)
+    tile = f"/user/{user}/course-hub"
+    try:
+        page.goto("/hub/login?" + urlencode({"next": "/hub/home"}))
+        jupyterhub_login_form(page, user)
+        page.wait_for_url("**/hub/home")
+        page.goto(f"{tile}/hf-hands-on/minilm-sentiment")
+        assert urlsplit(page.url).path == f"{tile}/hf-hands-on/minilm-sentiment", page.url
+        assert signed_in_as(page) == course_user(user)
+        assert {c["path"] for c in page.context.cookies() if c["name"] == COOKIE} == {f"{tile}/", f"{SITE}/"}
+        page.goto(SPACE)
+        assert urlsplit(page.url).path == SPACE and signed_in_as(page) == course_user(user)
+        assert len(web_tokens(jh, course_user(user))) == 1
+    finally:
+        page.context.close()
 
 
 def test_no_learner_becomes_another(jh, browser):
