@@ -330,6 +330,19 @@ def starts(hub_dir, workdir, runs: int = 5, by_hand: int = 3) -> dict:
     return out
 
 
+def starts_line(t: dict) -> str:
+    """The figure beside its target, and whether the machine was quiet enough for it to mean anything."""
+    median, target = t.get("cold_start_median_s"), t.get("target_s", COLD_TARGET_S)
+    verdict = "no figure" if median is None else ("met" if median <= target else "missed")
+    load, cpus = t.get("loadavg_1min", 0.0), t.get("cpus") or 1
+    quiet = "quiet" if load <= 0.5 * cpus else f"NOT quiet (load {load} on {cpus} CPUs: the figure says little)"
+    return (
+        f"{DEMO} cold start: median {median} s of {t.get('runs')} (target <= {target:g} s: {verdict}); "
+        f"python app.py by hand {t.get('by_hand_median_s')} s; machine {quiet}"
+        + (f"; errors: {t['errors']}" if t.get("errors") else "")
+    )
+
+
 def save_starts(t: dict) -> None:
     """Into results.json's `spaces` section and RESULTS.md (re-rendered: the verdict takes the median)."""
     from . import report
@@ -352,6 +365,7 @@ def main() -> None:
     if "--starts" in sys.argv:
         t = starts(hub_dir, BENCH)
         print(json.dumps(t, indent=1))
+        print(starts_line(t))
         save_starts(t)
         return
     with course_hub(hub_dir, BENCH) as hub:
