@@ -357,6 +357,9 @@ def setup_cell_run(env: dict) -> list[str]:
     return failures
 
 
+# a hung notebook's limit: 08 took 926 s in a green run on 2 cores under a load of 15-20 (other agents' jobs)
+NOTEBOOK_TIMEOUT_S = 1800
+
 # appended to the twin's copy of each notebook: the kernel took Colab's path (google.colab imported at its start,
 # `helpers.colab.prepare()` ran: it alone sets COURSE_AUTO_BUILD)
 CHECK_CELL = """import os, sys
@@ -431,11 +434,11 @@ def notebooks_run(py: Path, runtime: Path, course: Path, env: dict, pins: dict[s
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=1200,
+                timeout=NOTEBOOK_TIMEOUT_S,
             )
             error = None if result.returncode == 0 else (result.stderr.strip().splitlines() or ["?"])[-1]
         except subprocess.TimeoutExpired:
-            error = "timed out after 1200 s"
+            error = f"timed out after {NOTEBOOK_TIMEOUT_S} s"
         wall = time.monotonic() - started
         text = dest.read_text() if dest.exists() else ""
         if error is None and "TWIN_CHECK True 1" not in text:
