@@ -138,10 +138,12 @@ test-hygiene: setup
 test-py313:
 	tools/py313.sh test
 
-# Colab's published runtime (tools/colab_runtime/pip-freeze.txt, googlecolab/backend-info of 2026-08-19) in a
-# Python 3.13 venv under build/colab-twin/: the notebooks' Colab install keeps Colab's kernel packages and torch, says
-# "Restart the runtime" once, and connects to a copy of the built hub (tools/colab_twin.py). About 2.5 minutes (the
-# twin's runtime once: 1-2 more), PyPI needed, not in make test; torch is its metadata only (no CPU wheel here)
+# Colab's published runtime (tools/colab_runtime/, googlecolab/backend-info of 2026-08-19; nothing here refreshes it)
+# in a Python 3.13 venv under build/colab-twin/ (pyenv's 3.13.0, not Colab's Ubuntu; torch: PyPI's cp313 build of
+# TORCH, not Colab's 2.11.0+cpu): the setup cell verbatim keeps Colab's kernel packages and torch, says "Restart the
+# runtime" once, then every notebook with papermill (FAST) in a kernel that imports a stand-in google.colab
+# (tools/colab_twin.py). Not in make test: 38 min on 2 loaded cores (the notebooks 34); a fresh clone first builds the
+# twin from PyPI (12.5 min loaded; build/ then holds about 11 GB: torch's CUDA wheels, the venv, its runtimes)
 test-colab: hub
 	$(BIN)/python -m tools.colab_twin
 
