@@ -7,9 +7,9 @@
     print(sent)                         # 91.5 MB in 5 files: 44.1 MB of new chunks sent, 47.4 MB already on the Hub
 
 huggingface_hub hands each upload to `hf_xet`, which cuts the files into chunks, asks the Hub which chunks it already
-has, and sends only the others. When an upload ends, `hf_xet` reports its deduplication metrics (the same counts its
-"Processing Files" and "New Data Upload" progress bars show). huggingface_hub does not return them, so inside the
-`with` block its Xet session is wrapped by one that keeps each report. Nothing else changes: the same client, the
+has, and sends only the others. When an upload ends, `hf_xet` reports its deduplication metrics (huggingface_hub's
+upload progress display shows the same counts while it runs, e.g. `upload_file`'s "New Data Upload" bar). huggingface_hub
+does not return them, so inside the `with` block its Xet session is wrapped by one that keeps each report. Nothing else changes: the same client, the
 same requests, on the course hub and on huggingface.co. Outside the block nothing is wrapped.
 """
 
