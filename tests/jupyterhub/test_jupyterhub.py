@@ -109,8 +109,11 @@ def test_the_course_hub_is_a_service_behind_the_proxy(jh):
     assert api.status_code == 401
     page = httpx.get(f"{jh.url}/services/course-hub/models", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code in (302, 303) and page.headers["location"].startswith("/services/course-hub/login")
+    # the website's sign-in is JupyterHub's (test_jupyterhub_website.py); the token form stays, under ?with=token
     login = httpx.get(f"{jh.url}/services/course-hub/login", headers={"Accept": "text/html"}, timeout=10)
-    assert login.status_code == 200 and 'href="/services/course-hub/' in login.text
+    assert login.status_code == 303 and login.headers["location"].startswith("/hub/api/oauth2/authorize?")
+    form = httpx.get(f"{jh.url}/services/course-hub/login?with=token", headers={"Accept": "text/html"}, timeout=10)
+    assert form.status_code == 200 and 'href="/services/course-hub/' in form.text and 'name="token"' in form.text
     services = {s["name"] for s in jh.api("GET", "/services").values()}
     assert {"course-hub", "jupyterhub-idle-culler"} <= services
 
