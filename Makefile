@@ -29,7 +29,7 @@ help:
 	@echo "make test-latest  the same tests against the newest Hugging Face, gradio and jupyter releases"
 	@echo "make test-py313   make test under Python 3.13 in a Debian trixie root (root, debootstrap; GBs once)"
 	@echo "make test-colab   the Colab install on a twin of Colab's runtime (Python 3.13, its pip freeze), then every notebook there (not in make test)"
-	@echo "make test-room    30 learners in a sandboxed classroom push and run their own Spaces (not in make test)"
+	@echo "make test-room    30 learners in a sandboxed classroom push and run their own Spaces (alone; also in make test-hub)"
 	@echo "make lock       rewrite constraints.txt from .venv"
 	@echo "make run        execute every notebook with papermill and report time and memory"
 	@echo "make bench      benchmarks: course run, learner's day under 2 GB, setup, the hub vs nginx and olah,"
@@ -83,10 +83,10 @@ format: setup
 
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
-		--ignore=tests/online --ignore=tests/jupyterhub -m "not room" $(DURATIONS)
+		--ignore=tests/online --ignore=tests/jupyterhub $(DURATIONS)
 
-# 30 learners in a sandboxed classroom each push and run their own Space (about 2 min on 2 cores); not in make test:
-# one learner's first call failed once in CI ("Could not fetch config"), cause not found yet (issue 26)
+# 30 learners in a sandboxed classroom each push and run their own Space (about 2 min on a quiet 2-core machine), in
+# make test-hub too; this target runs it alone
 test-room: setup
 	$(STRICT) $(BIN)/python -m pytest tests/test_classroom_spaces.py -p no:cacheprovider -m room $(DURATIONS)
 

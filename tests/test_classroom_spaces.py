@@ -26,7 +26,7 @@ from course_hub.net import free_port
 from course_hub.spaces.sandbox import probe
 
 pytestmark = [
-    pytest.mark.room,  # make test-room: one call in 31 failed once in CI (see issue 26's note)
+    pytest.mark.room,  # make test-room runs it alone (it is in make test-hub too)
     pytest.mark.slow,
     pytest.mark.serial,  # 30 Gradio apps: the whole machine
     pytest.mark.skipif(probe() is not None, reason=f"no sandbox here: {probe()} (CI installs bubblewrap)"),
