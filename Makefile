@@ -143,7 +143,7 @@ test-py313:
 # TORCH, not Colab's 2.11.0+cpu): the setup cell verbatim keeps Colab's kernel packages and torch, says "Restart the
 # runtime" once, then every notebook with papermill (FAST) in a kernel that imports a stand-in google.colab
 # (tools/colab_twin.py). Not in make test: 17-38 min on 2 shared cores (notebooks 12.5-34); a fresh clone builds the
-# twin from PyPI (12.5 min loaded; build/ then holds about 11 GB: torch's CUDA wheels, the venv, its runtimes)
+# twin from PyPI (12.5 min loaded; build/ then holds about 12 GB: torch's CUDA wheels, the venv, its runtimes)
 test-colab: hub
 	$(BIN)/python -m tools.colab_twin
 
