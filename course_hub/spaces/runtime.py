@@ -55,6 +55,7 @@ from .sandbox import Cgroup, Limits, Net, Sandbox, folder_usage, pid_alive, prob
 from .warm import WarmSlot, sweep
 
 LOG_TAIL_LINES = 40
+WARM_READY_WAIT_S = 10.0  # how long a start waits for a just-made warm slot's sandbox before it starts cold
 STAGES_FILE = "stages.json"  # in the Spaces dir: each run's stage while the hub runs (`classroom report` reads it)
 LOG_MAX = 1024 * 1024
 LOG_RUN_MAX = 64 * 1024 * 1024  # what one run of an app may write to its log (the rest is dropped)
@@ -629,11 +630,19 @@ class SpaceManager:
         )
 
     def _take_warm(self) -> WarmSlot | None:
-        """The waiting slot, if there is one still alive (a dead one, e.g. over its memory limit, is ended)."""
+        """The waiting slot, if there is one still alive (a dead one, e.g. over its memory limit, is ended) and its
+        sandbox is set up (waited for a few seconds; else it stays for the next start and this one is cold)."""
         with self.lock:
             slot, self._warm = self._warm, None
         if slot is not None and not slot.alive():
             self._close_slot(slot)
+            return None
+        if slot is not None and not slot.ready(wait=WARM_READY_WAIT_S):
+            with self.lock:
+                if self._warm is None and not self._closed.is_set():
+                    self._warm, slot = slot, None
+            if slot is not None:
+                self._close_slot(slot)
             return None
         return slot
 

@@ -152,6 +152,28 @@ class WarmSlot:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def ready(self, wait: float = 0.0) -> bool:
+        """The sandbox is set up: bubblewrap has bound the slot's folder and started the interpreter (within `wait`
+        seconds). A claim before that renames the folder bubblewrap is about to bind: it fails ("No such file or
+        directory") and the Space with it."""
+        import time
+
+        import psutil
+
+        deadline = time.monotonic() + wait
+        while self.alive():
+            try:
+                for p in psutil.Process(self.proc.pid).children(recursive=True):
+                    cmd = p.cmdline()
+                    if cmd[1:3] == ["-I", "-u"] and cmd[-1] == f"slot={self.id}":  # the interpreter, not bwrap
+                        return True
+            except psutil.Error:
+                pass
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return False
+
     def close(self) -> None:
         """Stop the slot's interpreter (and all it started: the sandbox's PID namespace ends with it)."""
         if self.proc.stdin and not self.proc.stdin.closed:
