@@ -39,12 +39,13 @@ def build_specs(work_dir: Path, progress: Callable[[str], None] = print) -> list
     work_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
 
-    minilm_spec, minilm_dir = minilm.build(work_dir, progress)
-    snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
-    digits_spec, digits_dir, _ = digits.build(work_dir, progress)
-    # the torch steps: each in a child on one thread with the pinned kernels (numerics.py), side by side
+    # the torch steps: each in a child with the pinned kernels (numerics.py), side by side; SmolLM2's needs no other
+    # step, so it starts while the data sets are made
     with ThreadPoolExecutor(max_workers=build_jobs()) as pool:
         smollm2_job = pool.submit(smollm2.build, work_dir, progress)
+        minilm_spec, minilm_dir = minilm.build(work_dir, progress)
+        snippets_spec, snippets_dir, _ = snippets.build(work_dir, progress)
+        digits_spec, digits_dir, _ = digits.build(work_dir, progress)
         sentiment_job = pool.submit(
             sentiment_model.build, work_dir, minilm_dir, minilm_dir.name, snippets_dir, snippets_dir.name, progress
         )

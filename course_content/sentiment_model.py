@@ -15,7 +15,7 @@ from .spec import Commit, RepoSpec
 REPO_ID = "hf-hands-on/minilm-sentiment"
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DATASET = "hf-hands-on/sentiment-snippets"
-VERSION = "minilm-sentiment-2"  # bump when the training code changes
+VERSION = "minilm-sentiment-3"  # 3: batches grouped by length, dynamic padding, fused AdamW  # bump when the training code changes
 HYPERPARAMETERS = {
     "train_examples": 4000,  # the first 4,000 rows of the (already shuffled) train split
     "epochs": 1,
@@ -26,6 +26,7 @@ HYPERPARAMETERS = {
     "warmup_ratio": 0.1,  # linear warm-up, then linear decay to 0
     "seed": 42,
     "eval_batch_size": 128,
+    "group_by_length": True,  # batches of similar lengths, each padded to its longest (half the tokens were padding)
 }
 ID2LABEL = {0: "NEGATIVE", 1: "POSITIVE"}
 LABEL2ID = {v: k for k, v in ID2LABEL.items()}
@@ -43,6 +44,7 @@ def train(
         get_linear_schedule_with_warmup,
         set_seed,
     )
+    from transformers.trainer_pt_utils import LengthGroupedSampler
     from transformers.utils import logging as hf_logging
 
     base_dir, data_dir, out = Path(base_dir), Path(data_dir), Path(out)
@@ -62,11 +64,14 @@ def train(
     finally:
         hf_logging.set_verbosity(verbosity)
 
-    def batches(rows: dict, size: int, shuffle_seed: int | None = None):
-        """(tokenized batch, labels, domains), in a seeded random order when shuffle_seed is given."""
-        order = list(range(len(rows["text"])))
-        if shuffle_seed is not None:
-            order = torch.randperm(len(order), generator=torch.Generator().manual_seed(shuffle_seed)).tolist()
+    def lengths(rows: dict) -> list[int]:
+        """Tokens per text after truncation: what a padded batch of it costs."""
+        ids = tokenizer(rows["text"], truncation=True, max_length=hp["max_length"])["input_ids"]
+        return [len(i) for i in ids]
+
+    def batches(rows: dict, order: list[int], size: int):
+        """(tokenized batch, labels, domains) of `order`'s rows, `size` at a time, each padded to its own longest
+        text (dynamic padding: the batches of similar lengths below carry little padding)."""
         for start in range(0, len(order), size):
             idx = order[start : start + size]
             enc = tokenizer(
@@ -78,33 +83,47 @@ def train(
             )
             yield enc, torch.tensor([rows["label"][i] for i in idx]), [rows["domain"][i] for i in idx]
 
+    train_lengths = lengths(train_rows)
     steps = hp["epochs"] * -(-len(train_rows["text"]) // hp["batch_size"])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"])
+    optimizer = torch.optim.AdamW(  # fused: one vectorised kernel, a third of the CPU time of the per-tensor loop
+        model.parameters(), lr=hp["learning_rate"], weight_decay=hp["weight_decay"], fused=True
+    )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(hp["warmup_ratio"] * steps), steps)
     model.train()
-    start, step = time.time(), 0
+    start, step, tokens = time.time(), 0, 0
     for epoch in range(hp["epochs"]):
-        for enc, labels, _ in batches(train_rows, hp["batch_size"], shuffle_seed=hp["seed"] + epoch):
+        # the Trainer's `group_by_length`: shuffled, then sorted by length within mega-batches of ~30 batches
+        order = list(
+            LengthGroupedSampler(
+                hp["batch_size"],
+                lengths=train_lengths,
+                generator=torch.Generator().manual_seed(hp["seed"] + epoch),
+            )
+        )
+        for enc, labels, _ in batches(train_rows, order, hp["batch_size"]):
             loss = model(**enc, labels=labels).loss
             loss.backward()
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            step += 1
+            step, tokens = step + 1, tokens + enc["input_ids"].numel()
             if step % 25 == 0 or step == steps:
                 progress(f"[minilm-sentiment] step {step}/{steps} loss {loss.item():.4f}")
     train_seconds = time.time() - start
 
     model.eval()
     correct, by_domain = 0, {}
+    test_lengths = lengths(test_rows)
+    by_length = sorted(range(len(test_lengths)), key=lambda i: (test_lengths[i], i))  # little padding; same result
     with torch.no_grad():
-        for enc, labels, domains in batches(test_rows, hp["eval_batch_size"]):
+        for enc, labels, domains in batches(test_rows, by_length, hp["eval_batch_size"]):
             hits = (model(**enc).logits.argmax(-1) == labels).tolist()
             correct += sum(hits)
             for d, h in zip(domains, hits):
                 by_domain.setdefault(d, [0, 0])
                 by_domain[d][0] += h
                 by_domain[d][1] += 1
+            tokens += enc["input_ids"].numel()
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     tidy_tokenizer_config(out)
@@ -115,6 +134,8 @@ def train(
         "train_examples": len(train_rows["text"]),
         "train_steps": steps,
         "train_seconds": round(train_seconds, 1),
+        "padded_tokens": tokens,  # train + test, padding included (sum(lengths) without it)
+        "tokens": sum(train_lengths) * hp["epochs"] + sum(test_lengths),
     }
 
 
@@ -215,8 +236,10 @@ classifier("What a wonderful, heart-warming film!")
 - Data: the first {hp["train_examples"]:,} rows of the shuffled `train` split (neutral snippets,
   |rating| < 0.5, are not in the dataset); label 0 = `NEGATIVE`, 1 = `POSITIVE`.
 - One plain PyTorch loop (no `Trainer`): {hp["epochs"]} epoch, batch size {hp["batch_size"]}, max length
-  {hp["max_length"]} tokens, AdamW with learning rate {hp["learning_rate"]} and weight decay {hp["weight_decay"]},
-  linear warm-up over the first {int(hp["warmup_ratio"] * 100)}% of steps then linear decay, seed {hp["seed"]}.
+  {hp["max_length"]} tokens, batches of similar lengths each padded to its longest text (the `Trainer`'s
+  `group_by_length`: `LengthGroupedSampler`), AdamW with learning rate {hp["learning_rate"]} and
+  weight decay {hp["weight_decay"]}, linear warm-up over the first {int(hp["warmup_ratio"] * 100)}% of steps then
+  linear decay, seed {hp["seed"]}.
 - {metrics["train_steps"]} steps on CPU, built by the course's `course-hub build`.
 
 {results}
