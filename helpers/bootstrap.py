@@ -116,7 +116,8 @@ def course_home(name: str) -> Path:
 
 
 def connect(hub: str | None = None, quiet: bool = False) -> Course:
-    """Set `HF_ENDPOINT`, `HF_HUB_DISABLE_XET` and a course `HF_HOME`, then print versions and the connection.
+    """Set `HF_ENDPOINT` and a course `HF_HOME`, then print versions and the connection. Downloads and uploads go
+    through Xet, as from huggingface.co (`HF_HUB_DISABLE_XET=1` in the learner's own environment: the Git LFS path).
 
     `hub` ("local" or "online") overrides the `COURSE_HUB` environment variable. On Colab it first installs the
     course into the runtime (once) and works from its notebooks folder (`helpers.colab.prepare`).
@@ -136,7 +137,6 @@ def connect(hub: str | None = None, quiet: bool = False) -> Course:
                 "Restart the kernel (Kernel > Restart) and run the setup cell first."
             )
     os.environ["HF_ENDPOINT"] = endpoint
-    os.environ["HF_HUB_DISABLE_XET"] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_UPDATE_CHECK", "1")  # `!hf …` cells: no "new version" hints in outputs
     bin_dir = str(Path(sys.executable).parent)  # `!hf …` runs this kernel's CLI (a kernel's PATH may lack its bin/)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
