@@ -33,6 +33,7 @@ from .spaces import routes as space_routes
 from .spaces.proxy import Upstream
 from .web import community as web_community
 from .web import routes as web_routes
+from .web import session as web_session
 from .xet.service import XetService
 
 ROUTES: list[Route] = [
@@ -72,6 +73,12 @@ class CourseHub(Router):
             return
         scope["app"] = self  # Starlette's `request.app`: handlers find the runtime as `request.app.state`
         await super().__call__(scope, receive, send)
+
+    def session_caller(self, request):
+        """A widget's caller: the website's session cookie with the page's CSRF header (web/session.py)."""
+        return web_session.widget_caller(
+            request.cookies, request.headers, self.state.secret, self.state.hub.accounts.identify_digest
+        )
 
     async def _lifespan(self, receive, send) -> None:
         while True:

@@ -84,14 +84,19 @@ class Route:
     handler: Callable
     is_async: bool = False  # async handlers read the body themselves (streaming uploads)
     page: bool = False  # a website page (course_hub.web): finds its caller (session cookie), asks for sign-in
+    # also called by the website's widget: without a token, the session cookie with the page's CSRF token in a header
+    # identifies the caller (`Router.session_caller`)
+    widget: bool = False
     regex: re.Pattern = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "regex", re.compile("^" + self.pattern + "$"))
 
 
-def route(methods: str, pattern: str, handler: Callable, is_async: bool = False, page: bool = False) -> Route:
-    return Route(tuple(methods.split("|")), pattern, handler, is_async, page)
+def route(
+    methods: str, pattern: str, handler: Callable, is_async: bool = False, page: bool = False, widget: bool = False
+) -> Route:
+    return Route(tuple(methods.split("|")), pattern, handler, is_async, page, widget)
 
 
 def token_from(request: Request) -> str | None:
@@ -145,6 +150,11 @@ class Router:
                 return r, params
         return None, path_matched
 
+    def session_caller(self, request: Request) -> Identity | None:
+        """The website's signed-in user behind a widget's call (a `Route.widget` without a token); the app object
+        knows the website's sessions (course_hub/app.py). Here: nobody."""
+        return None
+
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
@@ -187,7 +197,10 @@ class Router:
         policy = self.hub.policy
         # the Xet CAS (api.xet) checks its own short-lived tokens, not the hub's
         xet = raw_path.startswith("/xet-cas/")
-        ident = None if xet else await run_in_threadpool(policy.identify, token_from(request))
+        token = None if xet else token_from(request)
+        ident = await run_in_threadpool(policy.identify, token) if token else None
+        if ident is None and token is None and r.widget:
+            ident = await run_in_threadpool(self.session_caller, request)
         # classroom: nothing is served without a token; a GET keeps the refusal the Hub itself would give (a gated
         # repo's 401 GatedRepo, a 404), anything else that would succeed gets the classroom's 401
         anonymous = policy.anonymous_refused(ident, raw_path) and not r.page

@@ -14,8 +14,9 @@ MODEL = rf"/(?:hf-inference/)?models/{REPO}"
 ROUTES: list[Route] = [
     route("GET", r"/v1/models", api.list_models),
     route("POST", r"/v1/chat/completions", api.chat, is_async=True),
-    route("POST", rf"{MODEL}/v1/chat/completions", api.chat, is_async=True),
+    # the model page's widget calls these two with the website's session (`widget=True`, see http.Route)
+    route("POST", rf"{MODEL}/v1/chat/completions", api.chat, is_async=True, widget=True),
     route("POST", rf"{MODEL}/pipeline/(?P<task>[a-z-]+)", api.task_api, is_async=True),
-    route("POST", MODEL, api.task_api, is_async=True),
+    route("POST", MODEL, api.task_api, is_async=True, widget=True),
     route("GET", r"/inference-static/(?P<name>widget\.js|widget\.css)", api.static),
 ]

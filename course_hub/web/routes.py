@@ -96,11 +96,7 @@ class Web:
         self.cookie = sessions.load(ctx.request.cookies.get(sessions.COOKIE), self.secret)
         self.set_cookie: str | None = None  # a new cookie value to send
         self.posted: dict[str, str] = {}  # a POST's form, once its CSRF token was checked
-        self.ident = ctx.ident
-        if self.ident is None and self.cookie and self.cookie.digest:
-            self.ident = self.hub.accounts.identify_digest(self.cookie.digest)
-            if self.ident is not None and self.ident.user != self.cookie.user:
-                self.ident = None
+        self.ident = ctx.ident or sessions.signed_in(self.cookie, self.hub.accounts.identify_digest)
         forwarded = ctx.request.headers.get("x-forwarded-prefix", "").rstrip("/")
         self.base = forwarded if forwarded and PREFIX_RE.match(forwarded) else ctx.settings.root_path
         self.origin = ctx.endpoint + self.base

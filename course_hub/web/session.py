@@ -1,7 +1,8 @@
 """The website's session: a signed cookie (HMAC-SHA256 with the hub dir's secret) and CSRF tokens tied to it.
 
 The cookie holds a random nonce, the signed-in user and the SHA-256 of the token they signed in with (never the
-token): each request looks the digest up, so deleting the token signs its sessions out.
+token): each request looks the digest up, so deleting the token signs its sessions out. The website's widget calls
+the inference API as the signed-in user with the cookie and the page's CSRF token in a header (`widget_caller`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ..errors import Forbidden
+from ..store import Identity
+
 COOKIE = "course_hub_session"
+CSRF_HEADER = "x-csrf-token"  # the widget's calls carry the page's CSRF token in it (inference/static/widget.js)
 MAX_AGE = 14 * 24 * 3600
 
 
@@ -75,3 +81,33 @@ def csrf_token(session: Session, secret: bytes) -> str:
 
 def check_csrf(session: Session | None, secret: bytes, token: str | None) -> bool:
     return bool(session and token and hmac.compare_digest(token, csrf_token(session, secret)))
+
+
+def signed_in(session: Session | None, identify_digest: Callable[[str], Identity | None]) -> Identity | None:
+    """The user a session is signed in as: its token (by digest) still exists and is theirs; else None."""
+    if session is None or not session.digest:
+        return None
+    ident = identify_digest(session.digest)
+    return ident if ident is not None and ident.user == session.user else None
+
+
+def widget_caller(
+    cookies: Mapping[str, str],
+    headers: Mapping[str, str],
+    secret: bytes,
+    identify_digest: Callable[[str], Identity | None],
+) -> Identity | None:
+    """The caller of a request from the website's widget (an inference route): the session cookie's user, only
+    with that session's CSRF token in `X-CSRF-Token` (the widget reads it from the page; a cross-site form can
+    make the browser send the cookie, never the header). None without the header: the call is anonymous, as any
+    client's without a token; 403 with a header that does not match the session."""
+    token = headers.get(CSRF_HEADER)
+    if not token:
+        return None
+    session = load(cookies.get(COOKIE), secret)
+    if not check_csrf(session, secret, token):
+        raise Forbidden(
+            "The widget's session token does not match your session on the course hub (signed out or in "
+            "elsewhere?): reload the page"
+        )
+    return signed_in(session, identify_digest)

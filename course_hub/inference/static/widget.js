@@ -3,13 +3,22 @@
  * The page holds <div id="inference-widget" data-repo="owner/name" data-task="pipeline_tag"> and loads this file with
  * <script src="{base}/inference-static/widget.js" defer></script>. It calls the hub's own inference API (the routes
  * are under the same base as this script): the task API for classification and embeddings, the chat completions
- * route (streamed) for text-generation models. Everything shown is set with textContent (no HTML from answers);
+ * route (streamed) for text-generation models. A signed-in learner's page also holds data-csrf: sent as X-CSRF-Token
+ * with the session cookie, it makes the calls the learner's own (a gated model they may use, a classroom hub); without
+ * it the calls are anonymous. Everything shown is set with textContent (no HTML from answers);
  * no inline styles (the site's CSP), the stylesheet sits beside this file.
  */
 (function () {
   "use strict";
   var script = document.currentScript;
   var base = script && script.src ? script.src.replace(/\/inference-static\/widget\.js(\?.*)?$/, "") : "";
+  var csrf = "";  // the page's CSRF token (data-csrf), when the learner is signed in
+
+  function headers(type) {
+    var h = {"Content-Type": type};
+    if (csrf) h["X-CSRF-Token"] = csrf;
+    return h;
+  }
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -34,7 +43,7 @@
   function post(url, payload, raw) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: raw ? {"Content-Type": raw.type || "application/octet-stream"} : {"Content-Type": "application/json"},
+      headers: headers(raw ? raw.type || "application/octet-stream" : "application/json"),
       body: raw || JSON.stringify(payload)
     }).then(function (r) {
       return r.text().then(function (body) {
@@ -143,7 +152,7 @@
       send.disabled = true; stop.disabled = false;
       fetch(modelUrl(repo) + "/v1/chat/completions", {
         method: "POST", credentials: "same-origin", signal: controller.signal,
-        headers: {"Content-Type": "application/json"},
+        headers: headers("application/json"),
         body: JSON.stringify({model: repo, messages: history, max_tokens: 128, stream: true})
       }).then(function (r) {
         if (!r.ok) return r.text().then(function (body) { throw new Error(errorText(r.status, body)); });
@@ -188,6 +197,7 @@
     var css = el("link", {"rel": "stylesheet", "href": base + "/inference-static/widget.css"});
     document.head.appendChild(css);
     var repo = root.getAttribute("data-repo") || "", task = root.getAttribute("data-task") || "";
+    csrf = root.getAttribute("data-csrf") || "";
     root.textContent = "";
     root.classList.add("iw");
     root.appendChild(el("p", {"class": "iw-task"}, task ? "Task: " + task : "No pipeline_tag in this model's card"));
