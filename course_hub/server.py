@@ -52,7 +52,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
         lan = lan_address() if host in ("0.0.0.0", "::") else shown
         print(join_instructions(f"http://{lan}:{port}"), flush=True)
     elif not quiet:
-        print(f"point the clients at it with: export HF_ENDPOINT={url} HF_HUB_DISABLE_XET=1", flush=True)
+        print(f"point the clients at it with: export HF_ENDPOINT={url}", flush=True)
     # uvicorn re-raises the SIGTERM it shut down for once it is done: exit normally instead, so that the cleanup
     # below runs (with the default handler the process dies on the spot and leaves a stale server.json)
     if threading.current_thread() is threading.main_thread():

@@ -11,7 +11,7 @@ from helpers.bootstrap import course_home, ensure_server
 
 def main() -> None:
     url = ensure_server(default_hub_dir())
-    os.environ.update({"HF_ENDPOINT": url, "HF_HUB_DISABLE_XET": "1", "HF_HOME": str(course_home("hf-home"))})
+    os.environ.update({"HF_ENDPOINT": url, "HF_HOME": str(course_home("hf-home"))})
     print(f"course hub: {url}  (stop it later with `make stop`)")
     args = [sys.executable, "-m", "jupyter", "lab", "--notebook-dir=.", "notebooks/00_welcome.ipynb", *sys.argv[1:]]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers, Binder-like images
