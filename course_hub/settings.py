@@ -77,6 +77,11 @@ INFERENCE_ENV = {
 }
 
 
+# a room of 30 learners, each with at most one inference call in flight (the widget's Compute and Send buttons are
+# disabled while one runs): 32, so none is refused; the worker runs them 8 rows to a forward pass (max_batch)
+CLASSROOM_INFERENCE_QUEUE = 32
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server's behaviour depends on. `Settings.from_env()` is the one place that reads
@@ -108,7 +113,8 @@ class Settings:
     # nonsense), and the notebooks' own pipelines run float32; "auto": each checkpoint's own dtype
     inference_dtype: str = "float32"
     inference_threads: int = 1  # torch threads in the worker (file downloads stay fast while models run)
-    inference_queue: int = 8  # requests in flight; more get 503 + Retry-After
+    # requests in flight; more get 503 + Retry-After. A classroom hub: CLASSROOM_INFERENCE_QUEUE (below)
+    inference_queue: int = 8
     inference_max_batch: int = 8  # generations of one model in one forward pass (1: one at a time, in turn)
     inference_timeout_s: float = 120.0  # one request, model load included (then 504)
     inference_idle_s: float = 600.0  # the worker (and every model) goes away after this long unused
@@ -158,6 +164,8 @@ class Settings:
             values["space_idle_s"] = float(environ.get("COURSE_HUB_SPACE_IDLE", 300))
             values.setdefault("inference_idle_s", 120.0)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("classroom") and "COURSE_HUB_INFERENCE_QUEUE" not in environ:
+            values.setdefault("inference_queue", CLASSROOM_INFERENCE_QUEUE)
         if values.get("classroom") and not values.get("lean") and "COURSE_HUB_MAX_SPACES" not in environ:
             values["max_spaces"] = overrides.get("max_spaces") or classroom_max_spaces()  # as memory holds
         values["hub_dir"] = Path(values["hub_dir"]).expanduser().resolve()
