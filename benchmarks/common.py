@@ -20,9 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "build" / "bench"
 PYTHON = sys.executable
 
-# a client's environment: no token, no Xet, no telemetry, no progress bars, no user config
+# a client's environment (Xet on, as on huggingface.co): no token, no telemetry, no progress bars, no user config
 CLIENT_ENV = {
-    "HF_HUB_DISABLE_XET": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",

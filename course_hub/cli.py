@@ -150,7 +150,10 @@ def cmd_stop(args) -> int:
 def cmd_build(args) -> int:
     from course_content.build import build  # the one import of course_content: torch, transformers, datasets
 
+    from .xet.service import convert_hub
+
     build(args.hub_dir, force=args.force)
+    convert_hub(args.hub_dir)  # the course's files in Xet from the first download (docs/architecture.md, Xet)
     return 0
 
 

@@ -16,7 +16,6 @@ Another user's private repo (`alice/private-notes`) is never published.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,8 +260,6 @@ def publish(
     hub_dir: Path, endpoint: str, token: str, org: str, gated: str = "auto", upstream: bool = False, progress=print
 ) -> int:
     """Push every built repo of `org` (and the upstream ones with `upstream`); returns the number of commits made."""
-    if endpoint.rstrip("/") != HF_CO:
-        os.environ.setdefault("HF_HUB_DISABLE_XET", "1")  # a course hub speaks LFS only (read at import)
     repos = built_repos(hub_dir, org, upstream)
     pub = Publisher(hub_dir, endpoint, token, gated, progress)
     user = pub.whoami(sorted({r.repo_id.split("/", 1)[0] for r in repos}))

@@ -51,7 +51,6 @@ for _name in (
 os.environ.update(
     {
         "HF_ENDPOINT": URL,
-        "HF_HUB_DISABLE_XET": "1",
         "HF_HOME": str(SESSION_TMP / "hf-home"),
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",

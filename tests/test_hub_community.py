@@ -348,7 +348,6 @@ def test_hf_discussions_cli(hub, api, bob_api, repo, tmp_path):
         **os.environ,
         "HF_ENDPOINT": hub.url,
         "HF_HOME": str(tmp_path / "home"),
-        "HF_HUB_DISABLE_XET": "1",
         "NO_COLOR": "1",
     }
     hf = [sys.executable, "-c", "from huggingface_hub.cli.hf import main; main()"]

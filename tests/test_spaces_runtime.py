@@ -291,7 +291,6 @@ SPACE_ENV = {
     "SPACE_HOST",
     "SPACE_SUBDOMAIN",
     "HF_ENDPOINT",
-    "HF_HUB_DISABLE_XET",
     "HF_HOME",
     "HF_HUB_DISABLE_TELEMETRY",
     "HF_HUB_DISABLE_IMPLICIT_TOKEN",
@@ -309,7 +308,7 @@ def check_space_env(env: dict, srv: Server, repo_id: str) -> None:
         owner,
         name,
     )
-    assert env["GRADIO_ROOT_PATH"] == f"/spaces/{repo_id}/app" and env["HF_HUB_DISABLE_XET"] == "1"
+    assert env["GRADIO_ROOT_PATH"] == f"/spaces/{repo_id}/app" and "HF_HUB_DISABLE_XET" not in env
     assert env["HF_HOME"].startswith(str(HubDir(srv.dir).spaces_dir))
     secret = HubDir(srv.dir).secret().decode()
     assert not [k for k, v in env.items() if secret in v or "hf_" in v], env

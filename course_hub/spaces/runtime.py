@@ -722,7 +722,6 @@ class SpaceManager:
             "GRADIO_ANALYTICS_ENABLED": "False",
             "GRADIO_SSR_MODE": "false",
             "HF_ENDPOINT": self.hub_url(),
-            "HF_HUB_DISABLE_XET": "1",
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
             "TOKENIZERS_PARALLELISM": "false",

@@ -5,10 +5,31 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 from .store import XetStore
+
+
+def convert_hub(hub_dir, progress=print) -> int:
+    """Give every LFS object of a hub dir its Xet form now (after `course-hub build`), so that the first download of
+    a course file goes through Xet like every later one: what a notebook prints never depends on whether a
+    background conversion has finished. Objects already converted are skipped. Returns how many were converted."""
+    from ..hubdir import HubDir
+    from ..lfs import OID_RE
+
+    hd = HubDir(hub_dir)
+    store = XetStore(hd.xet_dir, hd.tmp_dir)
+    todo = [p for p in sorted(hd.lfs_dir.glob("??/??/*")) if OID_RE.match(p.name) and not store.file_of_sha256(p.name)]
+    if not todo:
+        return 0
+    started, size = time.monotonic(), 0
+    for path in todo:
+        store.convert(path.name, path)
+        size += path.stat().st_size
+    progress(f"xet: {len(todo)} files ({size / 1e6:.0f} MB) chunked into xorbs in {time.monotonic() - started:.0f}s")
+    return len(todo)
 
 
 class XetService:

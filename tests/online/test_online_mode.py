@@ -169,7 +169,6 @@ def test_every_notebook_runs_online(published):
         COURSE_HUB="online",
         COURSE_ONLINE_ENDPOINT=standin.url,
         HF_TOKEN=standin.learner,
-        HF_HUB_DISABLE_XET="1",
         COURSE_HF_HOME=str(HF_HOME),
         COURSE_CI="1",
         COURSE_STRICT_WARNINGS="1",
