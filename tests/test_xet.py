@@ -253,3 +253,37 @@ def test_cas_refuses_bad_input_and_stores_nothing(hub, lfs_file):
     statuses = [r.status_code for r in cases]
     assert statuses == [400, 400, 400, 400, 401, 401, 400, 400, 400, 403, 404, 404], statuses
     assert _xet_files(hub) == before
+
+
+@pytest.mark.parametrize("xet", [True, False], ids=["xet", "lfs"])
+def test_an_oversize_file_is_refused_before_anything_is_stored(tmp_path, xet):
+    """A file over COURSE_HUB_MAX_UPLOAD: preupload answers 413 with the limit, through Xet (whose xorbs would otherwise
+    be stored before the shard is refused) as through LFS; no xorb, no LFS object, no commit."""
+    from conftest import start_server, stop_server
+
+    from course_hub import HubDir, net
+    from course_hub.store import Store
+
+    hub_dir, port = HubDir(tmp_path / "hub").ensure(), net.free_port()
+    token = Store(hub_dir.store_db).create_token("alice", role="write", name="oversize")
+    proc, _ = start_server(hub_dir.root, port, tmp_path / "server.log", env={"COURSE_HUB_MAX_UPLOAD": "1000000"})
+    try:
+        url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+        assert httpx.post(f"{url}/api/repos/create", json={"name": "big", "type": "model"}, headers=auth).is_success
+        local = tmp_path / "big.bin"
+        local.write_bytes(payload(2_000_000, 3))
+        env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_XET"}
+        env.update(HF_ENDPOINT=url, HF_HOME=str(tmp_path / "hf-home"))
+        if not xet:
+            env["HF_HUB_DISABLE_XET"] = "1"
+        args = {"token": token, "op": "upload", "repo": "alice/big", "file": "big.bin", "local": str(local)}
+        out = subprocess.run(
+            [sys.executable, "-c", CLIENT, json.dumps(args)], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode != 0 and "413" in out.stderr and "COURSE_HUB_MAX_UPLOAD" in out.stderr, out.stderr[-2000:]
+        stored = [p for d in (hub_dir.xet_dir, hub_dir.lfs_dir) if d.exists() for p in d.rglob("*") if p.is_file()]
+        assert stored == []
+        files = httpx.get(f"{url}/api/models/alice/big", headers=auth).json()["siblings"]
+        assert [f["rfilename"] for f in files] == [".gitattributes"]
+    finally:
+        stop_server(proc)

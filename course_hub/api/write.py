@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from .. import flavour
 from ..card_meta import validate_card
-from ..errors import BadRequest, Forbidden, RefExists, RepoExists, RevisionNotFound, revision_not_found
+from ..errors import BadRequest, Forbidden, PayloadTooLarge, RefExists, RepoExists, RevisionNotFound, revision_not_found
 from ..gitmatch import DEFAULT_GITATTRIBUTES, GitIgnore, upload_mode
 from ..gitrepo import ConflictError, valid_ref_name
 from ..gitrepo import RevisionNotFound as GitRevisionNotFound
@@ -166,6 +166,13 @@ def preupload(ctx: Ctx):
         ):
             raise BadRequest("each file needs a string `path` and an integer `size`")
         path = check_path(f["path"], write=True)
+        if (
+            f["size"] > ctx.settings.max_upload
+        ):  # before any byte is stored, by Xet (xorbs come before the shard) or LFS
+            raise PayloadTooLarge(
+                f"{path} is {f['size']} bytes: larger than this hub takes in one file ({ctx.settings.max_upload} bytes,"
+                " COURSE_HUB_MAX_UPLOAD)"
+            )
         item = {
             "path": path,
             "uploadMode": upload_mode(path, f["size"], attributes),
