@@ -238,6 +238,7 @@ EXPECT: dict[str, Callable[[Rights, str], tuple[int, str | None]]] = {
     "page-info": expect_page_info,
     "page-files": expect_page_files,
     "page-never": lambda r, kind: page_not_found(r),
+    "page-no-user": lambda r, kind: (404, "NotFound"),  # a person page of a user who does not exist
     "page-manage": expect_page_manage,
     "page-manage-post": expect_page_form(lambda r, kind: expect_page_manage(r, kind, SEE_OTHER)),
     "page-ask": expect_page_form(expect_page_ask),
@@ -937,7 +938,7 @@ CASES = [
     Case(
         "inference widget",
         "api.static",
-        "open",
+        "page-open",
         lambda w, role, kind: ("GET", "/inference-static/widget.js", None, None),
         False,
     ),
@@ -1133,6 +1134,14 @@ CASES += [
         False,
     ),
     Case("web login", "routes.login", "page-open", lambda w, role, kind: ("GET", "/login", None, None), False),
+    # outside JupyterHub (here) the person page it was before: no user is called oauth_callback
+    Case(
+        "web oauth callback",
+        "routes.oauth_callback",
+        "page-no-user",
+        lambda w, role, kind: ("GET", "/oauth_callback?code=x&state=y", None, None),
+        False,
+    ),
     Case(
         "web login POST",
         "routes.login",

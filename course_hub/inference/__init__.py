@@ -18,5 +18,6 @@ ROUTES: list[Route] = [
     route("POST", rf"{MODEL}/v1/chat/completions", api.chat, is_async=True, widget=True),
     route("POST", rf"{MODEL}/pipeline/(?P<task>[a-z-]+)", api.task_api, is_async=True),
     route("POST", MODEL, api.task_api, is_async=True, widget=True),
-    route("GET", r"/inference-static/(?P<name>widget\.js|widget\.css)", api.static),
+    # the widget's own script and style: public like the website's /static (a classroom's pages need them)
+    route("GET", r"/inference-static/(?P<name>widget\.js|widget\.css)", api.static, page=True),
 ]
