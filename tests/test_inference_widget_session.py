@@ -7,6 +7,7 @@ a browser-like httpx client signs in through the login form, reads the model pag
 from __future__ import annotations
 
 import re
+from contextlib import closing
 
 import httpx
 import pytest
@@ -53,7 +54,7 @@ def test_gated_model_widget_runs_for_a_signed_in_learner_with_access(hub):
     anonymous = httpx.get(f"{hub.url}/{GATED}", headers=HTML).text
     assert "data-csrf" not in re.search(r'<div id="inference-widget"[^>]*>', anonymous).group(0)
     csrf = widget_csrf(c, hub.url, GATED)
-    with c:
+    with closing(c):
         r = widget_post(c, hub.url, GATED, csrf)
         assert r.status_code == 200, r.text
         assert r.json()[0][0]["label"] == "POSITIVE"
@@ -62,7 +63,7 @@ def test_gated_model_widget_runs_for_a_signed_in_learner_with_access(hub):
         assert r.status_code == 401 and r.headers["x-error-code"] == "GatedRepo"
         # a token of another session, or made up: refused, nothing runs
         other = sign_in(hub.url, "dora-widget", store.create_token("dora-widget", "read"))
-        with other:
+        with closing(other):
             for wrong in (widget_csrf(other, hub.url, GATED), "x" * 43):
                 r = widget_post(c, hub.url, GATED, wrong)
                 assert r.status_code == 403 and "reload the page" in r.json()["error"], r.text
@@ -71,7 +72,7 @@ def test_gated_model_widget_runs_for_a_signed_in_learner_with_access(hub):
         assert r.status_code == 403
     # someone signed in without access gets the API's refusal for them (403, asked for access first)
     bob = sign_in(hub.url, "bob", hub.token("bob"))
-    with bob:
+    with closing(bob):
         r = widget_post(bob, hub.url, GATED, widget_csrf(bob, hub.url, GATED))
         assert r.status_code == 403 and r.headers["x-error-code"] == "GatedRepo", r.text
 
@@ -91,7 +92,7 @@ def test_classroom_widget_is_the_signed_in_learner(hub, tmp_path):
         from course_hub.store import Store
 
         token = Store(HubDir(hub_dir).store_db).create_token("learner01", "read")
-        with sign_in(url, "learner01", token) as c:
+        with closing(sign_in(url, "learner01", token)) as c:
             csrf = widget_csrf(c, url, CLASSIFIER)
             r = widget_post(c, url, CLASSIFIER, csrf)
             assert r.status_code == 200, r.text
