@@ -738,17 +738,17 @@ def test_pause_and_restart(fast):
     assert serving(fast, repo_id)["pid"] != pid
 
 
-def test_a_classroom_runs_as_many_spaces_as_the_machines_memory_holds():
+def test_a_classroom_runs_as_many_spaces_as_the_machines_memory_holds(tmp_path):
     """A classroom hub's default cap on running Spaces comes from MemTotal (4 GiB kept, 768 MiB a Space, 2 to 40);
     COURSE_HUB_MAX_SPACES or `serve --max-spaces` win; a hub that is not a classroom keeps 2."""
     from course_hub.settings import Settings, classroom_max_spaces
 
     assert [classroom_max_spaces(gib << 30) for gib in (2, 8, 16, 64)] == [2, 5, 16, 40]
-    room = Settings.from_env({}, hub_dir="/tmp/nowhere", classroom=True)
+    room = Settings.from_env({}, hub_dir=tmp_path, classroom=True)
     assert room.max_spaces == classroom_max_spaces() >= 2
-    assert Settings.from_env({"COURSE_HUB_MAX_SPACES": "3"}, hub_dir="/tmp/x", classroom=True).max_spaces == 3
-    assert Settings.from_env({}, hub_dir="/tmp/x", classroom=True, max_spaces=7).max_spaces == 7
-    assert Settings.from_env({}, hub_dir="/tmp/x").max_spaces == 2
+    assert Settings.from_env({"COURSE_HUB_MAX_SPACES": "3"}, hub_dir=tmp_path, classroom=True).max_spaces == 3
+    assert Settings.from_env({}, hub_dir=tmp_path, classroom=True, max_spaces=7).max_spaces == 7
+    assert Settings.from_env({}, hub_dir=tmp_path).max_spaces == 2
     out = subprocess.run(
         [sys.executable, "-m", "course_hub", "serve", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
     )
