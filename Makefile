@@ -14,7 +14,7 @@ LATEST := build/latest-venv
 LATEST_PACKAGES := huggingface_hub transformers datasets tokenizers safetensors sentence-transformers accelerate \
 	gradio gradio_client langchain-core jupyterlab nbclient nbval papermill ipykernel ipywidgets
 
-.PHONY: help setup hub lab test check lint format test-hub test-notebooks test-cpus test-cpus-notebooks test-browser test-papermill \
+.PHONY: help setup hub lab test check lint format test-hub test-lfs test-notebooks test-cpus test-cpus-notebooks test-browser test-papermill \
 	test-hygiene test-online test-latest test-launch pack lock run bench notebooks screenshots stop clean \
 	test-jupyterhub bench-jupyterhub jupyterhub-deps test-py313 test-colab test-room
 
@@ -64,7 +64,7 @@ lab: hub
 # (test-notebooks) and papermill with parameters in online mode (test-online); test-hygiene last: it scans the
 # executed copies that test-online writes. Markers (pyproject.toml): slow, serial, browser, notebooks, content.
 DURATIONS := --durations=25
-test: hub lint test-hub test-notebooks test-cpus-notebooks test-browser test-online test-launch test-jupyterhub test-hygiene
+test: hub lint test-hub test-lfs test-notebooks test-cpus-notebooks test-browser test-online test-launch test-jupyterhub test-hygiene
 
 # A verdict in a few minutes, without a hub build: ruff, then every test that is neither slow nor serial (the
 # in-process tier, the hub suite against one session server; content tests run only when the hub is already built)
@@ -84,6 +84,13 @@ format: setup
 test-hub: setup
 	$(STRICT) $(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/browser --ignore=tests/launch \
 		--ignore=tests/online --ignore=tests/jupyterhub $(DURATIONS)
+
+# The LFS path (a learner's HF_HUB_DISABLE_XET=1): the real clients' uploads and downloads (huggingface_hub,
+# transformers, datasets) again with Xet off; test-hub ran them through Xet. The whole suite that way:
+# HF_HUB_DISABLE_XET=1 make test-hub
+test-lfs: setup
+	HF_HUB_DISABLE_XET=1 $(STRICT) $(BIN)/python -m pytest tests/test_hub_upload.py tests/test_hub_download.py \
+		tests/test_hub_libraries.py tests/test_xet_report.py -p no:cacheprovider $(DURATIONS)
 
 # 30 learners in a sandboxed classroom each push and run their own Space (about 2 min on a quiet 2-core machine), in
 # make test-hub too; this target runs it alone
