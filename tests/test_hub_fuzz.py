@@ -374,6 +374,7 @@ WEB_TEMPLATES = [
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    ("GET", "/oauth_callback?code={rev}&state={path}"),
     ("GET", "/settings/tokens"),
     ("POST", "/settings/tokens"),
     ("POST", "/settings/tokens/delete"),

@@ -408,12 +408,18 @@ def test_oversize_bodies_get_a_clear_413_and_write_nothing(small_hub):
     with pytest.raises(HfHubHTTPError) as e:  # what a learner sees from upload_file
         api.upload_file(path_or_fileobj=os.urandom(100_000), path_in_repo="big.txt", repo_id="alice/limits")
     assert e.value.response.status_code == 413 and "too large" in str(e.value)
-    with pytest.raises(ValueError, match="larger than 100000 bytes"):  # an LFS object over the upload limit
+    with pytest.raises(HfHubHTTPError) as e:  # a file over the upload limit: refused at preupload, before any byte
         api.upload_file(path_or_fileobj=os.urandom(150_000), path_in_repo="big.bin", repo_id="alice/limits")
+    assert e.value.response.status_code == 413 and "takes in one file (100000 bytes" in str(e.value)
+    batch = f"{url}/alice/limits.git/info/lfs/objects/batch"  # git-lfs asks the batch API directly: a per-object 413
+    r = HTTP.post(
+        batch, headers=bearer(token), json={"operation": "upload", "objects": [{"oid": "0" * 64, "size": 150_000}]}
+    )
+    assert r.json()["objects"][0]["error"]["code"] == 413
     data = os.urandom(90_000)
     oid = hashlib.sha256(data).hexdigest()
     r = HTTP.post(
-        f"{url}/alice/limits.git/info/lfs/objects/batch",
+        batch,
         headers=bearer(token),
         json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]},
     )
