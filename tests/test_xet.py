@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -107,18 +108,27 @@ def test_read_token_follows_the_download_policy(hub, lfs_file):
     assert r.status_code == 404
 
 
-def test_xet_tokens_expire(tmp_path):
-    """A hub whose Xet tokens live 1 s: the CAS refuses one once it has expired (401), a fresh one works."""
+@contextmanager
+def own_hub(tmp_path: Path, env: dict):
+    """An empty hub of the test's own, served with `env`: (url, alice's write token, its HubDir); stopped after."""
     from conftest import start_server, stop_server
 
     from course_hub import HubDir, net
     from course_hub.store import Store
 
     hub_dir, port = HubDir(tmp_path / "hub").ensure(), net.free_port()
-    token = Store(hub_dir.store_db).create_token("alice", role="write", name="xet-expiry")
-    proc, _ = start_server(hub_dir.root, port, tmp_path / "server.log", env={"COURSE_HUB_XET_TOKEN_LIFETIME": "1"})
+    token = Store(hub_dir.store_db).create_token("alice", role="write", name="own-hub")
+    proc, _ = start_server(hub_dir.root, port, tmp_path / "server.log", env=env)
     try:
-        url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+        yield f"http://127.0.0.1:{port}", token, hub_dir
+    finally:
+        stop_server(proc)
+
+
+def test_xet_tokens_expire(tmp_path):
+    """A hub whose Xet tokens live 1 s: the CAS refuses one once it has expired (401), a fresh one works."""
+    with own_hub(tmp_path, {"COURSE_HUB_XET_TOKEN_LIFETIME": "1"}) as (url, token, _):
+        auth = {"Authorization": f"Bearer {token}"}
         assert httpx.post(f"{url}/api/repos/create", json={"name": "exp", "type": "model"}, headers=auth).is_success
         tok = httpx.get(f"{url}/api/models/alice/exp/xet-write-token/main", headers=auth).json()
         dedupe = f"{tok['casUrl']}/v1/chunks/default-merkledb/{'0' * 64}"
@@ -128,8 +138,6 @@ def test_xet_tokens_expire(tmp_path):
         assert r.status_code == 401 and "expired" in r.json()["error"]
         fresh = httpx.get(f"{url}/api/models/alice/exp/xet-write-token/main", headers=auth).json()["accessToken"]
         assert httpx.get(dedupe, headers={"Authorization": f"Bearer {fresh}"}).status_code == 404
-    finally:
-        stop_server(proc)
 
 
 def _read_token(hub, repo: str) -> dict:
@@ -259,16 +267,8 @@ def test_cas_refuses_bad_input_and_stores_nothing(hub, lfs_file):
 def test_an_oversize_file_is_refused_before_anything_is_stored(tmp_path, xet):
     """A file over COURSE_HUB_MAX_UPLOAD: preupload answers 413 with the limit, through Xet (whose xorbs would otherwise
     be stored before the shard is refused) as through LFS; no xorb, no LFS object, no commit."""
-    from conftest import start_server, stop_server
-
-    from course_hub import HubDir, net
-    from course_hub.store import Store
-
-    hub_dir, port = HubDir(tmp_path / "hub").ensure(), net.free_port()
-    token = Store(hub_dir.store_db).create_token("alice", role="write", name="oversize")
-    proc, _ = start_server(hub_dir.root, port, tmp_path / "server.log", env={"COURSE_HUB_MAX_UPLOAD": "1000000"})
-    try:
-        url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+    with own_hub(tmp_path, {"COURSE_HUB_MAX_UPLOAD": "1000000"}) as (url, token, hub_dir):
+        auth = {"Authorization": f"Bearer {token}"}
         assert httpx.post(f"{url}/api/repos/create", json={"name": "big", "type": "model"}, headers=auth).is_success
         local = tmp_path / "big.bin"
         local.write_bytes(payload(2_000_000, 3))
@@ -285,5 +285,3 @@ def test_an_oversize_file_is_refused_before_anything_is_stored(tmp_path, xet):
         assert stored == []
         files = httpx.get(f"{url}/api/models/alice/big", headers=auth).json()["siblings"]
         assert [f["rfilename"] for f in files] == [".gitattributes"]
-    finally:
-        stop_server(proc)

@@ -24,10 +24,7 @@ Without these variables (a laptop, a classroom hub, a hub inside a learner's ser
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
@@ -95,29 +92,14 @@ def client(environ=None) -> Client | None:
     )
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _sign(secret: bytes, payload: str) -> str:
-    return _b64(hmac.new(secret, b"oauth-state:" + payload.encode(), hashlib.sha256).digest())
-
-
 def _state_cookie(state: str, nxt: str, base: str, secret: bytes) -> str:
-    data = {"s": state, "n": nxt, "b": base, "t": int(time.time())}
-    payload = _b64(json.dumps(data, separators=(",", ":")).encode())
-    return f"{payload}.{_sign(secret, payload)}"
+    return sessions.seal({"s": state, "n": nxt, "b": base, "t": int(time.time())}, secret, b"oauth-state")
 
 
 def _load_state(value: str | None, secret: bytes) -> dict | None:
     """The state cookie's {s: state, n: next page, b: prefix}, or None (missing, forged, malformed or older than STATE_MAX_AGE)."""
-    if not value or value.count(".") != 1 or len(value) > 4096:
-        return None
-    payload, sig = value.split(".")
-    if not hmac.compare_digest(sig, _sign(secret, payload)):
-        return None
+    data = sessions.unseal(value, secret, b"oauth-state")
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         fresh = time.time() - float(data["t"]) <= STATE_MAX_AGE
         return {"s": str(data["s"]), "n": str(data["n"]), "b": str(data.get("b", ""))} if fresh else None
     except (ValueError, KeyError, TypeError):

@@ -40,8 +40,27 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(secret: bytes, payload: str) -> str:
-    return _b64(hmac.new(secret, b"session:" + payload.encode(), hashlib.sha256).digest())
+def _sign(secret: bytes, payload: str, purpose: bytes = b"session") -> str:
+    return _b64(hmac.new(secret, purpose + b":" + payload.encode(), hashlib.sha256).digest())
+
+
+def seal(data: dict, secret: bytes, purpose: bytes) -> str:
+    """A cookie value holding `data`: base64 JSON and its HMAC for `purpose` (one purpose's value is no other's)."""
+    payload = _b64(json.dumps(data, separators=(",", ":")).encode())
+    return f"{payload}.{_sign(secret, payload, purpose)}"
+
+
+def unseal(value: str | None, secret: bytes, purpose: bytes):
+    """The data of a `seal`ed value, or None (missing, forged for this purpose, malformed)."""
+    if not value or value.count(".") != 1 or len(value) > 4096:
+        return None
+    payload, sig = value.split(".")
+    if not hmac.compare_digest(sig, _sign(secret, payload, purpose)):
+        return None
+    try:
+        return json.loads(_unb64(payload))
+    except ValueError:
+        return None
 
 
 def new(user: str | None = None, digest: str | None = None) -> Session:
@@ -49,26 +68,16 @@ def new(user: str | None = None, digest: str | None = None) -> Session:
 
 
 def dump(session: Session, secret: bytes) -> str:
-    payload = _b64(
-        json.dumps(
-            {"n": session.nonce, "u": session.user, "d": session.digest, "t": int(session.issued)},
-            separators=(",", ":"),
-        ).encode()
-    )
-    return f"{payload}.{_sign(secret, payload)}"
+    data = {"n": session.nonce, "u": session.user, "d": session.digest, "t": int(session.issued)}
+    return seal(data, secret, b"session")
 
 
 def load(value: str | None, secret: bytes) -> Session | None:
     """The session of a cookie value, or None (missing, forged, malformed or expired)."""
-    if not value or value.count(".") != 1 or len(value) > 4096:
-        return None
-    payload, sig = value.split(".")
-    if not hmac.compare_digest(sig, _sign(secret, payload)):
-        return None
+    data = unseal(value, secret, b"session")
     try:
-        data = json.loads(_unb64(payload))
         session = Session(str(data["n"]), data.get("u"), data.get("d"), float(data.get("t", 0)))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     if time.time() - session.issued > MAX_AGE:
         return None
